@@ -1,0 +1,40 @@
+package io.extractionguard.engine.decision;
+
+import java.util.List;
+
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.policy.ChallengeKind;
+import io.extractionguard.engine.score.Contribution;
+
+/**
+ * The outcome for one request. Everything here is for operators (logs, metrics, audit, admin
+ * API); the client sees only the action's effect, never the score or the reasons.
+ *
+ * @param accountId      the resolved account
+ * @param action         what happened to the request
+ * @param score          enforced risk score in [0, 100]
+ * @param reasons        stable reason ids, most important first
+ * @param contributions  every signal that fired, with its points
+ * @param band           the score band the request fell in, null below every band
+ * @param wouldBe        for SHADOW: the action that would have been taken; otherwise null
+ * @param challenge      for CHALLENGE: which step the client must complete; otherwise null
+ * @param limit          the rate-limit state after this request, null when no limit was consulted
+ * @param policyVersion  {@code version (hash)} of the policy that decided
+ */
+public record Decision(
+        String accountId,
+        Action action,
+        double score,
+        List<String> reasons,
+        List<Contribution> contributions,
+        String band,
+        Action wouldBe,
+        ChallengeKind challenge,
+        LimitOutcome limit,
+        String policyVersion) {
+
+    public Decision {
+        reasons = List.copyOf(reasons);
+        contributions = List.copyOf(contributions);
+    }
+}

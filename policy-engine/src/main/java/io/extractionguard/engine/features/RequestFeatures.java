@@ -1,0 +1,30 @@
+package io.extractionguard.engine.features;
+
+/**
+ * What detection reads from one request.
+ *
+ * @param sketch           {@link PromptSketch} signature of the new user text, or null when it had no words
+ * @param systemPromptHash hash of the normalised system prompt, 0 when there is none
+ * @param capabilityMask   bit set of {@link CapabilityArea#bit()} for the areas the prompt targets
+ * @param cotElicitation   whether the prompt asks for the model's full reasoning
+ * @param maxOutputTokens  requested output budget, -1 when unset
+ * @param toolCount        number of tools offered (agentic shape)
+ * @param promptTokens     word tokens in system prompt and new user text
+ */
+public record RequestFeatures(
+        byte[] sketch,
+        long systemPromptHash,
+        int capabilityMask,
+        boolean cotElicitation,
+        long maxOutputTokens,
+        int toolCount,
+        int promptTokens) {
+
+    public boolean targets(CapabilityArea area) {
+        return (capabilityMask & area.bit()) != 0;
+    }
+
+    public boolean targetsAnyCapability() {
+        return capabilityMask != 0;
+    }
+}

@@ -1,0 +1,25 @@
+package io.extractionguard.engine.policy;
+
+import java.time.Duration;
+
+import io.extractionguard.engine.decision.Action;
+
+/**
+ * A score band: from {@code minScore} up to the next band, requests get {@code action}.
+ *
+ * @param name        stable name, used in reasons and metrics as {@code band/<name>}
+ * @param minScore    lowest score in the band
+ * @param action      THROTTLE, CHALLENGE or BLOCK
+ * @param limitFactor for THROTTLE: share of the tier's limits still admitted (0 &lt; f ≤ 1); 1 otherwise
+ * @param challenge   for CHALLENGE: which step; null otherwise
+ * @param verdictTtl  for CHALLENGE and BLOCK: how long the account stays challenged / blocked after
+ *                    entering the band, null for "only while the score is in the band"
+ * @param mode        SHADOW records the band's action without applying it
+ */
+public record Band(String name, double minScore, Action action, double limitFactor, ChallengeKind challenge,
+                   Duration verdictTtl, Mode mode) {
+
+    public boolean shadow() {
+        return mode == Mode.SHADOW;
+    }
+}

@@ -1,0 +1,465 @@
+package io.extractionguard.engine.policy;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.features.CapabilityArea;
+import io.extractionguard.engine.features.FeatureExtractor;
+import io.extractionguard.engine.features.PhraseMatcher;
+import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.score.Scorer;
+import io.extractionguard.engine.score.Signal;
+import io.extractionguard.engine.score.SignalKind;
+
+/**
+ * Loads policy YAML in two phases: the node tree is read into values with every error collected
+ * (file, line, path, fix), then cross-checked; only a policy without errors is compiled into a
+ * {@link Policy}. Unknown keys are errors, so a misspelt option never silently falls back to a default.
+ *
+ * <p>Stateless and thread-safe. The option reference lives in {@code docs/policy.md}.
+ */
+public final class PolicyLoader {
+
+    /** Policy files larger than this are refused before parsing. */
+    public static final int MAX_POLICY_BYTES = 1 << 20;
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+    private static final Set<String> TOP = ordered("version", "mode", "default-tier", "tiers", "features",
+            "signals", "bands", "lists");
+    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day");
+    private static final Set<String> FEATURES = ordered("template-similarity", "min-capability-matches",
+            "evidence-prior", "capabilities", "cot-elicitation");
+    private static final Set<String> BAND = ordered("name", "min-score", "action", "limit-factor", "challenge",
+            "verdict-ttl", "mode");
+    private static final Set<String> LISTS = ordered("allow", "deny");
+    private static final Set<String> LIST = ordered("accounts", "orgs", "payment-fingerprints");
+    private static final Map<String, Mode> MODES = orderedMap("enforce", Mode.ENFORCE, "shadow", Mode.SHADOW);
+    private static final Map<String, Action> BAND_ACTIONS = orderedMap(
+            "THROTTLE", Action.THROTTLE, "CHALLENGE", Action.CHALLENGE, "BLOCK", Action.BLOCK);
+    private static final Map<String, ChallengeKind> CHALLENGES = orderedMap(
+            ChallengeKind.PROOF_OF_WORK.id(), ChallengeKind.PROOF_OF_WORK,
+            ChallengeKind.VERIFICATION_HOLD.id(), ChallengeKind.VERIFICATION_HOLD);
+
+    /** Loads and compiles a policy file. */
+    public Policy load(Path file) throws PolicyException {
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        byte[] bytes;
+        try {
+            if (Files.size(file) > MAX_POLICY_BYTES) {
+                throw single(name, "file is larger than " + MAX_POLICY_BYTES + " bytes");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw single(name, "cannot read file: " + e.getMessage());
+        }
+        return load(name, bytes);
+    }
+
+    /** Loads and compiles policy text; {@code name} is used in error messages. */
+    public Policy load(String name, byte[] bytes) throws PolicyException {
+        if (bytes.length > MAX_POLICY_BYTES) {
+            throw single(name, "file is larger than " + MAX_POLICY_BYTES + " bytes");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw single(name, "file is not valid UTF-8");
+        }
+        Node root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setMaxAliasesForCollections(10);
+            options.setNestingDepthLimit(20);
+            options.setCodePointLimit(MAX_POLICY_BYTES);
+            options.setAllowRecursiveKeys(false);
+            root = new Yaml(options).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+            throw new PolicyException(List.of(new PolicyError(name, line, "",
+                    "YAML syntax error: " + e.getProblem())));
+        } catch (YAMLException e) {
+            throw single(name, "YAML error: " + e.getMessage());
+        }
+        if (root == null) {
+            throw single(name, "file is empty");
+        }
+        YamlReader r = new YamlReader(name);
+        Policy policy = read(r, root, name, sha256(bytes));
+        if (!r.errors().isEmpty()) {
+            List<PolicyError> sorted = new ArrayList<>(r.errors());
+            sorted.sort(Comparator.comparingInt(PolicyError::line));
+            throw new PolicyException(sorted);
+        }
+        return policy;
+    }
+
+    private static Policy read(YamlReader r, Node root, String name, String hash) {
+        Map<String, Node> top = r.mapping(root, "", TOP);
+        if (top == null) {
+            return null;
+        }
+        r.require(top, root, "", "version", "default-tier", "tiers", "features", "signals", "bands");
+
+        String version = top.containsKey("version") ? r.string(top.get("version"), "version") : null;
+        if (version != null && version.length() > 64) {
+            r.error(top.get("version"), "version", "must be at most 64 characters");
+        }
+        Mode mode = top.containsKey("mode") ? r.choice(top.get("mode"), "mode", MODES) : Mode.ENFORCE;
+        Map<String, TierLimits> tiers = top.containsKey("tiers") ? readTiers(r, top.get("tiers")) : Map.of();
+        String defaultTier = null;
+        if (top.containsKey("default-tier")) {
+            defaultTier = r.string(top.get("default-tier"), "default-tier");
+            Set<String> declared = tierNames(top.get("tiers"));
+            if (defaultTier != null && !declared.isEmpty() && !declared.contains(defaultTier)) {
+                r.error(top.get("default-tier"), "default-tier", "names no tier defined under 'tiers' ("
+                        + String.join(", ", declared) + ")" + YamlReader.suggestion(defaultTier, declared));
+            }
+        }
+        FeatureSettings features = top.containsKey("features") ? readFeatures(r, top.get("features")) : null;
+        List<Signal> signals = top.containsKey("signals") ? readSignals(r, top.get("signals")) : List.of();
+        List<Band> bands = top.containsKey("bands") ? readBands(r, top.get("bands")) : List.of();
+        IdentityLists allow = IdentityLists.EMPTY;
+        IdentityLists deny = IdentityLists.EMPTY;
+        if (top.containsKey("lists")) {
+            Map<String, Node> lists = r.mapping(top.get("lists"), "lists", LISTS);
+            if (lists != null) {
+                allow = lists.containsKey("allow") ? readList(r, lists.get("allow"), "lists.allow") : allow;
+                deny = lists.containsKey("deny") ? readList(r, lists.get("deny"), "lists.deny") : deny;
+                crossCheckLists(r, top.get("lists"), allow, deny);
+            }
+        }
+        if (!r.errors().isEmpty() || features == null) {
+            return null;
+        }
+        FeatureExtractor extractor = new FeatureExtractor(features.capabilities(), features.cotElicitation(),
+                features.minCapabilityMatches());
+        return new Policy(version, hash, name, mode, defaultTier, tiers, features, bands, allow, deny,
+                extractor, new Scorer(signals));
+    }
+
+    /** Tier names as declared, whether or not their settings are valid (avoids cascading errors). */
+    private static Set<String> tierNames(Node tiers) {
+        Set<String> names = new LinkedHashSet<>();
+        if (tiers instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
+            for (var tuple : m.getValue()) {
+                if (tuple.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k) {
+                    names.add(k.getValue());
+                }
+            }
+        }
+        return names;
+    }
+
+    private static Map<String, TierLimits> readTiers(YamlReader r, Node node) {
+        Map<String, Node> entries = r.mapping(node, "tiers", null);
+        Map<String, TierLimits> tiers = new LinkedHashMap<>();
+        if (entries == null) {
+            return tiers;
+        }
+        if (entries.isEmpty()) {
+            r.error(node, "tiers", "must define at least one tier");
+        }
+        for (Map.Entry<String, Node> e : entries.entrySet()) {
+            String path = "tiers." + e.getKey();
+            if (!NAME.matcher(e.getKey()).matches()) {
+                r.error(e.getValue(), path, "tier names are lower-case letters, digits and '-'");
+                continue;
+            }
+            Map<String, Node> t = r.mapping(e.getValue(), path, TIER);
+            if (t == null) {
+                continue;
+            }
+            Long perMinute = t.containsKey("requests-per-minute")
+                    ? r.integer(t.get("requests-per-minute"), path + ".requests-per-minute", 0, 100_000_000) : Long.valueOf(0);
+            Long perDay = t.containsKey("requests-per-day")
+                    ? r.integer(t.get("requests-per-day"), path + ".requests-per-day", 0, 10_000_000_000L) : Long.valueOf(0);
+            if (!t.containsKey("requests-per-minute") && !t.containsKey("requests-per-day")) {
+                r.error(e.getValue(), path, "set requests-per-minute and/or requests-per-day (0 means unlimited)");
+            }
+            if (perMinute != null && perDay != null) {
+                if (perMinute > 0 && perDay > 0 && perDay < perMinute) {
+                    r.error(t.get("requests-per-day"), path + ".requests-per-day",
+                            "must be at least requests-per-minute (" + perMinute + "), was " + perDay);
+                }
+                tiers.put(e.getKey(), new TierLimits(e.getKey(), perMinute, perDay));
+            }
+        }
+        return tiers;
+    }
+
+    private static FeatureSettings readFeatures(YamlReader r, Node node) {
+        Map<String, Node> f = r.mapping(node, "features", FEATURES);
+        if (f == null) {
+            return null;
+        }
+        r.require(f, node, "features", "capabilities", "cot-elicitation");
+        Double similarity = f.containsKey("template-similarity")
+                ? r.number(f.get("template-similarity"), "features.template-similarity", 0.05, 1.0) : Double.valueOf(0.5);
+        Long minMatches = f.containsKey("min-capability-matches")
+                ? r.integer(f.get("min-capability-matches"), "features.min-capability-matches", 1, 20) : Long.valueOf(2);
+        Double prior = f.containsKey("evidence-prior")
+                ? r.number(f.get("evidence-prior"), "features.evidence-prior", 0, 1000) : Double.valueOf(4);
+        Map<CapabilityArea, List<String>> lexicons = new EnumMap<>(CapabilityArea.class);
+        if (f.containsKey("capabilities")) {
+            Set<String> areaIds = new LinkedHashSet<>();
+            for (CapabilityArea a : CapabilityArea.values()) {
+                areaIds.add(a.id());
+            }
+            Map<String, Node> areas = r.mapping(f.get("capabilities"), "features.capabilities", areaIds);
+            if (areas != null) {
+                for (Map.Entry<String, Node> e : areas.entrySet()) {
+                    String path = "features.capabilities." + e.getKey();
+                    List<String> phrases = phrases(r, e.getValue(), path);
+                    if (phrases != null) {
+                        lexicons.put(CapabilityArea.byId(e.getKey()).orElseThrow(), phrases);
+                    }
+                }
+            }
+        }
+        List<String> cot = f.containsKey("cot-elicitation")
+                ? phrases(r, f.get("cot-elicitation"), "features.cot-elicitation") : List.of();
+        if (similarity == null || minMatches == null || prior == null || cot == null) {
+            return null;
+        }
+        return new FeatureSettings(similarity, minMatches.intValue(), prior, lexicons, cot);
+    }
+
+    /** A lexicon: non-empty, each phrase with at least one word, no duplicates after normalisation. */
+    private static List<String> phrases(YamlReader r, Node node, String path) {
+        List<String> phrases = r.strings(node, path);
+        if (phrases == null) {
+            return null;
+        }
+        if (phrases.isEmpty()) {
+            r.error(node, path, "must list at least one phrase");
+        }
+        Set<String> seen = new HashSet<>();
+        List<Node> items = ((org.yaml.snakeyaml.nodes.SequenceNode) node).getValue();
+        for (int i = 0; i < phrases.size() && i < items.size(); i++) {
+            String phrase = phrases.get(i);
+            if (PhraseMatcher.tokenCount(phrase) == 0) {
+                r.error(items.get(i), path + "[" + i + "]", "'" + phrase + "' contains no letters or digits");
+            } else if (!seen.add(PhraseMatcher.canonical(phrase))) {
+                r.error(items.get(i), path + "[" + i + "]", "'" + phrase + "' is listed twice");
+            }
+        }
+        return phrases;
+    }
+
+    private static List<Signal> readSignals(YamlReader r, Node node) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (SignalKind k : SignalKind.values()) {
+            ids.add(k.id());
+        }
+        Map<String, Node> entries = r.mapping(node, "signals", ids);
+        List<Signal> signals = new ArrayList<>();
+        if (entries == null) {
+            return signals;
+        }
+        for (Map.Entry<String, Node> e : entries.entrySet()) {
+            SignalKind kind = SignalKind.byId(e.getKey()).orElseThrow();
+            String path = "signals." + e.getKey();
+            Set<String> allowed = new LinkedHashSet<>(List.of("weight", "mode"));
+            for (SignalKind.ParamSpec p : kind.params()) {
+                allowed.add(p.name());
+            }
+            Map<String, Node> s = r.mapping(e.getValue(), path, allowed);
+            if (s == null) {
+                continue;
+            }
+            r.require(s, e.getValue(), path, "weight");
+            Double weight = s.containsKey("weight") ? r.number(s.get("weight"), path + ".weight", 0, 100) : null;
+            Mode mode = s.containsKey("mode") ? r.choice(s.get("mode"), path + ".mode", MODES) : Mode.ENFORCE;
+            Map<String, Double> params = new HashMap<>();
+            boolean ok = weight != null && mode != null;
+            for (SignalKind.ParamSpec p : kind.params()) {
+                Double v = p.defaultValue();
+                if (s.containsKey(p.name())) {
+                    v = switch (p.type()) {
+                        case DURATION -> {
+                            Duration d = r.duration(s.get(p.name()), path + "." + p.name());
+                            yield d == null ? null : (double) d.toMillis();
+                        }
+                        default -> r.number(s.get(p.name()), path + "." + p.name(), p.min(), p.max());
+                    };
+                }
+                if (v == null) {
+                    ok = false;
+                } else {
+                    params.put(p.name(), v);
+                }
+            }
+            if (params.containsKey("low") && params.containsKey("high") && params.get("low") >= params.get("high")) {
+                r.error(s.getOrDefault("high", e.getValue()), path + ".high",
+                        "must be greater than low (" + params.get("low") + "), was " + params.get("high"));
+                ok = false;
+            }
+            if (ok) {
+                signals.add(kind.create(weight, mode, params));
+            }
+        }
+        return signals;
+    }
+
+    private static List<Band> readBands(YamlReader r, Node node) {
+        List<Node> items = r.sequence(node, "bands");
+        List<Band> bands = new ArrayList<>();
+        if (items == null) {
+            return bands;
+        }
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            String path = "bands[" + i + "]";
+            Map<String, Node> b = r.mapping(item, path, BAND);
+            if (b == null) {
+                continue;
+            }
+            r.require(b, item, path, "name", "min-score", "action");
+            String name = b.containsKey("name") ? r.string(b.get("name"), path + ".name") : null;
+            if (name != null && !NAME.matcher(name).matches()) {
+                r.error(b.get("name"), path + ".name", "band names are lower-case letters, digits and '-', was '" + name + "'");
+                name = null;
+            }
+            if (name != null && names.putIfAbsent(name, i) != null) {
+                r.error(b.get("name"), path + ".name", "'" + name + "' is already used by bands[" + names.get(name) + "]");
+            }
+            Double min = b.containsKey("min-score") ? r.number(b.get("min-score"), path + ".min-score", 0, 100) : null;
+            Action action = b.containsKey("action") ? r.choice(b.get("action"), path + ".action", BAND_ACTIONS) : null;
+            Mode mode = b.containsKey("mode") ? r.choice(b.get("mode"), path + ".mode", MODES) : Mode.ENFORCE;
+            Double factor = 1.0;
+            if (b.containsKey("limit-factor")) {
+                if (action != null && action != Action.THROTTLE) {
+                    r.error(b.get("limit-factor"), path + ".limit-factor", "applies only to THROTTLE bands");
+                }
+                factor = r.number(b.get("limit-factor"), path + ".limit-factor", 0.001, 1.0);
+            } else if (action == Action.THROTTLE) {
+                r.error(item, path + ".limit-factor", "required for THROTTLE bands (share of the tier's limits still admitted, e.g. 0.5)");
+            }
+            ChallengeKind challenge = null;
+            if (b.containsKey("challenge")) {
+                if (action != null && action != Action.CHALLENGE) {
+                    r.error(b.get("challenge"), path + ".challenge", "applies only to CHALLENGE bands");
+                }
+                challenge = r.choice(b.get("challenge"), path + ".challenge", CHALLENGES);
+            } else if (action == Action.CHALLENGE) {
+                challenge = ChallengeKind.PROOF_OF_WORK;
+            }
+            Duration ttl = null;
+            if (b.containsKey("verdict-ttl")) {
+                if (action == Action.THROTTLE) {
+                    r.error(b.get("verdict-ttl"), path + ".verdict-ttl", "applies only to CHALLENGE and BLOCK bands");
+                }
+                ttl = r.duration(b.get("verdict-ttl"), path + ".verdict-ttl");
+            }
+            if (name != null && min != null && action != null && mode != null && factor != null) {
+                bands.add(new Band(name, min, action, factor, challenge, ttl, mode));
+            }
+        }
+        bands.sort(Comparator.comparingDouble(Band::minScore));
+        for (int i = 1; i < bands.size(); i++) {
+            Band lower = bands.get(i - 1);
+            Band higher = bands.get(i);
+            Node at = items.get(names.getOrDefault(higher.name(), 0));
+            if (lower.minScore() == higher.minScore()) {
+                r.error(at, "bands[" + names.get(higher.name()) + "].min-score", "band '" + higher.name()
+                        + "' starts at the same score as band '" + lower.name() + "' (" + lower.minScore() + ")");
+            } else if (lower.action().moreSevereThan(higher.action())) {
+                r.error(at, "bands[" + names.get(higher.name()) + "].action", "band '" + higher.name() + "' ("
+                        + higher.action() + " from " + higher.minScore() + ") is milder than the lower band '"
+                        + lower.name() + "' (" + lower.action() + " from " + lower.minScore()
+                        + "); actions must not get milder as the score rises");
+            }
+        }
+        return bands;
+    }
+
+    private static IdentityLists readList(YamlReader r, Node node, String path) {
+        Map<String, Node> l = r.mapping(node, path, LIST);
+        if (l == null) {
+            return IdentityLists.EMPTY;
+        }
+        List<String> accounts = l.containsKey("accounts") ? r.strings(l.get("accounts"), path + ".accounts") : List.of();
+        List<String> orgs = l.containsKey("orgs") ? r.strings(l.get("orgs"), path + ".orgs") : List.of();
+        List<String> payments = l.containsKey("payment-fingerprints")
+                ? r.strings(l.get("payment-fingerprints"), path + ".payment-fingerprints") : List.of();
+        return new IdentityLists(
+                accounts == null ? Set.of() : new HashSet<>(accounts),
+                orgs == null ? Set.of() : new HashSet<>(orgs),
+                payments == null ? Set.of() : new HashSet<>(payments));
+    }
+
+    private static void crossCheckLists(YamlReader r, Node node, IdentityLists allow, IdentityLists deny) {
+        for (String a : allow.accounts()) {
+            if (deny.accounts().contains(a)) {
+                r.error(node, "lists", "account '" + a + "' is on both the allow and the deny list");
+            }
+        }
+        for (String o : allow.orgs()) {
+            if (deny.orgs().contains(o)) {
+                r.error(node, "lists", "org '" + o + "' is on both the allow and the deny list");
+            }
+        }
+        for (String p : allow.paymentFingerprints()) {
+            if (deny.paymentFingerprints().contains(p)) {
+                r.error(node, "lists", "payment fingerprint '" + p + "' is on both the allow and the deny list");
+            }
+        }
+    }
+
+    private static PolicyException single(String name, String message) {
+        return new PolicyException(List.of(new PolicyError(name, 0, "", message)));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Set<String> ordered(String... keys) {
+        return new LinkedHashSet<>(List.of(keys));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V> Map<String, V> orderedMap(Object... kv) {
+        Map<String, V> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], (V) kv[i + 1]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,190 @@
+package io.extractionguard.engine.replay;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.policy.PolicyException;
+import io.extractionguard.engine.policy.PolicyLoader;
+
+/**
+ * {@code policy-engine-cli.jar}: {@code replay} a trace through a policy (contract §2) and
+ * {@code validate} policy files with the same messages the gateway logs on reload.
+ */
+public final class Cli {
+
+    static final String DEFAULT_POLICY = "config/policies/default.yaml";
+    static final String BUNDLED_POLICY = "/policies/default.yaml";
+    static final String USAGE = """
+            usage:
+              policy-engine-cli replay --trace TRACE.jsonl --out DECISIONS.jsonl [--policy POLICY.yaml] [--summary SUMMARY.json]
+              policy-engine-cli validate POLICY.yaml [POLICY.yaml ...]
+            environment:
+              GUARD_CREDENTIAL_KEY  key for hashing credentials into account ids (replay; default: a fixed replay key)""";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Cli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new Cli(System.out, System.err).run(args));
+    }
+
+    int run(String[] args) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return 2;
+        }
+        try {
+            return switch (args[0]) {
+                case "replay" -> replay(options(args));
+                case "validate" -> validate(List.of(args).subList(1, args.length));
+                case "-h", "--help", "help" -> {
+                    out.println(USAGE);
+                    yield 0;
+                }
+                default -> {
+                    err.println("unknown command '" + args[0] + "'\n" + USAGE);
+                    yield 2;
+                }
+            };
+        } catch (UsageException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+    }
+
+    private int replay(Map<String, String> options) {
+        String trace = required(options, "--trace");
+        String decisions = required(options, "--out");
+        for (String key : options.keySet()) {
+            if (!List.of("--trace", "--out", "--policy", "--summary").contains(key)) {
+                throw new UsageException("unknown option '" + key + "'\n" + USAGE);
+            }
+        }
+        Policy policy;
+        try {
+            policy = loadPolicy(options.get("--policy"));
+        } catch (PolicyException e) {
+            err.println("invalid policy: " + e.errors().stream().map(Object::toString).collect(Collectors.joining("; ")));
+            return 1;
+        } catch (IOException e) {
+            err.println("cannot read policy: " + e.getMessage());
+            return 1;
+        }
+        Path tracePath = Path.of(trace);
+        if (!Files.isRegularFile(tracePath)) {
+            err.println("cannot read trace: no such file: " + trace);
+            return 1;
+        }
+        String key = System.getenv("GUARD_CREDENTIAL_KEY");
+        byte[] credentialKey = key == null || key.isEmpty()
+                ? Replay.DEFAULT_CREDENTIAL_KEY : key.getBytes(StandardCharsets.UTF_8);
+        if (credentialKey.length < 16) {
+            err.println("GUARD_CREDENTIAL_KEY must be at least 16 bytes");
+            return 1;
+        }
+        try (InputStream in = Files.newInputStream(tracePath);
+             DecisionWriter writer = new DecisionWriter(
+                     new BufferedOutputStream(Files.newOutputStream(Path.of(decisions)), 1 << 16))) {
+            ReplaySummary summary = new Replay(policy, credentialKey).run(in,
+                    (line, reason) -> err.println("line " + line + ": skipped: " + reason),
+                    (record, decision) -> writer.write(record.lineNumber(), decision));
+            if (options.containsKey("--summary")) {
+                try (OutputStream s = Files.newOutputStream(Path.of(options.get("--summary")))) {
+                    summary.writeJson(s);
+                }
+            }
+            return 0;
+        } catch (NoSuchFileException e) {
+            err.println("cannot write: no such directory for " + e.getFile());
+            return 1;
+        } catch (IOException e) {
+            err.println("replay failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int validate(List<String> files) {
+        if (files.isEmpty()) {
+            throw new UsageException("validate needs at least one policy file\n" + USAGE);
+        }
+        PolicyLoader loader = new PolicyLoader();
+        int failures = 0;
+        for (String file : files) {
+            try {
+                Policy p = loader.load(Path.of(file));
+                out.println(file + ": OK, version " + p.label() + ", " + p.bands().size() + " bands, "
+                        + p.scorer().signals().size() + " signals, mode " + p.mode().name().toLowerCase());
+            } catch (PolicyException e) {
+                failures++;
+                e.errors().forEach(error -> err.println(error));
+            }
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** The policy at {@code path}; without one, the repository's default, else the copy bundled in the jar. */
+    static Policy loadPolicy(String path) throws PolicyException, IOException {
+        PolicyLoader loader = new PolicyLoader();
+        if (path != null) {
+            return loader.load(Path.of(path));
+        }
+        Path local = Path.of(DEFAULT_POLICY);
+        if (Files.isRegularFile(local)) {
+            return loader.load(local);
+        }
+        try (InputStream bundled = Cli.class.getResourceAsStream(BUNDLED_POLICY)) {
+            if (bundled == null) {
+                throw new NoSuchFileException(DEFAULT_POLICY);
+            }
+            return loader.load("default.yaml", bundled.readAllBytes());
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
+        for (int i = 0; i < rest.size(); i++) {
+            String key = rest.get(i);
+            if (!key.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + key + "'\n" + USAGE);
+            }
+            if (i + 1 >= rest.size()) {
+                throw new UsageException("option " + key + " needs a value\n" + USAGE);
+            }
+            options.put(key, rest.get(++i));
+        }
+        return options;
+    }
+
+    private static String required(Map<String, String> options, String key) {
+        String v = options.get(key);
+        if (v == null) {
+            throw new UsageException("missing required option " + key + "\n" + USAGE);
+        }
+        return v;
+    }
+
+    private static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

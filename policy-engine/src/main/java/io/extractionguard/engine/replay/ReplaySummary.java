@@ -1,0 +1,95 @@
+package io.extractionguard.engine.replay;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.decision.Decision;
+import tools.jackson.core.JsonEncoding;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/** Aggregate figures of a replay (the contract's {@code --summary}). */
+public final class ReplaySummary {
+
+    private final String policy;
+    private final Map<Action, Long> actions = new EnumMap<>(Action.class);
+    private final Map<String, Long> reasons = new TreeMap<>();
+    private long processed;
+    private long skipped;
+    private long outOfOrder;
+    private long elapsedNanos;
+
+    ReplaySummary(String policy) {
+        this.policy = policy;
+        for (Action a : Action.values()) {
+            actions.put(a, 0L);
+        }
+    }
+
+    void record(Decision d) {
+        processed++;
+        actions.merge(d.action(), 1L, Long::sum);
+        for (String r : d.reasons()) {
+            reasons.merge(r, 1L, Long::sum);
+        }
+    }
+
+    void skipped() {
+        skipped++;
+    }
+
+    void outOfOrder() {
+        outOfOrder++;
+    }
+
+    void finish(long nanos) {
+        elapsedNanos = nanos;
+    }
+
+    public long processed() {
+        return processed;
+    }
+
+    public long skippedLines() {
+        return skipped;
+    }
+
+    public long count(Action action) {
+        return actions.get(action);
+    }
+
+    public double requestsPerSecond() {
+        return elapsedNanos <= 0 ? 0 : processed / (elapsedNanos / 1e9);
+    }
+
+    public void writeJson(OutputStream out) throws IOException {
+        try (JsonGenerator g = new JsonFactory().createGenerator(ObjectWriteContext.empty(), out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringProperty("policy", policy);
+            g.writeNumberProperty("processed", processed);
+            g.writeNumberProperty("skipped_lines", skipped);
+            g.writeNumberProperty("out_of_order_lines", outOfOrder);
+            g.writeName("actions");
+            g.writeStartObject();
+            for (Map.Entry<Action, Long> e : actions.entrySet()) {
+                g.writeNumberProperty(e.getKey().name(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeName("reasons");
+            g.writeStartObject();
+            for (Map.Entry<String, Long> e : reasons.entrySet()) {
+                g.writeNumberProperty(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeNumberProperty("elapsed_ms", Math.round(elapsedNanos / 1e6));
+            g.writeNumberProperty("requests_per_second", Math.round(requestsPerSecond()));
+            g.writeEndObject();
+            g.writeRaw('\n');
+        }
+    }
+}

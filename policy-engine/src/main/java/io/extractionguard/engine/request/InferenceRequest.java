@@ -1,0 +1,43 @@
+package io.extractionguard.engine.request;
+
+import java.util.List;
+
+/**
+ * One inference call, reduced to what detection needs, whatever API dialect it came in.
+ *
+ * @param format          the dialect the body was written in
+ * @param model           the requested model, or an empty string when the dialect allows leaving it out
+ * @param systemText      system / developer instructions, concatenated (may be empty)
+ * @param lastUserText    the text of the last user turn: the new content of this call (may be empty)
+ * @param historyChars    characters of text in all other turns (earlier user and assistant turns, tool results)
+ * @param turns           number of messages / input items in the conversation
+ * @param toolNames       names of the tools offered to the model (bounded, see {@link RequestParser})
+ * @param maxOutputTokens requested output budget, or -1 when the client did not set one
+ * @param stream          whether the client asked for a streamed (SSE) response
+ * @param temperature     requested temperature, or {@link Double#NaN} when not set
+ */
+public record InferenceRequest(
+        ApiFormat format,
+        String model,
+        String systemText,
+        String lastUserText,
+        long historyChars,
+        int turns,
+        List<String> toolNames,
+        long maxOutputTokens,
+        boolean stream,
+        double temperature) {
+
+    public InferenceRequest {
+        toolNames = List.copyOf(toolNames);
+    }
+
+    public boolean hasTools() {
+        return !toolNames.isEmpty();
+    }
+
+    /** Total prompt characters the model will read for this call. */
+    public long promptChars() {
+        return systemText.length() + lastUserText.length() + historyChars;
+    }
+}

@@ -1,0 +1,421 @@
+package io.extractionguard.engine.request;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Reads Anthropic Messages, OpenAI Chat Completions and OpenAI Responses bodies into one
+ * {@link InferenceRequest} in a single streaming pass, without building a tree and without
+ * materialising strings for content it does not keep.
+ *
+ * <p>The three dialects share most field names, so the pass collects the union of the fields the
+ * guard needs and the dialect only decides which of them are required. Thread-safe; every failure
+ * becomes a {@link ParseResult.Failed}, never an exception.
+ */
+public final class RequestParser {
+
+    /** Limits that keep a hostile body from costing more than a legitimate one. */
+    public record Limits(int maxNestingDepth, long maxTokens, int maxToolNames, long maxOutputTokens) {
+        public static final Limits DEFAULT = new Limits(64, 400_000, 64, 1_000_000);
+    }
+
+    private final JsonFactory factory;
+    private final Limits limits;
+
+    public RequestParser() {
+        this(Limits.DEFAULT);
+    }
+
+    public RequestParser(Limits limits) {
+        this.limits = limits;
+        this.factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(limits.maxNestingDepth())
+                        .maxTokenCount(limits.maxTokens())
+                        .maxNumberLength(64)
+                        .maxNameLength(256)
+                        .build())
+                .build();
+    }
+
+    /** Parses a body sent to {@code path}; an unsupported path is an {@code UNKNOWN_FORMAT} error. */
+    public ParseResult parse(String path, byte[] body, int offset, int length) {
+        Optional<ApiFormat> format = ApiFormat.forPath(path);
+        if (format.isEmpty()) {
+            return ParseResult.failed(ParseError.Kind.UNKNOWN_FORMAT, "no inference API is served at this path");
+        }
+        return parse(format.get(), body, offset, length);
+    }
+
+    public ParseResult parse(ApiFormat format, byte[] body) {
+        return parse(format, body, 0, body.length);
+    }
+
+    public ParseResult parse(ApiFormat format, byte[] body, int offset, int length) {
+        if (length == 0) {
+            return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, "request body is empty; expected a JSON object");
+        }
+        try (JsonParser p = factory.createParser(ObjectReadContext.empty(), body, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "request body must be a JSON object");
+            }
+            Collector c = new Collector(format, limits);
+            String problem = c.readTopLevel(p);
+            if (problem == null && p.nextToken() != null) {
+                problem = "unexpected content after the JSON object";
+                return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, problem);
+            }
+            if (problem != null) {
+                return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, problem);
+            }
+            return c.finish();
+        } catch (StreamConstraintsException e) {
+            return ParseResult.failed(ParseError.Kind.LIMIT_EXCEEDED,
+                    "request body exceeds a structural limit (nesting depth " + limits.maxNestingDepth()
+                            + ", " + limits.maxTokens() + " JSON tokens)");
+        } catch (JacksonException e) {
+            return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, "request body is not valid JSON"
+                    + location(e));
+        } catch (RuntimeException e) {
+            // A defect in this parser must not become a 500 or a stack trace for the client.
+            return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, "request body could not be read");
+        }
+    }
+
+    private static String location(JacksonException e) {
+        var loc = e.getLocation();
+        if (loc == null || loc.getLineNr() < 0) {
+            return "";
+        }
+        return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    }
+
+    /** Accumulates the union of fields for one body. Not thread-safe; one per parse. */
+    private static final class Collector {
+        private final ApiFormat format;
+        private final Limits limits;
+        private String model;
+        private final StringBuilder system = new StringBuilder();
+        private final StringBuilder lastUser = new StringBuilder();
+        private final StringBuilder scratch = new StringBuilder();
+        private long historyChars;
+        private int turns;
+        private boolean sawMessages;
+        private boolean sawInput;
+        private final List<String> tools = new ArrayList<>();
+        private long maxOutputTokens = -1;
+        private boolean stream;
+        private double temperature = Double.NaN;
+
+        Collector(ApiFormat format, Limits limits) {
+            this.format = format;
+            this.limits = limits;
+        }
+
+        /** Returns a problem description, or null when the object was read. */
+        String readTopLevel(JsonParser p) {
+            String name;
+            while ((name = p.nextName()) != null) {
+                JsonToken t = p.nextToken();
+                String problem = switch (name) {
+                    case "model" -> {
+                        if (t != JsonToken.VALUE_STRING) {
+                            yield "model: must be a string";
+                        }
+                        model = p.getString();
+                        yield null;
+                    }
+                    case "system" -> format == ApiFormat.ANTHROPIC_MESSAGES
+                            ? readContent(p, t, system, "system") : skip(p);
+                    case "instructions" -> format == ApiFormat.OPENAI_RESPONSES
+                            ? readContent(p, t, system, "instructions") : skip(p);
+                    case "messages" -> {
+                        if (format == ApiFormat.OPENAI_RESPONSES) {
+                            yield skip(p);
+                        }
+                        sawMessages = true;
+                        yield readMessages(p, t, "messages");
+                    }
+                    case "input" -> {
+                        if (format != ApiFormat.OPENAI_RESPONSES) {
+                            yield skip(p);
+                        }
+                        sawInput = true;
+                        if (t == JsonToken.VALUE_STRING) {
+                            turns = 1;
+                            appendText(p, lastUser);
+                            yield null;
+                        }
+                        yield readMessages(p, t, "input");
+                    }
+                    case "tools" -> readTools(p, t);
+                    case "max_tokens", "max_completion_tokens", "max_output_tokens" -> readMaxTokens(p, t, name);
+                    case "stream" -> {
+                        if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+                            stream = t == JsonToken.VALUE_TRUE;
+                            yield null;
+                        }
+                        yield t == JsonToken.VALUE_NULL ? null : "stream: must be a boolean";
+                    }
+                    case "temperature" -> {
+                        if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                            temperature = p.getDoubleValue();
+                            yield null;
+                        }
+                        yield t == JsonToken.VALUE_NULL ? null : "temperature: must be a number";
+                    }
+                    default -> skip(p);
+                };
+                if (problem != null) {
+                    return problem;
+                }
+            }
+            return null;
+        }
+
+        ParseResult finish() {
+            if (model == null || model.isBlank()) {
+                return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "model: field required");
+            }
+            switch (format) {
+                case ANTHROPIC_MESSAGES -> {
+                    if (!sawMessages) {
+                        return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "messages: field required");
+                    }
+                    if (maxOutputTokens < 0) {
+                        return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "max_tokens: field required");
+                    }
+                }
+                case OPENAI_CHAT_COMPLETIONS -> {
+                    if (!sawMessages) {
+                        return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "messages: field required");
+                    }
+                }
+                case OPENAI_RESPONSES -> {
+                    if (!sawInput) {
+                        return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "input: field required");
+                    }
+                }
+            }
+            return new ParseResult.Parsed(new InferenceRequest(format, model, system.toString(),
+                    lastUser.toString(), historyChars, turns, tools, maxOutputTokens, stream, temperature));
+        }
+
+        private String readMaxTokens(JsonParser p, JsonToken t, String field) {
+            if (t == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (t != JsonToken.VALUE_NUMBER_INT) {
+                return field + ": must be an integer";
+            }
+            long v;
+            try {
+                v = p.getLongValue();
+            } catch (JacksonException e) {
+                return field + ": must be an integer between 1 and " + limits.maxOutputTokens();
+            }
+            if (v < 1 || v > limits.maxOutputTokens()) {
+                return field + ": must be between 1 and " + limits.maxOutputTokens() + ", was " + v;
+            }
+            maxOutputTokens = v;
+            return null;
+        }
+
+        private String readTools(JsonParser p, JsonToken t) {
+            if (t == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (t != JsonToken.START_ARRAY) {
+                return "tools: must be an array";
+            }
+            int index = 0;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t != JsonToken.START_OBJECT) {
+                    return "tools[" + index + "]: must be an object";
+                }
+                String toolName = null;
+                String type = null;
+                String n;
+                while ((n = p.nextName()) != null) {
+                    JsonToken v = p.nextToken();
+                    if ("name".equals(n) && v == JsonToken.VALUE_STRING) {
+                        toolName = p.getString();
+                    } else if ("type".equals(n) && v == JsonToken.VALUE_STRING) {
+                        type = p.getString();
+                    } else if ("function".equals(n) && v == JsonToken.START_OBJECT) {
+                        String fn;
+                        while ((fn = p.nextName()) != null) {
+                            JsonToken fv = p.nextToken();
+                            if ("name".equals(fn) && fv == JsonToken.VALUE_STRING) {
+                                toolName = p.getString();
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (tools.size() < limits.maxToolNames()) {
+                    tools.add(toolName != null ? toolName : type != null ? type : "tool-" + index);
+                }
+                index++;
+            }
+            return null;
+        }
+
+        /** Reads an array of messages (or Responses input items). */
+        private String readMessages(JsonParser p, JsonToken t, String field) {
+            if (t != JsonToken.START_ARRAY) {
+                return field + ": must be an array";
+            }
+            int index = 0;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t != JsonToken.START_OBJECT) {
+                    return field + "[" + index + "]: must be an object";
+                }
+                String problem = readMessage(p, field + "[" + index + "]");
+                if (problem != null) {
+                    return problem;
+                }
+                index++;
+                turns++;
+            }
+            return null;
+        }
+
+        private String readMessage(JsonParser p, String where) {
+            String role = null;
+            scratch.setLength(0);
+            String n;
+            while ((n = p.nextName()) != null) {
+                JsonToken v = p.nextToken();
+                switch (n) {
+                    case "role" -> {
+                        if (v != JsonToken.VALUE_STRING) {
+                            return where + ".role: must be a string";
+                        }
+                        role = p.getString();
+                    }
+                    case "content", "output" -> {
+                        String problem = readContent(p, v, scratch, where + "." + n);
+                        if (problem != null) {
+                            return problem;
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (role == null) {
+                // Responses items such as function_call_output carry no role: tool output is history.
+                if (format != ApiFormat.OPENAI_RESPONSES) {
+                    return where + ".role: field required";
+                }
+                historyChars += scratch.length();
+                return null;
+            }
+            switch (role) {
+                case "user" -> {
+                    historyChars += lastUser.length();
+                    lastUser.setLength(0);
+                    lastUser.append(scratch);
+                }
+                case "system", "developer" -> {
+                    if (format == ApiFormat.ANTHROPIC_MESSAGES) {
+                        return where + ".role: must be 'user' or 'assistant'";
+                    }
+                    appendSeparated(system, scratch);
+                }
+                default -> historyChars += scratch.length();
+            }
+            return null;
+        }
+
+        /** Content as a string, or an array of parts whose text (and nested tool results) is kept. */
+        private String readContent(JsonParser p, JsonToken t, StringBuilder into, String where) {
+            switch (t) {
+                case VALUE_STRING -> {
+                    appendSeparatedText(p, into);
+                    return null;
+                }
+                case VALUE_NULL -> {
+                    return null;
+                }
+                case START_ARRAY -> {
+                    int index = 0;
+                    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                        if (t == JsonToken.VALUE_STRING) {
+                            appendSeparatedText(p, into);
+                        } else if (t == JsonToken.START_OBJECT) {
+                            String problem = readPart(p, into, where + "[" + index + "]");
+                            if (problem != null) {
+                                return problem;
+                            }
+                        } else {
+                            return where + "[" + index + "]: must be an object or a string";
+                        }
+                        index++;
+                    }
+                    return null;
+                }
+                default -> {
+                    return where + ": must be a string or an array of content parts";
+                }
+            }
+        }
+
+        private String readPart(JsonParser p, StringBuilder into, String where) {
+            String n;
+            while ((n = p.nextName()) != null) {
+                JsonToken v = p.nextToken();
+                if ("text".equals(n) && v == JsonToken.VALUE_STRING) {
+                    appendSeparatedText(p, into);
+                } else if ("content".equals(n) && (v == JsonToken.VALUE_STRING || v == JsonToken.START_ARRAY)) {
+                    // tool_result blocks nest their own content
+                    String problem = readContent(p, v, into, where + ".content");
+                    if (problem != null) {
+                        return problem;
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return null;
+        }
+
+        private static String skip(JsonParser p) {
+            p.skipChildren();
+            return null;
+        }
+
+        private static void appendText(JsonParser p, StringBuilder into) {
+            into.append(p.getStringCharacters(), p.getStringOffset(), p.getStringLength());
+        }
+
+        private static void appendSeparatedText(JsonParser p, StringBuilder into) {
+            if (!into.isEmpty()) {
+                into.append('\n');
+            }
+            appendText(p, into);
+        }
+
+        private static void appendSeparated(StringBuilder into, CharSequence text) {
+            if (text.isEmpty()) {
+                return;
+            }
+            if (!into.isEmpty()) {
+                into.append('\n');
+            }
+            into.append(text);
+        }
+    }
+}

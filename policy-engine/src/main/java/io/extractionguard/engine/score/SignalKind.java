@@ -1,0 +1,191 @@
+package io.extractionguard.engine.score;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.state.ProfileStats;
+
+/**
+ * The signals a policy can weight, each with its parameters and their defaults. A policy names
+ * signals by {@link #id()}; that id is also the reason reported when the signal contributes.
+ */
+public enum SignalKind {
+
+    /** The account keeps sending prompts built from the same template. */
+    PROMPT_TEMPLATE_REUSE("prompt-template-reuse",
+            List.of(ParamSpec.share("low", 0.3), ParamSpec.share("high", 0.8), ParamSpec.count("min-requests", 4))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            if (c.stats().totalRequests() < p.get("min-requests")) {
+                return 0;
+            }
+            return Scorer.ramp(c.stats().templatedShare(), p.get("low"), p.get("high"));
+        }
+    },
+
+    /** The account keeps asking the model to reveal its full reasoning. */
+    COT_ELICITATION("cot-elicitation", List.of(ParamSpec.share("low", 0.15), ParamSpec.share("high", 0.7))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            return Scorer.ramp(c.stats().cotShare(), p.get("low"), p.get("high"));
+        }
+    },
+
+    /** The account's prompts concentrate on the capabilities distillers harvest. */
+    CAPABILITY_FOCUS("capability-focus", List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 0.95))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            return Scorer.ramp(c.stats().capabilityShare(), p.get("low"), p.get("high"));
+        }
+    },
+
+    /** The account asks for long outputs. */
+    OUTPUT_APPETITE("output-appetite",
+            List.of(ParamSpec.count("low", 4000), ParamSpec.count("high", 16000))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            ProfileStats s = c.stats();
+            return Scorer.ramp(Math.max(s.meanRequestedTokens(), s.meanOutputTokens()), p.get("low"), p.get("high"));
+        }
+    },
+
+    /** The account's calls carry tool definitions (agentic trajectories). */
+    AGENTIC_SHAPE("agentic-shape", List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 1.0))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            return Scorer.ramp(c.stats().toolsShare(), p.get("low"), p.get("high"));
+        }
+    },
+
+    /** The account sustains a large share of its tier's daily allowance hour after hour. */
+    SUSTAINED_RATE("sustained-rate",
+            List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 1.0), ParamSpec.count("min-requests", 20))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            if (c.stats().totalRequests() < p.get("min-requests")) {
+                return 0;
+            }
+            double perHourAllowance = c.tier().requestsPerDay() > 0
+                    ? c.tier().requestsPerDay() / 24.0
+                    : c.tier().requestsPerMinute() * 60.0;
+            if (perHourAllowance <= 0) {
+                return 0;
+            }
+            return Scorer.ramp(c.stats().requestsLastHour() / perHourAllowance, p.get("low"), p.get("high"));
+        }
+    },
+
+    /** Requests arrive at machine-regular intervals (low variation of inter-arrival gaps). */
+    TIMING_REGULARITY("timing-regularity",
+            List.of(ParamSpec.share("low", 0.25), ParamSpec.share("high", 0.6), ParamSpec.count("min-requests", 10))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            ProfileStats s = c.stats();
+            if (s.timingSamples() + 1 < p.get("min-requests") || Double.isNaN(s.timingCv())) {
+                return 0;
+            }
+            double low = p.get("low");
+            double high = p.get("high");
+            return Scorer.ramp(high - s.timingCv(), 0, high - low);
+        }
+    },
+
+    /** The account was created recently (from the edge's {@code x-account-created}). */
+    NEW_ACCOUNT("new-account", List.of(ParamSpec.duration("max-age", 7 * 86_400_000.0))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            if (c.identity().accountCreated() == null) {
+                return 0;
+            }
+            double age = c.now().toEpochMilli() - (double) c.identity().accountCreated().toEpochMilli();
+            return age <= 0 ? 1 : Math.max(0, 1 - age / p.get("max-age"));
+        }
+    };
+
+    private final String id;
+    private final List<ParamSpec> params;
+
+    SignalKind(String id, List<ParamSpec> params) {
+        this.id = id;
+        this.params = params;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public List<ParamSpec> params() {
+        return params;
+    }
+
+    abstract double strength(SignalContext context, Map<String, Double> params);
+
+    public static Optional<SignalKind> byId(String id) {
+        for (SignalKind kind : values()) {
+            if (kind.id.equals(id)) {
+                return Optional.of(kind);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A configured instance of this signal. {@code params} must hold every parameter (defaults filled in). */
+    public Signal create(double weight, Mode mode, Map<String, Double> params) {
+        Map<String, Double> p = Map.copyOf(params);
+        SignalKind kind = this;
+        return new Signal() {
+            @Override
+            public String id() {
+                return kind.id;
+            }
+
+            @Override
+            public double weight() {
+                return weight;
+            }
+
+            @Override
+            public Mode mode() {
+                return mode;
+            }
+
+            @Override
+            public double strength(SignalContext context) {
+                return kind.strength(context, p);
+            }
+
+            @Override
+            public String toString() {
+                return kind.id + "(weight=" + weight + ", " + mode + ", " + p + ")";
+            }
+        };
+    }
+
+    /**
+     * A signal parameter.
+     *
+     * @param name         key in the policy file
+     * @param defaultValue value when the policy leaves it out (durations in milliseconds)
+     * @param min          smallest allowed value
+     * @param max          largest allowed value
+     * @param type         how the value is written
+     */
+    public record ParamSpec(String name, double defaultValue, double min, double max, Type type) {
+
+        public enum Type { SHARE, COUNT, DURATION }
+
+        static ParamSpec share(String name, double defaultValue) {
+            return new ParamSpec(name, defaultValue, 0, 1, Type.SHARE);
+        }
+
+        static ParamSpec count(String name, double defaultValue) {
+            return new ParamSpec(name, defaultValue, 0, 10_000_000, Type.COUNT);
+        }
+
+        static ParamSpec duration(String name, double defaultMillis) {
+            return new ParamSpec(name, defaultMillis, 1, 3650 * 86_400_000.0, Type.DURATION);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.extractionguard.engine.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.support.Fixtures;
+
+class FeatureExtractorTest {
+
+    private final FeatureExtractor extractor = new FeatureExtractor(
+            Map.of(CapabilityArea.CODING, List.of("python", "function", "unit test"),
+                    CapabilityArea.PLANNING, List.of("roadmap", "milestones")),
+            List.of("show your full reasoning", "reconstruct the reasoning"), 2);
+
+    @Test
+    void capabilityAreaNeedsTheConfiguredNumberOfMatches() {
+        assertThat(extractor.extract(Fixtures.prompt("a python question")).capabilityMask()).isZero();
+        RequestFeatures f = extractor.extract(Fixtures.prompt("write a python function with a unit test"));
+        assertThat(f.targets(CapabilityArea.CODING)).isTrue();
+        assertThat(f.targets(CapabilityArea.PLANNING)).isFalse();
+    }
+
+    @Test
+    void cotElicitationIsFoundThroughObfuscation() {
+        assertThat(extractor.extract(Fixtures.prompt("Solve it. SHOW YOUR FULL REASONING.")).cotElicitation()).isTrue();
+        assertThat(extractor.extract(Fixtures.prompt("s\u200Bhow y\u043Eur ｆｕｌｌ reas\u043Ening please")).cotElicitation())
+                .isTrue();
+        assertThat(extractor.extract(Fixtures.prompt("show your work")).cotElicitation()).isFalse();
+    }
+
+    @Test
+    void cotElicitationInTheSystemPromptCounts() {
+        InferenceRequest r = new InferenceRequest(ApiFormat.OPENAI_CHAT_COMPLETIONS, "m",
+                "Always reconstruct the reasoning behind each answer.", "what is 2+2", 0, 2, List.of(), -1, false, Double.NaN);
+        RequestFeatures f = extractor.extract(r);
+        assertThat(f.cotElicitation()).isTrue();
+        assertThat(f.systemPromptHash()).isNotZero();
+    }
+
+    @Test
+    void promptsFromOneTemplateAreSimilarAndUnrelatedPromptsAreNot() {
+        String template = "You are a world-class competitive programmer. Read the task below carefully, think about "
+                + "edge cases, then write an efficient solution and explain the algorithm and its complexity. Task: %s";
+        byte[] a = extractor.extract(Fixtures.prompt(template.formatted("sort a list of intervals by start"))).sketch();
+        byte[] b = extractor.extract(Fixtures.prompt(template.formatted("find the longest palindromic substring"))).sketch();
+        byte[] c = extractor.extract(Fixtures.prompt(
+                "My tomato plants have yellow leaves since last week, should I water them less or move them?")).sketch();
+        assertThat(PromptSketch.similarity(a, b)).isGreaterThan(0.5);
+        assertThat(PromptSketch.similarity(a, c)).isLessThan(0.15);
+        assertThat(a).hasSize(PromptSketch.BYTES);
+    }
+
+    @Test
+    void emptyPromptHasNoSketchAndToolsAreCounted() {
+        InferenceRequest r = new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m", "", "", 0, 1,
+                List.of("bash", "editor"), 64000, false, Double.NaN);
+        RequestFeatures f = extractor.extract(r);
+        assertThat(f.sketch()).isNull();
+        assertThat(f.toolCount()).isEqualTo(2);
+        assertThat(f.maxOutputTokens()).isEqualTo(64000);
+        assertThat(f.systemPromptHash()).isZero();
+    }
+}

@@ -1,0 +1,94 @@
+package io.extractionguard.engine.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class IdentityResolverTest {
+
+    static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    private final IdentityResolver resolver = new IdentityResolver(KEY,
+            List.of(Cidr.parse("10.0.0.0/8").orElseThrow(), Cidr.parse("::1/128").orElseThrow()));
+
+    private ClientIdentity resolve(Map<String, String> headers, String peer) {
+        return resolver.resolve(headers::get, peer);
+    }
+
+    @Test
+    void trustedProxyHeadersEstablishAccountAndEnrichment() {
+        ClientIdentity id = resolve(Map.of("x-account-id", "acct-42", "x-org-id", "org-7", "x-account-tier", "Pro",
+                "x-account-created", "2026-01-02T03:04:05Z", "x-payment-fingerprint", "pf-1", "x-client-ja4",
+                "t13d1516h2_8daaf6152771_b0da82dd1658", "x-api-key", "sk-live-abc"), "10.1.2.3");
+        assertThat(id.accountId()).isEqualTo("acct-42");
+        assertThat(id.source()).isEqualTo(ClientIdentity.Source.TRUSTED_HEADER);
+        assertThat(id.orgId()).isEqualTo("org-7");
+        assertThat(id.tier()).isEqualTo("pro");
+        assertThat(id.accountCreated()).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+        assertThat(id.paymentFingerprint()).isEqualTo("pf-1");
+        assertThat(id.clientJa4()).startsWith("t13d");
+        assertThat(id.credentialHash()).hasSize(32).doesNotContain("sk-live-abc");
+    }
+
+    @Test
+    void identityHeadersFromAnUntrustedPeerAreIgnoredAndTheKeyHashDecides() {
+        ClientIdentity id = resolve(Map.of("x-account-id", "acct-victim", "x-account-tier", "enterprise",
+                "x-api-key", "sk-live-abc"), "198.51.100.9");
+        assertThat(id.accountId()).startsWith("key-").doesNotContain("victim");
+        assertThat(id.source()).isEqualTo(ClientIdentity.Source.CREDENTIAL);
+        assertThat(id.tier()).isNull();
+        assertThat(id.strippedHeaders()).isEqualTo(2);
+    }
+
+    @Test
+    void keyedHashIsStableForTheKeyAndDiffersUnderAnotherKey() {
+        ClientIdentity a = resolve(Map.of("authorization", "Bearer sk-live-abc"), "198.51.100.9");
+        ClientIdentity b = resolve(Map.of("x-api-key", "sk-live-abc"), "203.0.113.1");
+        assertThat(a.accountId()).isEqualTo(b.accountId());
+        IdentityResolver other = new IdentityResolver("another-key-of-sixteen-bytes".getBytes(StandardCharsets.UTF_8), List.of());
+        assertThat(other.resolve(Map.of("x-api-key", "sk-live-abc")::get, "1.2.3.4").accountId()).isNotEqualTo(a.accountId());
+    }
+
+    @Test
+    void withoutCredentialTheAccountIsAnonymousPerClientAddress() {
+        ClientIdentity a = resolve(Map.of(), "198.51.100.9");
+        ClientIdentity b = resolve(Map.of(), "198.51.100.10");
+        assertThat(a.source()).isEqualTo(ClientIdentity.Source.ANONYMOUS);
+        assertThat(a.accountId()).startsWith("anon-").isNotEqualTo(b.accountId());
+    }
+
+    @Test
+    void forwardedForIsWalkedRightToLeftThroughTrustedHopsOnly() {
+        // client 203.0.113.5 -> spoofed entry claims 1.1.1.1 -> edge 10.0.0.2 -> inner proxy 10.0.0.3 -> us
+        ClientIdentity id = resolve(Map.of("x-forwarded-for", "1.1.1.1, 203.0.113.5, 10.0.0.2"), "10.0.0.3");
+        assertThat(id.clientIp()).isEqualTo("203.0.113.5");
+        // an untrusted peer's x-forwarded-for is ignored entirely
+        assertThat(resolve(Map.of("x-forwarded-for", "1.1.1.1"), "198.51.100.9").clientIp()).isEqualTo("198.51.100.9");
+        // garbage stops the walk at the last trusted hop
+        assertThat(resolve(Map.of("x-forwarded-for", "evil.example, 10.0.0.2"), "10.0.0.3").clientIp()).isEqualTo("10.0.0.2");
+    }
+
+    @Test
+    void malformedIdentityValuesAreDroppedNotTrusted() {
+        ClientIdentity id = resolve(Map.of("x-account-id", "acct 1\r\nx-admin: true", "x-account-created", "yesterday",
+                "x-org-id", "o".repeat(500), "user-agent", "curl\u0000/8"), "10.0.0.1");
+        assertThat(id.source()).isEqualTo(ClientIdentity.Source.ANONYMOUS);
+        assertThat(id.accountCreated()).isNull();
+        assertThat(id.orgId()).isNull();
+        assertThat(id.userAgent()).isNull();
+        assertThat(id.strippedHeaders()).isEqualTo(4);
+    }
+
+    @Test
+    void ipv6PeersAndPrefixesAreHandledWithoutDnsLookups() {
+        assertThat(resolver.isTrusted("::1")).isTrue();
+        assertThat(resolver.isTrusted("localhost")).isFalse();
+        assertThat(IpAddresses.networkPrefix("2001:db8:abcd:12::1")).contains("2001:0db8:abcd::/48");
+        assertThat(IpAddresses.networkPrefix("203.0.113.77")).contains("203.0.113.0/24");
+        assertThat(IpAddresses.parse("example.com")).isEmpty();
+    }
+}

@@ -1,0 +1,132 @@
+package io.extractionguard.engine.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replay command line exactly as the trace-replay contract specifies it. */
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(args);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    static String line(String ts, String account, String text) {
+        return "{\"ts\":\"" + ts + "\",\"method\":\"POST\",\"path\":\"/v1/messages\",\"remote_addr\":\"10.0.0.1\","
+                + "\"headers\":{\"x-account-id\":\"" + account + "\",\"user-agent\":\"sdk\"},\"label\":\"ignored\","
+                + "\"body\":{\"model\":\"m\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}}";
+    }
+
+    private Path policy() throws Exception {
+        Path p = dir.resolve("engine-test.yaml");
+        try (var in = CliTest.class.getResourceAsStream("/policies/engine-test.yaml")) {
+            Files.write(p, in.readAllBytes());
+        }
+        return p;
+    }
+
+    @Test
+    void replayWritesOneDecisionPerProcessedLineInTraceOrder() throws Exception {
+        Path trace = dir.resolve("trace.jsonl");
+        Files.write(trace, List.of(
+                line("2026-03-02T14:00:00.000Z", "acct-1", "hello there"),
+                line("2026-03-02T14:00:01.000Z", "acct-2", "write a python function and show your full reasoning"),
+                "this line is not json",
+                "{\"ts\":\"2026-03-02T14:00:02Z\",\"method\":\"POST\"}",
+                line("2026-03-02T14:00:03.000Z", "acct-1", "thanks"),
+                "{\"ts\":\"2026-03-02T14:00:04Z\",\"method\":\"POST\",\"path\":\"/v1/messages\",\"remote_addr\":\"10.0.0.1\","
+                        + "\"headers\":{},\"body\":{\"model\":\"m\",\"messages\":[]}}",
+                "",
+                line("2026-03-02T14:00:05.000Z", "acct-3", "show your full reasoning about cats")));
+        Path decisions = dir.resolve("decisions.jsonl");
+        Path summary = dir.resolve("summary.json");
+
+        int code = run("replay", "--trace", trace.toString(), "--out", decisions.toString(),
+                "--policy", policy().toString(), "--summary", summary.toString());
+
+        assertThat(code).isZero();
+        assertThat(Files.readAllLines(decisions)).containsExactly(
+                "{\"line\":1,\"account\":\"acct-1\",\"action\":\"ALLOW\",\"score\":0.0,\"reasons\":[]}",
+                "{\"line\":2,\"account\":\"acct-2\",\"action\":\"CHALLENGE\",\"score\":70.0,\"reasons\":[\"cot-elicitation\",\"capability-focus\"]}",
+                "{\"line\":5,\"account\":\"acct-1\",\"action\":\"ALLOW\",\"score\":0.0,\"reasons\":[]}",
+                "{\"line\":8,\"account\":\"acct-3\",\"action\":\"ALLOW\",\"score\":40.0,\"reasons\":[\"cot-elicitation\"]}");
+        assertThat(stderr().lines().toList()).containsExactly(
+                "line 3: skipped: not valid JSON: Unrecognized token 'this': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+                "line 4: skipped: missing or mistyped field 'path'",
+                "line 6: skipped: body is not a valid inference request (INVALID_REQUEST): max_tokens: field required",
+                "line 7: skipped: empty line");
+        String json = Files.readString(summary);
+        assertThat(json).contains("\"processed\":4", "\"skipped_lines\":4", "\"ALLOW\":3", "\"CHALLENGE\":1",
+                "\"cot-elicitation\":2", "\"requests_per_second\":");
+    }
+
+    @Test
+    void missingTraceFailsWithOneLineReason() throws Exception {
+        int code = run("replay", "--trace", dir.resolve("nope.jsonl").toString(), "--out", dir.resolve("d").toString(),
+                "--policy", policy().toString());
+        assertThat(code).isNotZero();
+        assertThat(stderr().lines().toList()).hasSize(1).first().asString().startsWith("cannot read trace: no such file");
+    }
+
+    @Test
+    void invalidPolicyFailsWithOneLineNamingEveryError() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "version: x\nmode: sometimes\n");
+        Path trace = dir.resolve("t.jsonl");
+        Files.writeString(trace, line("2026-03-02T14:00:00Z", "a", "hi") + "\n");
+        int code = run("replay", "--trace", trace.toString(), "--out", dir.resolve("d").toString(), "--policy", bad.toString());
+        assertThat(code).isEqualTo(1);
+        List<String> lines = stderr().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).startsWith("invalid policy: ").contains("bad.yaml:2 mode: must be one of enforce, shadow")
+                .contains("tiers: required key is missing");
+    }
+
+    @Test
+    void withoutPolicyOptionTheShippedDefaultIsUsed() throws Exception {
+        Path trace = dir.resolve("t.jsonl");
+        Files.writeString(trace, line("2026-03-02T14:00:00Z", "acct-x", "hi") + "\n");
+        Path decisions = dir.resolve("d.jsonl");
+        assertThat(run("replay", "--trace", trace.toString(), "--out", decisions.toString())).isZero();
+        assertThat(Files.readAllLines(decisions)).containsExactly(
+                "{\"line\":1,\"account\":\"acct-x\",\"action\":\"ALLOW\",\"score\":0.0,\"reasons\":[]}");
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(run("replay", "--trace")).isEqualTo(2);
+        assertThat(run("replay", "--out", "x")).isEqualTo(2);
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(stderr()).contains("usage:");
+    }
+
+    @Test
+    void validateReportsOkOrEveryErrorWithLines() throws Exception {
+        assertThat(run("validate", policy().toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("engine-test.yaml: OK, version engine-test-1 (");
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "version: x\nmodes: enforce\n");
+        assertThat(run("validate", bad.toString())).isEqualTo(1);
+        assertThat(stderr()).contains("bad.yaml:2 modes: unknown key (did you mean 'mode'?)");
+    }
+}
