@@ -50,12 +50,28 @@ public final class GuardEngine {
         this.clock = clock;
     }
 
+    /** Decides one request: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
     public Decision evaluate(GuardRequest request) {
+        return evaluate(prepare(request));
+    }
+
+    /**
+     * Extracts the request's features under the current policy. Pure and thread-safe: it reads no
+     * state and no clock, so a replay can prepare requests in parallel and decide them in order.
+     */
+    public PreparedRequest prepare(GuardRequest request) {
         Policy p = policy.get();
+        return new PreparedRequest(request, p, p.extractor().extract(request.inference()));
+    }
+
+    /** Decides a prepared request at the clock's current instant, updating the account's state. */
+    public Decision evaluate(PreparedRequest prepared) {
+        Policy p = prepared.policy();
+        GuardRequest request = prepared.request();
+        RequestFeatures features = prepared.features();
         Instant now = clock.instant();
         ClientIdentity id = request.identity();
         TierLimits tier = p.tierLimits(id.tier());
-        RequestFeatures features = p.extractor().extract(request.inference());
         ProfileStats stats = store.observe(id.accountId(),
                 new Observation(now.toEpochMilli(), features, p.features().templateSimilarity()),
                 p.features().evidencePrior());

@@ -3,11 +3,20 @@ package io.extractionguard.engine.replay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
+import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.limits.LocalRateLimiter;
@@ -21,7 +30,10 @@ import io.extractionguard.engine.state.InMemoryStateStore;
  * store and local buckets on the trace's clock (contract §2). Clients are assumed not to retry and
  * to solve no challenge.
  *
- * <p>One replay per instance; single-threaded by design, since decisions depend on order.
+ * <p>Order matters only where state changes, so the work is split like the engine's API: lines are
+ * parsed and their features extracted ({@link GuardEngine#prepare}) in batches on worker threads,
+ * and decided ({@link GuardEngine#evaluate(PreparedRequest)}) strictly in trace order on the
+ * calling thread. The decisions are the same as a single-threaded replay's.
  */
 public final class Replay {
 
@@ -31,24 +43,39 @@ public final class Replay {
         void decided(TraceRecord record, Decision decision);
     }
 
+    /** Receives lines that are skipped, in trace order. */
+    @FunctionalInterface
+    public interface Problems {
+        void skipped(long lineNumber, String reason);
+    }
+
     /** Default key for hashing credentials in replay (replay is offline; set one to match production ids). */
     public static final byte[] DEFAULT_CREDENTIAL_KEY =
             "extraction-guard-replay-credential-key".getBytes(StandardCharsets.UTF_8);
+    /** Lines longer than this are skipped without parsing (a request body is capped far below it). */
+    public static final int MAX_LINE_BYTES = 64 << 20;
+    static final int BATCH = 512;
 
     private final TraceClock clock = new TraceClock();
     private final GuardEngine engine;
     private final IdentityResolver identities;
-    private final RequestParser parser = new RequestParser();
+    private final TraceLineParser lines = new TraceLineParser(new RequestParser());
     private final ReplaySummary summary;
+    private final int workers;
 
     public Replay(Policy policy, byte[] credentialKey) {
-        this(() -> policy, credentialKey);
+        this(() -> policy, credentialKey, Runtime.getRuntime().availableProcessors());
     }
 
-    public Replay(Supplier<Policy> policy, byte[] credentialKey) {
+    public Replay(Supplier<Policy> policy, byte[] credentialKey, int workers) {
         this.engine = new GuardEngine(policy, new InMemoryStateStore(clock), new LocalRateLimiter(clock), clock);
         this.identities = IdentityResolver.trustingEveryone(credentialKey);
         this.summary = new ReplaySummary(policy.get().label());
+        this.workers = Math.max(1, workers);
+    }
+
+    /** One trace line after the parallel stage. */
+    private record Prepared(long lineNumber, TraceRecord record, PreparedRequest request, String skipReason) {
     }
 
     /**
@@ -56,39 +83,95 @@ public final class Replay {
      *
      * @return the summary of this replay
      */
-    public ReplaySummary run(InputStream trace, TraceReader.Problems problems, Listener listener) throws IOException {
-        long started = System.nanoTime(); // measures the replay itself, not detection time
-        TraceReader.Problems counting = (line, reason) -> {
-            summary.skipped();
-            problems.skipped(line, reason);
-        };
-        try (TraceReader reader = new TraceReader(trace, counting)) {
-            TraceRecord record;
-            while ((record = reader.next()) != null) {
-                Decision decision = decide(record, counting);
-                if (decision != null) {
-                    summary.record(decision);
-                    listener.decided(record, decision);
+    public ReplaySummary run(InputStream trace, Problems problems, Listener listener) throws IOException {
+        long started = System.nanoTime(); // measures the replay's own speed, not detection time
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "replay-prepare");
+            t.setDaemon(true);
+            return t;
+        });
+        try (LineReader reader = new LineReader(trace, MAX_LINE_BYTES)) {
+            Deque<Future<List<Prepared>>> inFlight = new ArrayDeque<>();
+            boolean eof = false;
+            while (!eof || !inFlight.isEmpty()) {
+                while (!eof && inFlight.size() < workers * 2) {
+                    List<LineReader.Line> batch = reader.next(BATCH);
+                    if (batch.isEmpty()) {
+                        eof = true;
+                    } else {
+                        inFlight.add(pool.submit(() -> prepare(batch)));
+                    }
+                }
+                if (!inFlight.isEmpty()) {
+                    for (Prepared p : await(inFlight.poll())) {
+                        decide(p, problems, listener);
+                    }
                 }
             }
+        } finally {
+            pool.shutdownNow();
         }
         summary.finish(System.nanoTime() - started);
         return summary;
     }
 
-    /** Decides one record, or reports it and returns null when its body is not an inference request. */
-    Decision decide(TraceRecord record, TraceReader.Problems problems) {
-        if (clock.advanceTo(record.ts())) {
+    private void decide(Prepared p, Problems problems, Listener listener) {
+        if (p.skipReason() != null) {
+            summary.skipped();
+            problems.skipped(p.lineNumber(), p.skipReason());
+            return;
+        }
+        if (clock.advanceTo(p.record().ts())) {
             summary.outOfOrder();
         }
-        ParseResult parsed = parser.parse(record.path(), record.line(), record.bodyStart(),
-                record.bodyEnd() - record.bodyStart());
-        if (parsed instanceof ParseResult.Failed failed) {
-            problems.skipped(record.lineNumber(), "body is not a valid inference request ("
-                    + failed.error().kind() + "): " + failed.error().message());
-            return null;
+        Decision decision = engine.evaluate(p.request());
+        summary.record(decision);
+        listener.decided(p.record(), decision);
+    }
+
+    private List<Prepared> prepare(List<LineReader.Line> batch) {
+        List<Prepared> out = new ArrayList<>(batch.size());
+        for (LineReader.Line line : batch) {
+            out.add(prepare(line));
         }
+        return out;
+    }
+
+    private Prepared prepare(LineReader.Line line) {
+        if (line.bytes() == null) {
+            return new Prepared(line.number(), null, null, "line longer than " + MAX_LINE_BYTES + " bytes");
+        }
+        if (isBlank(line.bytes())) {
+            return new Prepared(line.number(), null, null, "empty line");
+        }
+        TraceLineParser.Parsed parsed = lines.parse(line.number(), line.bytes());
+        if (parsed.skipReason() != null) {
+            return new Prepared(line.number(), parsed.record(), null, parsed.skipReason());
+        }
+        TraceRecord record = parsed.record();
         ClientIdentity identity = identities.resolve(record.headers()::get, record.remoteAddr());
-        return engine.evaluate(new GuardRequest(identity, ((ParseResult.Parsed) parsed).request()));
+        PreparedRequest request = engine.prepare(
+                new GuardRequest(identity, ((ParseResult.Parsed) parsed.body()).request()));
+        return new Prepared(line.number(), record, request, null);
+    }
+
+    private static List<Prepared> await(Future<List<Prepared>> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("replay interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IOException("replay failed while preparing lines: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static boolean isBlank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 }

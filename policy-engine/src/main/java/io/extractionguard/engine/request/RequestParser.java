@@ -91,6 +91,30 @@ public final class RequestParser {
         }
     }
 
+    /**
+     * Parses a body in place, from a parser positioned on the body's {@code START_OBJECT} (for
+     * example inside a trace line). On return, success or not, the parser is positioned on the
+     * body's {@code END_OBJECT}, so the caller can read on. JSON syntax errors propagate as
+     * {@link JacksonException}: they concern the enclosing document.
+     */
+    public ParseResult parse(ApiFormat format, JsonParser p) {
+        int depth = p.streamReadContext().getNestingDepth();
+        Collector c = new Collector(format, limits);
+        String problem = c.readTopLevel(p);
+        if (problem != null) {
+            while (p.streamReadContext().getNestingDepth() >= depth && p.nextToken() != null) {
+                // skip the rest of the body
+            }
+            return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, problem);
+        }
+        return c.finish();
+    }
+
+    /** The JSON factory with this parser's structural limits, for callers that parse enclosing documents. */
+    public JsonFactory jsonFactory() {
+        return factory;
+    }
+
     private static String location(JacksonException e) {
         var loc = e.getLocation();
         if (loc == null || loc.getLineNr() < 0) {
