@@ -1,0 +1,116 @@
+package io.extractionguard.gateway.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.identity.Cidr;
+import io.extractionguard.engine.identity.IdentityResolver;
+import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.policy.PolicyException;
+import io.extractionguard.engine.policy.PolicyHolder;
+import io.extractionguard.engine.policy.PolicyLoader;
+import io.extractionguard.engine.request.RequestParser;
+import io.extractionguard.engine.state.InMemoryStateStore;
+import io.extractionguard.engine.state.StateStore;
+
+/** Translates {@link GuardProperties} into the engine's objects. */
+@Configuration(proxyBeanMethods = false)
+public class GuardConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(GuardConfiguration.class);
+    static final String DEFAULT_POLICY = "config/policies/default.yaml";
+    static final String BUNDLED_POLICY = "/policies/default.yaml";
+
+    @Bean
+    Clock guardClock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    PolicyHolder policyHolder(GuardProperties properties) throws IOException {
+        return new PolicyHolder(loadInitialPolicy(properties.policy().path()));
+    }
+
+    @Bean
+    StateStore stateStore(GuardProperties properties, Clock clock) {
+        return new InMemoryStateStore(clock,
+                new InMemoryStateStore.Settings(properties.state().maxAccounts(), properties.state().idleExpiry()));
+    }
+
+    @Bean
+    RateLimiter rateLimiter(Clock clock) {
+        return new LocalRateLimiter(clock);
+    }
+
+    @Bean
+    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, Clock clock) {
+        return new GuardEngine(policy, store, limiter, clock);
+    }
+
+    @Bean
+    RequestParser requestParser() {
+        return new RequestParser();
+    }
+
+    @Bean
+    IdentityResolver identityResolver(GuardProperties properties) {
+        List<Cidr> trusted = new ArrayList<>();
+        for (String cidr : properties.identity().trustedProxies()) {
+            trusted.add(Cidr.parse(cidr).orElseThrow(() -> new IllegalArgumentException(
+                    "guard.identity.trusted-proxies: '" + cidr + "' is not an IP address or CIDR network")));
+        }
+        String key = properties.identity().credentialHashKey();
+        byte[] keyBytes;
+        if (key.isEmpty()) {
+            keyBytes = new byte[32];
+            new SecureRandom().nextBytes(keyBytes);
+            log.warn("guard.identity.credential-hash-key is not set: using a random key, so account ids derived from "
+                    + "API keys change on restart and differ between replicas. Set GUARD_IDENTITY_CREDENTIAL_HASH_KEY.");
+        } else {
+            keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            if (keyBytes.length < 16) {
+                throw new IllegalArgumentException("guard.identity.credential-hash-key must be at least 16 bytes");
+            }
+        }
+        log.info("identity headers are trusted from {}", trusted);
+        return new IdentityResolver(keyBytes, trusted);
+    }
+
+    /** Loads the start-up policy; an invalid one stops start-up with every error listed. */
+    static Policy loadInitialPolicy(String configured) throws IOException {
+        PolicyLoader loader = new PolicyLoader();
+        try {
+            Path path = configured.isEmpty() ? Path.of(DEFAULT_POLICY) : Path.of(configured);
+            if (!configured.isEmpty() || Files.isRegularFile(path)) {
+                Policy p = loader.load(path);
+                log.info("policy {} loaded from {}", p.label(), path.toAbsolutePath());
+                return p;
+            }
+            try (InputStream in = GuardConfiguration.class.getResourceAsStream(BUNDLED_POLICY)) {
+                if (in == null) {
+                    throw new IOException("no policy configured and none bundled (" + BUNDLED_POLICY + ")");
+                }
+                Policy p = loader.load("default.yaml", in.readAllBytes());
+                log.info("policy {} loaded from the bundled default", p.label());
+                return p;
+            }
+        } catch (PolicyException e) {
+            throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.extractionguard.gateway.filter;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
+import org.springframework.cloud.gateway.filter.factory.AbstractGatewayFilterFactory;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.server.ServerWebExchange;
+
+import io.extractionguard.engine.decision.Decision;
+import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.decision.GuardRequest;
+import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.identity.IdentityResolver;
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.request.ParseError;
+import io.extractionguard.engine.request.ParseResult;
+import io.extractionguard.engine.request.RequestParser;
+import io.extractionguard.gateway.observe.DecisionRecorder;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The {@code ExtractionGuard} route filter. It only orchestrates: read the body (bounded), parse
+ * it, resolve the caller, ask the engine, then forward the request untouched or answer in the
+ * upstream API's error format. Usable per route ({@code - ExtractionGuard} or
+ * {@code - name: ExtractionGuard, args: {max-body-size: 2MB}}) and as a default filter.
+ *
+ * <p>Everything on the request path is CPU work on the event loop: the engine's state and limits
+ * answer from memory.
+ */
+@Component
+public class ExtractionGuardGatewayFilterFactory
+        extends AbstractGatewayFilterFactory<ExtractionGuardGatewayFilterFactory.Config> {
+
+    /** Runs before the other route filters, so nothing is done for a request the guard rejects. */
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
+
+    /** Exchange attribute holding the {@link Decision} of a forwarded request. */
+    public static final String DECISION_ATTR = "extractionGuard.decision";
+
+    /** Identity and enrichment headers; removed before forwarding when the peer is not trusted. */
+    static final List<String> IDENTITY_HEADERS = List.of("x-account-id", "x-org-id", "x-account-tier",
+            "x-account-created", "x-payment-fingerprint", "x-client-ja4");
+
+    private final GuardEngine engine;
+    private final RequestParser parser;
+    private final IdentityResolver identities;
+    private final ApiErrors errors;
+    private final DecisionRecorder recorder;
+
+    public ExtractionGuardGatewayFilterFactory(GuardEngine engine, RequestParser parser, IdentityResolver identities,
+                                               tools.jackson.databind.json.JsonMapper json, DecisionRecorder recorder) {
+        super(Config.class);
+        this.engine = engine;
+        this.parser = parser;
+        this.identities = identities;
+        this.errors = new ApiErrors(json);
+        this.recorder = recorder;
+    }
+
+    /** Per-route settings. */
+    public static class Config {
+        private DataSize maxBodySize = DataSize.ofMegabytes(1);
+
+        public DataSize getMaxBodySize() {
+            return maxBodySize;
+        }
+
+        public void setMaxBodySize(DataSize maxBodySize) {
+            this.maxBodySize = maxBodySize;
+        }
+    }
+
+    @Override
+    public GatewayFilter apply(Config config) {
+        long max = config.getMaxBodySize().toBytes();
+        if (max <= 0 || max > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("ExtractionGuard max-body-size must be between 1 byte and 2 GiB, was "
+                    + config.getMaxBodySize());
+        }
+        int maxBytes = (int) max;
+        return new OrderedGatewayFilter((exchange, chain) -> {
+            ServerHttpRequest request = exchange.getRequest();
+            Optional<ApiFormat> format = HttpMethod.POST.equals(request.getMethod())
+                    ? ApiFormat.forPath(request.getPath().value()) : Optional.empty();
+            if (format.isEmpty()) {
+                return chain.filter(exchange); // not an inference call: nothing to guard
+            }
+            return guard(exchange, chain, format.get(), maxBytes);
+        }, ORDER);
+    }
+
+    private Mono<Void> guard(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
+                             ApiFormat format, int maxBytes) {
+        ServerHttpRequest request = exchange.getRequest();
+        String route = routeId(exchange);
+        long declared = request.getHeaders().getContentLength();
+        if (declared > maxBytes) {
+            recorder.invalid(route, format, ParseError.Kind.LIMIT_EXCEEDED);
+            return errors.write(exchange, format, ApiErrors.Kind.TOO_LARGE, tooLarge(maxBytes));
+        }
+        MediaType type = request.getHeaders().getContentType();
+        if (type != null && !type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
+            recorder.invalid(route, format, ParseError.Kind.INVALID_REQUEST);
+            return errors.write(exchange, format, ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE,
+                    "content-type must be application/json, was " + type);
+        }
+        return DataBufferUtils.join(request.getBody(), maxBytes)
+                .map(ExtractionGuardGatewayFilterFactory::drain)
+                .defaultIfEmpty(new byte[0])
+                .flatMap(body -> decide(exchange, chain, format, route, body))
+                .onErrorResume(DataBufferLimitException.class, e -> {
+                    recorder.invalid(route, format, ParseError.Kind.LIMIT_EXCEEDED);
+                    return errors.write(exchange, format, ApiErrors.Kind.TOO_LARGE, tooLarge(maxBytes));
+                });
+    }
+
+    private Mono<Void> decide(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
+                              ApiFormat format, String route, byte[] body) {
+        long started = System.nanoTime();
+        recorder.bodyBytes(route, body.length);
+        ParseResult parsed = parser.parse(format, body);
+        if (parsed instanceof ParseResult.Failed failed) {
+            recorder.invalid(route, format, failed.error().kind());
+            ApiErrors.Kind kind = failed.error().kind() == ParseError.Kind.LIMIT_EXCEEDED
+                    ? ApiErrors.Kind.TOO_LARGE : ApiErrors.Kind.INVALID_REQUEST;
+            return errors.write(exchange, format, kind, failed.error().message());
+        }
+        ServerHttpRequest request = exchange.getRequest();
+        String peer = peerAddress(request);
+        ClientIdentity identity = identities.resolve(request.getHeaders()::getFirst, peer);
+        Decision decision = engine.evaluate(new GuardRequest(identity, ((ParseResult.Parsed) parsed).request()));
+        recorder.decided(route, format, identity, decision, System.nanoTime() - started);
+
+        HttpHeaders responseHeaders = exchange.getResponse().getHeaders();
+        addRateLimitHeaders(responseHeaders, decision);
+        return switch (decision.action()) {
+            case ALLOW, SHADOW -> {
+                exchange.getAttributes().put(DECISION_ATTR, decision);
+                boolean strip = !identities.isTrusted(peer);
+                yield chain.filter(exchange.mutate().request(replay(request, body, strip)).build());
+            }
+            case THROTTLE -> {
+                long retry = decision.limit() == null ? 60 : Math.max(1, decision.limit().retryAfterSeconds());
+                responseHeaders.set(HttpHeaders.RETRY_AFTER, Long.toString(retry));
+                yield errors.write(exchange, format, ApiErrors.Kind.RATE_LIMITED,
+                        "Rate limit exceeded for this account. Retry after " + retry + " seconds.");
+            }
+            case CHALLENGE -> errors.write(exchange, format, ApiErrors.Kind.CHALLENGE,
+                    "Additional verification is required before this account can continue. "
+                            + "Complete the account verification step and retry.");
+            case BLOCK -> errors.write(exchange, format, ApiErrors.Kind.BLOCKED,
+                    "This account is not permitted to use this API. If you believe this is a mistake, contact support.");
+        };
+    }
+
+    /** IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers): policy and current state. */
+    static void addRateLimitHeaders(HttpHeaders headers, Decision decision) {
+        LimitOutcome limit = decision.limit();
+        if (limit == null || limit.isUnlimited()) {
+            return;
+        }
+        headers.set("RateLimit-Policy", "\"requests\";q=" + limit.limit() + ";w=" + limit.windowSeconds());
+        headers.set("RateLimit", "\"requests\";r=" + Math.max(0, limit.remaining()) + ";t=" + limit.resetSeconds());
+    }
+
+    /** The request to forward: same headers (identity headers removed for untrusted peers), the body read. */
+    private static ServerHttpRequest replay(ServerHttpRequest request, byte[] body, boolean stripIdentity) {
+        ServerHttpRequest base = stripIdentity
+                ? request.mutate().headers(h -> IDENTITY_HEADERS.forEach(h::remove)).build()
+                : request;
+        return new ServerHttpRequestDecorator(base) {
+            @Override
+            public Flux<DataBuffer> getBody() {
+                return Flux.defer(() -> Flux.just(org.springframework.core.io.buffer.DefaultDataBufferFactory
+                        .sharedInstance.wrap(body)));
+            }
+        };
+    }
+
+    private static byte[] drain(DataBuffer buffer) {
+        try {
+            byte[] bytes = new byte[buffer.readableByteCount()];
+            buffer.read(bytes);
+            return bytes;
+        } finally {
+            DataBufferUtils.release(buffer);
+        }
+    }
+
+    private static String peerAddress(ServerHttpRequest request) {
+        InetSocketAddress remote = request.getRemoteAddress();
+        if (remote == null) {
+            return "";
+        }
+        return remote.getAddress() != null ? remote.getAddress().getHostAddress() : remote.getHostString();
+    }
+
+    private static String routeId(ServerWebExchange exchange) {
+        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+        return route == null ? "unknown" : route.getId();
+    }
+
+    private static String tooLarge(int maxBytes) {
+        return "request body is larger than the " + maxBytes + "-byte limit of this endpoint";
+    }
+}
