@@ -91,12 +91,24 @@ public class GuardConfiguration {
         return new IdentityResolver(keyBytes, trusted);
     }
 
+    /**
+     * The policy file in use: the configured one, else {@code config/policies/default.yaml} when it
+     * exists in the working directory; null when the bundled default (which cannot change) is used.
+     */
+    public static Path policyFile(String configured) {
+        if (!configured.isEmpty()) {
+            return Path.of(configured);
+        }
+        Path local = Path.of(DEFAULT_POLICY);
+        return Files.isRegularFile(local) ? local : null;
+    }
+
     /** Loads the start-up policy; an invalid one stops start-up with every error listed. */
     static Policy loadInitialPolicy(String configured) throws IOException {
         PolicyLoader loader = new PolicyLoader();
         try {
-            Path path = configured.isEmpty() ? Path.of(DEFAULT_POLICY) : Path.of(configured);
-            if (!configured.isEmpty() || Files.isRegularFile(path)) {
+            Path path = policyFile(configured);
+            if (path != null) {
                 Policy p = loader.load(path);
                 log.info("policy {} loaded from {}", p.label(), path.toAbsolutePath());
                 return p;

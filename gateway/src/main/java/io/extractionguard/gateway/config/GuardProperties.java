@@ -15,6 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param identity    credential hashing and trusted proxies
  * @param state       in-memory state sizing
  * @param decisionLog structured decision logging
+ * @param audit       the tamper-evident audit trail
+ * @param replicaId   this replica's name in audit records and logs; empty: the HOSTNAME environment variable
  * @param demoBackend the embedded demo model backend
  */
 @ConfigurationProperties("guard")
@@ -23,13 +25,16 @@ public record GuardProperties(
         @DefaultValue Identity identity,
         @DefaultValue State state,
         @DefaultValue DecisionLog decisionLog,
+        @DefaultValue Audit audit,
+        @DefaultValue("") String replicaId,
         @DefaultValue DemoBackend demoBackend) {
 
     /**
-     * @param path policy file; empty means {@code config/policies/default.yaml} when it exists in the
-     *             working directory, else the default policy bundled in the application
+     * @param path         policy file; empty means {@code config/policies/default.yaml} when it exists in the
+     *                     working directory, else the default policy bundled in the application
+     * @param pollInterval how often the file is re-read as a fallback to file-system events (0 disables reloading)
      */
-    public record Policy(@DefaultValue("") String path) {
+    public record Policy(@DefaultValue("") String path, @DefaultValue("5s") Duration pollInterval) {
     }
 
     /**
@@ -53,6 +58,25 @@ public record GuardProperties(
      * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged)
      */
     public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("1.0") double sampleRate) {
+    }
+
+    /**
+     * @param enabled            write the audit trail
+     * @param path               audit file (JSON lines, hash-chained); its directory is created
+     * @param decisionSampleRate share of decisions recorded (operator actions and policy changes are always recorded)
+     * @param queueCapacity      decisions waiting to be written; beyond it sampled decisions are dropped and counted
+     */
+    public record Audit(@DefaultValue("true") boolean enabled, @DefaultValue("audit/guard-audit.jsonl") String path,
+                        @DefaultValue("0.01") double decisionSampleRate, @DefaultValue("10000") int queueCapacity) {
+    }
+
+    /** This replica's name: {@code guard.replica-id}, else HOSTNAME, else "local". */
+    public String replicaName() {
+        if (!replicaId.isBlank()) {
+            return replicaId;
+        }
+        String host = System.getenv("HOSTNAME");
+        return host == null || host.isBlank() ? "local" : host;
     }
 
     /**

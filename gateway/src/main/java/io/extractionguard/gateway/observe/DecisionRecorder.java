@@ -14,6 +14,7 @@ import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IpAddresses;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ParseError;
+import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -37,13 +38,16 @@ public class DecisionRecorder {
     private static final Logger decisions = LoggerFactory.getLogger(LOGGER);
 
     private final MeterRegistry meters;
+    private final AuditTrail audit;
     private final JsonMapper json;
     private final Clock clock;
     private final boolean logEnabled;
     private final double sampleRate;
 
-    public DecisionRecorder(MeterRegistry meters, JsonMapper json, Clock clock, GuardProperties properties) {
+    public DecisionRecorder(MeterRegistry meters, JsonMapper json, Clock clock, GuardProperties properties,
+                            AuditTrail audit) {
         this.meters = meters;
+        this.audit = audit;
         this.json = json;
         this.clock = clock;
         this.logEnabled = properties.decisionLog().enabled();
@@ -74,8 +78,16 @@ public class DecisionRecorder {
                 .publishPercentileHistogram()
                 .register(meters)
                 .record(elapsedNanos, TimeUnit.NANOSECONDS);
-        if (logEnabled && shouldLog(d.action())) {
-            decisions.info(line(route, format, identity, d, elapsedNanos));
+        boolean log = logEnabled && shouldLog(d.action());
+        boolean sampled = audit.sampleDecision();
+        if (log || sampled) {
+            String line = line(route, format, identity, d, elapsedNanos);
+            if (log) {
+                decisions.info(line);
+            }
+            if (sampled) {
+                audit.decision(line);
+            }
         }
     }
 

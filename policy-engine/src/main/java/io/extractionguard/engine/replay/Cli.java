@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
 import io.extractionguard.engine.policy.PolicyLoader;
@@ -31,6 +32,7 @@ public final class Cli {
             usage:
               policy-engine-cli replay --trace TRACE.jsonl --out DECISIONS.jsonl [--policy POLICY.yaml] [--summary SUMMARY.json]
               policy-engine-cli validate POLICY.yaml [POLICY.yaml ...]
+              policy-engine-cli audit-verify AUDIT.jsonl [AUDIT.jsonl ...]
             environment:
               GUARD_CREDENTIAL_KEY  key for hashing credentials into account ids (replay; default: a fixed replay key)""";
 
@@ -55,6 +57,7 @@ public final class Cli {
             return switch (args[0]) {
                 case "replay" -> replay(options(args));
                 case "validate" -> validate(List.of(args).subList(1, args.length));
+                case "audit-verify" -> auditVerify(List.of(args).subList(1, args.length));
                 case "-h", "--help", "help" -> {
                     out.println(USAGE);
                     yield 0;
@@ -135,6 +138,24 @@ public final class Cli {
             } catch (PolicyException e) {
                 failures++;
                 e.errors().forEach(error -> err.println(error));
+            }
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    private int auditVerify(List<String> files) {
+        if (files.isEmpty()) {
+            throw new UsageException("audit-verify needs at least one audit file\n" + USAGE);
+        }
+        int failures = 0;
+        for (String file : files) {
+            try {
+                AuditVerifier.Result result = new AuditVerifier().verify(Path.of(file));
+                (result.intact() ? out : err).println(file + ": " + result);
+                failures += result.intact() ? 0 : 1;
+            } catch (IOException e) {
+                err.println(file + ": cannot read: " + e.getMessage());
+                failures++;
             }
         }
         return failures == 0 ? 0 : 1;
