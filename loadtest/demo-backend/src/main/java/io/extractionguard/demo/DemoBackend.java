@@ -190,11 +190,16 @@ public final class DemoBackend implements AutoCloseable {
                 .then();
     }
 
-    /** Runs a standalone backend: {@code --port 8090 --output-tokens 64 --first-byte-delay-ms 0}. */
+    /**
+     * Runs a standalone backend, e.g. as the model server of a demo Pod:
+     * {@code --host 127.0.0.1 --port 8090 --output-tokens 64 --first-byte-delay-ms 0 --chunk-interval-ms 0}.
+     */
     public static void main(String[] args) throws InterruptedException {
         DemoBackendSettings s = DemoBackendSettings.DEFAULT.withPort(8090);
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
+                case "--host" -> s = new DemoBackendSettings(args[i + 1], s.port(), s.firstByteDelay(), s.outputTokens(),
+                        s.tokensPerChunk(), s.chunkInterval());
                 case "--port" -> s = s.withPort(Integer.parseInt(args[i + 1]));
                 case "--output-tokens" -> s = s.withOutputTokens(Integer.parseInt(args[i + 1]));
                 case "--first-byte-delay-ms" -> s = s.withFirstByteDelay(Duration.ofMillis(Long.parseLong(args[i + 1])));
