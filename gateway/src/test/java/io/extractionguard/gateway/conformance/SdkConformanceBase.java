@@ -2,9 +2,11 @@ package io.extractionguard.gateway.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.UUID;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -15,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.policy.PolicyHolder;
+import io.extractionguard.gateway.support.Await;
 import io.extractionguard.gateway.support.TestBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -75,12 +78,41 @@ abstract class SdkConformanceBase {
         return tokens.check(account, p.tokenBudget(p.tierLimits("metered")), 1.0).output().remaining();
     }
 
-    /** Spends the metered budget of {@code account}: waits until its 41-token answer has been charged. */
+    /** Waits until the 41-token answer that spends {@code account}'s metered budget has been charged. */
     void awaitSpent(String account) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (meteredOutputLeft(account) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(meteredOutputLeft(account)).isZero();
+        Await.until(() -> meteredOutputLeft(account), left -> left == 0, "metered budget spent");
+    }
+
+    /**
+     * Checks a refusal for a spent budget: 429 with a retry-after of a few seconds and the named
+     * remaining-tokens header at 0.
+     *
+     * @return the retry-after seconds
+     */
+    static long assertSpentBudgetRefusal(int status, Function<String, List<String>> headers, String remainingHeader) {
+        assertThat(status).isEqualTo(429);
+        long retryAfter = Long.parseLong(headers.apply("retry-after").get(0));
+        assertThat(retryAfter).isBetween(2L, 3L);
+        assertThat(headers.apply(remainingHeader)).containsExactly("0");
+        return retryAfter;
+    }
+
+    /**
+     * Runs a call with SDK retries on and checks they honoured retry-after: the SDK's own backoff
+     * would retry after ~0.5 s and ~1 s and fail, so success after ≥ 1.5 s with exactly one refused
+     * attempt and one admitted one means it waited as told.
+     *
+     * @param call     the call; returns the output tokens of its answer
+     * @param expected output tokens the answer must have
+     */
+    void assertRetryHonoursRetryAfter(LongSupplier call, long expected, long retryAfter) {
+        long served = TestBackend.get().requestCount();
+        double throttles = tokenThrottles();
+        long started = System.nanoTime();
+        assertThat(call.getAsLong()).isEqualTo(expected);
+        long waitedMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(waitedMs).as("waited for retry-after (%d s)", retryAfter).isGreaterThanOrEqualTo(1_500);
+        assertThat(tokenThrottles() - throttles).as("the first attempt was refused, the retry admitted").isEqualTo(1);
+        assertThat(TestBackend.get().requestCount() - served).as("only the admitted retry reached the model").isEqualTo(1);
     }
 }

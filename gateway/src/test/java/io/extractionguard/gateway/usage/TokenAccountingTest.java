@@ -28,6 +28,7 @@ import io.extractionguard.demo.DemoBackendSettings;
 import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.PolicyHolder;
+import io.extractionguard.gateway.support.Await;
 
 /**
  * Token accounting through the real gateway and a demo backend that waits 100 ms before its first
@@ -95,21 +96,8 @@ class TokenAccountingTest {
         return tokens.check(account, p.tokenBudget(p.tierLimits(null)), 1.0);
     }
 
-    /** Usage is charged when the response ends, just after the client has its last byte: wait for it. */
     private static void awaitUntil(LongSupplier value, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (value.getAsLong() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(value.getAsLong()).isEqualTo(expected);
-    }
-
-    private static void awaitBelow(LongSupplier value, long bound) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (value.getAsLong() >= bound && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(value.getAsLong()).isLessThan(bound);
+        Await.until(value, v -> v == expected, "expected " + expected);
     }
 
     @Test
@@ -238,7 +226,7 @@ class TokenAccountingTest {
                 .collectList().block(Duration.ofSeconds(10));
         long hungUpAt = System.nanoTime();
         assertThat(received).hasSize(12);
-        awaitBelow(() -> budget(account).output().remaining(), 100);
+        Await.until(() -> budget(account).output().remaining(), v -> v < 100, "charged");
         long charged = 100 - budget(account).output().remaining();
         assertThat(charged).as("the streamed part, estimated from its text, not the full 64").isBetween(3L, 30L);
 
