@@ -69,7 +69,10 @@ final class LimitHeaders {
         String prefix = "anthropic-ratelimit-" + what;
         headers.set(prefix + "-limit", Long.toString(o.limit()));
         headers.set(prefix + "-remaining", Long.toString(Math.max(0, o.remaining())));
-        headers.set(prefix + "-reset", now.plusSeconds(o.resetSeconds()).truncatedTo(ChronoUnit.SECONDS).toString());
+        Instant reset = now.plusSeconds(o.resetSeconds());
+        Instant whole = reset.truncatedTo(ChronoUnit.SECONDS);
+        // rounded up to the second: a client that waits until then finds the window full
+        headers.set(prefix + "-reset", (whole.equals(reset) ? whole : whole.plusSeconds(1)).toString());
     }
 
     private static void openAi(HttpHeaders headers, String what, LimitOutcome o) {
