@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -22,6 +25,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
 
 import io.extractionguard.demo.DemoBackend;
 import io.extractionguard.demo.DemoBackendSettings;
@@ -57,6 +61,9 @@ class TokenAccountingTest {
 
     @Autowired
     WebTestClient client;
+
+    @LocalServerPort
+    int port;
 
     @Autowired
     TokenLimiter tokens;
@@ -239,21 +246,35 @@ class TokenAccountingTest {
 
     @Test
     void theFirstStreamedByteArrivesWithinMillisecondsOfTheBackendsFirstByte() {
-        List<Long> ttfb = new ArrayList<>();
-        for (int i = 0; i < 7; i++) {
-            long started = System.nanoTime();
-            client.post().uri("/v1/messages")
-                    .header("x-account-id", account())
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(anthropic(8, true))
-                    .exchange()
-                    .returnResult(String.class).getResponseBody()
-                    .next().block(Duration.ofSeconds(10));
-            ttfb.add((System.nanoTime() - started) / 1_000_000);
+        List<Long> direct = new ArrayList<>();
+        List<Long> proxied = new ArrayList<>();
+        for (int i = 0; i < 9; i++) { // interleaved, so both paths see the same machine load
+            direct.add(firstByteMillis(BACKEND.baseUrl()));
+            proxied.add(firstByteMillis("http://127.0.0.1:" + port));
         }
-        List<Long> sorted = ttfb.subList(2, ttfb.size()).stream().sorted().toList(); // first two warm up
-        long median = sorted.get(sorted.size() / 2);
-        assertThat(median).as("time to first event through the gateway, ms: %s", ttfb)
-                .isBetween(FIRST_BYTE.toMillis(), FIRST_BYTE.toMillis() + 60);
+        long directMedian = median(direct.subList(2, direct.size())); // the first two warm up
+        long proxiedMedian = median(proxied.subList(2, proxied.size()));
+        assertThat(directMedian).as("the backend's own first-byte delay, ms: %s", direct)
+                .isGreaterThanOrEqualTo(FIRST_BYTE.toMillis());
+        // generous: the benchmark (docs/tokens.md) measures about 2 ms; a loaded CI machine adds noise
+        assertThat(proxiedMedian - directMedian).as("through the gateway %s vs direct %s, ms", proxied, direct)
+                .isLessThan(50);
+    }
+
+    private static long firstByteMillis(String baseUrl) {
+        long started = System.nanoTime();
+        DataBuffer first = WebClient.create(baseUrl).post().uri("/v1/messages")
+                .header("x-account-id", account())
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(anthropic(8, true))
+                .retrieve().bodyToFlux(DataBuffer.class)
+                .next().block(Duration.ofSeconds(10));
+        long elapsed = (System.nanoTime() - started) / 1_000_000;
+        DataBufferUtils.release(first);
+        return elapsed;
+    }
+
+    private static long median(List<Long> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
     }
 }
