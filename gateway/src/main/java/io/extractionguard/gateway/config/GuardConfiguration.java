@@ -19,7 +19,9 @@ import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.limits.LocalTokenLimiter;
 import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
 import io.extractionguard.engine.policy.PolicyHolder;
@@ -58,8 +60,14 @@ public class GuardConfiguration {
     }
 
     @Bean
-    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, Clock clock) {
-        return new GuardEngine(policy, store, limiter, clock);
+    TokenLimiter tokenLimiter(Clock clock) {
+        return new LocalTokenLimiter(clock);
+    }
+
+    @Bean
+    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
+                            Clock clock) {
+        return new GuardEngine(policy, store, limiter, tokens, clock);
     }
 
     @Bean

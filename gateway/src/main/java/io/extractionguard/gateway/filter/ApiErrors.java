@@ -26,6 +26,7 @@ public final class ApiErrors {
         UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", "invalid_request_error",
                 "unsupported_media_type"),
         RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "requests", "rate_limit_exceeded"),
+        TOKENS_EXHAUSTED(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "tokens", "rate_limit_exceeded"),
         BLOCKED(HttpStatus.FORBIDDEN, "permission_error", "permission_error", "access_denied"),
         CHALLENGE(HttpStatus.FORBIDDEN, "permission_error", "permission_error", "challenge_required"),
         UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "server_error", "guard_unavailable");

@@ -1,6 +1,7 @@
 package io.extractionguard.gateway.filter;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,12 +28,13 @@ import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IdentityResolver;
-import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ParseError;
+import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.gateway.observe.DecisionRecorder;
+import io.extractionguard.gateway.usage.UsageMetering;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -64,15 +66,20 @@ public class ExtractionGuardGatewayFilterFactory
     private final IdentityResolver identities;
     private final ApiErrors errors;
     private final DecisionRecorder recorder;
+    private final UsageMetering usage;
+    private final Clock clock;
 
     public ExtractionGuardGatewayFilterFactory(GuardEngine engine, RequestParser parser, IdentityResolver identities,
-                                               tools.jackson.databind.json.JsonMapper json, DecisionRecorder recorder) {
+                                               tools.jackson.databind.json.JsonMapper json, DecisionRecorder recorder,
+                                               UsageMetering usage, Clock clock) {
         super(Config.class);
         this.engine = engine;
         this.parser = parser;
         this.identities = identities;
         this.errors = new ApiErrors(json);
         this.recorder = recorder;
+        this.usage = usage;
+        this.clock = clock;
     }
 
     /** Per-route settings. */
@@ -146,22 +153,29 @@ public class ExtractionGuardGatewayFilterFactory
         ServerHttpRequest request = exchange.getRequest();
         String peer = peerAddress(request);
         ClientIdentity identity = identities.resolve(request.getHeaders()::getFirst, peer);
-        Decision decision = engine.evaluate(new GuardRequest(identity, ((ParseResult.Parsed) parsed).request()));
+        InferenceRequest inference = ((ParseResult.Parsed) parsed).request();
+        Decision decision = engine.evaluate(new GuardRequest(identity, inference));
         recorder.decided(route, format, identity, decision, System.nanoTime() - started);
 
         HttpHeaders responseHeaders = exchange.getResponse().getHeaders();
-        addRateLimitHeaders(responseHeaders, decision);
+        LimitHeaders.write(responseHeaders, format, decision, clock.instant());
         return switch (decision.action()) {
             case ALLOW, SHADOW -> {
                 exchange.getAttributes().put(DECISION_ATTR, decision);
                 boolean strip = !identities.isTrusted(peer);
-                yield chain.filter(exchange.mutate().request(replay(request, body, strip)).build());
+                UsageMetering.Forward forward = usage.prepare(format, inference, body, decision, route);
+                yield chain.filter(exchange.mutate()
+                        .request(replay(request, forward.body(), forward.bodyChanged(body), strip))
+                        .response(forward.response().apply(exchange.getResponse()))
+                        .build());
             }
             case THROTTLE -> {
-                long retry = decision.limit() == null ? 60 : Math.max(1, decision.limit().retryAfterSeconds());
+                long retry = decision.retryAfterSeconds();
                 responseHeaders.set(HttpHeaders.RETRY_AFTER, Long.toString(retry));
-                yield errors.write(exchange, format, ApiErrors.Kind.RATE_LIMITED,
-                        "Rate limit exceeded for this account. Retry after " + retry + " seconds.");
+                boolean tokens = decision.limit() == null && decision.tokens() != null && !decision.tokens().allowed();
+                yield errors.write(exchange, format, tokens ? ApiErrors.Kind.TOKENS_EXHAUSTED : ApiErrors.Kind.RATE_LIMITED,
+                        (tokens ? "Token budget exhausted for this account" : "Rate limit exceeded for this account")
+                                + ". Retry after " + retry + " seconds.");
             }
             case CHALLENGE -> errors.write(exchange, format, ApiErrors.Kind.CHALLENGE,
                     "Additional verification is required before this account can continue. "
@@ -171,20 +185,21 @@ public class ExtractionGuardGatewayFilterFactory
         };
     }
 
-    /** IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers): policy and current state. */
-    static void addRateLimitHeaders(HttpHeaders headers, Decision decision) {
-        LimitOutcome limit = decision.limit();
-        if (limit == null || limit.isUnlimited()) {
-            return;
-        }
-        headers.set("RateLimit-Policy", "\"requests\";q=" + limit.limit() + ";w=" + limit.windowSeconds());
-        headers.set("RateLimit", "\"requests\";r=" + Math.max(0, limit.remaining()) + ";t=" + limit.resetSeconds());
-    }
-
-    /** The request to forward: same headers (identity headers removed for untrusted peers), the body read. */
-    private static ServerHttpRequest replay(ServerHttpRequest request, byte[] body, boolean stripIdentity) {
-        ServerHttpRequest base = stripIdentity
-                ? request.mutate().headers(h -> IDENTITY_HEADERS.forEach(h::remove)).build()
+    /**
+     * The request to forward: same headers (identity headers removed for untrusted peers, the
+     * length updated when the body was rewritten), the body read.
+     */
+    private static ServerHttpRequest replay(ServerHttpRequest request, byte[] body, boolean rewritten,
+                                            boolean stripIdentity) {
+        ServerHttpRequest base = stripIdentity || rewritten
+                ? request.mutate().headers(h -> {
+                    if (stripIdentity) {
+                        IDENTITY_HEADERS.forEach(h::remove);
+                    }
+                    if (rewritten && h.getContentLength() >= 0) {
+                        h.setContentLength(body.length);
+                    }
+                }).build()
                 : request;
         return new ServerHttpRequestDecorator(base) {
             @Override

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -42,6 +43,7 @@ public final class DemoBackend implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private volatile ReceivedRequest lastRequest;
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger activeStreams = new AtomicInteger();
 
     private DemoBackend(DemoBackendSettings settings) {
         this.settings = settings;
@@ -73,6 +75,14 @@ public final class DemoBackend implements AutoCloseable {
     /** Inference requests served so far (for tests that check what reached the backend). */
     public long requestCount() {
         return requests.get();
+    }
+
+    /**
+     * Streamed responses being sent right now: a stream stops counting when it ends or when its
+     * connection goes away (tests use it to see that a proxy released the backend connection).
+     */
+    public int activeStreams() {
+        return activeStreams.get();
     }
 
     /** The last inference request as the backend received it (path, headers, exact body bytes). */
@@ -120,6 +130,8 @@ public final class DemoBackend implements AutoCloseable {
             if (!settings.firstByteDelay().isZero()) {
                 body$ = Mono.delay(settings.firstByteDelay()).thenMany(body$);
             }
+            body$ = body$.doOnSubscribe(s -> activeStreams.incrementAndGet())
+                    .doFinally(signal -> activeStreams.decrementAndGet());
             return res.status(HttpResponseStatus.OK)
                     .header("content-type", "text/event-stream; charset=utf-8")
                     .header("cache-control", "no-cache")

@@ -3,6 +3,7 @@ package io.extractionguard.engine.decision;
 import java.util.List;
 
 import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.score.Contribution;
 
@@ -20,6 +21,9 @@ import io.extractionguard.engine.score.Contribution;
  * @param challenge      for CHALLENGE: which step the client must complete; otherwise null
  * @param limit          the rate-limit state after this request, null when no limit was consulted
  * @param policyVersion  {@code version (hash)} of the policy that decided
+ * @param tokens         the account's token budgets when the request was decided (their usage is
+ *                       charged against them afterwards, see {@link GuardEngine#recordUsage(Decision, long, long)});
+ *                       null when they were not consulted (rejected before the limits)
  */
 public record Decision(
         String accountId,
@@ -31,10 +35,26 @@ public record Decision(
         Action wouldBe,
         ChallengeKind challenge,
         LimitOutcome limit,
-        String policyVersion) {
+        String policyVersion,
+        TokenOutcome tokens) {
 
     public Decision {
         reasons = List.copyOf(reasons);
         contributions = List.copyOf(contributions);
+    }
+
+    /** A decision for which no token budget was consulted. */
+    public Decision(String accountId, Action action, double score, List<String> reasons,
+                    List<Contribution> contributions, String band, Action wouldBe, ChallengeKind challenge,
+                    LimitOutcome limit, String policyVersion) {
+        this(accountId, action, score, reasons, contributions, band, wouldBe, challenge, limit, policyVersion, null);
+    }
+
+    /** For THROTTLE: seconds until the exhausted request limit or token budget admits a request again (≥ 1). */
+    public long retryAfterSeconds() {
+        long requests = limit == null ? 0 : limit.retryAfterSeconds();
+        long spent = tokens == null ? 0 : tokens.retryAfterSeconds();
+        long retry = Math.max(requests, spent);
+        return retry > 0 ? retry : 60;
     }
 }

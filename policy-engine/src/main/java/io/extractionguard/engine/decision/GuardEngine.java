@@ -10,8 +10,12 @@ import java.util.function.Supplier;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.LocalTokenLimiter;
 import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.limits.TokenBudget;
+import io.extractionguard.engine.limits.TokenLimiter;
+import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Mode;
@@ -38,15 +42,26 @@ public final class GuardEngine {
     /** At most this many reason ids are reported per decision. */
     public static final int MAX_REASONS = 4;
 
+    /** Reason of a THROTTLE because the account's (not risk-tightened) token budget is spent. */
+    public static final String TOKEN_BUDGET = "token-budget";
+
     private final Supplier<Policy> policy;
     private final StateStore store;
     private final RateLimiter limiter;
+    private final TokenLimiter tokens;
     private final Clock clock;
 
+    /** An engine with in-memory token budgets on {@code clock}. */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
+        this(policy, store, limiter, new LocalTokenLimiter(clock), clock);
+    }
+
+    public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
+                       Clock clock) {
         this.policy = policy;
         this.store = store;
         this.limiter = limiter;
+        this.tokens = tokens;
         this.clock = clock;
     }
 
@@ -82,6 +97,22 @@ public final class GuardEngine {
     /** Adds usage (known after the response) to the account's profile. */
     public void recordUsage(String accountId, long inputTokens, long outputTokens) {
         store.recordUsage(accountId, clock.millis(), inputTokens, outputTokens);
+    }
+
+    /**
+     * Adds a forwarded request's usage, known after its response, to the account's profile and
+     * charges it against the token budgets the request was admitted under (after the fact: see
+     * {@link TokenLimiter}).
+     *
+     * @return the budgets' state after the charge
+     */
+    public TokenOutcome recordUsage(Decision decision, long inputTokens, long outputTokens) {
+        recordUsage(decision.accountId(), inputTokens, outputTokens);
+        TokenOutcome admitted = decision.tokens();
+        if (admitted == null || admitted.isUnlimited()) {
+            return TokenOutcome.UNLIMITED;
+        }
+        return tokens.charge(decision.accountId(), admitted.budget(), admitted.factor(), inputTokens, outputTokens);
     }
 
     public Policy policy() {
@@ -124,18 +155,29 @@ public final class GuardEngine {
                     band == null ? null : band.name(), challengeOf(p, verdict.get()), enforcing);
         }
 
-        // Forwarded unless the (possibly tightened) limit is exhausted.
-        double factor = band != null && bandAction == Action.THROTTLE && !band.shadow() && enforcing
-                ? band.limitFactor() : 1.0;
+        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted.
+        boolean tightened = band != null && bandAction == Action.THROTTLE && !band.shadow() && enforcing;
+        TokenBudget budget = p.tokenBudget(tier);
+        TokenOutcome tokenState = tokens.check(account, budget, tightened ? band.tokenFactor() : 1.0);
+        if (!tokenState.allowed() && enforcing) {
+            List<String> why = tightened && band.tokenFactor() < 1.0 ? riskReasons : List.of(TOKEN_BUDGET);
+            return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
+                    band == null ? null : band.name(), null, null, null, p.label(), tokenState);
+        }
+        double factor = tightened ? band.limitFactor() : 1.0;
         LimitOutcome limit = limiter.tryAcquire(account, tier, factor);
         if (!limit.allowed()) {
             List<String> why = factor < 1.0 ? riskReasons : List.of("rate-limit");
             if (enforcing) {
                 return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
-                        band == null ? null : band.name(), null, null, limit, p.label());
+                        band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
             }
             return new Decision(account, Action.SHADOW, risk.score(), why, risk.contributions(),
-                    band == null ? null : band.name(), Action.THROTTLE, null, limit, p.label());
+                    band == null ? null : band.name(), Action.THROTTLE, null, limit, p.label(), tokenState);
+        }
+        if (!tokenState.allowed()) { // observe-only policy: forwarded, recorded as a would-be throttle
+            return new Decision(account, Action.SHADOW, risk.score(), List.of(TOKEN_BUDGET), risk.contributions(),
+                    band == null ? null : band.name(), Action.THROTTLE, null, limit, p.label(), tokenState);
         }
 
         // Observe-only rules: what would a shadow band or shadow signals have done?
@@ -144,7 +186,8 @@ public final class GuardEngine {
         if (band != null && (band.shadow() || !enforcing) && bandAction != Action.THROTTLE) {
             wouldBe = bandAction;
         } else if (band != null && (band.shadow() || !enforcing)
-                && !limiter.wouldAdmit(account, tier, band.limitFactor())) {
+                && (!limiter.wouldAdmit(account, tier, band.limitFactor())
+                    || !tokens.check(account, budget, band.tokenFactor()).allowed())) {
             wouldBe = Action.THROTTLE;
         } else if (!exempt && risk.shadowScore() > risk.score()) {
             Band shadowBand = p.bandFor(risk.shadowScore());
@@ -155,10 +198,10 @@ public final class GuardEngine {
         }
         if (wouldBe != null) {
             return new Decision(account, Action.SHADOW, risk.score(), shadowReasons, risk.contributions(),
-                    band == null ? null : band.name(), wouldBe, null, limit, p.label());
+                    band == null ? null : band.name(), wouldBe, null, limit, p.label(), tokenState);
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
-                band == null ? null : band.name(), null, null, limit, p.label());
+                band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
     }
 
     private static Decision reject(Policy p, String account, Action action, RiskScore risk, List<String> reasons,

@@ -2,7 +2,6 @@ package io.extractionguard.engine.limits;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -36,18 +35,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     public LocalRateLimiter(Clock clock, long maxBuckets) {
-        this.timeMeter = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                Instant now = clock.instant();
-                return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return true;
-            }
-        };
+        this.timeMeter = new ClockTimeMeter(clock);
         this.buckets = Caffeine.newBuilder()
                 .ticker(ClockTicker.of(clock))
                 .maximumSize(maxBuckets)
@@ -73,13 +61,7 @@ public final class LocalRateLimiter implements RateLimiter {
     private LocalBucket bucket(String accountId, TierLimits limits) {
         Entry entry = buckets.asMap().compute(accountId, (k, existing) -> {
             if (existing == null) {
-                var builder = io.github.bucket4j.Bucket.builder()
-                        .withCustomTimePrecision(timeMeter)
-                        .withSynchronizationStrategy(SynchronizationStrategy.SYNCHRONIZED);
-                for (Bandwidth b : bandwidths(limits)) {
-                    builder.addLimit(b);
-                }
-                return new Entry(limits, builder.build());
+                return new Entry(limits, newBucket(timeMeter, bandwidths(limits)));
             }
             if (!existing.limits().equals(limits)) {
                 existing.bucket().replaceConfiguration(configuration(limits), TokensInheritanceStrategy.PROPORTIONALLY);
@@ -90,6 +72,17 @@ public final class LocalRateLimiter implements RateLimiter {
         return entry.bucket();
     }
 
+    /** A local bucket with these bandwidths, timed by {@code timeMeter}. */
+    static LocalBucket newBucket(TimeMeter timeMeter, Bandwidth[] bandwidths) {
+        var builder = io.github.bucket4j.Bucket.builder()
+                .withCustomTimePrecision(timeMeter)
+                .withSynchronizationStrategy(SynchronizationStrategy.SYNCHRONIZED);
+        for (Bandwidth b : bandwidths) {
+            builder.addLimit(b);
+        }
+        return builder.build();
+    }
+
     /**
      * Consumes {@code cost} and reports the binding window: the bandwidth with the fewest tokens
      * left, its request quota, what remains of it and when it is full again.
@@ -98,8 +91,18 @@ public final class LocalRateLimiter implements RateLimiter {
         long cost = RateLimiter.cost(limitFactor);
         VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(cost);
         ConsumptionProbe probe = result.getValue();
-        Bandwidth[] bandwidths = result.getConfiguration().getBandwidths();
-        long[] available = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+        return describe(probe.isConsumed(), result.getConfiguration().getBandwidths(),
+                result.getDiagnostics().getAvailableTokensPerEachBandwidth(), UNITS_PER_REQUEST, cost,
+                probe.getNanosToWaitForRefill());
+    }
+
+    /**
+     * Describes the binding window: the bandwidth with the fewest units left, its quota in items
+     * ({@code unitsPerItem} units each at the base rate), what remains of it at {@code unitsPerItemNow}
+     * units per item, and when it is full again.
+     */
+    static LimitOutcome describe(boolean allowed, Bandwidth[] bandwidths, long[] available, long unitsPerItem,
+                                 double unitsPerItemNow, long nanosToWait) {
         int binding = 0;
         for (int i = 1; i < bandwidths.length; i++) {
             if (available[i] < available[binding]) {
@@ -108,32 +111,40 @@ public final class LocalRateLimiter implements RateLimiter {
         }
         Bandwidth b = bandwidths[binding];
         long capacity = b.getCapacity();
-        long missing = Math.max(0, capacity - Math.max(0, available[binding]));
+        long left = Math.max(0, available[binding]);
+        long missing = Math.max(0, capacity - left);
         long resetNanos = (long) ((double) missing / b.getRefillTokens() * b.getRefillPeriodNanos());
-        long retry = probe.isConsumed() ? 0 : Math.max(1, toSecondsCeil(probe.getNanosToWaitForRefill()));
-        return new LimitOutcome(probe.isConsumed(), capacity / UNITS_PER_REQUEST,
-                TimeUnit.NANOSECONDS.toSeconds(b.getRefillPeriodNanos()), Math.max(0, available[binding]) / cost,
+        long retry = allowed ? 0 : Math.max(1, toSecondsCeil(nanosToWait));
+        return new LimitOutcome(allowed, capacity / unitsPerItem,
+                TimeUnit.NANOSECONDS.toSeconds(b.getRefillPeriodNanos()), (long) Math.floor(left / unitsPerItemNow),
                 toSecondsCeil(resetNanos), retry);
     }
 
     static BucketConfiguration configuration(TierLimits limits) {
+        return configuration(bandwidths(limits));
+    }
+
+    static BucketConfiguration configuration(Bandwidth[] bandwidths) {
         var builder = BucketConfiguration.builder();
-        for (Bandwidth b : bandwidths(limits)) {
+        for (Bandwidth b : bandwidths) {
             builder.addLimit(b);
         }
         return builder.build();
     }
 
     static Bandwidth[] bandwidths(TierLimits limits) {
+        return bandwidths(limits.requestsPerMinute() * UNITS_PER_REQUEST, limits.requestsPerDay() * UNITS_PER_REQUEST);
+    }
+
+    /** Greedily refilled per-minute and per-day bandwidths of the given capacities (0: none). */
+    static Bandwidth[] bandwidths(long perMinute, long perDay) {
         java.util.List<Bandwidth> list = new java.util.ArrayList<>(2);
-        if (limits.requestsPerMinute() > 0) {
-            long units = limits.requestsPerMinute() * UNITS_PER_REQUEST;
-            list.add(Bandwidth.builder().capacity(units).refillGreedy(units, Duration.ofMinutes(1))
+        if (perMinute > 0) {
+            list.add(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1))
                     .id("minute").build());
         }
-        if (limits.requestsPerDay() > 0) {
-            long units = limits.requestsPerDay() * UNITS_PER_REQUEST;
-            list.add(Bandwidth.builder().capacity(units).refillGreedy(units, Duration.ofDays(1))
+        if (perDay > 0) {
+            list.add(Bandwidth.builder().capacity(perDay).refillGreedy(perDay, Duration.ofDays(1))
                     .id("day").build());
         }
         return list.toArray(Bandwidth[]::new);

@@ -15,9 +15,17 @@ import io.extractionguard.engine.decision.Action;
  * @param verdictTtl  for CHALLENGE and BLOCK: how long the account stays challenged / blocked after
  *                    entering the band, null for "only while the score is in the band"
  * @param mode        SHADOW records the band's action without applying it
+ * @param tokenFactor for THROTTLE: share of the tier's token budgets still admitted (defaults to
+ *                    {@code limitFactor}); 1 otherwise
  */
 public record Band(String name, double minScore, Action action, double limitFactor, ChallengeKind challenge,
-                   Duration verdictTtl, Mode mode) {
+                   Duration verdictTtl, Mode mode, double tokenFactor) {
+
+    /** A band whose token budgets are tightened like its request limits. */
+    public Band(String name, double minScore, Action action, double limitFactor, ChallengeKind challenge,
+                Duration verdictTtl, Mode mode) {
+        this(name, minScore, action, limitFactor, challenge, verdictTtl, mode, limitFactor);
+    }
 
     public boolean shadow() {
         return mode == Mode.SHADOW;

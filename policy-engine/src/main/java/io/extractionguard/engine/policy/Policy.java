@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.score.Scorer;
 
 /**
@@ -23,6 +24,7 @@ import io.extractionguard.engine.score.Scorer;
  * @param deny        accounts, orgs and payment fingerprints always blocked
  * @param extractor   compiled feature extractor (lexicons)
  * @param scorer      compiled signals
+ * @param tokenBudgets token budgets per tier (tiers without any are absent)
  */
 public record Policy(
         String version,
@@ -36,10 +38,12 @@ public record Policy(
         IdentityLists allow,
         IdentityLists deny,
         FeatureExtractor extractor,
-        Scorer scorer) {
+        Scorer scorer,
+        Map<String, TokenBudget> tokenBudgets) {
 
     public Policy {
         tiers = Map.copyOf(tiers);
+        tokenBudgets = Map.copyOf(tokenBudgets);
         bands = List.copyOf(bands);
     }
 
@@ -47,6 +51,11 @@ public record Policy(
     public TierLimits tierLimits(String tier) {
         TierLimits limits = tier == null ? null : tiers.get(tier);
         return limits != null ? limits : tiers.get(defaultTier);
+    }
+
+    /** The token budget of a tier (as resolved by {@link #tierLimits}); {@link TokenBudget#NONE} when it sets none. */
+    public TokenBudget tokenBudget(TierLimits tier) {
+        return tier == null ? TokenBudget.NONE : tokenBudgets.getOrDefault(tier.tier(), TokenBudget.NONE);
     }
 
     /** The highest band whose minimum the score reaches, or null. */

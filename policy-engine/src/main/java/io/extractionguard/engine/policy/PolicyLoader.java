@@ -33,6 +33,7 @@ import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.features.PhraseMatcher;
 import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.score.Scorer;
 import io.extractionguard.engine.score.Signal;
 import io.extractionguard.engine.score.SignalKind;
@@ -52,11 +53,13 @@ public final class PolicyLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Set<String> TOP = ordered("version", "mode", "default-tier", "tiers", "features",
             "signals", "bands", "lists");
-    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day");
+    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day",
+            TokenBudgets.INPUT_PER_MINUTE, TokenBudgets.INPUT_PER_DAY, TokenBudgets.OUTPUT_PER_MINUTE,
+            TokenBudgets.OUTPUT_PER_DAY);
     private static final Set<String> FEATURES = ordered("template-similarity", "min-capability-matches",
             "evidence-prior", "capabilities", "cot-elicitation");
     private static final Set<String> BAND = ordered("name", "min-score", "action", "limit-factor", "challenge",
-            "verdict-ttl", "mode");
+            "verdict-ttl", "mode", "token-factor");
     private static final Set<String> LISTS = ordered("allow", "deny");
     private static final Set<String> LIST = ordered("accounts", "orgs", "payment-fingerprints");
     private static final Map<String, Mode> MODES = orderedMap("enforce", Mode.ENFORCE, "shadow", Mode.SHADOW);
@@ -135,7 +138,8 @@ public final class PolicyLoader {
             r.error(top.get("version"), "version", "must be at most 64 characters");
         }
         Mode mode = top.containsKey("mode") ? r.choice(top.get("mode"), "mode", MODES) : Mode.ENFORCE;
-        Map<String, TierLimits> tiers = top.containsKey("tiers") ? readTiers(r, top.get("tiers")) : Map.of();
+        Map<String, TokenBudget> tokenBudgets = new LinkedHashMap<>();
+        Map<String, TierLimits> tiers = top.containsKey("tiers") ? readTiers(r, top.get("tiers"), tokenBudgets) : Map.of();
         String defaultTier = null;
         if (top.containsKey("default-tier")) {
             defaultTier = r.string(top.get("default-tier"), "default-tier");
@@ -164,7 +168,7 @@ public final class PolicyLoader {
         FeatureExtractor extractor = new FeatureExtractor(features.capabilities(), features.cotElicitation(),
                 features.minCapabilityMatches());
         return new Policy(version, hash, name, mode, defaultTier, tiers, features, bands, allow, deny,
-                extractor, new Scorer(signals));
+                extractor, new Scorer(signals), tokenBudgets);
     }
 
     /** Tier names as declared, whether or not their settings are valid (avoids cascading errors). */
@@ -180,7 +184,7 @@ public final class PolicyLoader {
         return names;
     }
 
-    private static Map<String, TierLimits> readTiers(YamlReader r, Node node) {
+    private static Map<String, TierLimits> readTiers(YamlReader r, Node node, Map<String, TokenBudget> budgets) {
         Map<String, Node> entries = r.mapping(node, "tiers", null);
         Map<String, TierLimits> tiers = new LinkedHashMap<>();
         if (entries == null) {
@@ -212,6 +216,10 @@ public final class PolicyLoader {
                             "must be at least requests-per-minute (" + perMinute + "), was " + perDay);
                 }
                 tiers.put(e.getKey(), new TierLimits(e.getKey(), perMinute, perDay));
+            }
+            TokenBudget budget = TokenBudgets.read(r, t, path);
+            if (budget != null && !budget.unlimited()) {
+                budgets.put(e.getKey(), budget);
             }
         }
         return tiers;
@@ -366,6 +374,13 @@ public final class PolicyLoader {
             } else if (action == Action.THROTTLE) {
                 r.error(item, path + ".limit-factor", "required for THROTTLE bands (share of the tier's limits still admitted, e.g. 0.5)");
             }
+            Double tokenFactor = factor;
+            if (b.containsKey("token-factor")) {
+                if (action != null && action != Action.THROTTLE) {
+                    r.error(b.get("token-factor"), path + ".token-factor", "applies only to THROTTLE bands");
+                }
+                tokenFactor = r.number(b.get("token-factor"), path + ".token-factor", 0.001, 1.0);
+            }
             ChallengeKind challenge = null;
             if (b.containsKey("challenge")) {
                 if (action != null && action != Action.CHALLENGE) {
@@ -382,8 +397,8 @@ public final class PolicyLoader {
                 }
                 ttl = r.duration(b.get("verdict-ttl"), path + ".verdict-ttl");
             }
-            if (name != null && min != null && action != null && mode != null && factor != null) {
-                bands.add(new Band(name, min, action, factor, challenge, ttl, mode));
+            if (name != null && min != null && action != null && mode != null && factor != null && tokenFactor != null) {
+                bands.add(new Band(name, min, action, factor, challenge, ttl, mode, tokenFactor));
             }
         }
         bands.sort(Comparator.comparingDouble(Band::minScore));

@@ -51,6 +51,20 @@ public enum SignalKind {
         }
     },
 
+    /**
+     * The account receives a large volume of output tokens: what a distiller harvests. Reads the
+     * served output tokens (from response usage) of about the last day, time-decayed.
+     */
+    HARVEST_VOLUME("harvest-volume",
+            List.of(ParamSpec.tokens("low", 200_000), ParamSpec.tokens("high", 2_000_000))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            ProfileStats s = c.stats();
+            // mean served output per recent request × recent requests = decayed served output tokens
+            return Scorer.ramp(s.meanOutputTokens() * s.recentRequests(), p.get("low"), p.get("high"));
+        }
+    },
+
     /** The account's calls carry tool definitions (agentic trajectories). */
     AGENTIC_SHAPE("agentic-shape", List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 1.0))) {
         @Override
@@ -182,6 +196,10 @@ public enum SignalKind {
 
         static ParamSpec count(String name, double defaultValue) {
             return new ParamSpec(name, defaultValue, 0, 10_000_000, Type.COUNT);
+        }
+
+        static ParamSpec tokens(String name, double defaultValue) {
+            return new ParamSpec(name, defaultValue, 0, 1e12, Type.COUNT);
         }
 
         static ParamSpec duration(String name, double defaultMillis) {

@@ -1,0 +1,129 @@
+package io.extractionguard.gateway.usage;
+
+import java.util.function.Consumer;
+
+import org.reactivestreams.Publisher;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SignalType;
+import reactor.core.publisher.SynchronousSink;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The client's response, metering the usage of a forwarded request while its body passes: each
+ * buffer goes on to the client as soon as its bytes have been read (nothing is held back), and the
+ * usage is reported exactly once, when the body ends, the client goes away (cancel) or the
+ * stream fails. Only successful JSON and SSE responses are metered.
+ *
+ * <p>In strip mode (see {@link ResponseMeter}) buffers are forwarded as complete SSE events.
+ */
+final class MeteredResponse extends ServerHttpResponseDecorator {
+
+    private final JsonFactory factory;
+    private final boolean stripUsageOnlyChunk;
+    private final long promptChars;
+    private final Consumer<Usage> report;
+    private ResponseMeter meter;
+    private boolean reported;
+
+    MeteredResponse(ServerHttpResponse delegate, JsonFactory factory, boolean stripUsageOnlyChunk, long promptChars,
+                    Consumer<Usage> report) {
+        super(delegate);
+        this.factory = factory;
+        this.stripUsageOnlyChunk = stripUsageOnlyChunk;
+        this.promptChars = promptChars;
+        this.report = report;
+    }
+
+    @Override
+    public reactor.core.publisher.Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+        if (!start()) {
+            return super.writeWith(body);
+        }
+        return super.writeWith(withRemainder(Flux.from(body).handle(this::pass))
+                .doFinally(this::finish));
+    }
+
+    @Override
+    public reactor.core.publisher.Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+        if (!start()) {
+            return super.writeAndFlushWith(body);
+        }
+        Flux<Flux<DataBuffer>> chunks = Flux.from(body).map(chunk -> Flux.from(chunk).handle(this::pass));
+        if (stripUsageOnlyChunk) {
+            chunks = chunks.concatWith(Flux.defer(() -> Flux.just(remainder())));
+        }
+        return super.writeAndFlushWith(chunks.doFinally(this::finish));
+    }
+
+    /** Chooses how to read the body from the response's status and content type; false: not metered. */
+    private boolean start() {
+        HttpStatusCode status = getStatusCode();
+        MediaType type = getHeaders().getContentType();
+        if (status == null || !status.is2xxSuccessful() || type == null) {
+            return false;
+        }
+        if (type.isCompatibleWith(MediaType.TEXT_EVENT_STREAM)) {
+            meter = ResponseMeter.sse(factory, stripUsageOnlyChunk, promptChars);
+        } else if (type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
+            meter = ResponseMeter.json(factory, promptChars);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    private Flux<DataBuffer> withRemainder(Flux<DataBuffer> body) {
+        return stripUsageOnlyChunk && meter != null ? body.concatWith(remainder()) : body;
+    }
+
+    private Flux<DataBuffer> remainder() {
+        return Flux.defer(() -> {
+            byte[] rest;
+            synchronized (this) {
+                rest = meter.remainder();
+            }
+            return rest.length == 0 ? Flux.empty() : Flux.just(bufferFactory().wrap(rest));
+        });
+    }
+
+    private void pass(DataBuffer buffer, SynchronousSink<DataBuffer> sink) {
+        byte[] kept = null;
+        synchronized (this) {
+            try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
+                while (views.hasNext()) {
+                    meter.feed(views.next());
+                }
+            }
+            if (stripUsageOnlyChunk) {
+                kept = meter.forwardable();
+            }
+        }
+        if (kept == null) {
+            sink.next(buffer);
+            return;
+        }
+        DataBufferUtils.release(buffer);
+        if (kept.length > 0) {
+            sink.next(bufferFactory().wrap(kept));
+        }
+    }
+
+    private void finish(SignalType signal) {
+        Usage usage;
+        synchronized (this) {
+            if (reported) {
+                return;
+            }
+            reported = true;
+            usage = meter.usage(signal == SignalType.ON_COMPLETE);
+        }
+        report.accept(usage);
+    }
+}

@@ -1,0 +1,118 @@
+package io.extractionguard.gateway.usage;
+
+import java.nio.ByteBuffer;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.async.ByteBufferFeeder;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Reads the usage of one response from its bytes as they pass, without holding them back: a JSON
+ * body through a non-blocking parser fed buffer by buffer, an SSE stream event by event. The
+ * caller forwards every buffer right after {@link #feed}.
+ *
+ * <p>When a response ends before its final usage (the client went away, the backend broke off) or
+ * carries none, the missing figures are estimated: output from the generated characters seen at
+ * about {@value #CHARS_PER_TOKEN} characters per token (never less than the output the response
+ * already reported), input from the request's prompt characters at the same ratio.
+ *
+ * <p>With {@code stripUsageOnlyChunk} (an OpenAI Chat stream whose usage the gateway asked for on
+ * the client's behalf) the SSE stream is forwarded event by event, and the usage-only chunk the
+ * client did not ask for is dropped. Not thread-safe: the caller serialises calls.
+ */
+final class ResponseMeter {
+
+    /** Characters per token for estimates: the usual rule of thumb for English text and code. */
+    static final int CHARS_PER_TOKEN = 4;
+
+    private final UsageJson usage = new UsageJson();
+    private final long promptChars;
+    private final JsonParser body;
+    private final SseEvents events;
+    private final JsonFactory factory;
+    private boolean broken;
+
+    private ResponseMeter(JsonFactory factory, boolean sse, boolean stripUsageOnlyChunk, long promptChars) {
+        this.factory = factory;
+        this.promptChars = promptChars;
+        if (sse) {
+            this.body = null;
+            this.events = new SseEvents(this::event, stripUsageOnlyChunk);
+        } else {
+            this.body = factory.createNonBlockingByteBufferParser(ObjectReadContext.empty());
+            this.events = null;
+        }
+    }
+
+    static ResponseMeter json(JsonFactory factory, long promptChars) {
+        return new ResponseMeter(factory, false, false, promptChars);
+    }
+
+    static ResponseMeter sse(JsonFactory factory, boolean stripUsageOnlyChunk, long promptChars) {
+        return new ResponseMeter(factory, true, stripUsageOnlyChunk, promptChars);
+    }
+
+    /** Reads a view of a buffer's bytes (the view's position is advanced, the buffer's is not). */
+    void feed(ByteBuffer bytes) {
+        if (events != null) {
+            events.feed(bytes);
+            return;
+        }
+        if (broken) {
+            return;
+        }
+        try {
+            ((ByteBufferFeeder) body.nonBlockingInputFeeder()).feedInput(bytes);
+            JsonToken t;
+            while ((t = body.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+                usage.token(body, t);
+            }
+        } catch (JacksonException | IllegalStateException e) {
+            broken = true; // not JSON after all: the usage will be estimated
+        }
+    }
+
+    /** In strip mode: the bytes of the complete events fed so far that are to be forwarded. */
+    byte[] forwardable() {
+        return events.takeKept();
+    }
+
+    /** In strip mode, at the end of the stream: bytes of an unterminated last event, forwarded as they are. */
+    byte[] remainder() {
+        return events.takeIncomplete();
+    }
+
+    private boolean event(byte[] data, int length) {
+        try (JsonParser p = factory.createParser(ObjectReadContext.empty(), data, 0, length)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                usage.token(p, t);
+            }
+        } catch (JacksonException e) {
+            return true; // "[DONE]" and other non-JSON data
+        }
+        return !usage.lastValueWasUsageOnlyChunk();
+    }
+
+    /**
+     * The usage of the response.
+     *
+     * @param complete whether the response ended normally (its last usage figures are final)
+     */
+    Usage usage(boolean complete) {
+        long input = usage.input();
+        long output = usage.output();
+        boolean reported = complete && input >= 0 && output >= 0;
+        if (!reported) {
+            long streamed = (usage.textChars() + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+            output = Math.max(output, streamed);
+            if (input < 0) {
+                input = (promptChars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+            }
+        }
+        return new Usage(input, output, reported);
+    }
+}

@@ -1,0 +1,114 @@
+package io.extractionguard.gateway.usage;
+
+import java.util.function.UnaryOperator;
+
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.stereotype.Component;
+
+import io.extractionguard.engine.decision.Decision;
+import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.request.InferenceRequest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Output-token accounting for forwarded requests: prepares the request so its response reports
+ * usage, meters the response as it streams, and charges the usage to the account (profile and
+ * token budgets, through {@link GuardEngine#recordUsage(Decision, long, long)}) once it is known.
+ * Counts tokens in {@code guard.tokens} (direction input/output, source reported/estimated).
+ *
+ * <p>An OpenAI Chat Completions stream reports usage only when the client sets
+ * {@code stream_options.include_usage}; when it did not, the forwarded body gets that option and
+ * the extra usage-only chunk is removed from what the client receives.
+ */
+@Component
+public class UsageMetering {
+
+    private final GuardEngine engine;
+    private final JsonMapper json;
+    private final JsonFactory factory = JsonFactory.builder().build();
+    private final MeterRegistry meters;
+
+    public UsageMetering(GuardEngine engine, JsonMapper json, MeterRegistry meters) {
+        this.engine = engine;
+        this.json = json;
+        this.meters = meters;
+    }
+
+    /**
+     * How to forward one admitted request.
+     *
+     * @param body     the bytes to send upstream (the client's, or with {@code include_usage} added)
+     * @param response wraps the client's response so the usage is metered
+     */
+    public record Forward(byte[] body, UnaryOperator<ServerHttpResponse> response) {
+
+        public boolean bodyChanged(byte[] original) {
+            return body != original;
+        }
+    }
+
+    public Forward prepare(ApiFormat format, InferenceRequest request, byte[] body, Decision decision, String route) {
+        byte[] forwarded = body;
+        boolean strip = false;
+        if (format == ApiFormat.OPENAI_CHAT_COMPLETIONS && request.stream()) {
+            byte[] withUsage = withIncludeUsage(body);
+            if (withUsage != null) {
+                forwarded = withUsage;
+                strip = true;
+            }
+        }
+        boolean stripUsageOnlyChunk = strip;
+        long promptChars = request.promptChars();
+        return new Forward(forwarded, response -> new MeteredResponse(response, factory, stripUsageOnlyChunk,
+                promptChars, usage -> charge(decision, usage, route)));
+    }
+
+    /**
+     * The body with {@code stream_options.include_usage: true}, or null when the client already
+     * asked for usage (or sent {@code stream_options} in a shape we leave alone).
+     */
+    byte[] withIncludeUsage(byte[] body) {
+        try {
+            JsonNode root = json.readTree(body);
+            if (!(root instanceof ObjectNode object)) {
+                return null;
+            }
+            JsonNode options = object.get("stream_options");
+            if (options != null && !options.isNull() && !options.isObject()) {
+                return null;
+            }
+            if (options != null && options.path("include_usage").asBoolean(false)) {
+                return null;
+            }
+            ObjectNode streamOptions = options instanceof ObjectNode o ? o : object.putObject("stream_options");
+            streamOptions.put("include_usage", true);
+            return json.writeValueAsBytes(object);
+        } catch (JacksonException e) {
+            return null; // the body was parsed before, so this does not happen; forward it untouched
+        }
+    }
+
+    private void charge(Decision decision, Usage usage, String route) {
+        engine.recordUsage(decision, usage.inputTokens(), usage.outputTokens());
+        String source = usage.reported() ? "reported" : "estimated";
+        count(route, "input", source, usage.inputTokens());
+        count(route, "output", source, usage.outputTokens());
+    }
+
+    private void count(String route, String direction, String source, long tokens) {
+        Counter.builder("guard.tokens")
+                .description("Model tokens served through the guard, from response usage or estimated")
+                .tag("route", route)
+                .tag("direction", direction)
+                .tag("source", source)
+                .register(meters)
+                .increment(tokens);
+    }
+}
