@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -53,9 +54,14 @@ public class AuditTrail implements SmartLifecycle {
     private OutputStream out;
     private volatile Thread writer;
 
+    @Autowired
     public AuditTrail(GuardProperties properties, Clock clock, MeterRegistry meters) {
-        this.settings = properties.audit();
-        this.replica = properties.replicaName();
+        this(properties.audit(), properties.replicaName(), clock, meters);
+    }
+
+    public AuditTrail(GuardProperties.Audit settings, String replica, Clock clock, MeterRegistry meters) {
+        this.settings = settings;
+        this.replica = replica;
         this.clock = clock;
         this.decisions = new ArrayBlockingQueue<>(Math.max(1, settings.queueCapacity()));
         this.dropped = Counter.builder("guard.audit.dropped")

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.extractionguard.engine.challenge.ChallengeLedger;
+import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
+import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
@@ -65,9 +68,31 @@ public class GuardConfiguration {
     }
 
     @Bean
+    ChallengeLedger challengeLedger(Clock clock) {
+        return new InMemoryChallengeLedger(clock);
+    }
+
+    @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
-                            Clock clock) {
-        return new GuardEngine(policy, store, limiter, tokens, clock);
+                            ChallengeLedger challenges, Clock clock) {
+        return new GuardEngine(policy, store, limiter, tokens, challenges, clock);
+    }
+
+    @Bean
+    ProofOfWork proofOfWork(GuardProperties properties) {
+        String key = properties.challenge().hmacKey();
+        if (key.isEmpty()) {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            log.warn("guard.challenge.hmac-key is not set: using a random key, so a proof-of-work challenge verifies only "
+                    + "on the replica that issued it and not after a restart. Set GUARD_CHALLENGE_HMAC_KEY.");
+            return new ProofOfWork(random);
+        }
+        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < 32) {
+            throw new IllegalArgumentException("guard.challenge.hmac-key must be at least 32 bytes");
+        }
+        return new ProofOfWork(bytes);
     }
 
     @Bean

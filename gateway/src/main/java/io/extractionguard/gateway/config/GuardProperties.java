@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param state       in-memory state sizing
  * @param decisionLog structured decision logging
  * @param audit       the tamper-evident audit trail
+ * @param challenge   challenge steps (proof of work, verification hold)
  * @param replicaId   this replica's name in audit records and logs; empty: the HOSTNAME environment variable
  * @param demoBackend the embedded demo model backend
  */
@@ -26,6 +27,7 @@ public record GuardProperties(
         @DefaultValue State state,
         @DefaultValue DecisionLog decisionLog,
         @DefaultValue Audit audit,
+        @DefaultValue Challenge challenge,
         @DefaultValue("") String replicaId,
         @DefaultValue DemoBackend demoBackend) {
 
@@ -68,6 +70,14 @@ public record GuardProperties(
      */
     public record Audit(@DefaultValue("true") boolean enabled, @DefaultValue("audit/guard-audit.jsonl") String path,
                         @DefaultValue("0.01") double decisionSampleRate, @DefaultValue("10000") int queueCapacity) {
+    }
+
+    /**
+     * @param hmacKey         secret (≥ 32 bytes) signing proof-of-work challenges; all replicas must share it.
+     *                        Empty: a random key per process (challenges then only verify on the replica that issued them).
+     * @param verificationUrl where a client held for verification is sent (shown in the error message); empty: "contact support"
+     */
+    public record Challenge(@DefaultValue("") String hmacKey, @DefaultValue("") String verificationUrl) {
     }
 
     /** This replica's name: {@code guard.replica-id}, else HOSTNAME, else "local". */

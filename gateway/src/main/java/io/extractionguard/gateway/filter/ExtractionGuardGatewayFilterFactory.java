@@ -33,6 +33,8 @@ import io.extractionguard.engine.request.ParseError;
 import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
+import io.extractionguard.engine.challenge.ProofOfWork;
+import io.extractionguard.gateway.challenge.ChallengeService;
 import io.extractionguard.gateway.observe.DecisionRecorder;
 import io.extractionguard.gateway.usage.UsageMetering;
 import reactor.core.publisher.Flux;
@@ -67,11 +69,12 @@ public class ExtractionGuardGatewayFilterFactory
     private final ApiErrors errors;
     private final DecisionRecorder recorder;
     private final UsageMetering usage;
+    private final ChallengeService challenges;
     private final Clock clock;
 
     public ExtractionGuardGatewayFilterFactory(GuardEngine engine, RequestParser parser, IdentityResolver identities,
                                                tools.jackson.databind.json.JsonMapper json, DecisionRecorder recorder,
-                                               UsageMetering usage, Clock clock) {
+                                               UsageMetering usage, ChallengeService challenges, Clock clock) {
         super(Config.class);
         this.engine = engine;
         this.parser = parser;
@@ -79,6 +82,7 @@ public class ExtractionGuardGatewayFilterFactory
         this.errors = new ApiErrors(json);
         this.recorder = recorder;
         this.usage = usage;
+        this.challenges = challenges;
         this.clock = clock;
     }
 
@@ -153,6 +157,13 @@ public class ExtractionGuardGatewayFilterFactory
         ServerHttpRequest request = exchange.getRequest();
         String peer = peerAddress(request);
         ClientIdentity identity = identities.resolve(request.getHeaders()::getFirst, peer);
+        String solution = request.getHeaders().getFirst(ChallengeService.SOLUTION_HEADER);
+        ChallengeService.Submission submission = solution == null ? null
+                : challenges.submit(solution, identity.accountId());
+        if (submission != null && submission.verdict() == ProofOfWork.Verdict.MALFORMED) {
+            return errors.write(exchange, format, ApiErrors.Kind.INVALID_REQUEST, ChallengeService.SOLUTION_HEADER
+                    + ": must be <challenge>:<counter>, the challenge as received in " + ChallengeService.CHALLENGE_HEADER);
+        }
         InferenceRequest inference = ((ParseResult.Parsed) parsed).request();
         Decision decision = engine.evaluate(new GuardRequest(identity, inference));
         recorder.decided(route, format, identity, decision, System.nanoTime() - started);
@@ -178,10 +189,21 @@ public class ExtractionGuardGatewayFilterFactory
                                 + ". Retry after " + retry + " seconds.");
             }
             case CHALLENGE -> errors.write(exchange, format, ApiErrors.Kind.CHALLENGE,
-                    "Additional verification is required before this account can continue. "
-                            + "Complete the account verification step and retry.");
+                    challenges.issue(decision, responseHeaders,
+                            submission == null || submission.accepted() ? null : rejection(submission.verdict())));
             case BLOCK -> errors.write(exchange, format, ApiErrors.Kind.BLOCKED,
                     "This account is not permitted to use this API. If you believe this is a mistake, contact support.");
+        };
+    }
+
+    private static String rejection(ProofOfWork.Verdict verdict) {
+        return switch (verdict) {
+            case FORGED -> "its signature does not verify";
+            case EXPIRED -> "the challenge has expired";
+            case WRONG_ACCOUNT -> "it was issued to another account";
+            case WRONG_SOLUTION -> "the counter does not meet the difficulty";
+            case REPLAYED -> "it was already used";
+            case ACCEPTED, MALFORMED -> verdict.name().toLowerCase();
         };
     }
 
@@ -191,11 +213,13 @@ public class ExtractionGuardGatewayFilterFactory
      */
     private static ServerHttpRequest replay(ServerHttpRequest request, byte[] body, boolean rewritten,
                                             boolean stripIdentity) {
-        ServerHttpRequest base = stripIdentity || rewritten
+        boolean solution = request.getHeaders().containsHeader(ChallengeService.SOLUTION_HEADER);
+        ServerHttpRequest base = stripIdentity || rewritten || solution
                 ? request.mutate().headers(h -> {
                     if (stripIdentity) {
                         IDENTITY_HEADERS.forEach(h::remove);
                     }
+                    h.remove(ChallengeService.SOLUTION_HEADER); // the guard's own protocol, not the model's
                     if (rewritten && h.getContentLength() >= 0) {
                         h.setContentLength(body.length);
                     }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,12 +22,8 @@ class AuditTrailTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private AuditTrail trail(Path file, double sampleRate, int capacity) {
-        GuardProperties props = new GuardProperties(new GuardProperties.Policy("", Duration.ZERO),
-                new GuardProperties.Identity("", List.of()), new GuardProperties.State(10, Duration.ofDays(1)),
-                new GuardProperties.DecisionLog(true, 1.0),
-                new GuardProperties.Audit(true, file.toString(), sampleRate, capacity), "gw-test",
-                new GuardProperties.DemoBackend(false, 0, 1, Duration.ZERO, Duration.ZERO));
-        return new AuditTrail(props, Clock.systemUTC(), meters);
+        return new AuditTrail(new GuardProperties.Audit(true, file.toString(), sampleRate, capacity), "gw-test",
+                Clock.systemUTC(), meters);
     }
 
     @Test

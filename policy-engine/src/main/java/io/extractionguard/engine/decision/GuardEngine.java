@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import io.extractionguard.engine.challenge.ChallengeLedger;
+import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.limits.LimitOutcome;
@@ -45,10 +47,14 @@ public final class GuardEngine {
     /** Reason of a THROTTLE because the account's (not risk-tightened) token budget is spent. */
     public static final String TOKEN_BUDGET = "token-budget";
 
+    /** Reason added when a request that would be challenged is let through by a solved proof of work. */
+    public static final String CHALLENGE_PASSED = "challenge-passed";
+
     private final Supplier<Policy> policy;
     private final StateStore store;
     private final RateLimiter limiter;
     private final TokenLimiter tokens;
+    private final ChallengeLedger challenges;
     private final Clock clock;
 
     /** An engine with in-memory token budgets on {@code clock}. */
@@ -56,12 +62,23 @@ public final class GuardEngine {
         this(policy, store, limiter, new LocalTokenLimiter(clock), clock);
     }
 
+    /** An engine with an in-memory challenge ledger on {@code clock}. */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
                        Clock clock) {
+        this(policy, store, limiter, tokens, new InMemoryChallengeLedger(clock), clock);
+    }
+
+    /**
+     * @param challenges where solved proof-of-work challenges leave passes that let an otherwise
+     *                   challenged account through for a bounded number of requests
+     */
+    public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
+                       ChallengeLedger challenges, Clock clock) {
         this.policy = policy;
         this.store = store;
         this.limiter = limiter;
         this.tokens = tokens;
+        this.challenges = challenges;
         this.clock = clock;
     }
 
@@ -146,13 +163,25 @@ public final class GuardEngine {
                 store.putVerdict(account, new Verdict(kind, now.plus(band.verdictTtl()), "band/" + band.name(),
                         riskReasons, ""));
             }
-            if (enforced) {
+            if (enforced && !passedChallenge(account, bandAction, band.challenge(), now)) {
                 return reject(p, account, bandAction, risk, riskReasons, band.name(), band.challenge(), true);
             }
         }
+        // Here an enforced CHALLENGE band has been passed with a proof-of-work pass.
+        boolean passed = bandAction == Action.CHALLENGE && enforcing && !band.shadow();
         if (verdict.isPresent() && verdict.get().kind() == Verdict.Kind.CHALLENGE) {
-            return reject(p, account, Action.CHALLENGE, risk, verdict.get().reasons(),
-                    band == null ? null : band.name(), challengeOf(p, verdict.get()), enforcing);
+            ChallengeKind kind = challengeOf(p, verdict.get());
+            // a verification hold is released by an operator only; a proof-of-work verdict takes a pass
+            boolean satisfied = enforcing && kind == ChallengeKind.PROOF_OF_WORK
+                    && (passed || passedChallenge(account, Action.CHALLENGE, kind, now));
+            if (!satisfied) {
+                return reject(p, account, Action.CHALLENGE, risk, verdict.get().reasons(),
+                        band == null ? null : band.name(), kind, enforcing);
+            }
+            passed = true;
+        }
+        if (passed) {
+            riskReasons = withReason(riskReasons, CHALLENGE_PASSED);
         }
 
         // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted.
@@ -212,6 +241,18 @@ public final class GuardEngine {
         }
         return new Decision(account, action, risk.score(), reasons, risk.contributions(), band, null,
                 action == Action.CHALLENGE ? challenge : null, null, p.label());
+    }
+
+    /** Whether a CHALLENGE can be satisfied by a proof-of-work pass, taking one request from it. */
+    private boolean passedChallenge(String account, Action action, ChallengeKind kind, Instant now) {
+        return action == Action.CHALLENGE && kind == ChallengeKind.PROOF_OF_WORK && challenges.consumePass(account, now);
+    }
+
+    private static List<String> withReason(List<String> reasons, String reason) {
+        List<String> out = new ArrayList<>(reasons.size() + 1);
+        out.addAll(reasons.size() >= MAX_REASONS ? reasons.subList(0, MAX_REASONS - 1) : reasons);
+        out.add(reason);
+        return out;
     }
 
     private static ChallengeKind challengeOf(Policy p, Verdict verdict) {

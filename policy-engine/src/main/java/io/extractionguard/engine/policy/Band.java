@@ -17,14 +17,22 @@ import io.extractionguard.engine.decision.Action;
  * @param mode        SHADOW records the band's action without applying it
  * @param tokenFactor for THROTTLE: share of the tier's token budgets still admitted (defaults to
  *                    {@code limitFactor}); 1 otherwise
+ * @param pow         for proof-of-work CHALLENGE bands: difficulty and pass settings; null otherwise
  */
 public record Band(String name, double minScore, Action action, double limitFactor, ChallengeKind challenge,
-                   Duration verdictTtl, Mode mode, double tokenFactor) {
+                   Duration verdictTtl, Mode mode, double tokenFactor, ProofOfWorkSettings pow) {
 
     /** A band whose token budgets are tightened like its request limits. */
     public Band(String name, double minScore, Action action, double limitFactor, ChallengeKind challenge,
                 Duration verdictTtl, Mode mode) {
         this(name, minScore, action, limitFactor, challenge, verdictTtl, mode, limitFactor);
+    }
+
+    /** A band with the default proof-of-work settings when it challenges with proof of work. */
+    public Band(String name, double minScore, Action action, double limitFactor, ChallengeKind challenge,
+                Duration verdictTtl, Mode mode, double tokenFactor) {
+        this(name, minScore, action, limitFactor, challenge, verdictTtl, mode, tokenFactor,
+                challenge == ChallengeKind.PROOF_OF_WORK ? ProofOfWorkSettings.DEFAULT : null);
     }
 
     public boolean shadow() {

@@ -59,7 +59,8 @@ public final class PolicyLoader {
     private static final Set<String> FEATURES = ordered("template-similarity", "min-capability-matches",
             "evidence-prior", "capabilities", "cot-elicitation");
     private static final Set<String> BAND = ordered("name", "min-score", "action", "limit-factor", "challenge",
-            "verdict-ttl", "mode", "token-factor");
+            "verdict-ttl", "mode", "token-factor", "pow-min-bits", "pow-max-bits", "pass-requests", "pass-ttl",
+            "challenge-ttl");
     private static final Set<String> LISTS = ordered("allow", "deny");
     private static final Set<String> LIST = ordered("accounts", "orgs", "payment-fingerprints");
     private static final Map<String, Mode> MODES = orderedMap("enforce", Mode.ENFORCE, "shadow", Mode.SHADOW);
@@ -397,8 +398,10 @@ public final class PolicyLoader {
                 }
                 ttl = r.duration(b.get("verdict-ttl"), path + ".verdict-ttl");
             }
-            if (name != null && min != null && action != null && mode != null && factor != null && tokenFactor != null) {
-                bands.add(new Band(name, min, action, factor, challenge, ttl, mode, tokenFactor));
+            ProofOfWorkSettings pow = readProofOfWork(r, b, path, action, challenge);
+            if (name != null && min != null && action != null && mode != null && factor != null && tokenFactor != null
+                    && (pow != null || challenge != ChallengeKind.PROOF_OF_WORK)) {
+                bands.add(new Band(name, min, action, factor, challenge, ttl, mode, tokenFactor, pow));
             }
         }
         bands.sort(Comparator.comparingDouble(Band::minScore));
@@ -417,6 +420,40 @@ public final class PolicyLoader {
             }
         }
         return bands;
+    }
+
+    /** Proof-of-work settings of a CHALLENGE band; defaults for what it leaves out; null after an error. */
+    private static ProofOfWorkSettings readProofOfWork(YamlReader r, Map<String, Node> b, String path, Action action,
+                                                      ChallengeKind challenge) {
+        List<String> keys = List.of("pow-min-bits", "pow-max-bits", "pass-requests", "pass-ttl", "challenge-ttl");
+        boolean pow = action == Action.CHALLENGE && challenge == ChallengeKind.PROOF_OF_WORK;
+        if (!pow) {
+            for (String key : keys) {
+                if (b.containsKey(key)) {
+                    r.error(b.get(key), path + "." + key, "applies only to CHALLENGE bands with challenge: proof-of-work");
+                }
+            }
+            return null;
+        }
+        ProofOfWorkSettings d = ProofOfWorkSettings.DEFAULT;
+        Long minBits = b.containsKey("pow-min-bits") ? r.integer(b.get("pow-min-bits"), path + ".pow-min-bits", 1, 32)
+                : Long.valueOf(d.minBits());
+        Long maxBits = b.containsKey("pow-max-bits") ? r.integer(b.get("pow-max-bits"), path + ".pow-max-bits", 1, 32)
+                : Long.valueOf(Math.max(d.maxBits(), minBits == null ? 0 : minBits));
+        Long requests = b.containsKey("pass-requests")
+                ? r.integer(b.get("pass-requests"), path + ".pass-requests", 1, 100_000) : Long.valueOf(d.passRequests());
+        Duration passTtl = b.containsKey("pass-ttl") ? r.duration(b.get("pass-ttl"), path + ".pass-ttl") : d.passTtl();
+        Duration challengeTtl = b.containsKey("challenge-ttl")
+                ? r.duration(b.get("challenge-ttl"), path + ".challenge-ttl") : d.challengeTtl();
+        if (minBits != null && maxBits != null && maxBits < minBits) {
+            r.error(b.get("pow-max-bits"), path + ".pow-max-bits",
+                    "must be at least pow-min-bits (" + minBits + "), was " + maxBits);
+            return null;
+        }
+        if (minBits == null || maxBits == null || requests == null || passTtl == null || challengeTtl == null) {
+            return null;
+        }
+        return new ProofOfWorkSettings(minBits.intValue(), maxBits.intValue(), requests.intValue(), passTtl, challengeTtl);
     }
 
     private static IdentityLists readList(YamlReader r, Node node, String path) {

@@ -12,7 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.limits.LocalTokenLimiter;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
@@ -35,8 +37,11 @@ class GuardEngineTest {
     private final MutableClock clock = MutableClock.at("2026-03-02T14:00:00Z");
     private final InMemoryStateStore store = new InMemoryStateStore(clock);
 
+    private final InMemoryChallengeLedger ledger = new InMemoryChallengeLedger(clock);
+
     private GuardEngine engine(Policy policy) {
-        return new GuardEngine(() -> policy, store, new LocalRateLimiter(clock), clock);
+        return new GuardEngine(() -> policy, store, new LocalRateLimiter(clock), new LocalTokenLimiter(clock), ledger,
+                clock);
     }
 
     private final GuardEngine engine = engine(Fixtures.policy("/policies/engine-test.yaml"));
@@ -203,6 +208,32 @@ class GuardEngineTest {
         assertThat(d.action()).isEqualTo(Action.SHADOW);
         assertThat(d.wouldBe()).isEqualTo(Action.CHALLENGE);
         assertThat(d.band()).isEqualTo("challenge");
+    }
+
+    @Test
+    void solvedProofOfWorkLetsABoundedNumberOfChallengedRequestsThrough() throws Exception {
+        GuardEngine e = engine(variant("action: CHALLENGE, challenge: verification-hold }",
+                "action: CHALLENGE, challenge: proof-of-work, pass-requests: 2 }"));
+        ClientIdentity who = Fixtures.account("acct-pow");
+        assertThat(send(e, who, COT_CODING).action()).isEqualTo(Action.CHALLENGE);
+        ledger.grantPass("acct-pow", 2, clock.instant().plusSeconds(600));
+        for (int i = 0; i < 2; i++) {
+            Decision passed = send(e, who, COT_CODING);
+            assertThat(passed.action()).isEqualTo(Action.ALLOW);
+            assertThat(passed.band()).isEqualTo("challenge");
+            assertThat(passed.reasons()).endsWith(GuardEngine.CHALLENGE_PASSED);
+        }
+        assertThat(send(e, who, COT_CODING).action()).isEqualTo(Action.CHALLENGE);
+    }
+
+    @Test
+    void verificationHoldIsNotBypassedByAProofOfWorkPass() {
+        store.putVerdict("acct-held", new Verdict(Verdict.Kind.CHALLENGE, clock.instant().plusSeconds(600),
+                "band/challenge", List.of("cot-elicitation"), ""));
+        ledger.grantPass("acct-held", 5, clock.instant().plusSeconds(600));
+        Decision d = send(engine, Fixtures.account("acct-held"), PLAIN);
+        assertThat(d.action()).isEqualTo(Action.CHALLENGE);
+        assertThat(d.challenge()).isEqualTo(ChallengeKind.VERIFICATION_HOLD);
     }
 
     private static Policy variant(String find, String replace) throws Exception {

@@ -1,0 +1,135 @@
+package io.extractionguard.gateway.challenge;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+
+import io.extractionguard.engine.challenge.ChallengeLedger;
+import io.extractionguard.engine.challenge.ProofOfWork;
+import io.extractionguard.engine.decision.Decision;
+import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.policy.Band;
+import io.extractionguard.engine.policy.ChallengeKind;
+import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.policy.ProofOfWorkSettings;
+import io.extractionguard.gateway.config.GuardProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The gateway's side of challenge steps (protocol: {@code docs/challenge.md}). Issues a signed
+ * proof-of-work challenge with a CHALLENGE decision, checks solutions sent back in
+ * {@value #SOLUTION_HEADER}, and turns an accepted solution into a pass in the shared
+ * {@link ChallengeLedger}, which the engine consumes. Verification holds are released only through
+ * the admin API. CPU only (one HMAC, one SHA-256): safe on the event loop.
+ */
+@Component
+public class ChallengeService {
+
+    public static final String CHALLENGE_HEADER = "x-guard-challenge";
+    public static final String DIFFICULTY_HEADER = "x-guard-challenge-difficulty";
+    public static final String EXPIRES_HEADER = "x-guard-challenge-expires";
+    public static final String SOLUTION_HEADER = "x-guard-challenge-solution";
+    public static final String VERIFICATION_HEADER = "x-guard-verification-url";
+
+    /** What happened to a submitted solution. */
+    public record Submission(ProofOfWork.Verdict verdict) {
+        public boolean accepted() {
+            return verdict == ProofOfWork.Verdict.ACCEPTED;
+        }
+    }
+
+    private final ProofOfWork pow;
+    private final ChallengeLedger ledger;
+    private final GuardEngine engine;
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private final String verificationUrl;
+
+    public ChallengeService(ProofOfWork pow, ChallengeLedger ledger, GuardEngine engine, Clock clock, MeterRegistry meters,
+                            GuardProperties properties) {
+        this.pow = pow;
+        this.ledger = ledger;
+        this.engine = engine;
+        this.clock = clock;
+        this.meters = meters;
+        this.verificationUrl = properties.challenge().verificationUrl();
+    }
+
+    /**
+     * Checks a solution submitted by {@code accountId}; an accepted one becomes a pass of the band's
+     * {@code pass-requests} for {@code pass-ttl}. Counted by outcome.
+     */
+    public Submission submit(String solution, String accountId) {
+        Instant now = clock.instant();
+        ProofOfWork.Check check = pow.verify(solution, accountId, now, ledger);
+        if (check.verdict() == ProofOfWork.Verdict.ACCEPTED) {
+            ProofOfWorkSettings settings = settings(engine.policy(), null);
+            Instant until = now.plus(settings.passTtl());
+            ledger.grantPass(accountId, check.grants(), until);
+        }
+        count(ChallengeKind.PROOF_OF_WORK, check.verdict().name().toLowerCase());
+        return new Submission(check.verdict());
+    }
+
+    /**
+     * Adds the challenge for a CHALLENGE decision to the response headers and returns the message
+     * telling the client how to proceed.
+     */
+    public String issue(Decision decision, HttpHeaders headers, String rejectedBecause) {
+        String prefix = rejectedBecause == null ? "" : "The submitted challenge solution was rejected (" + rejectedBecause
+                + "). ";
+        if (decision.challenge() == ChallengeKind.VERIFICATION_HOLD) {
+            count(ChallengeKind.VERIFICATION_HOLD, "issued");
+            if (!verificationUrl.isEmpty()) {
+                headers.set(VERIFICATION_HEADER, verificationUrl);
+                return prefix + "This account is held for verification. Complete verification at " + verificationUrl
+                        + " and retry.";
+            }
+            return prefix + "This account is held for verification. Contact support to verify the account, then retry.";
+        }
+        Policy policy = engine.policy();
+        Band band = challengeBand(policy, decision.band());
+        ProofOfWorkSettings s = settings(policy, band);
+        int difficulty = ProofOfWork.difficulty(decision.score(), band == null ? 0 : band.minScore(), s.minBits(), s.maxBits());
+        ProofOfWork.Challenge c = pow.issue(decision.accountId(), difficulty, clock.instant().plus(s.challengeTtl()),
+                s.passRequests());
+        headers.set(CHALLENGE_HEADER, c.token());
+        headers.set(DIFFICULTY_HEADER, Integer.toString(c.difficulty()));
+        headers.set(EXPIRES_HEADER, Long.toString(c.expiresAt().getEpochSecond()));
+        count(ChallengeKind.PROOF_OF_WORK, "issued");
+        return prefix + "Additional verification is required before this account can continue: solve the proof-of-work "
+                + "challenge in the " + CHALLENGE_HEADER + " response header (find a counter such that SHA-256(challenge + ':' + "
+                + "counter) starts with " + c.difficulty() + " zero bits) and retry with the header " + SOLUTION_HEADER
+                + ": <challenge>:<counter> before " + c.expiresAt() + ".";
+    }
+
+    private static Band challengeBand(Policy policy, String name) {
+        Band fallback = null;
+        for (Band b : policy.bands()) {
+            if (b.pow() != null) {
+                if (b.name().equals(name)) {
+                    return b;
+                }
+                fallback = fallback == null ? b : fallback;
+            }
+        }
+        return fallback;
+    }
+
+    private static ProofOfWorkSettings settings(Policy policy, Band band) {
+        Band b = band != null ? band : challengeBand(policy, null);
+        return b == null || b.pow() == null ? ProofOfWorkSettings.DEFAULT : b.pow();
+    }
+
+    private void count(ChallengeKind kind, String outcome) {
+        Counter.builder("guard.challenges")
+                .description("Challenge steps issued, and proof-of-work solutions by outcome")
+                .tag("kind", kind.id())
+                .tag("outcome", outcome)
+                .register(meters)
+                .increment();
+    }
+}
