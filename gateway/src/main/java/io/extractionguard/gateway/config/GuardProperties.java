@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param decisionLog structured decision logging
  * @param audit       the tamper-evident audit trail
  * @param challenge   challenge steps (proof of work, verification hold)
+ * @param admin       the operators' admin API on the management port
  * @param replicaId   this replica's name in audit records and logs; empty: the HOSTNAME environment variable
  * @param demoBackend the embedded demo model backend
  */
@@ -28,6 +29,7 @@ public record GuardProperties(
         @DefaultValue DecisionLog decisionLog,
         @DefaultValue Audit audit,
         @DefaultValue Challenge challenge,
+        @DefaultValue Admin admin,
         @DefaultValue("") String replicaId,
         @DefaultValue DemoBackend demoBackend) {
 
@@ -78,6 +80,12 @@ public record GuardProperties(
      * @param verificationUrl where a client held for verification is sent (shown in the error message); empty: "contact support"
      */
     public record Challenge(@DefaultValue("") String hmacKey, @DefaultValue("") String verificationUrl) {
+    }
+
+    /**
+     * @param token bearer token of the admin API (from a Secret); empty: the admin API is disabled
+     */
+    public record Admin(@DefaultValue("") String token) {
     }
 
     /** This replica's name: {@code guard.replica-id}, else HOSTNAME, else "local". */

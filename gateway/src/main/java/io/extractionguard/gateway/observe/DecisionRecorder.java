@@ -39,14 +39,16 @@ public class DecisionRecorder {
 
     private final MeterRegistry meters;
     private final AuditTrail audit;
+    private final RecentDecisions recent;
     private final JsonMapper json;
     private final Clock clock;
     private final boolean logEnabled;
     private final double sampleRate;
 
     public DecisionRecorder(MeterRegistry meters, JsonMapper json, Clock clock, GuardProperties properties,
-                            AuditTrail audit) {
+                            AuditTrail audit, RecentDecisions recent) {
         this.meters = meters;
+        this.recent = recent;
         this.audit = audit;
         this.json = json;
         this.clock = clock;
@@ -55,6 +57,7 @@ public class DecisionRecorder {
     }
 
     public void decided(String route, ApiFormat format, ClientIdentity identity, Decision d, long elapsedNanos) {
+        recent.add(clock.instant(), route, d);
         String firstReason = d.reasons().isEmpty() ? "none" : d.reasons().get(0);
         Counter.builder("guard.decisions")
                 .description("Requests decided by the guard, by action and main reason")

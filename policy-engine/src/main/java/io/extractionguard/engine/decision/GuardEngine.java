@@ -26,6 +26,7 @@ import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
 import io.extractionguard.engine.score.Scorer;
 import io.extractionguard.engine.score.SignalContext;
+import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.StateStore;
@@ -109,6 +110,48 @@ public final class GuardEngine {
                 p.features().evidencePrior());
         RiskScore risk = p.scorer().score(new SignalContext(id, features, stats, tier, now));
         return decide(p, id, tier, risk, now);
+    }
+
+    /**
+     * Explains how a request would be judged now, without observing it, charging limits or
+     * imposing verdicts (for operators: the admin API's explain and account views).
+     */
+    public Explanation explain(GuardRequest request) {
+        PreparedRequest prepared = prepare(request);
+        Policy p = prepared.policy();
+        Instant now = clock.instant();
+        ClientIdentity id = request.identity();
+        TierLimits tier = p.tierLimits(id.tier());
+        double prior = p.features().evidencePrior();
+        Optional<ProfileStats> known = store.peek(id.accountId(), now, prior);
+        ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
+        RiskScore risk = p.scorer().score(new SignalContext(id, prepared.features(), stats, tier, now));
+        double uncapped = 0;
+        for (Contribution c : risk.contributions()) {
+            uncapped += c.shadow() ? 0 : c.points();
+        }
+        Verdict verdict = store.verdict(id.accountId(), now).orElse(null);
+        String denied = p.deny().match(id);
+        String allowed = p.allow().match(id);
+        Band band = p.bandFor(risk.score());
+        Action action;
+        if (denied != null || (verdict != null && verdict.kind() == Verdict.Kind.BLOCK && allowed == null)) {
+            action = Action.BLOCK;
+        } else if (allowed != null || (verdict != null && verdict.kind() == Verdict.Kind.ALLOW)) {
+            action = Action.ALLOW;
+        } else if (verdict != null && verdict.kind() == Verdict.Kind.CHALLENGE
+                && (band == null || !band.action().moreSevereThan(Action.CHALLENGE))) {
+            action = Action.CHALLENGE;
+        } else {
+            action = band == null ? Action.ALLOW : band.action();
+        }
+        if (p.mode() == Mode.SHADOW && action != Action.ALLOW) {
+            action = Action.SHADOW;
+        }
+        return new Explanation(id.accountId(), risk.score(), Math.round(uncapped * 10.0) / 10.0, risk.shadowScore(),
+                risk.contributions(), band == null ? null : band.name(), verdict,
+                denied != null ? "deny-" + denied : allowed != null ? "allow-" + allowed : null, action,
+                known.orElse(null), p.label());
     }
 
     /** Adds usage (known after the response) to the account's profile. */

@@ -1,15 +1,13 @@
 package io.extractionguard.engine.policy;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -24,8 +22,6 @@ import org.yaml.snakeyaml.nodes.Tag;
  * can keep reading siblings and report them all.
  */
 final class YamlReader {
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private final String file;
     private final List<PolicyError> errors = new ArrayList<>();
@@ -146,28 +142,9 @@ final class YamlReader {
         if (text == null) {
             return null;
         }
-        Matcher m = DURATION.matcher(text);
-        try {
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                Duration d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                };
-                if (!d.isZero()) {
-                    return d;
-                }
-            } else if (text.toUpperCase(Locale.ROOT).startsWith("P")) {
-                Duration d = Duration.parse(text.toUpperCase(Locale.ROOT));
-                if (!d.isNegative() && !d.isZero()) {
-                    return d;
-                }
-            }
-        } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
-            // reported below
+        Optional<Duration> d = Durations.parse(text);
+        if (d.isPresent()) {
+            return d.get();
         }
         error(node, path, "must be a positive duration such as 90s, 30m, 24h or 7d, was '" + text + "'");
         return null;

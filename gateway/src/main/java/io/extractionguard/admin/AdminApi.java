@@ -1,0 +1,284 @@
+package io.extractionguard.admin;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import io.extractionguard.engine.decision.Explanation;
+import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.decision.GuardRequest;
+import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.identity.IdentityResolver;
+import io.extractionguard.engine.policy.Durations;
+import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.request.ParseResult;
+import io.extractionguard.engine.request.RequestParser;
+import io.extractionguard.engine.score.Contribution;
+import io.extractionguard.engine.state.ProfileStats;
+import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.state.Verdict;
+import io.extractionguard.gateway.audit.AuditTrail;
+import io.extractionguard.gateway.observe.RecentDecisions;
+import io.extractionguard.gateway.policy.PolicyReloader;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The operators' admin API (management port, bearer token; reference: {@code docs/operations.md}).
+ * Overrides go through the shared state store, so they take effect on every replica; each one is
+ * written to the audit trail first, and an override that cannot be audited is not applied.
+ */
+final class AdminApi {
+
+    static final String BASE = "/admin";
+    static final Duration MAX_OVERRIDE_TTL = Duration.ofDays(365);
+    static final String OPERATOR_HEADER = "x-guard-operator";
+
+    private final GuardEngine engine;
+    private final StateStore store;
+    private final AuditTrail audit;
+    private final RecentDecisions recent;
+    private final PolicyReloader reloader;
+    private final RequestParser parser;
+    private final IdentityResolver explainIdentities;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    AdminApi(GuardEngine engine, StateStore store, AuditTrail audit, RecentDecisions recent, PolicyReloader reloader,
+             RequestParser parser, IdentityResolver identities, JsonMapper json, Clock clock) {
+        this.engine = engine;
+        this.store = store;
+        this.audit = audit;
+        this.recent = recent;
+        this.reloader = reloader;
+        this.parser = parser;
+        this.explainIdentities = identities.trustingAllPeers();
+        this.json = json;
+        this.clock = clock;
+    }
+
+    RouterFunction<ServerResponse> routes() {
+        return RouterFunctions.route()
+                .GET(BASE + "/accounts/{account}", this::account)
+                .POST(BASE + "/accounts/{account}/allow", r -> override(r, Verdict.Kind.ALLOW))
+                .POST(BASE + "/accounts/{account}/block", r -> override(r, Verdict.Kind.BLOCK))
+                .POST(BASE + "/accounts/{account}/release", this::release)
+                .POST(BASE + "/explain", this::explain)
+                .GET(BASE + "/policy", r -> ok(policyStatus()))
+                .POST(BASE + "/policy/reload", this::reload)
+                .build();
+    }
+
+    private Mono<ServerResponse> account(ServerRequest r) {
+        String account = r.pathVariable("account");
+        Explanation e = engine.explain(new GuardRequest(identityOf(account), emptyRequest()));
+        ObjectNode o = explanation(e);
+        ArrayNode decisions = o.putArray("recentDecisions");
+        for (RecentDecisions.Entry entry : recent.of(account)) {
+            ObjectNode d = decisions.addObject();
+            d.put("at", entry.at().toString()).put("route", entry.route()).put("action", entry.action())
+                    .put("score", entry.score());
+            if (entry.band() != null) {
+                d.put("band", entry.band());
+            }
+            ArrayNode reasons = d.putArray("reasons");
+            entry.reasons().forEach(reasons::add);
+        }
+        return ok(o);
+    }
+
+    private Mono<ServerResponse> override(ServerRequest r, Verdict.Kind kind) {
+        String account = r.pathVariable("account");
+        return withBody(r, body -> {
+            String reason = body.path("reason").asString("").trim();
+            Optional<Duration> ttl = Durations.parse(body.path("ttl").asString(null));
+            if (reason.isEmpty()) {
+                return error(HttpStatus.BAD_REQUEST, "reason: required (why this override, e.g. a ticket reference)");
+            }
+            if (ttl.isEmpty() || ttl.get().compareTo(MAX_OVERRIDE_TTL) > 0) {
+                return error(HttpStatus.BAD_REQUEST, "ttl: required, a duration such as 30m, 24h or 7d, at most 365d");
+            }
+            Instant now = clock.instant();
+            Verdict verdict = new Verdict(kind, now.plus(ttl.get()), "operator/" + operator(r),
+                    java.util.List.of("operator/" + kind.name().toLowerCase(Locale.ROOT)), reason);
+            Optional<Verdict> previous = store.verdict(account, now);
+            return audited(r, kind.name().toLowerCase(Locale.ROOT), account, reason, ttl.get(), previous,
+                    () -> store.putVerdict(account, verdict))
+                    .flatMap(applied -> ok(verdictNode(account, verdict)));
+        });
+    }
+
+    private Mono<ServerResponse> release(ServerRequest r) {
+        String account = r.pathVariable("account");
+        return withBody(r, body -> {
+            String reason = body.path("reason").asString("").trim();
+            if (reason.isEmpty()) {
+                return error(HttpStatus.BAD_REQUEST, "reason: required (why the account is released)");
+            }
+            Optional<Verdict> previous = store.verdict(account, clock.instant());
+            if (previous.isEmpty()) {
+                return error(HttpStatus.NOT_FOUND, "account " + account + " has no active verdict to release");
+            }
+            return audited(r, "release", account, reason, null, previous, () -> store.clearVerdict(account, clock.instant()))
+                    .flatMap(applied -> {
+                        ObjectNode o = json.createObjectNode();
+                        o.put("account", account).put("released", previous.get().kind().name());
+                        return ok(o);
+                    });
+        });
+    }
+
+    /** Writes the audit record (blocking I/O, on a worker thread), then applies the change. */
+    private Mono<Boolean> audited(ServerRequest r, String action, String account, String reason, Duration ttl,
+                                  Optional<Verdict> previous, Runnable change) {
+        ObjectNode record = json.createObjectNode();
+        record.put("actor", operator(r)).put("action", action).put("account", account).put("reason", reason);
+        if (ttl != null) {
+            record.put("ttl", ttl.toString()).put("expires", clock.instant().plus(ttl).toString());
+        }
+        previous.ifPresent(v -> record.put("previous", v.kind().name() + " by " + v.source()));
+        return Mono.fromCallable(() -> {
+            audit.record("operator", json.writeValueAsString(record));
+            change.run();
+            return true;
+        }).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    private Mono<ServerResponse> explain(ServerRequest r) {
+        return withBody(r, body -> {
+            String path = body.path("path").asString("/v1/messages");
+            Optional<ApiFormat> format = ApiFormat.forPath(path);
+            if (format.isEmpty()) {
+                return error(HttpStatus.BAD_REQUEST, "path: must be an inference path (/v1/messages, /v1/chat/completions, /v1/responses)");
+            }
+            if (!body.path("body").isObject()) {
+                return error(HttpStatus.BAD_REQUEST, "body: required, the request body as the client would send it");
+            }
+            byte[] bytes = json.writeValueAsBytes(body.get("body"));
+            ParseResult parsed = parser.parse(format.get(), bytes);
+            if (parsed instanceof ParseResult.Failed f) {
+                return error(HttpStatus.BAD_REQUEST, "body: " + f.error().message());
+            }
+            Map<String, String> headers = new java.util.HashMap<>();
+            body.path("headers").properties().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT),
+                    h.getValue().asString("")));
+            ClientIdentity identity = explainIdentities.resolve(headers::get, body.path("remote_addr").asString("127.0.0.1"));
+            Explanation e = engine.explain(new GuardRequest(identity, ((ParseResult.Parsed) parsed).request()));
+            return ok(explanation(e));
+        });
+    }
+
+    private Mono<ServerResponse> reload(ServerRequest r) {
+        return Mono.fromCallable(reloader::reloadNow).subscribeOn(Schedulers.boundedElastic()).flatMap(applied -> {
+            ObjectNode o = policyStatus();
+            o.put("applied", applied);
+            return ok(o);
+        });
+    }
+
+    private ObjectNode policyStatus() {
+        PolicyReloader.Status s = reloader.status();
+        ObjectNode o = json.createObjectNode();
+        o.put("version", s.activeVersion()).put("hash", s.activeHash()).put("source", s.source())
+                .put("loadedAt", String.valueOf(s.loadedAt()));
+        ArrayNode errors = o.putArray("lastReloadErrors");
+        s.lastErrors().forEach(errors::add);
+        return o;
+    }
+
+    private ObjectNode explanation(Explanation e) {
+        ObjectNode o = json.createObjectNode();
+        o.put("account", e.accountId());
+        o.put("score", e.score());
+        o.put("contributionsSum", e.uncapped());
+        o.put("shadowScore", e.shadowScore());
+        o.put("action", e.action().name());
+        if (e.band() != null) {
+            o.put("band", e.band());
+        }
+        if (e.listed() != null) {
+            o.put("listed", e.listed());
+        }
+        ArrayNode contributions = o.putArray("contributions");
+        for (Contribution c : e.contributions()) {
+            contributions.addObject().put("signal", c.signal()).put("strength", c.strength()).put("points", c.points())
+                    .put("shadow", c.shadow());
+        }
+        if (e.verdict() != null) {
+            o.set("verdict", verdictNode(e.accountId(), e.verdict()));
+        }
+        if (e.profile() != null) {
+            o.set("profile", json.valueToTree(e.profile()));
+        }
+        o.put("policy", e.policyVersion());
+        return o;
+    }
+
+    private ObjectNode verdictNode(String account, Verdict v) {
+        ObjectNode o = json.createObjectNode();
+        o.put("account", account).put("kind", v.kind().name()).put("expiresAt", v.expiresAt().toString())
+                .put("source", v.source()).put("note", v.note());
+        ArrayNode reasons = o.putArray("reasons");
+        v.reasons().forEach(reasons::add);
+        return o;
+    }
+
+    private static ClientIdentity identityOf(String account) {
+        return new ClientIdentity(account, ClientIdentity.Source.TRUSTED_HEADER, null, null, null, null, null, null, null,
+                "", 0);
+    }
+
+    private static io.extractionguard.engine.request.InferenceRequest emptyRequest() {
+        return new io.extractionguard.engine.request.InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "", "", "", 0, 0,
+                java.util.List.of(), -1, false, Double.NaN);
+    }
+
+    /** Reads the JSON object body and hands it on; anything else is a 400 naming the problem. */
+    private Mono<ServerResponse> withBody(ServerRequest r, java.util.function.Function<JsonNode, Mono<ServerResponse>> then) {
+        return r.bodyToMono(byte[].class).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
+            if (bytes.length == 0) {
+                return then.apply(json.createObjectNode());
+            }
+            JsonNode node;
+            try {
+                node = json.readTree(bytes);
+            } catch (JacksonException e) {
+                return error(HttpStatus.BAD_REQUEST, "request body is not valid JSON");
+            }
+            return node != null && node.isObject() ? then.apply(node)
+                    : error(HttpStatus.BAD_REQUEST, "request body must be a JSON object");
+        });
+    }
+
+    private static String operator(ServerRequest r) {
+        String who = r.headers().firstHeader(OPERATOR_HEADER);
+        return who == null || who.isBlank() ? "admin-token" : who.replaceAll("[^A-Za-z0-9._@-]", "_");
+    }
+
+    private Mono<ServerResponse> ok(JsonNode body) {
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json.writeValueAsBytes(body));
+    }
+
+    private Mono<ServerResponse> error(HttpStatus status, String message) {
+        ObjectNode o = json.createObjectNode().put("error", message);
+        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(o.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+}
