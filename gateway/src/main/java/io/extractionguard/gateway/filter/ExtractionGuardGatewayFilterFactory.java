@@ -29,6 +29,7 @@ import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.request.ContentDecoding;
 import io.extractionguard.engine.request.ParseError;
 import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.request.ParseResult;
@@ -136,7 +137,7 @@ public class ExtractionGuardGatewayFilterFactory
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .map(ExtractionGuardGatewayFilterFactory::drain)
                 .defaultIfEmpty(new byte[0])
-                .flatMap(body -> decide(exchange, chain, format, route, body))
+                .flatMap(body -> decide(exchange, chain, format, route, body, maxBytes))
                 .onErrorResume(DataBufferLimitException.class, e -> {
                     recorder.invalid(route, format, ParseError.Kind.LIMIT_EXCEEDED);
                     return errors.write(exchange, format, ApiErrors.Kind.TOO_LARGE, tooLarge(maxBytes));
@@ -144,9 +145,21 @@ public class ExtractionGuardGatewayFilterFactory
     }
 
     private Mono<Void> decide(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
-                              ApiFormat format, String route, byte[] body) {
+                              ApiFormat format, String route, byte[] received, int maxBytes) {
         long started = System.nanoTime();
-        recorder.bodyBytes(route, body.length);
+        recorder.bodyBytes(route, received.length);
+        String encoding = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CONTENT_ENCODING);
+        ContentDecoding.Result decoded = ContentDecoding.decode(encoding, received, maxBytes);
+        if (!decoded.ok()) {
+            recorder.invalid(route, format, decoded.error().kind());
+            ApiErrors.Kind kind = switch (decoded.error().kind()) {
+                case LIMIT_EXCEEDED -> ApiErrors.Kind.TOO_LARGE;
+                case UNKNOWN_FORMAT -> ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE;
+                default -> ApiErrors.Kind.INVALID_REQUEST;
+            };
+            return errors.write(exchange, format, kind, decoded.error().message());
+        }
+        byte[] body = decoded.body();
         ParseResult parsed = parser.parse(format, body);
         if (parsed instanceof ParseResult.Failed failed) {
             recorder.invalid(route, format, failed.error().kind());
@@ -175,8 +188,11 @@ public class ExtractionGuardGatewayFilterFactory
                 exchange.getAttributes().put(DECISION_ATTR, decision);
                 boolean strip = !identities.isTrusted(peer);
                 UsageMetering.Forward forward = usage.prepare(format, inference, body, decision, route);
+                // a compressed body is forwarded as received unless it had to be rewritten (then uncompressed)
+                boolean rewritten = forward.bodyChanged(body);
+                byte[] outgoing = rewritten || body == received ? forward.body() : received;
                 yield chain.filter(exchange.mutate()
-                        .request(replay(request, forward.body(), forward.bodyChanged(body), strip))
+                        .request(replay(request, outgoing, rewritten, strip))
                         .response(forward.response().apply(exchange.getResponse()))
                         .build());
             }
@@ -220,8 +236,11 @@ public class ExtractionGuardGatewayFilterFactory
                         IDENTITY_HEADERS.forEach(h::remove);
                     }
                     h.remove(ChallengeService.SOLUTION_HEADER); // the guard's own protocol, not the model's
-                    if (rewritten && h.getContentLength() >= 0) {
-                        h.setContentLength(body.length);
+                    if (rewritten) {
+                        h.remove(HttpHeaders.CONTENT_ENCODING); // the rewritten body is sent uncompressed
+                        if (h.getContentLength() >= 0) {
+                            h.setContentLength(body.length);
+                        }
                     }
                 }).build()
                 : request;
