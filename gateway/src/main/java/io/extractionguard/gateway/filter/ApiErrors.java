@@ -29,7 +29,11 @@ public final class ApiErrors {
         TOKENS_EXHAUSTED(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "tokens", "rate_limit_exceeded"),
         BLOCKED(HttpStatus.FORBIDDEN, "permission_error", "permission_error", "access_denied"),
         CHALLENGE(HttpStatus.FORBIDDEN, "permission_error", "permission_error", "challenge_required"),
-        UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "server_error", "guard_unavailable");
+        UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "server_error", "guard_unavailable"),
+        UPSTREAM_UNREACHABLE(HttpStatus.BAD_GATEWAY, "api_error", "server_error", "upstream_unreachable"),
+        UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "api_error", "server_error", "upstream_timeout"),
+        NOT_FOUND(HttpStatus.NOT_FOUND, "not_found_error", "invalid_request_error", "not_found"),
+        INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "api_error", "server_error", "internal_error");
 
         final HttpStatus status;
         final String anthropicType;
