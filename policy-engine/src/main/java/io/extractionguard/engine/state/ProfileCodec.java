@@ -1,0 +1,146 @@
+package io.extractionguard.engine.state;
+
+import io.extractionguard.engine.features.PromptSketch;
+
+/**
+ * The compact binary form of an {@link AccountProfile}, used to store profiles and ship profile
+ * changes between replicas. A full profile (12 sketches, 16 arrivals) takes about 610 bytes; a
+ * change holding one observation about 100.
+ *
+ * <pre>
+ * u8      format version (1)
+ * varint  total requests
+ * u8      flags: 1 = counters present, 2 = first/last seen present
+ * [counters] i64 reference time (epoch ms); u16 bitmap of non-zero counters; f64 for each (day
+ *            counters in index order, then minute, then hour)
+ * [seen]     zig-zag varint first-seen and last-seen, relative to the base time
+ * u8      sketch count, then per sketch (oldest first): zig-zag varint time relative to the base, 32 bytes
+ * u8      arrival count, then per arrival (oldest first): zig-zag varint time relative to the base
+ * </pre>
+ * The base time is the reference time when counters are present, else 0. Decoding rejects any
+ * other version, impossible counts and trailing bytes with an {@link IllegalArgumentException}.
+ */
+public final class ProfileCodec {
+
+    public static final int VERSION = 1;
+    private static final int HAS_COUNTERS = 1;
+    private static final int HAS_SEEN = 2;
+    private static final int COUNTERS = AccountProfile.DAY_COUNTERS + 2;
+
+    private ProfileCodec() {
+    }
+
+    public static byte[] encode(AccountProfile profile) {
+        AccountProfile p = profile.copy();
+        Bytes.Writer w = new Bytes.Writer(96 + p.sketchCount * (PromptSketch.BYTES + 4) + p.arrivalCount * 4);
+        boolean counters = p.decayedAt != Long.MIN_VALUE;
+        boolean seen = p.firstSeen != Long.MAX_VALUE;
+        w.u8(VERSION).varlong(p.total).u8((counters ? HAS_COUNTERS : 0) | (seen ? HAS_SEEN : 0));
+        long base = counters ? p.decayedAt : 0;
+        if (counters) {
+            w.i64(p.decayedAt);
+            double[] values = counterValues(p);
+            int bitmap = 0;
+            for (int i = 0; i < COUNTERS; i++) {
+                if (values[i] != 0) {
+                    bitmap |= 1 << i;
+                }
+            }
+            w.u8(bitmap >>> 8).u8(bitmap);
+            for (int i = 0; i < COUNTERS; i++) {
+                if (values[i] != 0) {
+                    w.f64(values[i]);
+                }
+            }
+        }
+        if (seen) {
+            w.zigzag(p.firstSeen - base).zigzag(p.lastSeen - base);
+        }
+        w.u8(p.sketchCount);
+        for (int i = 0; i < p.sketchCount; i++) {
+            int slot = oldestFirst(i, p.sketchNext, p.sketchCount, AccountProfile.SKETCH_HISTORY);
+            w.zigzag(p.sketchAt[slot] - base);
+            w.bytes(p.sketches, slot * PromptSketch.BYTES, PromptSketch.BYTES);
+        }
+        w.u8(p.arrivalCount);
+        for (int i = 0; i < p.arrivalCount; i++) {
+            w.zigzag(p.arrivals[oldestFirst(i, p.arrivalNext, p.arrivalCount, AccountProfile.ARRIVAL_HISTORY)] - base);
+        }
+        return w.toByteArray();
+    }
+
+    public static AccountProfile decode(byte[] bytes) {
+        Bytes.Reader r = new Bytes.Reader("account profile", bytes);
+        int version = r.u8();
+        if (version != VERSION) {
+            throw r.corrupt("unsupported format version " + version + " (this build reads " + VERSION + ")");
+        }
+        AccountProfile p = new AccountProfile();
+        p.total = r.varlong();
+        if (p.total < 0) {
+            throw r.corrupt("negative request total");
+        }
+        int flags = r.u8();
+        if ((flags & ~(HAS_COUNTERS | HAS_SEEN)) != 0) {
+            throw r.corrupt("unknown flags " + flags);
+        }
+        long base = 0;
+        if ((flags & HAS_COUNTERS) != 0) {
+            p.decayedAt = r.i64();
+            base = p.decayedAt;
+            int bitmap = (r.u8() << 8) | r.u8();
+            if ((bitmap >>> COUNTERS) != 0) {
+                throw r.corrupt("counter bitmap names unknown counters");
+            }
+            double[] values = new double[COUNTERS];
+            for (int i = 0; i < COUNTERS; i++) {
+                if ((bitmap & (1 << i)) != 0) {
+                    values[i] = r.f64();
+                    if (!Double.isFinite(values[i]) || values[i] < 0) {
+                        throw r.corrupt("counter " + i + " is " + values[i]);
+                    }
+                }
+            }
+            System.arraycopy(values, 0, p.day, 0, AccountProfile.DAY_COUNTERS);
+            p.minute = values[AccountProfile.DAY_COUNTERS];
+            p.hour = values[AccountProfile.DAY_COUNTERS + 1];
+        }
+        if ((flags & HAS_SEEN) != 0) {
+            p.firstSeen = base + r.zigzag();
+            p.lastSeen = base + r.zigzag();
+        }
+        int sketches = r.u8();
+        if (sketches > AccountProfile.SKETCH_HISTORY) {
+            throw r.corrupt(sketches + " sketches, at most " + AccountProfile.SKETCH_HISTORY);
+        }
+        for (int i = 0; i < sketches; i++) {
+            p.sketchAt[i] = base + r.zigzag();
+            r.bytes(p.sketches, i * PromptSketch.BYTES, PromptSketch.BYTES);
+        }
+        p.sketchCount = sketches;
+        p.sketchNext = sketches % AccountProfile.SKETCH_HISTORY;
+        int arrivals = r.u8();
+        if (arrivals > AccountProfile.ARRIVAL_HISTORY) {
+            throw r.corrupt(arrivals + " arrivals, at most " + AccountProfile.ARRIVAL_HISTORY);
+        }
+        for (int i = 0; i < arrivals; i++) {
+            p.arrivals[i] = base + r.zigzag();
+        }
+        p.arrivalCount = arrivals;
+        p.arrivalNext = arrivals % AccountProfile.ARRIVAL_HISTORY;
+        r.expectEnd();
+        return p;
+    }
+
+    private static double[] counterValues(AccountProfile p) {
+        double[] values = new double[COUNTERS];
+        System.arraycopy(p.day, 0, values, 0, AccountProfile.DAY_COUNTERS);
+        values[AccountProfile.DAY_COUNTERS] = p.minute;
+        values[AccountProfile.DAY_COUNTERS + 1] = p.hour;
+        return values;
+    }
+
+    private static int oldestFirst(int i, int next, int count, int capacity) {
+        return count < capacity ? i : (next + i) % capacity;
+    }
+}
