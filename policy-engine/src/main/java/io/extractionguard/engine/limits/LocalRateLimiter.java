@@ -116,7 +116,8 @@ public final class LocalRateLimiter implements RateLimiter {
                 toSecondsCeil(resetNanos), retry);
     }
 
-    static BucketConfiguration configuration(TierLimits limits) {
+    /** The Bucket4j configuration of a tier's limits, in token units; shared with distributed limiters. */
+    public static BucketConfiguration configuration(TierLimits limits) {
         var builder = BucketConfiguration.builder();
         for (Bandwidth b : bandwidths(limits)) {
             builder.addLimit(b);

@@ -43,8 +43,13 @@ final class Bytes {
             return this;
         }
 
-        Writer f64(double v) {
-            return i64(Double.doubleToRawLongBits(v));
+        Writer f32(float v) {
+            int bits = Float.floatToRawIntBits(v);
+            ensure(4);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                buf[len++] = (byte) (bits >>> shift);
+            }
+            return this;
         }
 
         /** Unsigned LEB128. */
@@ -116,8 +121,13 @@ final class Bytes {
             return v;
         }
 
-        double f64() {
-            return Double.longBitsToDouble(i64());
+        float f32() {
+            need(4);
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+                v = (v << 8) | (buf[pos++] & 0xFF);
+            }
+            return Float.intBitsToFloat(v);
         }
 
         long varlong() {
