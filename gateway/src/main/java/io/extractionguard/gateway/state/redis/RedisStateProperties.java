@@ -75,7 +75,7 @@ public record RedisStateProperties(
      *                      (at least one request); also the most it admits ahead of Redis on first sight
      * @param idleReturn    unused leased tokens go back to Redis after this long without requests
      */
-    public record Limits(@DefaultValue("0.02") double leaseFraction, @DefaultValue("2s") Duration idleReturn) {
+    public record Limits(@DefaultValue("0.01") double leaseFraction, @DefaultValue("2s") Duration idleReturn) {
     }
 
     /** Checks values whose errors would otherwise surface late or obscurely. */
