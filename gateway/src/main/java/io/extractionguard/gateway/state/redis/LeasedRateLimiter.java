@@ -36,7 +36,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <p>Why leases: the engine decides synchronously on the event loop, so a limiter must answer from
  * memory; and Bucket4j's Redis backends are compare-and-swap, whose retries pile up when many
  * requests hit one hot key (bucket4j #404, #407, #603). A replica therefore takes a small lease of
- * tokens (a {@code lease-fraction} of the tightest window, at least one request) from the Redis
+ * tokens (a {@code lease-fraction} of the tightest window, at least {@code min-lease-requests}) from the Redis
  * bucket in one asynchronous CAS and admits requests from it locally, fetching the next lease when
  * half is used. Redis sees one CAS per lease per replica — contention is bounded by the number of
  * replicas, not by the request rate.
@@ -59,6 +59,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
     private final LocalRateLimiter fallback;
     private final Cache<String, Lease> leases;
     private final double leaseFraction;
+    private final long minLeaseUnits;
     private final long idleReturnNanos;
     private final Counter leaseRequests;
     private final Counter provisional;
@@ -70,6 +71,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         this.availability = availability;
         this.fallback = new LocalRateLimiter(clock);
         this.leaseFraction = props.limits().leaseFraction();
+        this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
         this.idleReturnNanos = props.limits().idleReturn().toNanos();
         TimeMeter time = new TimeMeter() {
             @Override
@@ -183,7 +185,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 tightest = Math.min(tightest, b.getCapacity());
             }
             long units = (long) Math.floor(tightest * leaseFraction / UNITS_PER_REQUEST) * UNITS_PER_REQUEST;
-            this.leaseUnits = Math.max(UNITS_PER_REQUEST, units);
+            this.leaseUnits = Math.min(tightest, Math.max(minLeaseUnits, units));
         }
 
         synchronized LimitOutcome acquire(long cost) {
@@ -335,7 +337,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 }
             }
             Bandwidth b = bandwidths[binding];
-            long usable = Math.max(0, bindingAvailable) + Math.max(0, tokens);
+            long usable = admitted ? Math.max(0, bindingAvailable) + Math.max(0, tokens) : 0;
             long missing = Math.max(0, b.getCapacity() - Math.max(0, bindingAvailable));
             long resetSeconds = seconds((long) ((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
             long retry = admitted ? 0 : Math.max(1, seconds(Math.max(deniedUntil - now, waitNanos(cost, remote == null

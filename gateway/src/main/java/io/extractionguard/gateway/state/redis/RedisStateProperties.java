@@ -71,11 +71,14 @@ public record RedisStateProperties(
     }
 
     /**
-     * @param leaseFraction share of the tightest window's capacity a replica takes from Redis at once
-     *                      (at least one request); also the most it admits ahead of Redis on first sight
-     * @param idleReturn    unused leased tokens go back to Redis after this long without requests
+     * @param leaseFraction     share of the tightest window's capacity a replica takes from Redis at once;
+     *                          also the most it admits ahead of Redis on first sight of an account
+     * @param minLeaseRequests  smallest lease, in requests (so a small burst of a low tier is not refused
+     *                          while the next lease is on its way)
+     * @param idleReturn        unused leased tokens go back to Redis after this long without requests
      */
-    public record Limits(@DefaultValue("0.01") double leaseFraction, @DefaultValue("2s") Duration idleReturn) {
+    public record Limits(@DefaultValue("0.01") double leaseFraction, @DefaultValue("2") int minLeaseRequests,
+                         @DefaultValue("2s") Duration idleReturn) {
     }
 
     /** Checks values whose errors would otherwise surface late or obscurely. */
@@ -90,6 +93,10 @@ public record RedisStateProperties(
         }
         if (topology == Topology.CLUSTER && nodes.isEmpty()) {
             throw new IllegalArgumentException("guard.state.redis.topology=cluster needs nodes (seed node addresses)");
+        }
+        if (limits.minLeaseRequests() < 1) {
+            throw new IllegalArgumentException("guard.state.redis.limits.min-lease-requests must be at least 1, was "
+                    + limits.minLeaseRequests());
         }
         if (limits.leaseFraction() <= 0 || limits.leaseFraction() > 0.5) {
             throw new IllegalArgumentException("guard.state.redis.limits.lease-fraction must be in (0, 0.5], was "
