@@ -49,7 +49,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * depleted, the replica admits nothing beyond what it holds until the time the bucket needs to refill.
  *
  * <p>While Redis is unreachable each replica enforces the tier limits on its own (a local bucket)
- * and records what it admitted as debt, charged to Redis when it returns.
+ * and records what it admitted as debt, charged to Redis (which may go negative) as soon as it returns.
  */
 public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
@@ -110,6 +110,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 .description("Unused leased request tokens given back to Redis")
                 .register(meters);
         scheduler.scheduleWithFixedDelay(this::settleIdle, 500, 500, TimeUnit.MILLISECONDS);
+        availability.onRecovery(() -> scheduler.execute(this::settleIdle)); // charge what was admitted meanwhile
     }
 
     @Override
@@ -168,8 +169,10 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         private final AsyncBucketProxy bucket;
         private final Bandwidth[] bandwidths;
         private final long leaseUnits;
-        private long tokens;          // local units; negative = admitted but not yet charged to Redis
+        private long tokens;          // local units; negative = admitted ahead of Redis, charged with the next lease
+        private long owed;            // units admitted by the local fallback during an outage, not yet charged
         private boolean refilling;
+        private boolean charging;
         private boolean depleted;
         private long deniedUntil;     // System.nanoTime() before which Redis cannot have a request's worth
         private long lastUse = System.nanoTime();
@@ -215,7 +218,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         synchronized void owe(long cost) {
-            tokens -= cost;
+            owed += cost;
             lastUse = System.nanoTime();
         }
 
@@ -256,7 +259,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             return bucket.asVerbose().consumeIgnoringRateLimits(units).whenComplete((result, error) -> {
                 synchronized (this) {
                     if (error != null) {
-                        tokens -= units; // still owed
+                        owed += units; // charged by a later settle pass
                         availability.failure(error);
                         return;
                     }
@@ -269,42 +272,47 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         /**
-         * Gives idle unused tokens back (or everything, when {@code all}) and charges what is owed
-         * (after an outage).
+         * Charges what the local fallback admitted during an outage, and gives idle unused tokens back
+         * (or all of them, when {@code all}).
          */
         CompletableFuture<?> settle(boolean all) {
-            long give;
-            long owed;
+            long give = 0;
+            long debt = 0;
             synchronized (this) {
-                if (refilling) {
-                    return CompletableFuture.completedFuture(null);
+                if (owed > 0 && !charging) {
+                    debt = owed;
+                    owed = 0;
+                    charging = true;
                 }
-                boolean idle = System.nanoTime() - lastUse >= idleReturnNanos;
-                give = tokens > 0 && (all || idle) ? tokens : 0;
-                owed = tokens < 0 && !refilling ? -tokens : 0;
-                tokens += owed - give;
-                if (owed > 0) {
-                    refilling = true;
+                if (!refilling && tokens > 0 && (all || System.nanoTime() - lastUse >= idleReturnNanos)) {
+                    give = tokens;
+                    tokens = 0;
                 }
             }
-            if (give > 0) {
-                returned.increment((double) give / UNITS_PER_REQUEST);
-                return bucket.addTokens(give).whenComplete((v, error) -> {
-                    if (error != null) {
-                        synchronized (this) {
-                            tokens += give;
+            CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
+            if (debt > 0) {
+                long units = debt;
+                charged = bucket.consumeIgnoringRateLimits(units).whenComplete((v, error) -> {
+                    synchronized (this) {
+                        charging = false;
+                        if (error != null) {
+                            owed += units; // charged on a later pass
                         }
                     }
                 });
             }
-            if (owed > 0) {
-                return charge(owed, UNITS_PER_REQUEST).whenComplete((v, e) -> {
-                    synchronized (this) {
-                        refilling = false;
+            if (give > 0) {
+                long units = give;
+                returned.increment((double) units / UNITS_PER_REQUEST);
+                return CompletableFuture.allOf(charged, bucket.addTokens(units).whenComplete((v, error) -> {
+                    if (error != null) {
+                        synchronized (this) {
+                            tokens += units;
+                        }
                     }
-                });
+                }));
             }
-            return CompletableFuture.completedFuture(null);
+            return charged;
         }
 
         /** Time until every bandwidth has {@code units} more than {@code available}. */

@@ -77,6 +77,7 @@ final class RedisProfiles {
                 .recordStats()
                 .build();
         CaffeineCacheMetrics.monitor(meters, cache, "guard.state.near_cache");
+        writer.onRoom(this::requeueUnwritten);
         this.dropped = Counter.builder("guard.state.writes.dropped")
                 .description("Profile changes lost: evicted from the near cache while the write buffer was full")
                 .register(meters);
@@ -116,10 +117,10 @@ final class RedisProfiles {
         return cache.estimatedSize();
     }
 
-    /** Writes of every cached account with changes were queued; used after an outage. */
+    /** Queues every cached account with unwritten changes (after an outage, or once an overflowing buffer has room). */
     void requeueUnwritten() {
         cache.asMap().values().forEach(e -> {
-            if (e.hasUnwritten()) {
+            if (e.hasUnwritten() || e.needsLoad()) {
                 e.queue();
             }
         });

@@ -32,8 +32,8 @@ import io.micrometer.core.instrument.Timer;
  *
  * <p>While Redis is unreachable nothing is sent except by the heartbeat's probe; tasks stay queued
  * (bounded by {@code buffer-accounts}; a task that does not fit is refused and counted in
- * {@code guard.state.buffer.overflow}, and its owner keeps it to retry with its next change). When
- * Redis returns the queue is flushed. A failed task is queued again; tasks make their writes
+ * {@code guard.state.buffer.overflow}; its owner keeps the changes, and is asked to queue them again
+ * through {@link #onRoom} once the queue has drained to half). When Redis returns the queue is flushed. A failed task is queued again; tasks make their writes
  * idempotent so a retry after an ambiguous failure does not count twice.
  *
  * <p>Other stores (e.g. campaign evidence) reuse this writer with their own task types and ids.
@@ -63,6 +63,8 @@ public final class WriteBehind {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicBoolean inFlight = new AtomicBoolean();
     private final AtomicBoolean urgentScheduled = new AtomicBoolean();
+    private final AtomicBoolean overflowed = new AtomicBoolean();
+    private final List<Runnable> roomListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Counter overflow;
     private final Timer latency;
 
@@ -101,6 +103,7 @@ public final class WriteBehind {
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
             overflow.increment();
+            overflowed.set(true);
             return false;
         }
         if (queued.putIfAbsent(id, task) == null) {
@@ -112,6 +115,11 @@ public final class WriteBehind {
             flushSoon();
         }
         return true;
+    }
+
+    /** Registers work that re-queues refused tasks; runs on the writer's thread once there is room again. */
+    public void onRoom(Runnable listener) {
+        roomListeners.add(listener);
     }
 
     /** Entries waiting to be written. */
@@ -130,10 +138,15 @@ public final class WriteBehind {
     }
 
     private void flushIfDue() {
-        if (!availability.available() || size.get() == 0) {
+        if (!availability.available()) {
             return; // while Redis is down the heartbeat probes; recovery triggers the flush
         }
-        flush();
+        if (size.get() < capacity / 2 && overflowed.compareAndSet(true, false)) {
+            roomListeners.forEach(Runnable::run);
+        }
+        if (size.get() > 0) {
+            flush();
+        }
     }
 
     /** Sends up to one batch; returns its completion (already complete when nothing was sent). */
