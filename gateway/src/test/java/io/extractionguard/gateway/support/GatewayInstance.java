@@ -6,6 +6,9 @@ import java.util.Map;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.GatewayApplication;
@@ -37,10 +40,24 @@ public final class GatewayInstance implements AutoCloseable {
         props.putAll(extra);
         // as command-line arguments: they outrank application.yml (builder "properties" are only defaults)
         String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class, OwnNettyResources.class)
                 .profiles("redis")
                 .run(args);
         return new GatewayInstance(context);
+    }
+
+    /**
+     * Event loops of its own: with Boot's default (Reactor Netty's global resources), closing one of
+     * several applications in a JVM disposes the global loops and with them the shared test backend.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class OwnNettyResources {
+        @Bean
+        ReactorResourceFactory reactorResourceFactory() {
+            ReactorResourceFactory factory = new ReactorResourceFactory();
+            factory.setUseGlobalResources(false);
+            return factory;
+        }
     }
 
     public ConfigurableApplicationContext context() {

@@ -54,7 +54,7 @@ public final class RedisClientFactory {
                 .setTimeout((int) p.timeout().toMillis())
                 .setRetryAttempts(1)
                 .setClientName(clientName)
-                .setPingConnectionInterval(1000);
+                .setPingConnectionInterval(10_000);
         if (!p.username().isEmpty()) {
             server.setUsername(p.username());
         }

@@ -11,20 +11,21 @@ final class RedisScripts {
     }
 
     /**
-     * Writes one change record of a profile and refreshes the key's idle expiry; returns the whole
-     * hash when asked (to rebuild the merged view) or when it holds more than {@code compact-after}
-     * records (so the caller compacts them), else just its field count. The record's field name is
-     * unique per replica and write, and reused when a write is retried, so a retry after an ambiguous
-     * failure overwrites instead of adding twice.
+     * Writes one change record of a profile; returns the whole hash, refreshing the key's idle expiry,
+     * when asked (to rebuild the merged view: every {@code refresh-interval} per active account and
+     * replica, so the expiry stays fresh) or when it holds more than {@code compact-after} records (so
+     * the caller compacts them), else just its field count. The record's field name is unique per
+     * replica and write, and reused when a write is retried, so a retry after an ambiguous failure
+     * overwrites instead of adding twice.
      * KEYS[1] profile hash; ARGV: field ('' = none), record, ttl ms, '1' to return the hash, compact-after.
      */
     static final String SYNC_PROFILE = """
             if ARGV[1] ~= '' then
               redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
             end
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
             local n = redis.call('HLEN', KEYS[1])
             if ARGV[4] == '1' or n > tonumber(ARGV[5]) then
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
               return redis.call('HGETALL', KEYS[1])
             end
             return {n}

@@ -78,7 +78,7 @@ public record RedisStateProperties(
      * @param idleReturn        unused leased tokens go back to Redis after this long without requests
      */
     public record Limits(@DefaultValue("0.01") double leaseFraction, @DefaultValue("2") int minLeaseRequests,
-                         @DefaultValue("2s") Duration idleReturn) {
+                         @DefaultValue("5s") Duration idleReturn) {
     }
 
     /** Checks values whose errors would otherwise surface late or obscurely. */
