@@ -54,6 +54,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
     private final AsyncProxyManager<String> buckets;
+    private final ScheduledExecutorService scheduler;
     private final RedisKeys keys;
     private final RedisAvailability availability;
     private final LocalRateLimiter fallback;
@@ -69,6 +70,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                              RedisStateProperties props, ScheduledExecutorService scheduler, MeterRegistry meters) {
         this.keys = keys;
         this.availability = availability;
+        this.scheduler = scheduler;
         this.fallback = new LocalRateLimiter(clock);
         this.leaseFraction = props.limits().leaseFraction();
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
@@ -222,12 +224,26 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             lastUse = System.nanoTime();
         }
 
-        /** Must hold the lock. Asks Redis for a lease that also covers what is owed. */
+        /**
+         * Must hold the lock. Asks Redis for a lease that also covers what is owed, from the store's
+         * thread: a request thread never enters the Redis client.
+         */
         private void refill(long cost) {
             refilling = true;
             long want = leaseUnits - tokens;
             leaseRequests.increment();
-            bucket.asVerbose().tryConsumeAsMuchAsPossible(want).whenComplete((result, error) -> leased(want, cost, result, error));
+            try {
+                scheduler.execute(() -> {
+                    try {
+                        bucket.asVerbose().tryConsumeAsMuchAsPossible(want)
+                                .whenComplete((result, error) -> leased(want, cost, result, error));
+                    } catch (RuntimeException e) {
+                        leased(want, cost, null, e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                refilling = false; // shutting down
+            }
         }
 
         private void leased(long want, long cost, VerboseResult<Long> result, Throwable error) {
@@ -256,7 +272,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
         /** Charges units admitted without a lease; the bucket may go negative. */
         private CompletableFuture<?> charge(long units, long cost) {
-            return bucket.asVerbose().consumeIgnoringRateLimits(units).whenComplete((result, error) -> {
+            return call(() -> bucket.asVerbose().consumeIgnoringRateLimits(units)).whenComplete((result, error) -> {
                 synchronized (this) {
                     if (error != null) {
                         owed += units; // charged by a later settle pass
@@ -292,7 +308,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
             if (debt > 0) {
                 long units = debt;
-                charged = bucket.consumeIgnoringRateLimits(units).whenComplete((v, error) -> {
+                charged = call(() -> bucket.consumeIgnoringRateLimits(units)).whenComplete((v, error) -> {
                     synchronized (this) {
                         charging = false;
                         if (error != null) {
@@ -304,7 +320,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             if (give > 0) {
                 long units = give;
                 returned.increment((double) units / UNITS_PER_REQUEST);
-                return CompletableFuture.allOf(charged, bucket.addTokens(units).whenComplete((v, error) -> {
+                return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
                     if (error != null) {
                         synchronized (this) {
                             tokens += units;
@@ -313,6 +329,15 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 }));
             }
             return charged;
+        }
+
+        /** A Bucket4j call whose synchronous failure (client not connected) becomes a failed future. */
+        private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+            try {
+                return op.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
 
         /** Time until every bandwidth has {@code units} more than {@code available}. */

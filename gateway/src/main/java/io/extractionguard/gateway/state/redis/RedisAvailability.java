@@ -113,18 +113,44 @@ public final class RedisAvailability implements StoreAvailability {
         }
     }
 
+    /**
+     * Probes Redis now and waits up to {@code timeout} (start-up only, on the main thread): the lazy
+     * client connects here, so no request thread ever waits for a first connection.
+     */
+    public boolean probeNow(Duration timeout) {
+        try {
+            client.getBucket(probeKey, StringCodec.INSTANCE).isExistsAsync()
+                    .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            success();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure(e);
+            return false;
+        } catch (Exception e) {
+            failure(e);
+            return false;
+        }
+    }
+
     private void heartbeat() {
         if (probing || System.nanoTime() - lastSuccessNanos.get() < heartbeatNanos) {
             return;
         }
         probing = true;
-        client.getBucket(probeKey, StringCodec.INSTANCE).isExistsAsync().whenComplete((exists, error) -> {
+        try {
+            // on this (the store's) thread: a client that never connected connects here, blocking at most connect-timeout
+            client.getBucket(probeKey, StringCodec.INSTANCE).isExistsAsync().whenComplete((exists, error) -> {
+                probing = false;
+                if (error != null) {
+                    failure(error);
+                } else {
+                    success();
+                }
+            });
+        } catch (RuntimeException e) {
             probing = false;
-            if (error != null) {
-                failure(error);
-            } else {
-                success();
-            }
-        });
+            failure(e);
+        }
     }
 }

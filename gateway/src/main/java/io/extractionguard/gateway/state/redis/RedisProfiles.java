@@ -204,10 +204,16 @@ final class RedisProfiles {
         args.add(ProfileCodec.encode(stored.merged()));
         args.add(bytes(Long.toString(ttlMillis)));
         stored.records().forEach(r -> args.add(bytes(r)));
-        client.getScript(ByteArrayCodec.INSTANCE)
-                .<Long>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.COMPACT_PROFILE, RScript.ReturnType.LONG,
-                        Collections.singletonList(key), args.toArray())
-                .whenComplete((done, error) -> {
+        CompletableFuture<Long> compacted;
+        try {
+            compacted = client.getScript(ByteArrayCodec.INSTANCE)
+                    .<Long>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.COMPACT_PROFILE, RScript.ReturnType.LONG,
+                            Collections.singletonList(key), args.toArray())
+                    .toCompletableFuture();
+        } catch (RuntimeException e) {
+            compacted = CompletableFuture.failedFuture(e);
+        }
+        compacted.whenComplete((done, error) -> {
                     if (error != null) {
                         log.debug("compaction of a profile failed (will retry later): {}", error.toString());
                     } else if (done != null && done == 1L) {
@@ -291,9 +297,17 @@ final class RedisProfiles {
                     });
         }
 
+        @Override
+        public void failed(Throwable error) {
+            completed(null, error);
+        }
+
         private void completed(List<Object> result, Throwable error) {
             Stored forCompaction = null;
             synchronized (this) {
+                if (sending == null) {
+                    return; // already handled
+                }
                 if (error != null) {
                     // keep everything unwritten; the same field name makes the retry idempotent
                     sending.merge(pending);

@@ -41,8 +41,10 @@ public final class RedisState implements AutoCloseable {
         RedisVerdicts verdicts = new RedisVerdicts(client, keys, writer, availability, clock, replica.value(), meters);
         this.store = new RedisStateStore(profiles, verdicts, writer, availability, scheduler, props.sync());
         this.limiter = new LeasedRateLimiter(client, keys, availability, clock, props, scheduler, meters);
+        Duration startupWait = props.connectTimeout().plus(props.timeout());
+        availability.probeNow(startupWait);
         availability.start(scheduler);
-        store.start(props.connectTimeout().plus(props.timeout()));
+        store.start(startupWait);
     }
 
     public RedisStateStore store() {

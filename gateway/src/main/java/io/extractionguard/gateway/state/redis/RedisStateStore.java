@@ -41,6 +41,7 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
         this.scheduler = scheduler;
         this.shutdownFlush = sync.shutdownFlush();
         availability.onRecovery(() -> scheduler.execute(() -> {
+            verdicts.subscribe();
             profiles.requeueUnwritten();
             writer.flushSoon();
             verdicts.resync();
@@ -58,7 +59,12 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
      * requests already see them. Without Redis it logs, marks the store degraded and carries on.
      */
     public void start(Duration timeout) {
-        verdicts.start();
+        if (!availability.available()) {
+            log.warn("shared state on Redis: Redis does not answer at start-up ({}); serving from local state until "
+                    + "it does", availability.lastError());
+            return;
+        }
+        verdicts.subscribe();
         try {
             verdicts.resync().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             log.info("shared state on Redis: {} active verdicts loaded", verdicts.size());

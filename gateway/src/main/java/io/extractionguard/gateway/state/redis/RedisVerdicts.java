@@ -122,21 +122,32 @@ final class RedisVerdicts {
         writer.enqueue("v:" + account, w, true);
     }
 
-    /** Subscribes to verdict changes; each (re)subscription triggers a full re-read. */
-    void start() {
-        RTopic t = client.getTopic(keys.verdictChannel(), ByteArrayCodec.INSTANCE);
-        t.addListenerAsync(byte[].class, (channel, message) -> received(message));
-        t.addListenerAsync(new StatusListener() {
-            @Override
-            public void onSubscribe(String channel) {
-                resync();
-            }
+    /**
+     * Subscribes to verdict changes (once; Redisson re-subscribes by itself after reconnects); each
+     * (re)subscription triggers a full re-read. Without Redis it stays unsubscribed and is called
+     * again on recovery.
+     */
+    synchronized void subscribe() {
+        if (topic != null) {
+            return;
+        }
+        try {
+            RTopic t = client.getTopic(keys.verdictChannel(), ByteArrayCodec.INSTANCE);
+            t.addListenerAsync(byte[].class, (channel, message) -> received(message));
+            t.addListenerAsync(new StatusListener() {
+                @Override
+                public void onSubscribe(String channel) {
+                    resync();
+                }
 
-            @Override
-            public void onUnsubscribe(String channel) {
-            }
-        });
-        topic = t;
+                @Override
+                public void onUnsubscribe(String channel) {
+                }
+            });
+            topic = t;
+        } catch (RuntimeException e) {
+            availability.failure(e);
+        }
     }
 
     /** Re-reads the whole verdict hash; returns when done (or failed). Never call on an event loop. */
@@ -145,7 +156,13 @@ final class RedisVerdicts {
             return CompletableFuture.completedFuture(null);
         }
         RMap<String, byte[]> map = client.getMap(keys.verdicts(), HASH_CODEC);
-        return map.readAllMapAsync().toCompletableFuture().handle((all, error) -> {
+        CompletableFuture<Map<String, byte[]>> read;
+        try {
+            read = map.readAllMapAsync().toCompletableFuture();
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        return read.handle((all, error) -> {
             resyncing.set(false);
             if (error != null) {
                 availability.failure(error);
@@ -262,29 +279,46 @@ final class RedisVerdicts {
             }
             byte[] blob = v == null ? new byte[0] : VerdictCodec.encode(v);
             String key = keys.verdicts();
+            long version = sentVersion;
             return batch.getScript(ByteArrayCodec.INSTANCE)
                     .<Long>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.WRITE_VERDICT, RScript.ReturnType.LONG,
                             Collections.singletonList(key), account.getBytes(StandardCharsets.UTF_8), blob,
                             keys.verdictChannel().getBytes(StandardCharsets.UTF_8), message(account, blob))
                     .toCompletableFuture()
                     .handle((ok, error) -> {
-                        boolean again;
-                        synchronized (this) {
-                            inFlight = false;
-                            again = error != null || version != sentVersion;
-                        }
-                        if (!again) {
-                            // same lock order as write(): map bin, then this
-                            unwritten.computeIfPresent(account, (k, w) -> {
-                                synchronized (w) {
-                                    return w == this && w.version == sentVersion ? null : w;
-                                }
-                            });
-                        } else {
-                            writer.enqueue("v:" + account, this, error == null);
-                        }
+                        done(version, error);
                         return null;
                     });
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            long version;
+            synchronized (this) {
+                version = this.version;
+            }
+            done(version, error);
+        }
+
+        private void done(long sentVersion, Throwable error) {
+            boolean again;
+            synchronized (this) {
+                if (!inFlight) {
+                    return; // already handled
+                }
+                inFlight = false;
+                again = error != null || version != sentVersion;
+            }
+            if (!again) {
+                // same lock order as write(): map bin, then this
+                unwritten.computeIfPresent(account, (k, w) -> {
+                    synchronized (w) {
+                        return w == this && w.version == sentVersion ? null : w;
+                    }
+                });
+            } else {
+                writer.enqueue("v:" + account, this, error == null);
+            }
         }
     }
 

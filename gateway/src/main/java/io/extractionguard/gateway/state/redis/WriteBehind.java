@@ -50,6 +50,9 @@ public final class WriteBehind {
          * nothing to write now.
          */
         CompletableFuture<?> addTo(RBatch batch);
+
+        /** The batch this task's commands were in could not be sent at all: keep the changes for a retry. */
+        void failed(Throwable error);
     }
 
     private final RedissonClient client;
@@ -160,6 +163,7 @@ public final class WriteBehind {
                     .retryAttempts(0));
             List<CompletableFuture<?>> parts = new ArrayList<>();
             List<String> taken = new ArrayList<>();
+            List<Task> added = new ArrayList<>();
             while (taken.size() < batchSize) {
                 String id = order.poll();
                 if (id == null) {
@@ -174,6 +178,7 @@ public final class WriteBehind {
                 CompletableFuture<?> part = task.addTo(batch);
                 if (part != null) {
                     parts.add(part);
+                    added.add(task);
                 }
             }
             if (parts.isEmpty()) {
@@ -181,7 +186,16 @@ public final class WriteBehind {
                 return CompletableFuture.completedFuture(null);
             }
             long started = System.nanoTime();
-            RFuture<?> sent = batch.executeAsync();
+            RFuture<?> sent;
+            try {
+                sent = batch.executeAsync();
+            } catch (RuntimeException e) {
+                // not even sent (e.g. a client that never connected): the command futures will not complete
+                inFlight.set(false);
+                availability.failure(e);
+                added.forEach(t -> t.failed(e));
+                return CompletableFuture.completedFuture(null);
+            }
             CompletableFuture<Void> done = new CompletableFuture<>();
             sent.whenComplete((result, error) -> {
                 inFlight.set(false);
@@ -202,7 +216,8 @@ public final class WriteBehind {
         } catch (RuntimeException e) {
             inFlight.set(false);
             availability.failure(e);
-            throw e;
+            log.warn("write batch could not be built: {}", e.toString());
+            return CompletableFuture.completedFuture(null);
         }
     }
 

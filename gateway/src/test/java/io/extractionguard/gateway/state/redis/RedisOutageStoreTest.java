@@ -77,6 +77,24 @@ class RedisOutageStoreTest {
     }
 
     @Test
+    void aReplicaStartsWithoutRedisAndCatchesUpWhenRedisAppears() {
+        redis.stop();
+        RedisState a = replicas.start(); // lazy client: start-up does not need Redis
+        await().atMost(Duration.ofSeconds(5)).until(() -> !a.availability().available());
+        a.store().observe("acct-early", RedisStateStoreTest.observation(System.currentTimeMillis(), 1), 4);
+        Verdict block = new Verdict(Verdict.Kind.BLOCK, Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS),
+                "operator/test", List.of("operator/test"), "");
+        a.store().putVerdict("acct-early", block);
+
+        recovery(a);
+        RedisState b = replicas.start();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(b.store().verdict("acct-early", Instant.now())).contains(block);
+            assertThat(RedisStateStoreTest.total(b.store(), "acct-early")).isEqualTo(1);
+        });
+    }
+
+    @Test
     void whatOverflowsTheOutageBufferIsCountedAndWrittenWithTheAccountsNextChange() {
         replicas.with("sync.buffer-accounts", "3");
         RedisState a = replicas.start();
@@ -108,7 +126,7 @@ class RedisOutageStoreTest {
         int before = 0;
         for (int i = 0; i < 4; i++) {
             before += a.limiter().tryAcquire("acct-limited", tenPerDay, 1.0).allowed() ? 1 : 0;
-            sleep(20);
+            sleep(100); // lets each lease arrive (the first one of a cold JVM takes tens of ms)
         }
         assertThat(before).isEqualTo(4);
 
