@@ -90,4 +90,14 @@ public final class GatewayInstance implements AutoCloseable {
     public void close() {
         context.close();
     }
+
+    /** Closes those started (nulls are skipped), then deletes the keys under {@code prefix}. */
+    public static void closeAll(String redisUrl, String prefix, GatewayInstance... gateways) {
+        for (GatewayInstance g : gateways) {
+            if (g != null) {
+                g.close();
+            }
+        }
+        TestRedis.deleteKeys(redisUrl, prefix);
+    }
 }

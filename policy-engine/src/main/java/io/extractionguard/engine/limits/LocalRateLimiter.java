@@ -36,18 +36,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     public LocalRateLimiter(Clock clock, long maxBuckets) {
-        this.timeMeter = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                Instant now = clock.instant();
-                return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return true;
-            }
-        };
+        this.timeMeter = timeMeter(clock);
         this.buckets = Caffeine.newBuilder()
                 .ticker(ClockTicker.of(clock))
                 .maximumSize(maxBuckets)
@@ -114,6 +103,22 @@ public final class LocalRateLimiter implements RateLimiter {
         return new LimitOutcome(probe.isConsumed(), capacity / UNITS_PER_REQUEST,
                 TimeUnit.NANOSECONDS.toSeconds(b.getRefillPeriodNanos()), Math.max(0, available[binding]) / cost,
                 toSecondsCeil(resetNanos), retry);
+    }
+
+    /** Bucket4j time from the injected clock (wall-clock based, so distributed buckets may use it too). */
+    public static TimeMeter timeMeter(Clock clock) {
+        return new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                Instant now = clock.instant();
+                return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return true;
+            }
+        };
     }
 
     /** The Bucket4j configuration of a tier's limits, in token units; shared with distributed limiters. */

@@ -2,7 +2,6 @@ package io.extractionguard.gateway.state.redis;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +19,6 @@ import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -75,20 +73,8 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         this.leaseFraction = props.limits().leaseFraction();
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
         this.idleReturnNanos = props.limits().idleReturn().toNanos();
-        TimeMeter time = new TimeMeter() {
-            @Override
-            public long currentTimeNanos() {
-                Instant now = clock.instant();
-                return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            }
-
-            @Override
-            public boolean isWallClockBased() {
-                return true;
-            }
-        };
         this.buckets = Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
-                .clientClock(time)
+                .clientClock(LocalRateLimiter.timeMeter(clock))
                 .requestTimeout(props.timeout())
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(1)))
                 .build()

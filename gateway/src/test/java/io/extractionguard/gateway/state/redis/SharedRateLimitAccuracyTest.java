@@ -44,13 +44,7 @@ class SharedRateLimitAccuracyTest {
 
     @AfterAll
     static void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        TestRedis.deleteKeys(TestRedis.shared(), PREFIX);
+        GatewayInstance.closeAll(TestRedis.shared(), PREFIX, a, b);
     }
 
     /** Admitted and refused counts of requests sent within [from, until) (by send time). */

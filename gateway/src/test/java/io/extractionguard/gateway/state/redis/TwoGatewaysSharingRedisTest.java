@@ -42,13 +42,7 @@ class TwoGatewaysSharingRedisTest {
 
     @AfterAll
     static void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        TestRedis.deleteKeys(TestRedis.shared(), PREFIX);
+        GatewayInstance.closeAll(TestRedis.shared(), PREFIX, a, b);
     }
 
     static String account() {
