@@ -14,7 +14,7 @@ import io.extractionguard.gateway.support.TestRedis;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** Replicas of the Redis state (no Spring) sharing one Redis and a key prefix unique to the test. */
-final class RedisTestReplicas implements AutoCloseable {
+class RedisTestReplicas implements AutoCloseable {
 
     final String url;
     final String prefix;
@@ -61,6 +61,10 @@ final class RedisTestReplicas implements AutoCloseable {
     @Override
     public void close() {
         new ArrayList<>(started).forEach(this::stop);
+        deleteKeys();
+    }
+
+    void deleteKeys() {
         TestRedis.deleteKeys(url, prefix);
     }
 }
