@@ -29,7 +29,8 @@ public final class AccountProfile {
     static final double HOUR_MS = 3_600_000;
     static final double DAY_MS = 86_400_000;
 
-    // indices into the one-day counters
+    // indices into the one-day counters; a new counter goes at the end (ProfileCodec keeps old blobs readable)
+    // and is merged by merge() like the others
     static final int REQUESTS = 0;
     static final int TEMPLATED = 1;
     static final int COT = 2;

@@ -12,11 +12,12 @@ import io.extractionguard.engine.features.PromptSketch;
  * <pre>
  * u8      format version (1)
  * varint  total requests
- * u8      flags: 1 = counters present, 2 = first/last seen present
- * [counters] zig-zag varint reference time (epoch ms); u16 bitmap of non-zero counters; f32 for each (day
- *            counters in index order, then minute, then hour)
+ * u8      flags: 1 = counters present, 2 = first/last seen present; bits 2–5: sketch count (≤ 12)
+ * [counters] zig-zag varint reference time (epoch ms); varint bitmap of non-zero counters; f32 for each
+ *            (minute, hour, then the day counters in index order: counters added to AccountProfile later
+ *            take the next bits, so blobs written before still decode, with those counters at zero)
  * [seen]     zig-zag varint first-seen and last-seen, relative to the base time
- * u8      sketch count, then per sketch (oldest first): zig-zag varint time, 32 bytes
+ * per sketch (oldest first): zig-zag varint time, 32 bytes
  * u8      arrival count, then per arrival (oldest first): zig-zag varint time
  * </pre>
  * The base time is the reference time when counters are present, else 0. Sketch and arrival times
@@ -28,6 +29,8 @@ public final class ProfileCodec {
     public static final int VERSION = 1;
     private static final int HAS_COUNTERS = 1;
     private static final int HAS_SEEN = 2;
+    private static final int SKETCH_COUNT_SHIFT = 2;
+    private static final int SKETCH_COUNT_MASK = 0x0F << SKETCH_COUNT_SHIFT;
     private static final int COUNTERS = AccountProfile.DAY_COUNTERS + 2;
 
     private ProfileCodec() {
@@ -38,19 +41,19 @@ public final class ProfileCodec {
         Bytes.Writer w = new Bytes.Writer(96 + p.sketchCount * (PromptSketch.BYTES + 4) + p.arrivalCount * 4);
         boolean counters = p.decayedAt != Long.MIN_VALUE;
         boolean seen = p.firstSeen != Long.MAX_VALUE;
-        w.u8(VERSION).varlong(p.total).u8((counters ? HAS_COUNTERS : 0) | (seen ? HAS_SEEN : 0));
+        w.u8(VERSION).varlong(p.total)
+                .u8((counters ? HAS_COUNTERS : 0) | (seen ? HAS_SEEN : 0) | p.sketchCount << SKETCH_COUNT_SHIFT);
         long base = counters ? p.decayedAt : 0;
         if (counters) {
             w.zigzag(p.decayedAt);
             double[] values = counterValues(p);
-            int bitmap = 0;
+            long bitmap = 0;
             for (int i = 0; i < COUNTERS; i++) {
                 if (values[i] != 0) {
-                    bitmap |= 1 << i;
+                    bitmap |= 1L << i;
                 }
             }
-            w.u8(bitmap >>> 8).u8(bitmap);
-            // a counter too small for a float is stored as zero by f32; the bitmap only saves the bytes
+            w.varlong(bitmap);
             for (int i = 0; i < COUNTERS; i++) {
                 if (values[i] != 0) {
                     w.f32((float) values[i]);
@@ -60,7 +63,6 @@ public final class ProfileCodec {
         if (seen) {
             w.zigzag(p.firstSeen - base).zigzag(p.lastSeen - base);
         }
-        w.u8(p.sketchCount);
         long previous = base;
         for (int i = 0; i < p.sketchCount; i++) {
             int slot = oldestFirst(i, p.sketchNext, p.sketchCount, AccountProfile.SKETCH_HISTORY);
@@ -90,35 +92,35 @@ public final class ProfileCodec {
             throw r.corrupt("negative request total");
         }
         int flags = r.u8();
-        if ((flags & ~(HAS_COUNTERS | HAS_SEEN)) != 0) {
+        if ((flags & ~(HAS_COUNTERS | HAS_SEEN | SKETCH_COUNT_MASK)) != 0) {
             throw r.corrupt("unknown flags " + flags);
         }
         long base = 0;
         if ((flags & HAS_COUNTERS) != 0) {
             p.decayedAt = r.zigzag();
             base = p.decayedAt;
-            int bitmap = (r.u8() << 8) | r.u8();
+            long bitmap = r.varlong();
             if ((bitmap >>> COUNTERS) != 0) {
-                throw r.corrupt("counter bitmap names unknown counters");
+                throw r.corrupt("counter bitmap names counters this build does not know (written by a newer one?)");
             }
             double[] values = new double[COUNTERS];
             for (int i = 0; i < COUNTERS; i++) {
-                if ((bitmap & (1 << i)) != 0) {
+                if ((bitmap & (1L << i)) != 0) {
                     values[i] = r.f32();
                     if (!Double.isFinite(values[i]) || values[i] < 0) {
                         throw r.corrupt("counter " + i + " is " + values[i]);
                     }
                 }
             }
-            System.arraycopy(values, 0, p.day, 0, AccountProfile.DAY_COUNTERS);
-            p.minute = values[AccountProfile.DAY_COUNTERS];
-            p.hour = values[AccountProfile.DAY_COUNTERS + 1];
+            p.minute = values[0];
+            p.hour = values[1];
+            System.arraycopy(values, 2, p.day, 0, AccountProfile.DAY_COUNTERS);
         }
         if ((flags & HAS_SEEN) != 0) {
             p.firstSeen = base + r.zigzag();
             p.lastSeen = base + r.zigzag();
         }
-        int sketches = r.u8();
+        int sketches = (flags & SKETCH_COUNT_MASK) >>> SKETCH_COUNT_SHIFT;
         if (sketches > AccountProfile.SKETCH_HISTORY) {
             throw r.corrupt(sketches + " sketches, at most " + AccountProfile.SKETCH_HISTORY);
         }
@@ -147,9 +149,9 @@ public final class ProfileCodec {
 
     private static double[] counterValues(AccountProfile p) {
         double[] values = new double[COUNTERS];
-        System.arraycopy(p.day, 0, values, 0, AccountProfile.DAY_COUNTERS);
-        values[AccountProfile.DAY_COUNTERS] = p.minute;
-        values[AccountProfile.DAY_COUNTERS + 1] = p.hour;
+        values[0] = p.minute;
+        values[1] = p.hour;
+        System.arraycopy(p.day, 0, values, 2, AccountProfile.DAY_COUNTERS);
         return values;
     }
 
