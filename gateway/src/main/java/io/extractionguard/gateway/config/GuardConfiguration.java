@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -51,13 +52,16 @@ public class GuardConfiguration {
         return new PolicyHolder(loadInitialPolicy(properties.policy().path()));
     }
 
+    /** In-memory state unless {@code guard.state.store=redis} (see state.redis.RedisStateConfiguration). */
     @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     StateStore stateStore(GuardProperties properties, Clock clock) {
         return new InMemoryStateStore(clock,
                 new InMemoryStateStore.Settings(properties.state().maxAccounts(), properties.state().idleExpiry()));
     }
 
     @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     RateLimiter rateLimiter(Clock clock) {
         return new LocalRateLimiter(clock);
     }

@@ -52,9 +52,14 @@ public record GuardProperties(
 
     /**
      * @param maxAccounts accounts kept in memory (least recently used are evicted beyond it)
-     * @param idleExpiry  an account not seen for this long is forgotten
+     * @param idleExpiry  an account not seen for this long is forgotten (in Redis: the keys' idle expiry)
+     * @param store       {@code memory} (embedded default) or {@code redis} (shared by all replicas,
+     *                    settings under {@code guard.state.redis}, see docs/redis.md)
      */
-    public record State(@DefaultValue("1000000") long maxAccounts, @DefaultValue("7d") Duration idleExpiry) {
+    public record State(@DefaultValue("1000000") long maxAccounts, @DefaultValue("7d") Duration idleExpiry,
+                        @DefaultValue("memory") Store store) {
+
+        public enum Store { MEMORY, REDIS }
     }
 
     /**

@@ -37,6 +37,8 @@ import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.gateway.challenge.ChallengeService;
 import io.extractionguard.gateway.observe.DecisionRecorder;
+import io.extractionguard.gateway.state.OutageGate;
+import io.extractionguard.gateway.state.OutageMode;
 import io.extractionguard.gateway.usage.UsageMetering;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -45,7 +47,7 @@ import reactor.core.publisher.Mono;
  * The {@code ExtractionGuard} route filter. It only orchestrates: read the body (bounded), parse
  * it, resolve the caller, ask the engine, then forward the request untouched or answer in the
  * upstream API's error format. Usable per route ({@code - ExtractionGuard} or
- * {@code - name: ExtractionGuard, args: {max-body-size: 2MB}}) and as a default filter.
+ * {@code - name: ExtractionGuard, args: {max-body-size: 2MB, redis-outage: fail-closed}}) and as a default filter.
  *
  * <p>Everything on the request path is CPU work on the event loop: the engine's state and limits
  * answer from memory.
@@ -71,11 +73,13 @@ public class ExtractionGuardGatewayFilterFactory
     private final DecisionRecorder recorder;
     private final UsageMetering usage;
     private final ChallengeService challenges;
+    private final OutageGate outageGate;
     private final Clock clock;
 
     public ExtractionGuardGatewayFilterFactory(GuardEngine engine, RequestParser parser, IdentityResolver identities,
                                                tools.jackson.databind.json.JsonMapper json, DecisionRecorder recorder,
-                                               UsageMetering usage, ChallengeService challenges, Clock clock) {
+                                               UsageMetering usage, ChallengeService challenges, OutageGate outageGate,
+                                               Clock clock) {
         super(Config.class);
         this.engine = engine;
         this.parser = parser;
@@ -84,12 +88,23 @@ public class ExtractionGuardGatewayFilterFactory
         this.recorder = recorder;
         this.usage = usage;
         this.challenges = challenges;
+        this.outageGate = outageGate;
         this.clock = clock;
     }
 
     /** Per-route settings. */
     public static class Config {
         private DataSize maxBodySize = DataSize.ofMegabytes(1);
+        private OutageMode redisOutage = OutageMode.FAIL_OPEN;
+
+        /** What the route does while the shared state store (Redis) is unreachable. */
+        public OutageMode getRedisOutage() {
+            return redisOutage;
+        }
+
+        public void setRedisOutage(OutageMode redisOutage) {
+            this.redisOutage = redisOutage;
+        }
 
         public DataSize getMaxBodySize() {
             return maxBodySize;
@@ -108,12 +123,18 @@ public class ExtractionGuardGatewayFilterFactory
                     + config.getMaxBodySize());
         }
         int maxBytes = (int) max;
+        OutageMode outage = config.getRedisOutage();
         return new OrderedGatewayFilter((exchange, chain) -> {
             ServerHttpRequest request = exchange.getRequest();
             Optional<ApiFormat> format = HttpMethod.POST.equals(request.getMethod())
                     ? ApiFormat.forPath(request.getPath().value()) : Optional.empty();
             if (format.isEmpty()) {
                 return chain.filter(exchange); // not an inference call: nothing to guard
+            }
+            if (!outageGate.admit(routeId(exchange), outage)) {
+                exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+                return errors.write(exchange, format.get(), ApiErrors.Kind.UNAVAILABLE,
+                        "The service is temporarily unavailable. Please retry shortly.");
             }
             return guard(exchange, chain, format.get(), maxBytes);
         }, ORDER);

@@ -35,7 +35,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     public LocalRateLimiter(Clock clock, long maxBuckets) {
-        this.timeMeter = new ClockTimeMeter(clock);
+        this.timeMeter = timeMeter(clock);
         this.buckets = Caffeine.newBuilder()
                 .ticker(ClockTicker.of(clock))
                 .maximumSize(maxBuckets)
@@ -120,7 +120,13 @@ public final class LocalRateLimiter implements RateLimiter {
                 toSecondsCeil(resetNanos), retry);
     }
 
-    static BucketConfiguration configuration(TierLimits limits) {
+    /** Bucket4j time from the injected clock (wall-clock based, so distributed buckets may use it too). */
+    public static TimeMeter timeMeter(Clock clock) {
+        return new ClockTimeMeter(clock);
+    }
+
+    /** The Bucket4j configuration of a tier's limits, in token units; shared with distributed limiters. */
+    public static BucketConfiguration configuration(TierLimits limits) {
         return configuration(bandwidths(limits));
     }
 

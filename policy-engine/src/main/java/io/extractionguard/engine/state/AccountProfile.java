@@ -12,7 +12,12 @@ import io.extractionguard.engine.features.RequestFeatures;
  * Its size does not grow with traffic: about 700 bytes of state whatever the account does.
  *
  * <p>Decayed counters make the profile order-insensitive: an observation that arrives late (from
- * another replica) is added with the weight it would have had, so replicas converge.
+ * another replica) is added with the weight it would have had, so replicas converge. Profiles are
+ * also <em>mergeable</em>: {@link #merge} adds another profile's observations as if they had been
+ * applied here (counters aligned in time and added, the most recent sketches and arrivals kept), and
+ * {@link #apply(Observation, double, AccountProfile)} records a change into a second, initially empty
+ * profile as well, so a shared store can ship the change instead of the whole profile and other
+ * replicas merge it ({@link ProfileCodec} is the compact wire form).
  *
  * <p>Thread-safe: every method synchronises on the profile; the critical sections are short.
  */
@@ -24,7 +29,8 @@ public final class AccountProfile {
     static final double HOUR_MS = 3_600_000;
     static final double DAY_MS = 86_400_000;
 
-    // indices into the one-day counters
+    // indices into the one-day counters; a new counter goes at the end (ProfileCodec keeps old blobs readable)
+    // and is merged by merge() like the others
     static final int REQUESTS = 0;
     static final int TEMPLATED = 1;
     static final int COT = 2;
@@ -37,23 +43,33 @@ public final class AccountProfile {
     static final int INPUT_SUM = OUTPUT_SUM + 1;
     static final int DAY_COUNTERS = INPUT_SUM + 1;
 
-    private final double[] day = new double[DAY_COUNTERS];
-    private double minute;
-    private double hour;
-    private long decayedAt = Long.MIN_VALUE;
-    private long firstSeen = Long.MAX_VALUE;
-    private long lastSeen = Long.MIN_VALUE;
-    private long total;
-    private final byte[] sketches = new byte[SKETCH_HISTORY * PromptSketch.BYTES];
-    private int sketchCount;
-    private int sketchNext;
-    private final long[] arrivals = new long[ARRIVAL_HISTORY];
-    private int arrivalCount;
-    private int arrivalNext;
+    // package-private: ProfileCodec encodes exactly these fields
+    final double[] day = new double[DAY_COUNTERS];
+    double minute;
+    double hour;
+    long decayedAt = Long.MIN_VALUE;
+    long firstSeen = Long.MAX_VALUE;
+    long lastSeen = Long.MIN_VALUE;
+    long total;
+    final byte[] sketches = new byte[SKETCH_HISTORY * PromptSketch.BYTES];
+    final long[] sketchAt = new long[SKETCH_HISTORY];
+    int sketchCount;
+    int sketchNext;
+    final long[] arrivals = new long[ARRIVAL_HISTORY];
+    int arrivalCount;
+    int arrivalNext;
 
     /** Applies one observation and returns the resulting summary. */
-    public synchronized ProfileStats apply(Observation o, double evidencePrior) {
-        long at = o.atMillis();
+    public ProfileStats apply(Observation o, double evidencePrior) {
+        return apply(o, evidencePrior, null);
+    }
+
+    /**
+     * Applies one observation and returns the resulting summary; when {@code changes} is not null
+     * the same change (with the template match decided here, against this profile's recent prompts)
+     * is recorded there too, so that merging {@code changes} elsewhere has the same effect.
+     */
+    public synchronized ProfileStats apply(Observation o, double evidencePrior, AccountProfile changes) {
         RequestFeatures f = o.features();
         double similarity = 0;
         if (f.sketch() != null) {
@@ -61,12 +77,24 @@ public final class AccountProfile {
                 similarity = Math.max(similarity,
                         PromptSketch.similarity(sketches, i * PromptSketch.BYTES, f.sketch(), 0));
             }
+        }
+        boolean templated = f.sketch() != null && sketchCount >= 1 && similarity >= o.templateSimilarity();
+        record(o.atMillis(), f, templated);
+        if (changes != null) {
+            synchronized (changes) {
+                changes.record(o.atMillis(), f, templated);
+            }
+        }
+        return statsAt(decayedAt, evidencePrior, similarity);
+    }
+
+    private void record(long at, RequestFeatures f, boolean templated) {
+        if (f.sketch() != null) {
             System.arraycopy(f.sketch(), 0, sketches, sketchNext * PromptSketch.BYTES, PromptSketch.BYTES);
+            sketchAt[sketchNext] = at;
             sketchNext = (sketchNext + 1) % SKETCH_HISTORY;
             sketchCount = Math.min(sketchCount + 1, SKETCH_HISTORY);
         }
-        boolean templated = sketchCount > 1 && similarity >= o.templateSimilarity();
-
         double w = advanceTo(at);
         double wDay = w < 0 ? Math.exp((decayedAt - (double) at) / -DAY_MS) : 1;
         day[REQUESTS] += wDay;
@@ -100,11 +128,24 @@ public final class AccountProfile {
         arrivals[arrivalNext] = at;
         arrivalNext = (arrivalNext + 1) % ARRIVAL_HISTORY;
         arrivalCount = Math.min(arrivalCount + 1, ARRIVAL_HISTORY);
-        return statsAt(decayedAt, evidencePrior, similarity);
     }
 
     /** Adds tokens served for an earlier request. */
-    public synchronized void addUsage(long atMillis, long inputTokens, long outputTokens) {
+    public void addUsage(long atMillis, long inputTokens, long outputTokens) {
+        addUsage(atMillis, inputTokens, outputTokens, null);
+    }
+
+    /** Adds tokens served for an earlier request, recording the same change in {@code changes} when not null. */
+    public synchronized void addUsage(long atMillis, long inputTokens, long outputTokens, AccountProfile changes) {
+        recordUsage(atMillis, inputTokens, outputTokens);
+        if (changes != null) {
+            synchronized (changes) {
+                changes.recordUsage(atMillis, inputTokens, outputTokens);
+            }
+        }
+    }
+
+    private void recordUsage(long atMillis, long inputTokens, long outputTokens) {
         advanceTo(atMillis);
         double w = atMillis >= decayedAt ? 1 : Math.exp((atMillis - (double) decayedAt) / DAY_MS);
         day[OUTPUT_SUM] += w * Math.max(0, outputTokens);
@@ -122,6 +163,120 @@ public final class AccountProfile {
 
     public synchronized long lastSeenMillis() {
         return lastSeen;
+    }
+
+    /** Whether nothing was ever applied or merged into this profile. */
+    public synchronized boolean isEmpty() {
+        return total == 0 && decayedAt == Long.MIN_VALUE;
+    }
+
+    /** An independent copy of this profile. */
+    public AccountProfile copy() {
+        AccountProfile c = new AccountProfile();
+        synchronized (this) {
+            System.arraycopy(day, 0, c.day, 0, day.length);
+            c.minute = minute;
+            c.hour = hour;
+            c.decayedAt = decayedAt;
+            c.firstSeen = firstSeen;
+            c.lastSeen = lastSeen;
+            c.total = total;
+            System.arraycopy(sketches, 0, c.sketches, 0, sketches.length);
+            System.arraycopy(sketchAt, 0, c.sketchAt, 0, sketchAt.length);
+            c.sketchCount = sketchCount;
+            c.sketchNext = sketchNext;
+            System.arraycopy(arrivals, 0, c.arrivals, 0, arrivals.length);
+            c.arrivalCount = arrivalCount;
+            c.arrivalNext = arrivalNext;
+        }
+        return c;
+    }
+
+    /**
+     * Adds everything {@code other} has seen to this profile, as if its observations had been
+     * applied here: counters are aligned to the later of the two reference times and added, the most
+     * recent {@value #SKETCH_HISTORY} sketches and {@value #ARRIVAL_HISTORY} arrivals of both are kept,
+     * totals add up. Merging is commutative and associative, so replicas that merge the same set of
+     * changes in any order agree. Merging the same changes twice counts them twice: callers merge
+     * each change once.
+     */
+    public void merge(AccountProfile other) {
+        if (other == this) {
+            throw new IllegalArgumentException("a profile cannot be merged into itself");
+        }
+        AccountProfile o = other.copy();
+        synchronized (this) {
+            if (o.decayedAt != Long.MIN_VALUE) {
+                if (decayedAt == Long.MIN_VALUE) {
+                    decayedAt = o.decayedAt;
+                } else {
+                    advanceTo(o.decayedAt);
+                }
+                double dt = decayedAt - (double) o.decayedAt;
+                double fDay = Math.exp(-dt / DAY_MS);
+                for (int i = 0; i < day.length; i++) {
+                    day[i] += o.day[i] * fDay;
+                }
+                minute += o.minute * Math.exp(-dt / MINUTE_MS);
+                hour += o.hour * Math.exp(-dt / HOUR_MS);
+            }
+            total += o.total;
+            firstSeen = Math.min(firstSeen, o.firstSeen);
+            lastSeen = Math.max(lastSeen, o.lastSeen);
+            mergeSketches(o);
+            mergeArrivals(o);
+        }
+    }
+
+    /** Keeps the most recent sketches of both, stored oldest first so the ring overwrites the oldest next. */
+    private void mergeSketches(AccountProfile o) {
+        int n = sketchCount + o.sketchCount;
+        if (o.sketchCount == 0) {
+            return;
+        }
+        long[] at = new long[n];
+        byte[] all = new byte[n * PromptSketch.BYTES];
+        int k = 0;
+        for (AccountProfile p : new AccountProfile[] {this, o}) {
+            for (int i = 0; i < p.sketchCount; i++) {
+                int slot = p.ringSlot(i, p.sketchNext, p.sketchCount, SKETCH_HISTORY);
+                at[k] = p.sketchAt[slot];
+                System.arraycopy(p.sketches, slot * PromptSketch.BYTES, all, k * PromptSketch.BYTES, PromptSketch.BYTES);
+                k++;
+            }
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(at[a], at[b])); // stable: ties keep this profile's first
+        int keep = Math.min(n, SKETCH_HISTORY);
+        for (int i = 0; i < keep; i++) {
+            int from = order[n - keep + i];
+            sketchAt[i] = at[from];
+            System.arraycopy(all, from * PromptSketch.BYTES, sketches, i * PromptSketch.BYTES, PromptSketch.BYTES);
+        }
+        sketchCount = keep;
+        sketchNext = keep % SKETCH_HISTORY;
+    }
+
+    private void mergeArrivals(AccountProfile o) {
+        if (o.arrivalCount == 0) {
+            return;
+        }
+        long[] all = new long[arrivalCount + o.arrivalCount];
+        System.arraycopy(arrivals, 0, all, 0, arrivalCount);
+        System.arraycopy(o.arrivals, 0, all, arrivalCount, o.arrivalCount);
+        Arrays.sort(all);
+        int keep = Math.min(all.length, ARRIVAL_HISTORY);
+        System.arraycopy(all, all.length - keep, arrivals, 0, keep);
+        arrivalCount = keep;
+        arrivalNext = keep % ARRIVAL_HISTORY;
+    }
+
+    /** Slot of the {@code i}-th oldest entry of a ring whose next write goes to {@code next}. */
+    private int ringSlot(int i, int next, int count, int capacity) {
+        return count < capacity ? i : (next + i) % capacity;
     }
 
     /**

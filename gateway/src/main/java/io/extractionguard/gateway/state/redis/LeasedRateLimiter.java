@@ -1,0 +1,372 @@
+package io.extractionguard.gateway.state.redis;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.limits.TierLimits;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.VerboseResult;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.redis.redisson.Bucket4jRedisson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Tier limits shared by all replicas: one Bucket4j bucket per account in Redis (the source of truth),
+ * consumed through <em>local token leases</em>.
+ *
+ * <p>Why leases: the engine decides synchronously on the event loop, so a limiter must answer from
+ * memory; and Bucket4j's Redis backends are compare-and-swap, whose retries pile up when many
+ * requests hit one hot key (bucket4j #404, #407, #603). A replica therefore takes a small lease of
+ * tokens (a {@code lease-fraction} of the tightest window, at least {@code min-lease-requests}) from the Redis
+ * bucket in one asynchronous CAS and admits requests from it locally, fetching the next lease when
+ * half is used. Redis sees one CAS per lease per replica — contention is bounded by the number of
+ * replicas, not by the request rate.
+ *
+ * <p>Accuracy: tokens are taken from Redis before they are spent, so leases can only under-admit
+ * (unused leases go back after {@code idle-return}). The one exception is an account a replica has
+ * not seen yet (or whose bucket last had plenty): it may admit up to one lease ahead of Redis while
+ * the first lease is fetched; that debt is charged to the Redis bucket when the lease arrives (the
+ * bucket goes negative if need be, so the window absorbs it). Once Redis reports the bucket
+ * depleted, the replica admits nothing beyond what it holds until the time the bucket needs to refill.
+ *
+ * <p>While Redis is unreachable each replica enforces the tier limits on its own (a local bucket)
+ * and records what it admitted as debt, charged to Redis (which may go negative) as soon as it returns.
+ */
+public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
+
+    private final AsyncProxyManager<String> buckets;
+    private final ScheduledExecutorService scheduler;
+    private final RedisKeys keys;
+    private final RedisAvailability availability;
+    private final LocalRateLimiter fallback;
+    private final Cache<String, Lease> leases;
+    private final double leaseFraction;
+    private final long minLeaseUnits;
+    private final long idleReturnNanos;
+    private final Counter leaseRequests;
+    private final Counter provisional;
+    private final Counter returned;
+
+    public LeasedRateLimiter(RedissonClient client, RedisKeys keys, RedisAvailability availability, Clock clock,
+                             RedisStateProperties props, ScheduledExecutorService scheduler, MeterRegistry meters) {
+        this.keys = keys;
+        this.availability = availability;
+        this.scheduler = scheduler;
+        this.fallback = new LocalRateLimiter(clock);
+        this.leaseFraction = props.limits().leaseFraction();
+        this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
+        this.idleReturnNanos = props.limits().idleReturn().toNanos();
+        this.buckets = Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
+                .clientClock(LocalRateLimiter.timeMeter(clock))
+                .requestTimeout(props.timeout())
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(1)))
+                .build()
+                .asAsync();
+        this.leases = Caffeine.newBuilder()
+                .maximumSize(props.nearCache().maxAccounts())
+                .expireAfterAccess(Duration.ofMinutes(10))
+                .removalListener((String key, Lease lease, RemovalCause cause) -> {
+                    if (lease != null) {
+                        lease.settle(true);
+                    }
+                })
+                .build();
+        this.leaseRequests = Counter.builder("guard.state.limits.leases")
+                .description("Token leases requested from the Redis buckets (one compare-and-swap each)")
+                .register(meters);
+        this.provisional = Counter.builder("guard.state.limits.provisional")
+                .description("Requests admitted ahead of Redis on a replica's first sight of an account (charged later)")
+                .register(meters);
+        this.returned = Counter.builder("guard.state.limits.returned")
+                .description("Unused leased request tokens given back to Redis")
+                .register(meters);
+        scheduler.scheduleWithFixedDelay(this::settleIdle, 500, 500, TimeUnit.MILLISECONDS);
+        availability.onRecovery(() -> scheduler.execute(this::settleIdle)); // charge what was admitted meanwhile
+    }
+
+    @Override
+    public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor) {
+        if (limits.unlimited()) {
+            return LimitOutcome.UNLIMITED;
+        }
+        long cost = RateLimiter.cost(limitFactor);
+        Lease lease = lease(accountId, limits);
+        if (!availability.available()) {
+            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor);
+            if (local.allowed()) {
+                lease.owe(cost);
+            }
+            return local;
+        }
+        return lease.acquire(cost);
+    }
+
+    @Override
+    public boolean wouldAdmit(String accountId, TierLimits limits, double limitFactor) {
+        if (limits.unlimited()) {
+            return true;
+        }
+        if (!availability.available()) {
+            return fallback.wouldAdmit(accountId, limits, limitFactor);
+        }
+        return lease(accountId, limits).wouldAdmit(RateLimiter.cost(limitFactor));
+    }
+
+    private Lease lease(String accountId, TierLimits limits) {
+        String key = keys.bucket(accountId, limits);
+        return leases.get(key, k -> new Lease(k, limits));
+    }
+
+    private void settleIdle() {
+        if (availability.available()) {
+            leases.asMap().values().forEach(l -> l.settle(false));
+        }
+    }
+
+    /** Returns every unused lease (shutdown), waiting briefly. */
+    @Override
+    public void close() {
+        CompletableFuture<?>[] all = leases.asMap().values().stream().map(l -> l.settle(true))
+                .toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(all).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort: unreturned leases only make the limit stricter until the bucket refills
+        }
+    }
+
+    /** A replica's share of one account's bucket. */
+    private final class Lease {
+        private final AsyncBucketProxy bucket;
+        private final Bandwidth[] bandwidths;
+        private final long leaseUnits;
+        private long tokens;          // local units; negative = admitted ahead of Redis, charged with the next lease
+        private long owed;            // units admitted by the local fallback during an outage, not yet charged
+        private boolean refilling;
+        private boolean charging;
+        private boolean depleted;
+        private long deniedUntil;     // System.nanoTime() before which Redis cannot have a request's worth
+        private long lastUse = System.nanoTime();
+        private long[] remote;        // units available in Redis per bandwidth after the last lease
+        private long remoteAt;
+
+        Lease(String key, TierLimits limits) {
+            BucketConfiguration config = LocalRateLimiter.configuration(limits);
+            this.bucket = buckets.builder().build(key, () -> CompletableFuture.completedFuture(config));
+            this.bandwidths = config.getBandwidths();
+            long tightest = Long.MAX_VALUE;
+            for (Bandwidth b : bandwidths) {
+                tightest = Math.min(tightest, b.getCapacity());
+            }
+            long units = (long) Math.floor(tightest * leaseFraction / UNITS_PER_REQUEST) * UNITS_PER_REQUEST;
+            this.leaseUnits = Math.min(tightest, Math.max(minLeaseUnits, units));
+        }
+
+        synchronized LimitOutcome acquire(long cost) {
+            long now = System.nanoTime();
+            lastUse = now;
+            boolean admitted;
+            if (tokens >= cost) {
+                tokens -= cost;
+                admitted = true;
+            } else if (depleted || now < deniedUntil) {
+                admitted = false;
+            } else if (tokens - cost >= -Math.max(leaseUnits, cost)) {
+                tokens -= cost; // ahead of Redis: charged when the lease arrives
+                provisional.increment();
+                admitted = true;
+            } else {
+                admitted = false;
+            }
+            if (!refilling && now >= deniedUntil && (tokens < leaseUnits / 2 || !admitted)) {
+                refill(cost);
+            }
+            return outcome(admitted, cost, now);
+        }
+
+        synchronized boolean wouldAdmit(long cost) {
+            return tokens >= cost || (!depleted && System.nanoTime() >= deniedUntil);
+        }
+
+        synchronized void owe(long cost) {
+            owed += cost;
+            lastUse = System.nanoTime();
+        }
+
+        /**
+         * Must hold the lock. Asks Redis for a lease that also covers what is owed, from the store's
+         * thread: a request thread never enters the Redis client.
+         */
+        private void refill(long cost) {
+            refilling = true;
+            long want = leaseUnits - tokens;
+            leaseRequests.increment();
+            try {
+                scheduler.execute(() -> {
+                    try {
+                        bucket.asVerbose().tryConsumeAsMuchAsPossible(want)
+                                .whenComplete((result, error) -> leased(want, cost, result, error));
+                    } catch (RuntimeException e) {
+                        leased(want, cost, null, e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                refilling = false; // shutting down
+            }
+        }
+
+        private void leased(long want, long cost, VerboseResult<Long> result, Throwable error) {
+            long force = 0;
+            synchronized (this) {
+                refilling = false;
+                if (error != null) {
+                    availability.failure(error);
+                    return;
+                }
+                tokens += result.getValue();
+                depleted = result.getValue() < want;
+                remote = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+                remoteAt = System.nanoTime();
+                if (tokens < 0) {
+                    force = -tokens; // admitted ahead of Redis and Redis had no tokens left for it
+                    tokens = 0;
+                }
+                deniedUntil = depleted ? remoteAt + waitNanos(Math.max(0, cost - tokens), remote) : 0;
+            }
+            availability.success();
+            if (force > 0) {
+                charge(force, cost);
+            }
+        }
+
+        /** Charges units admitted without a lease; the bucket may go negative. */
+        private CompletableFuture<?> charge(long units, long cost) {
+            return call(() -> bucket.asVerbose().consumeIgnoringRateLimits(units)).whenComplete((result, error) -> {
+                synchronized (this) {
+                    if (error != null) {
+                        owed += units; // charged by a later settle pass
+                        availability.failure(error);
+                        return;
+                    }
+                    remote = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+                    remoteAt = System.nanoTime();
+                    depleted = true;
+                    deniedUntil = remoteAt + waitNanos(cost, remote);
+                }
+            });
+        }
+
+        /**
+         * Charges what the local fallback admitted during an outage, and gives idle unused tokens back
+         * (or all of them, when {@code all}).
+         */
+        CompletableFuture<?> settle(boolean all) {
+            long give = 0;
+            long debt = 0;
+            synchronized (this) {
+                if (owed > 0 && !charging) {
+                    debt = owed;
+                    owed = 0;
+                    charging = true;
+                }
+                if (!refilling && tokens > 0 && (all || System.nanoTime() - lastUse >= idleReturnNanos)) {
+                    give = tokens;
+                    tokens = 0;
+                }
+            }
+            CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
+            if (debt > 0) {
+                long units = debt;
+                charged = call(() -> bucket.consumeIgnoringRateLimits(units)).whenComplete((v, error) -> {
+                    synchronized (this) {
+                        charging = false;
+                        if (error != null) {
+                            owed += units; // charged on a later pass
+                        }
+                    }
+                });
+            }
+            if (give > 0) {
+                long units = give;
+                returned.increment((double) units / UNITS_PER_REQUEST);
+                return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
+                    if (error != null) {
+                        synchronized (this) {
+                            tokens += units;
+                        }
+                    }
+                }));
+            }
+            return charged;
+        }
+
+        /** A Bucket4j call whose synchronous failure (client not connected) becomes a failed future. */
+        private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+            try {
+                return op.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        /** Time until every bandwidth has {@code units} more than {@code available}. */
+        private long waitNanos(long units, long[] available) {
+            long wait = 0;
+            for (int i = 0; i < bandwidths.length && i < available.length; i++) {
+                long missing = units - available[i];
+                if (missing > 0) {
+                    Bandwidth b = bandwidths[i];
+                    wait = Math.max(wait, (long) Math.ceil((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
+                }
+            }
+            return wait;
+        }
+
+        /** Must hold the lock. The outcome with the binding window estimated from the last Redis answer. */
+        private LimitOutcome outcome(boolean admitted, long cost, long now) {
+            int binding = 0;
+            long bindingAvailable = Long.MAX_VALUE;
+            for (int i = 0; i < bandwidths.length; i++) {
+                Bandwidth b = bandwidths[i];
+                long available = b.getCapacity();
+                if (remote != null && i < remote.length) {
+                    double refilled = (double) (now - remoteAt) * b.getRefillTokens() / b.getRefillPeriodNanos();
+                    available = (long) Math.min(b.getCapacity(), remote[i] + refilled);
+                }
+                if (available < bindingAvailable) {
+                    bindingAvailable = available;
+                    binding = i;
+                }
+            }
+            Bandwidth b = bandwidths[binding];
+            long usable = admitted ? Math.max(0, bindingAvailable) + Math.max(0, tokens) : 0;
+            long missing = Math.max(0, b.getCapacity() - Math.max(0, bindingAvailable));
+            long resetSeconds = seconds((long) ((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
+            long retry = admitted ? 0 : Math.max(1, seconds(Math.max(deniedUntil - now, waitNanos(cost, remote == null
+                    ? new long[0] : remote))));
+            return new LimitOutcome(admitted, b.getCapacity() / UNITS_PER_REQUEST,
+                    TimeUnit.NANOSECONDS.toSeconds(b.getRefillPeriodNanos()), usable / cost, resetSeconds, retry);
+        }
+
+        private static long seconds(long nanos) {
+            return nanos <= 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(nanos + 999_999_999L);
+        }
+    }
+}

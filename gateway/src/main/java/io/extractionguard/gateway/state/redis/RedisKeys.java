@@ -1,0 +1,63 @@
+package io.extractionguard.gateway.state.redis;
+
+import io.extractionguard.engine.limits.TierLimits;
+
+/**
+ * The key scheme. Every key starts with the configured prefix; every per-account key carries the
+ * account id as its hash tag, so in Redis Cluster one account's keys share a slot and scripts may
+ * touch several of them:
+ *
+ * <pre>
+ * {prefix}:{ACCOUNT}:p                      hash: profile snapshot "s", its generation "g", change records "d:…"
+ * {prefix}:{ACCOUNT}:rl:{rpm}:{rpd}         Bucket4j bucket of the account's tier limits
+ * {prefix}:verdicts                         hash: account → verdict (one key: read whole at start-up)
+ * {prefix}:verdict-events                   pub/sub channel of verdict changes
+ * </pre>
+ *
+ * Further per-account state (e.g. campaign evidence) takes another suffix after the hash tag;
+ * state that is not per account takes a plain name after the prefix.
+ */
+public final class RedisKeys {
+
+    private final String prefix;
+
+    public RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** A per-account key: {@code prefix:{account}:suffix}. */
+    public String account(String accountId, String suffix) {
+        return prefix + ":{" + accountId + "}:" + suffix;
+    }
+
+    public String profile(String accountId) {
+        return account(accountId, "p");
+    }
+
+    /** One bucket per distinct tier limits: a tier change starts a fresh bucket under the new limits. */
+    public String bucket(String accountId, TierLimits limits) {
+        return account(accountId, "rl:" + limits.requestsPerMinute() + ":" + limits.requestsPerDay());
+    }
+
+    /** A key that is not per account: {@code prefix:name}. */
+    public String global(String name) {
+        return prefix + ":" + name;
+    }
+
+    public String verdicts() {
+        return global("verdicts");
+    }
+
+    public String verdictChannel() {
+        return global("verdict-events");
+    }
+
+    /** The pattern matching every key of this prefix (for operators' and tests' clean-up). */
+    public String allKeysPattern() {
+        return prefix + ":*";
+    }
+}

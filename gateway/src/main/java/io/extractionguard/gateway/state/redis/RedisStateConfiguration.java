@@ -1,0 +1,47 @@
+package io.extractionguard.gateway.state.redis;
+
+import java.time.Clock;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.gateway.config.GuardProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
+ * the in-memory {@link StateStore} and {@link RateLimiter} of the embedded default.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "guard.state.store", havingValue = "redis")
+public class RedisStateConfiguration {
+
+    @Bean(destroyMethod = "close")
+    RedisState redisState(RedisStateProperties props, GuardProperties guard, Clock clock, MeterRegistry meters) {
+        return new RedisState(props, guard.state().idleExpiry(), clock, meters);
+    }
+
+    @Bean(destroyMethod = "")
+    RedisStateStore redisStateStore(RedisState state) {
+        return state.store();
+    }
+
+    @Bean(destroyMethod = "")
+    LeasedRateLimiter leasedRateLimiter(RedisState state) {
+        return state.limiter();
+    }
+
+    /** Also the {@link io.extractionguard.gateway.state.StoreAvailability} the filter's outage gate reads. */
+    @Bean
+    RedisAvailability redisAvailability(RedisState state) {
+        return state.availability();
+    }
+
+    @Bean
+    RedisStateHealthIndicator sharedStateHealthIndicator(RedisState state) {
+        return new RedisStateHealthIndicator(state.availability(), state.store());
+    }
+}

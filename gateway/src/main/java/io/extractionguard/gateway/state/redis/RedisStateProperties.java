@@ -1,0 +1,106 @@
+package io.extractionguard.gateway.state.redis;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the shared state store ({@code guard.state.store=redis}). Documented in docs/redis.md
+ * and README.md ("Shared state on Redis").
+ *
+ * @param topology         {@code single}, {@code sentinel} or {@code cluster}
+ * @param address          single node: {@code redis://host:port} ({@code rediss://} for TLS)
+ * @param nodes            sentinel: the sentinels' addresses; cluster: seed nodes
+ * @param sentinelMaster   sentinel: the monitored master's name
+ * @param username         ACL user (empty: default user)
+ * @param password         password (empty: none); pass it through the environment or a mounted secret
+ * @param database         database index (single node and sentinel only)
+ * @param connectTimeout   TCP connect timeout
+ * @param timeout          response timeout of one command or batch
+ * @param keyPrefix        prefix of every key this gateway writes (see docs/redis.md for the scheme)
+ * @param sync             write-behind and refresh of profiles
+ * @param nearCache        the in-process cache in front of Redis
+ * @param limits           distributed rate limits
+ */
+@ConfigurationProperties("guard.state.redis")
+public record RedisStateProperties(
+        @DefaultValue("single") Topology topology,
+        @DefaultValue("redis://127.0.0.1:6379") String address,
+        @DefaultValue List<String> nodes,
+        @DefaultValue("") String sentinelMaster,
+        @DefaultValue("") String username,
+        @DefaultValue("") String password,
+        @DefaultValue("0") int database,
+        @DefaultValue("2s") Duration connectTimeout,
+        @DefaultValue("1s") Duration timeout,
+        @DefaultValue("eg") String keyPrefix,
+        @DefaultValue Sync sync,
+        @DefaultValue NearCache nearCache,
+        @DefaultValue Limits limits) {
+
+    public enum Topology { SINGLE, SENTINEL, CLUSTER }
+
+    /**
+     * @param flushInterval   how often buffered changes are written, in one pipelined batch
+     * @param batchSize       most accounts written per batch
+     * @param refreshInterval an account active on this replica re-reads its merged profile from Redis this often
+     * @param compactAfter    change records an account's hash may hold before a replica folds them into its snapshot
+     * @param bufferAccounts  most accounts with unwritten changes (the outage buffer); beyond it changes stay
+     *                        local only and are counted in {@code guard.state.buffer.overflow}
+     * @param heartbeat       how often Redis is probed when nothing else talked to it
+     * @param verdictResync   full re-read of all verdicts this often (heals lost pub/sub messages)
+     * @param shutdownFlush   how long shutdown waits for buffered changes to be written
+     */
+    public record Sync(@DefaultValue("200ms") Duration flushInterval,
+                       @DefaultValue("1000") int batchSize,
+                       @DefaultValue("1s") Duration refreshInterval,
+                       @DefaultValue("3") int compactAfter,
+                       @DefaultValue("100000") int bufferAccounts,
+                       @DefaultValue("500ms") Duration heartbeat,
+                       @DefaultValue("5m") Duration verdictResync,
+                       @DefaultValue("5s") Duration shutdownFlush) {
+    }
+
+    /**
+     * @param maxAccounts profiles kept in process memory
+     * @param idleExpiry  a profile not used for this long is dropped locally (it stays in Redis)
+     */
+    public record NearCache(@DefaultValue("200000") long maxAccounts, @DefaultValue("10m") Duration idleExpiry) {
+    }
+
+    /**
+     * @param leaseFraction     share of the tightest window's capacity a replica takes from Redis at once;
+     *                          also the most it admits ahead of Redis on first sight of an account
+     * @param minLeaseRequests  smallest lease, in requests (so a small burst of a low tier is not refused
+     *                          while the next lease is on its way)
+     * @param idleReturn        unused leased tokens go back to Redis after this long without requests
+     */
+    public record Limits(@DefaultValue("0.01") double leaseFraction, @DefaultValue("2") int minLeaseRequests,
+                         @DefaultValue("5s") Duration idleReturn) {
+    }
+
+    /** Checks values whose errors would otherwise surface late or obscurely. */
+    public RedisStateProperties {
+        if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
+            throw new IllegalArgumentException("guard.state.redis.key-prefix must be non-empty and free of '{' and '}', was '"
+                    + keyPrefix + "'");
+        }
+        if (topology == Topology.SENTINEL && (sentinelMaster.isBlank() || nodes.isEmpty())) {
+            throw new IllegalArgumentException("guard.state.redis.topology=sentinel needs sentinel-master and nodes "
+                    + "(the sentinels' addresses)");
+        }
+        if (topology == Topology.CLUSTER && nodes.isEmpty()) {
+            throw new IllegalArgumentException("guard.state.redis.topology=cluster needs nodes (seed node addresses)");
+        }
+        if (limits.minLeaseRequests() < 1) {
+            throw new IllegalArgumentException("guard.state.redis.limits.min-lease-requests must be at least 1, was "
+                    + limits.minLeaseRequests());
+        }
+        if (limits.leaseFraction() <= 0 || limits.leaseFraction() > 0.5) {
+            throw new IllegalArgumentException("guard.state.redis.limits.lease-fraction must be in (0, 0.5], was "
+                    + limits.leaseFraction());
+        }
+    }
+}

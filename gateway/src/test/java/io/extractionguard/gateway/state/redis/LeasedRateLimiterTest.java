@@ -1,0 +1,118 @@
+package io.extractionguard.gateway.state.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.gateway.support.TestRedis;
+
+/** The leased limiter of two replicas against a real Redis, without HTTP in between. */
+class LeasedRateLimiterTest {
+
+    private final RedisTestReplicas replicas = new RedisTestReplicas(TestRedis.shared(), "limiter");
+
+    @AfterEach
+    void cleanUp() {
+        replicas.close();
+    }
+
+    /** Four threads, two per replica, each trying about once a millisecond for {@code nanos}. */
+    static long hammer(LeasedRateLimiter a, LeasedRateLimiter b, TierLimits limits, String account, long nanos)
+            throws InterruptedException {
+        AtomicLong admitted = new AtomicLong();
+        long end = System.nanoTime() + nanos;
+        Thread[] threads = new Thread[4];
+        for (int i = 0; i < threads.length; i++) {
+            LeasedRateLimiter l = i % 2 == 0 ? a : b;
+            threads[i] = new Thread(() -> {
+                while (System.nanoTime() < end) {
+                    if (l.tryAcquire(account, limits, 1.0).allowed()) {
+                        admitted.incrementAndGet();
+                    }
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return admitted.get();
+    }
+
+    @Test
+    void twoReplicasHammeringOneAccountAdmitTheBucketsCapacityPlusItsRefillAndNoMore() throws Exception {
+        LeasedRateLimiter a = replicas.start().limiter();
+        LeasedRateLimiter b = replicas.start().limiter();
+        TierLimits limits = new TierLimits("free", 600, 0); // 10 per second, burst 600
+        long burst = hammer(a, b, limits, "acct-hot", 4_000_000_000L);
+        assertThat(burst).as("a full bucket and 4 s of refill").isBetween(600L, (long) (640 * 1.05));
+
+        long drained = hammer(a, b, limits, "acct-hot", 6_000_000_000L);
+        System.out.printf("[measure] leased limiter, 2 replicas, 600/min: %d admitted in 4 s from full, %d in the next 6 s "
+                + "(refill: 60)%n", burst, drained);
+        assertThat(drained).isBetween(54L, 63L);
+    }
+
+    @Test
+    void unusedLeasesGoBackSoAnotherReplicaCanUseTheWholeLimit() {
+        replicas.with("limits.idle-return", "200ms").with("limits.lease-fraction", "0.5");
+        LeasedRateLimiter a = replicas.start().limiter();
+        LeasedRateLimiter b = replicas.start().limiter();
+        TierLimits limits = new TierLimits("free", 0, 20); // 20 per day: nothing refills during the test
+        assertThat(a.tryAcquire("acct-moving", limits, 1.0).allowed()).isTrue();
+        // A leased half the limit (10) for that one request; it goes back once A is idle
+        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertThat(replicas.meters.get(0).counter("guard.state.limits.returned").count()).isPositive());
+        long admitted = 0;
+        for (int i = 0; i < 200 && admitted < 25; i++) {
+            LimitOutcome o = b.tryAcquire("acct-moving", limits, 1.0);
+            if (o.allowed()) {
+                admitted++;
+            }
+            sleep(5);
+        }
+        assertThat(admitted).as("the other replica gets the rest of the day's 20").isEqualTo(19);
+    }
+
+    @Test
+    void refusalsTellWhenToRetry() throws Exception {
+        LeasedRateLimiter a = replicas.start().limiter();
+        TierLimits limits = new TierLimits("free", 60, 0);
+        LimitOutcome last = null;
+        int admitted = 0;
+        for (int i = 0; i < 300 && admitted < 60; i++) {
+            last = a.tryAcquire("acct-retry", limits, 1.0);
+            admitted += last.allowed() ? 1 : 0;
+            sleep(2);
+        }
+        for (int i = 0; i < 50 && last.allowed(); i++) {
+            last = a.tryAcquire("acct-retry", limits, 1.0);
+            sleep(2);
+        }
+        assertThat(last.allowed()).isFalse();
+        assertThat(last.retryAfterSeconds()).isBetween(1L, 2L);
+        assertThat(last.limit()).isEqualTo(60);
+        assertThat(last.windowSeconds()).isEqualTo(60);
+        assertThat(last.remaining()).isZero();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.extractionguard.gateway.state.redis;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import io.extractionguard.gateway.support.TestRedis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** Replicas of the Redis state (no Spring) sharing one Redis and a key prefix unique to the test. */
+class RedisTestReplicas implements AutoCloseable {
+
+    final String url;
+    final String prefix;
+    private final Map<String, String> settings = new HashMap<>();
+    private final List<RedisState> started = new ArrayList<>();
+    final List<SimpleMeterRegistry> meters = new ArrayList<>();
+
+    RedisTestReplicas(String url, String what) {
+        this.url = url;
+        this.prefix = TestRedis.uniquePrefix(what);
+        settings.put("guard.state.redis.address", url);
+        settings.put("guard.state.redis.key-prefix", prefix);
+        settings.put("guard.state.redis.sync.flush-interval", "20ms");
+        settings.put("guard.state.redis.sync.refresh-interval", "100ms");
+        settings.put("guard.state.redis.sync.heartbeat", "200ms");
+        settings.put("guard.state.redis.timeout", "500ms");
+        settings.put("guard.state.redis.connect-timeout", "500ms");
+    }
+
+    RedisTestReplicas with(String key, String value) {
+        settings.put("guard.state.redis." + key, value);
+        return this;
+    }
+
+    RedisStateProperties properties() {
+        return new Binder(new MapConfigurationPropertySource(settings))
+                .bindOrCreate("guard.state.redis", RedisStateProperties.class);
+    }
+
+    RedisState start() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RedisState state = new RedisState(properties(), Duration.ofDays(7), Clock.systemUTC(), registry);
+        started.add(state);
+        meters.add(registry);
+        return state;
+    }
+
+    void stop(RedisState state) {
+        if (started.remove(state)) {
+            state.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        new ArrayList<>(started).forEach(this::stop);
+        deleteKeys();
+    }
+
+    void deleteKeys() {
+        TestRedis.deleteKeys(url, prefix);
+    }
+}

@@ -1,0 +1,103 @@
+package io.extractionguard.gateway.support;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import io.extractionguard.gateway.GatewayApplication;
+
+/**
+ * A whole gateway application (its own Spring context, ports, Redis client) started inside a test,
+ * so one test can run several replicas side by side and stop or restart them. Points at the shared
+ * test backend; the embedded demo backend stays off.
+ */
+public final class GatewayInstance implements AutoCloseable {
+
+    private final ConfigurableApplicationContext context;
+
+    private GatewayInstance(ConfigurableApplicationContext context) {
+        this.context = context;
+    }
+
+    /** Starts a gateway with the {@code redis} profile against {@code redisUrl}, keys under {@code prefix}. */
+    public static GatewayInstance redis(String redisUrl, String prefix, Map<String, String> extra) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("server.port", "0");
+        props.put("management.server.port", "0");
+        props.put("guard.upstream-uri", TestBackend.get().baseUrl());
+        props.put("guard.demo-backend.enabled", "false");
+        props.put("guard.decision-log.enabled", "false");
+        props.put("guard.identity.credential-hash-key", "test-credential-hash-key-0123456789");
+        props.put("guard.state.redis.address", redisUrl);
+        props.put("guard.state.redis.key-prefix", prefix);
+        props.putAll(extra);
+        // as command-line arguments: they outrank application.yml (builder "properties" are only defaults)
+        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class, OwnNettyResources.class)
+                .profiles("redis")
+                .run(args);
+        return new GatewayInstance(context);
+    }
+
+    /**
+     * Event loops of its own: with Boot's default (Reactor Netty's global resources), closing one of
+     * several applications in a JVM disposes the global loops and with them the shared test backend.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class OwnNettyResources {
+        @Bean
+        ReactorResourceFactory reactorResourceFactory() {
+            ReactorResourceFactory factory = new ReactorResourceFactory();
+            factory.setUseGlobalResources(false);
+            return factory;
+        }
+    }
+
+    public ConfigurableApplicationContext context() {
+        return context;
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    public int port() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    public int managementPort() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
+    }
+
+    public WebTestClient client() {
+        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port())
+                .responseTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    public WebTestClient management() {
+        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort())
+                .responseTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+
+    /** Closes those started (nulls are skipped), then deletes the keys under {@code prefix}. */
+    public static void closeAll(String redisUrl, String prefix, GatewayInstance... gateways) {
+        for (GatewayInstance g : gateways) {
+            if (g != null) {
+                g.close();
+            }
+        }
+        TestRedis.deleteKeys(redisUrl, prefix);
+    }
+}

@@ -1,0 +1,105 @@
+package io.extractionguard.engine.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.extractionguard.engine.features.CapabilityArea;
+import io.extractionguard.engine.features.FeatureExtractor;
+import io.extractionguard.engine.support.Fixtures;
+
+class ProfileCodecTest {
+
+    private final FeatureExtractor extractor = new FeatureExtractor(
+            Map.of(CapabilityArea.CODING, List.of("python")), List.of("show your full reasoning"), 1);
+
+    private AccountProfile profileWith(int requests) {
+        AccountProfile p = new AccountProfile();
+        long t = 1_764_000_000_000L;
+        for (int i = 0; i < requests; i++) {
+            t += 1500 + i * 13L;
+            p.apply(new Observation(t, extractor.extract(Fixtures.prompt(
+                    "write python code and show your full reasoning for puzzle " + i)), 0.5), 4);
+            p.addUsage(t + 200, 50, 900);
+        }
+        return p;
+    }
+
+    @Test
+    void roundTripPreservesEveryFieldUpToFloatCounters() {
+        AccountProfile p = profileWith(30);
+        byte[] bytes = ProfileCodec.encode(p);
+        AccountProfile back = ProfileCodec.decode(bytes);
+        assertThat(ProfileCodec.encode(back)).isEqualTo(bytes);
+        long now = p.lastSeenMillis() + 10_000;
+        ProfileStats a = p.stats(now, 4);
+        ProfileStats b = back.stats(now, 4);
+        assertThat(b.totalRequests()).isEqualTo(a.totalRequests());
+        assertThat(b.firstSeenMillis()).isEqualTo(a.firstSeenMillis());
+        assertThat(b.timingCv()).isEqualTo(a.timingCv());
+        assertThat(b.timingSamples()).isEqualTo(a.timingSamples());
+        assertThat(b.cotShare()).isCloseTo(a.cotShare(), within(1e-6));
+        assertThat(b.templatedShare()).isCloseTo(a.templatedShare(), within(1e-6));
+        assertThat(b.meanRequestedTokens()).isCloseTo(a.meanRequestedTokens(), within(1e-3));
+        assertThat(b.meanOutputTokens()).isCloseTo(a.meanOutputTokens(), within(1e-3));
+        assertThat(b.requestsLastHour()).isCloseTo(a.requestsLastHour(), within(1e-5));
+    }
+
+    /** 506 bytes is the largest string Redis keeps in a 512-byte allocation. */
+    @Test
+    void aFullProfileFitsRedisFiveHundredTwelveByteAllocationAndASingleChangeIsSmall() {
+        assertThat(ProfileCodec.encode(profileWith(500)).length).isLessThanOrEqualTo(506);
+        AccountProfile view = new AccountProfile();
+        AccountProfile change = new AccountProfile();
+        view.apply(new Observation(1_764_000_000_000L, extractor.extract(Fixtures.prompt("hello there python")), 0.5),
+                4, change);
+        assertThat(ProfileCodec.encode(change).length).isLessThan(100);
+    }
+
+    @Test
+    void emptyProfileRoundTrips() {
+        AccountProfile back = ProfileCodec.decode(ProfileCodec.encode(new AccountProfile()));
+        assertThat(back.isEmpty()).isTrue();
+        assertThat(ProfileCodec.encode(new AccountProfile())).hasSize(4);
+    }
+
+    @Test
+    void corruptOrForeignBytesAreRejectedWithAMessage() {
+        byte[] good = ProfileCodec.encode(profileWith(5));
+        assertThatThrownBy(() -> ProfileCodec.decode(Arrays.copyOf(good, good.length - 3)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("account profile encoding is corrupt at byte");
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        assertThatThrownBy(() -> ProfileCodec.decode(trailing)).hasMessageContaining("1 unexpected trailing bytes");
+        byte[] version = good.clone();
+        version[0] = 9;
+        assertThatThrownBy(() -> ProfileCodec.decode(version))
+                .hasMessageContaining("unsupported format version 9 (this build reads 1)");
+        assertThatThrownBy(() -> ProfileCodec.decode(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ProfileCodec.decode(new byte[] {1, 0, 15 << 2, 0}))
+                .hasMessageContaining("15 sketches, at most 12");
+        assertThatThrownBy(() -> ProfileCodec.decode(new byte[] {1, 0, (byte) 0x80, 0}))
+                .hasMessageContaining("unknown flags 128");
+    }
+
+    @Test
+    void verdictsRoundTripAndRejectCorruptBytes() {
+        Verdict v = new Verdict(Verdict.Kind.CHALLENGE, Instant.ofEpochMilli(1_764_000_123_456L), "band/challenge",
+                List.of("cot-elicitation", "prompt-template-reuse"), "auto: score 61 — über");
+        byte[] bytes = VerdictCodec.encode(v);
+        assertThat(VerdictCodec.decode(bytes)).isEqualTo(v);
+        assertThat(bytes.length).isLessThan(100);
+        assertThatThrownBy(() -> VerdictCodec.decode(Arrays.copyOf(bytes, 12)))
+                .hasMessageStartingWith("verdict encoding is corrupt");
+        byte[] kind = bytes.clone();
+        kind[1] = 7;
+        assertThatThrownBy(() -> VerdictCodec.decode(kind)).hasMessageContaining("unknown verdict kind 7");
+    }
+}
