@@ -56,6 +56,11 @@ public class ChallengeService {
         this.clock = clock;
         this.meters = meters;
         this.verificationUrl = properties.challenge().verificationUrl();
+        counter(ChallengeKind.VERIFICATION_HOLD, "issued"); // registered at start: dashboards show 0, not no data
+        counter(ChallengeKind.PROOF_OF_WORK, "issued");
+        for (ProofOfWork.Verdict v : ProofOfWork.Verdict.values()) {
+            counter(ChallengeKind.PROOF_OF_WORK, v.name().toLowerCase());
+        }
     }
 
     /**
@@ -125,11 +130,14 @@ public class ChallengeService {
     }
 
     private void count(ChallengeKind kind, String outcome) {
-        Counter.builder("guard.challenges")
+        counter(kind, outcome).increment();
+    }
+
+    private Counter counter(ChallengeKind kind, String outcome) {
+        return Counter.builder("guard.challenges")
                 .description("Challenge steps issued, and proof-of-work solutions by outcome")
                 .tag("kind", kind.id())
                 .tag("outcome", outcome)
-                .register(meters)
-                .increment();
+                .register(meters);
     }
 }

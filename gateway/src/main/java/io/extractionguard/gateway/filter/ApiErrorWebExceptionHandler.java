@@ -40,6 +40,17 @@ public class ApiErrorWebExceptionHandler implements WebExceptionHandler {
     public ApiErrorWebExceptionHandler(JsonMapper json, MeterRegistry meters) {
         this.errors = new ApiErrors(json);
         this.meters = meters;
+        for (ApiErrors.Kind kind : new ApiErrors.Kind[]{ApiErrors.Kind.UPSTREAM_UNREACHABLE, ApiErrors.Kind.UPSTREAM_TIMEOUT,
+                ApiErrors.Kind.NOT_FOUND, ApiErrors.Kind.INTERNAL}) {
+            counter(kind); // registered at start so dashboards show 0 rather than no data
+        }
+    }
+
+    private Counter counter(ApiErrors.Kind kind) {
+        return Counter.builder("guard.upstream.errors")
+                .description("Inference requests that failed after the guard let them through, by cause")
+                .tag("kind", kind.name().toLowerCase())
+                .register(meters);
     }
 
     @Override
@@ -50,10 +61,7 @@ public class ApiErrorWebExceptionHandler implements WebExceptionHandler {
             return Mono.error(ex);
         }
         ApiErrors.Kind kind = classify(ex);
-        Counter.builder("guard.upstream.errors")
-                .description("Inference requests that failed after the guard let them through, by cause")
-                .tag("kind", kind.name().toLowerCase())
-                .register(meters).increment();
+        counter(kind).increment();
         String message = switch (kind) {
             case UPSTREAM_UNREACHABLE -> "The model API is unreachable. Retry later.";
             case UPSTREAM_TIMEOUT -> "The model API did not answer in time. Retry later.";

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 import io.extractionguard.engine.decision.Action;
@@ -146,6 +147,10 @@ public class DecisionRecorder {
         }
         o.put("policy", d.policyVersion());
         o.put("latency_us", elapsedNanos / 1000);
+        String traceId = MDC.get("traceId");
+        if (traceId != null) {
+            o.put("trace_id", traceId);
+        }
         if (id.strippedHeaders() > 0) {
             o.put("stripped_headers", id.strippedHeaders());
         }

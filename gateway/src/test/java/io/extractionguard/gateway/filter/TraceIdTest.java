@@ -1,0 +1,49 @@
+package io.extractionguard.gateway.filter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import io.extractionguard.gateway.support.TestBackend;
+
+/** The edge's W3C trace context is continued: the decision line carries its trace id, and so does the forwarded request. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@AutoConfigureWebTestClient(timeout = "30s")
+@ExtendWith(OutputCaptureExtension.class)
+class TraceIdTest {
+
+    @DynamicPropertySource
+    static void backend(DynamicPropertyRegistry registry) {
+        TestBackend.register(registry);
+    }
+
+    @Autowired
+    WebTestClient client;
+
+    @Test
+    void decisionLineCarriesTheIncomingTraceIdAndTheBackendSeesTheSameTrace(CapturedOutput output) {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String account = "acct-" + UUID.randomUUID();
+        client.post().uri("/v1/messages")
+                .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                .header("x-account-id", account)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .exchange().expectStatus().isOk();
+        String line = output.getOut().lines().filter(l -> l.contains(account)).findFirst().orElseThrow();
+        assertThat(line).contains("\"trace_id\":\"" + traceId + "\"");
+        assertThat(TestBackend.get().lastRequest().orElseThrow().headers().get("traceparent")).contains(traceId);
+    }
+}
