@@ -7,6 +7,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import io.extractionguard.engine.campaign.CampaignDetector;
+import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.campaign.CorrelationReport;
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.limits.LimitOutcome;
@@ -42,12 +47,20 @@ public final class GuardEngine {
     private final StateStore store;
     private final RateLimiter limiter;
     private final Clock clock;
+    private final CampaignDetector campaigns;
 
+    /** An engine with in-memory campaign state on {@code clock}. */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
+        this(policy, store, limiter, clock, new InMemoryCampaignStore(clock));
+    }
+
+    public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock,
+                       CampaignStore campaignStore) {
         this.policy = policy;
         this.store = store;
         this.limiter = limiter;
         this.clock = clock;
+        this.campaigns = new CampaignDetector(campaignStore);
     }
 
     /** Decides one request: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
@@ -61,7 +74,8 @@ public final class GuardEngine {
      */
     public PreparedRequest prepare(GuardRequest request) {
         Policy p = policy.get();
-        return new PreparedRequest(request, p, p.extractor().extract(request.inference()));
+        RequestFeatures features = p.extractor().extract(request.inference());
+        return new PreparedRequest(request, p, features, Indicators.extract(p.campaign(), request.identity(), features));
     }
 
     /** Decides a prepared request at the clock's current instant, updating the account's state. */
@@ -75,8 +89,25 @@ public final class GuardEngine {
         ProfileStats stats = store.observe(id.accountId(),
                 new Observation(now.toEpochMilli(), features, p.features().templateSimilarity()),
                 p.features().evidencePrior());
-        RiskScore risk = p.scorer().score(new SignalContext(id, features, stats, tier, now));
+        SignalContext context = new SignalContext(id, features, stats, tier, now);
+        RiskScore risk = p.scorer().score(context);
+        List<Contribution> campaign = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
+                p.features().evidencePrior(), now.toEpochMilli());
+        if (!campaign.isEmpty()) {
+            risk = p.scorer().score(context, campaign);
+        }
         return decide(p, id, tier, risk, now);
+    }
+
+    /**
+     * Runs the periodic campaign correlation if its interval has passed on the engine's clock.
+     * Replay calls this before every decision (trace time); the gateway from one scheduled thread,
+     * on the replica that holds correlation leadership.
+     *
+     * @return what the run did, or null when none was due
+     */
+    public CorrelationReport correlateIfDue() {
+        return campaigns.correlateIfDue(policy.get().campaign(), clock.millis());
     }
 
     /** Adds usage (known after the response) to the account's profile. */

@@ -3,6 +3,7 @@ package io.extractionguard.engine.policy;
 import java.util.List;
 import java.util.Map;
 
+import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.score.Scorer;
@@ -23,6 +24,7 @@ import io.extractionguard.engine.score.Scorer;
  * @param deny        accounts, orgs and payment fingerprints always blocked
  * @param extractor   compiled feature extractor (lexicons)
  * @param scorer      compiled signals
+ * @param campaign    cross-account correlation ({@link CampaignSettings#DISABLED} when the file has none)
  */
 public record Policy(
         String version,
@@ -36,7 +38,8 @@ public record Policy(
         IdentityLists allow,
         IdentityLists deny,
         FeatureExtractor extractor,
-        Scorer scorer) {
+        Scorer scorer,
+        CampaignSettings campaign) {
 
     public Policy {
         tiers = Map.copyOf(tiers);

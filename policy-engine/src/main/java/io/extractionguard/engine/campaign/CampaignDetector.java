@@ -1,0 +1,126 @@
+package io.extractionguard.engine.campaign;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.extractionguard.engine.score.Contribution;
+import io.extractionguard.engine.score.Scorer;
+
+/**
+ * Cross-account campaign evidence for one request, and the trigger for periodic correlation. The
+ * gateway and the replay CLI both reach it through {@code GuardEngine}, so a backtest measures the
+ * same correlation that runs in production.
+ *
+ * <p>Per request, in order:
+ * <ol>
+ *   <li><b>Template</b>: the prompt's LSH buckets are looked up. A bucket is hot when other accounts
+ *   send prompts into it ({@code min-accounts} → {@code full-accounts}) and those prompts are
+ *   harvesting-shaped (heat {@code low} → {@code high}). The request's template strength is the
+ *   strongest bucket's, or the account's recent template share when that is higher, so the
+ *   ordinary-looking requests a campaign account mixes in keep its evidence.</li>
+ *   <li><b>Suspicion</b>: the account's behaviour score (its signals plus its template evidence) on
+ *   the {@code suspect-score} ramp. Only behaviour makes an account a suspect: evidence that comes
+ *   from association (the indicators below) never feeds suspicion, so guilt cannot circulate
+ *   between linked accounts and amplify itself.</li>
+ *   <li><b>Indicators</b>: for each shared value the request carries (payment, client, network, org,
+ *   creation window, system prompt, cadence), the mean suspicion of the <em>other</em> sampled
+ *   accounts using it, shrunk by {@code member-prior} honest pseudo-members, counted only when at least
+ *   {@code min-suspects} of them are suspects, times the value's rarity. A first request from a fresh
+ *   account inherits this at once.</li>
+ * </ol>
+ * Thread-safe.
+ */
+public final class CampaignDetector {
+
+    private final CampaignStore store;
+    private final CampaignCorrelator correlator;
+    private final Object runLock = new Object();
+    private long lastRun = Long.MIN_VALUE;
+
+    public CampaignDetector(CampaignStore store) {
+        this.store = store;
+        this.correlator = new CampaignCorrelator(store);
+    }
+
+    public CampaignStore store() {
+        return store;
+    }
+
+    /**
+     * Records the request in the campaign state and returns its campaign contributions (reason ids
+     * {@code campaign/...}; the scorer orders them).
+     *
+     * @param behaviourScore the request's score from the account's own signals (enforced, 0–100)
+     * @param sharePrior     pseudo-requests in the account's template share (the policy's evidence prior)
+     */
+    public List<Contribution> evaluate(CampaignSettings s, RequestIndicators r, double behaviourScore,
+                                       double sharePrior, long nowMillis) {
+        if (!s.enabled() || r == RequestIndicators.NONE) {
+            return List.of();
+        }
+        List<Contribution> out = new ArrayList<>(4);
+        TemplateSettings t = s.template();
+        double requestTemplate = 0;
+        if (r.templateKeys().length > 0) {
+            for (TemplateStats b : store.observeTemplates(r.accountHash(), r.templateKeys(), r.content(), nowMillis)) {
+                double strength = Scorer.ramp(b.otherAccounts(), t.minAccounts(), t.fullAccounts())
+                        * Scorer.ramp(b.heat(), t.low(), t.high());
+                requestTemplate = Math.max(requestTemplate, strength);
+            }
+        }
+        IndicatorSettings timing = s.indicator(IndicatorKind.TIMING);
+        AccountState account = store.observeAccount(r.accountHash(), nowMillis, requestTemplate, sharePrior,
+                timing == null ? 0 : timing.param("max-cv"),
+                timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps"));
+        double template = Math.max(requestTemplate, account.templateShare());
+        boolean templateShadow = s.shadow(t.mode());
+        if (template > 0 && t.weight() > 0) {
+            out.add(contribution("campaign/template", template, t.weight(), templateShadow));
+        }
+
+        double behaviour = behaviourScore + (templateShadow ? 0 : template * t.weight());
+        float suspicion = (float) Scorer.ramp(behaviour, s.suspectLow(), s.suspectHigh());
+        long[] values = r.values();
+        if (timing != null && account.cadenceKey() != 0) {
+            values = values.clone();
+            values[IndicatorKind.TIMING.ordinal()] = account.cadenceKey();
+        }
+        double population = store.population();
+        IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion, nowMillis);
+        for (IndicatorEvidence e : evidence) {
+            if (e == null || e.otherSuspects() < s.minSuspects()) {
+                continue;
+            }
+            IndicatorSettings is = s.indicator(e.kind());
+            double heat = e.otherSuspicion() / (e.otherMembers() + s.memberPrior());
+            float rarity = Float.isNaN(e.rarity()) ? CampaignCorrelator.rarity(e.distinct(), population) : e.rarity();
+            double strength = Math.min(1, heat * rarity);
+            if (strength > 0 && is.weight() > 0) {
+                out.add(contribution(e.kind().reason(), strength, is.weight(), s.shadow(is.mode())));
+            }
+        }
+        return out;
+    }
+
+    /** Runs the periodic correlation when {@code correlation-interval} has passed since the last run. */
+    public CorrelationReport correlateIfDue(CampaignSettings s, long nowMillis) {
+        if (!s.enabled()) {
+            return null;
+        }
+        synchronized (runLock) {
+            if (lastRun != Long.MIN_VALUE && nowMillis - lastRun < s.correlationInterval().toMillis()) {
+                return null;
+            }
+            lastRun = nowMillis;
+        }
+        return correlator.run(nowMillis);
+    }
+
+    private static Contribution contribution(String reason, double strength, double weight, boolean shadow) {
+        return new Contribution(reason, round(strength), round(strength * weight), shadow);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10.0) / 10.0;
+    }
+}

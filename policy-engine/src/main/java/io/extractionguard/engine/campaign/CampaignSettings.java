@@ -1,0 +1,56 @@
+package io.extractionguard.engine.campaign;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+import io.extractionguard.engine.policy.Mode;
+
+/**
+ * The {@code campaign} section of a policy: cross-account correlation. Absent from a policy, it is
+ * {@link #DISABLED} and the engine does no campaign work at all.
+ *
+ * @param enabled             whether correlation runs
+ * @param mode                ENFORCE, or SHADOW to report campaign contributions without counting any
+ * @param correlationInterval how often the correlator publishes indicator evidence
+ * @param suspectLow          behaviour score (signals plus the account's own template evidence) at or
+ *                            below which an account is not a suspect
+ * @param suspectHigh         behaviour score from which it is a full suspect
+ * @param memberPrior         pseudo-members (honest) added to every shared value's member count, so two
+ *                            accounts never make a 100% suspicious value
+ * @param minSuspects         other suspect accounts (suspicion ≥ 0.5) a shared value needs before it is evidence
+ * @param template            the template indicator
+ * @param content             what makes a request harvesting-shaped (template heat)
+ * @param indicators          weights of the shared-value indicators; kinds left out are not tracked
+ */
+public record CampaignSettings(
+        boolean enabled,
+        Mode mode,
+        Duration correlationInterval,
+        double suspectLow,
+        double suspectHigh,
+        double memberPrior,
+        int minSuspects,
+        TemplateSettings template,
+        ContentWeights content,
+        Map<IndicatorKind, IndicatorSettings> indicators) {
+
+    public static final CampaignSettings DISABLED = new CampaignSettings(false, Mode.SHADOW, Duration.ofSeconds(30),
+            30, 60, 2, 2, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, Map.of());
+
+    public CampaignSettings {
+        Map<IndicatorKind, IndicatorSettings> copy = new EnumMap<>(IndicatorKind.class);
+        copy.putAll(indicators);
+        indicators = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    /** The settings of {@code kind}, or null when the policy does not track it. */
+    public IndicatorSettings indicator(IndicatorKind kind) {
+        return indicators.get(kind);
+    }
+
+    /** Whether contributions of an indicator in {@code own} mode count only in the shadow score. */
+    boolean shadow(Mode own) {
+        return mode == Mode.SHADOW || own == Mode.SHADOW;
+    }
+}

@@ -1,0 +1,129 @@
+package io.extractionguard.engine.campaign;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import io.extractionguard.engine.state.ClockTicker;
+
+/**
+ * A {@link CampaignStore} in process memory: three size-bounded caches that forget entries idle for
+ * longer than {@link Settings#idleExpiry}, on the injected clock (so replay expires on trace time).
+ */
+public final class InMemoryCampaignStore implements CampaignStore {
+
+    /**
+     * Sizing.
+     *
+     * @param maxAccounts         accounts with links
+     * @param maxTemplateBuckets  template buckets (each prompt touches {@link Indicators#BANDS})
+     * @param maxIndicatorValues  shared indicator values
+     * @param idleExpiry          entries not touched for this long are forgotten
+     */
+    public record Settings(long maxAccounts, long maxTemplateBuckets, long maxIndicatorValues, Duration idleExpiry) {
+        public static final Settings DEFAULT = new Settings(1_000_000, 2_000_000, 1_000_000, Duration.ofDays(3));
+    }
+
+    private final Cache<Long, TemplateBucket> buckets;
+    private final Cache<Long, AccountLinks> accounts;
+    private final Cache<Long, IndicatorRecord> values;
+    private final ConcurrentLinkedQueue<Long> changed = new ConcurrentLinkedQueue<>();
+    private volatile double population;
+
+    public InMemoryCampaignStore(Clock clock) {
+        this(clock, Settings.DEFAULT);
+    }
+
+    public InMemoryCampaignStore(Clock clock, Settings settings) {
+        this.buckets = cache(clock, settings.maxTemplateBuckets(), settings.idleExpiry());
+        this.accounts = cache(clock, settings.maxAccounts(), settings.idleExpiry());
+        this.values = cache(clock, settings.maxIndicatorValues(), settings.idleExpiry());
+    }
+
+    private static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
+        return Caffeine.newBuilder()
+                .ticker(ClockTicker.of(clock))
+                .maximumSize(max)
+                .expireAfterAccess(idle)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    @Override
+    public TemplateStats[] observeTemplates(long accountHash, long[] keys, double content, long atMillis) {
+        TemplateStats[] out = new TemplateStats[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            out[i] = buckets.get(keys[i], k -> new TemplateBucket()).apply(accountHash, content, atMillis);
+        }
+        return out;
+    }
+
+    @Override
+    public AccountState observeAccount(long accountHash, long atMillis, double templateStrength, double sharePrior,
+                                       double maxCadenceCv, long minCadenceGaps) {
+        return accounts.get(accountHash, k -> new AccountLinks())
+                .apply(atMillis, templateStrength, sharePrior, maxCadenceCv, minCadenceGaps);
+    }
+
+    @Override
+    public IndicatorEvidence[] observeIndicators(long accountHash, long[] keys, float suspicion, long atMillis) {
+        IndicatorEvidence[] out = new IndicatorEvidence[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            long key = keys[i];
+            if (key == 0) {
+                continue;
+            }
+            IndicatorEvidence e = values.get(key, k -> new IndicatorRecord())
+                    .apply(IndicatorKind.of(i), accountHash, suspicion);
+            if (e.changed()) {
+                changed.add(key);
+            }
+            out[i] = e;
+        }
+        return out;
+    }
+
+    @Override
+    public long[] drainChanged(int max) {
+        int n = Math.min(max, changed.size());
+        long[] keys = new long[n];
+        int i = 0;
+        Long key;
+        while (i < n && (key = changed.poll()) != null) {
+            keys[i++] = key;
+        }
+        return i == n ? keys : java.util.Arrays.copyOf(keys, i);
+    }
+
+    @Override
+    public double distinctAccounts(long valueKey) {
+        IndicatorRecord r = values.getIfPresent(valueKey);
+        return r == null ? Double.NaN : r.distinctAccounts();
+    }
+
+    @Override
+    public void publishRarity(long valueKey, float rarity) {
+        IndicatorRecord r = values.getIfPresent(valueKey);
+        if (r != null) {
+            r.publishRarity(rarity);
+        }
+    }
+
+    @Override
+    public long accountCount() {
+        return accounts.estimatedSize();
+    }
+
+    @Override
+    public void publishPopulation(double accounts) {
+        population = accounts;
+    }
+
+    @Override
+    public double population() {
+        return population;
+    }
+}
