@@ -30,6 +30,11 @@ public final class AccountSample {
         return accountHash & Long.MAX_VALUE;
     }
 
+    /** Forgets every sampled account. */
+    public void clear() {
+        size = 0;
+    }
+
     public int size() {
         return size;
     }

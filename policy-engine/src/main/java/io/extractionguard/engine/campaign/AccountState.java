@@ -3,8 +3,13 @@ package io.extractionguard.engine.campaign;
 /**
  * An account's correlation state right after one of its requests.
  *
- * @param templateShare time-decayed mean template strength of its requests, shrunk by a prior
- * @param cadenceKey    its {@link IndicatorKind#TIMING} value when its cadence is machine-regular, else 0
+ * @param templateShare    time-decayed mean template strength of its requests, shrunk by a prior
+ * @param meanContent      time-decayed mean content score of its requests, shrunk by the same prior
+ * @param cadenceKey       its {@link IndicatorKind#TIMING} value when its cadence is machine-regular, else 0
+ * @param recentRequests   requests behind the two counts below (at most {@link AccountLinks#RECENT})
+ * @param distinctClients  distinct client fingerprints among its recent requests
+ * @param distinctNetworks distinct networks among its recent requests
  */
-public record AccountState(double templateShare, long cadenceKey) {
+public record AccountState(double templateShare, double meanContent, long cadenceKey, int recentRequests,
+                           int distinctClients, int distinctNetworks) {
 }

@@ -18,15 +18,25 @@ import io.extractionguard.engine.score.Scorer;
  *   harvesting-shaped (heat {@code low} → {@code high}). The request's template strength is the
  *   strongest bucket's, or the account's recent template share when that is higher, so the
  *   ordinary-looking requests a campaign account mixes in keep its evidence.</li>
+ *   <li><b>Rotation</b>: an account whose last requests came through many different client
+ *   fingerprints or networks ({@code clients}, {@code networks} ramps): what residential proxies
+ *   and mixed clients look like from the inside of one account.</li>
  *   <li><b>Suspicion</b>: the account's behaviour score (its signals plus its template evidence) on
- *   the {@code suspect-score} ramp. Only behaviour makes an account a suspect: evidence that comes
+ *   the {@code suspect-score} ramp (template and rotation evidence are behaviour: they describe what
+ *   the account itself sends and how), times how harvesting-shaped its recent requests are (mean content
+ *   score, full at {@code suspect-content}). An account that is merely unusual (a benchmark
+ *   harness: templated, regular, but asking for short answers without reasoning) is not a suspect,
+ *   so the accounts sharing its organisation, payment or network inherit nothing from it. Only
+ *   behaviour makes an account a suspect: evidence that comes
  *   from association (the indicators below) never feeds suspicion, so guilt cannot circulate
  *   between linked accounts and amplify itself.</li>
  *   <li><b>Indicators</b>: for each shared value the request carries (payment, client, network, org,
- *   creation window, system prompt, cadence), the mean suspicion of the <em>other</em> sampled
- *   accounts using it, shrunk by {@code member-prior} honest pseudo-members, counted only when at least
- *   {@code min-suspects} of them are suspects, times the value's rarity. A first request from a fresh
- *   account inherits this at once.</li>
+ *   creation window, system prompt, cadence), the summed suspicion of the <em>other</em> sampled
+ *   accounts using it relative to {@code full-suspects}, counted only when at least {@code min-suspects}
+ *   of them are suspects, times the value's rarity. Counting suspects rather than the suspect share
+ *   keeps a campaign's own not-yet-suspicious accounts from diluting its payment cards, while an
+ *   honest shared value has next to none however many accounts share it. A first request from a
+ *   fresh account inherits this at once.</li>
  * </ol>
  * Thread-safe.
  */
@@ -62,37 +72,49 @@ public final class CampaignDetector {
         TemplateSettings t = s.template();
         double requestTemplate = 0;
         if (r.templateKeys().length > 0) {
-            for (TemplateStats b : store.observeTemplates(r.accountHash(), r.templateKeys(), r.content(), nowMillis)) {
+            for (TemplateStats b : store.observeTemplates(r.accountHash(), r.templateKeys(), r.sketch(),
+                    t.minSimilarity(), r.content(), nowMillis)) {
                 double strength = Scorer.ramp(b.otherAccounts(), t.minAccounts(), t.fullAccounts())
                         * Scorer.ramp(b.heat(), t.low(), t.high());
                 requestTemplate = Math.max(requestTemplate, strength);
             }
         }
         IndicatorSettings timing = s.indicator(IndicatorKind.TIMING);
-        AccountState account = store.observeAccount(r.accountHash(), nowMillis, requestTemplate, sharePrior,
-                timing == null ? 0 : timing.param("max-cv"),
-                timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps"));
+        AccountState account = store.observeAccount(r.accountHash(),
+                new AccountObservation(nowMillis, requestTemplate, r.content(), r.clientKey(), r.networkKey()),
+                new AccountRules(sharePrior, timing == null ? 0 : timing.param("max-cv"),
+                        timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps")));
+        double behaviour = behaviourScore;
         double template = Math.max(requestTemplate, account.templateShare());
-        boolean templateShadow = s.shadow(t.mode());
         if (template > 0 && t.weight() > 0) {
-            out.add(contribution("campaign/template", template, t.weight(), templateShadow));
+            boolean shadow = s.shadow(t.mode());
+            out.add(contribution("campaign/template", template, t.weight(), shadow));
+            behaviour += shadow ? 0 : template * t.weight();
+        }
+        RotationSettings rs = s.rotation();
+        double rotation = rs.strength(account);
+        if (rotation > 0) {
+            boolean shadow = s.shadow(rs.mode());
+            out.add(contribution("campaign/rotation", rotation, rs.weight(), shadow));
+            behaviour += shadow ? 0 : rotation * rs.weight();
         }
 
-        double behaviour = behaviourScore + (templateShadow ? 0 : template * t.weight());
-        float suspicion = (float) Scorer.ramp(behaviour, s.suspectLow(), s.suspectHigh());
+        double suspicion = Scorer.ramp(behaviour, s.suspectLow(), s.suspectHigh())
+                * Math.min(1, account.meanContent() / s.suspectContent());
         long[] values = r.values();
         if (timing != null && account.cadenceKey() != 0) {
             values = values.clone();
             values[IndicatorKind.TIMING.ordinal()] = account.cadenceKey();
         }
         double population = store.population();
-        IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion, nowMillis);
+        IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion,
+                s.suspicionHalfLife().toMillis(), nowMillis);
         for (IndicatorEvidence e : evidence) {
             if (e == null || e.otherSuspects() < s.minSuspects()) {
                 continue;
             }
             IndicatorSettings is = s.indicator(e.kind());
-            double heat = e.otherSuspicion() / (e.otherMembers() + s.memberPrior());
+            double heat = Math.min(1, e.otherSuspicion() / s.fullSuspects());
             float rarity = Float.isNaN(e.rarity()) ? CampaignCorrelator.rarity(e.distinct(), population) : e.rarity();
             double strength = Math.min(1, heat * rarity);
             if (strength > 0 && is.weight() > 0) {

@@ -16,11 +16,16 @@ import io.extractionguard.engine.policy.Mode;
  * @param suspectLow          behaviour score (signals plus the account's own template evidence) at or
  *                            below which an account is not a suspect
  * @param suspectHigh         behaviour score from which it is a full suspect
- * @param memberPrior         pseudo-members (honest) added to every shared value's member count, so two
- *                            accounts never make a 100% suspicious value
+ * @param suspectContent      mean content score of an account's requests at which its behaviour score fully
+ *                            counts towards suspicion (below, proportionally less)
+ * @param suspicionHalfLife   how fast an account's remembered (peak) suspicion fades
+ * @param fullSuspects        suspicion (summed over the other sampled accounts of a shared value) at which the
+ *                            value is full evidence: honest shared values (an office NAT, a company card)
+ *                            have next to no suspects however many accounts share them
  * @param minSuspects         other suspect accounts (suspicion ≥ 0.5) a shared value needs before it is evidence
  * @param template            the template indicator
  * @param content             what makes a request harvesting-shaped (template heat)
+ * @param rotation            the rotation indicator ({@link RotationSettings#OFF} when not configured)
  * @param indicators          weights of the shared-value indicators; kinds left out are not tracked
  */
 public record CampaignSettings(
@@ -29,14 +34,17 @@ public record CampaignSettings(
         Duration correlationInterval,
         double suspectLow,
         double suspectHigh,
-        double memberPrior,
+        double suspectContent,
+        Duration suspicionHalfLife,
+        double fullSuspects,
         int minSuspects,
         TemplateSettings template,
         ContentWeights content,
+        RotationSettings rotation,
         Map<IndicatorKind, IndicatorSettings> indicators) {
 
     public static final CampaignSettings DISABLED = new CampaignSettings(false, Mode.SHADOW, Duration.ofSeconds(30),
-            30, 60, 2, 2, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, Map.of());
+            30, 60, 0.5, Duration.ofHours(12), 4, 2, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, RotationSettings.OFF, Map.of());
 
     public CampaignSettings {
         Map<IndicatorKind, IndicatorSettings> copy = new EnumMap<>(IndicatorKind.class);

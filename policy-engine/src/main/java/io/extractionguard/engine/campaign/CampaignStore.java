@@ -25,31 +25,29 @@ public interface CampaignStore {
 
     /**
      * Adds one request to the template buckets {@code keys} and returns each bucket as it was just
-     * before (so a request never counts as evidence for itself).
+     * before (so a request never counts as evidence for itself). See {@link TemplateBucket} for how
+     * a bucket verifies that the prompt belongs to it.
      *
-     * @return one entry per key, {@link TemplateStats#EMPTY} for a bucket seen for the first time
+     * @param sketch        the prompt's sketch
+     * @param minSimilarity similarity to a bucket's representative a prompt needs to count in it
+     * @return one entry per key, {@link TemplateStats#EMPTY} for a new bucket or one the prompt does not match
      */
-    TemplateStats[] observeTemplates(long accountHash, long[] keys, double content, long atMillis);
+    TemplateStats[] observeTemplates(long accountHash, long[] keys, byte[] sketch, double minSimilarity,
+                                     double content, long atMillis);
+
+    /** Adds one request to the account's links and returns its state after it, read with {@code rules}. */
+    AccountState observeAccount(long accountHash, AccountObservation observation, AccountRules rules);
 
     /**
-     * Adds one request to the account's links and returns its state after it.
+     * Folds the request's suspicion into the account's remembered peak ({@link AccountLinks#peakSuspicion}),
+     * records that the account, with that peak, uses the indicator values {@code values} (indexed by
+     * {@link IndicatorKind} ordinal, 0 = none) and returns each value as the account sees it.
      *
-     * @param templateStrength how strongly this request matched hot templates, in [0, 1]
-     * @param sharePrior       pseudo-requests in the account's template share
-     * @param maxCadenceCv     highest gap variation that counts as a machine-regular cadence
-     * @param minCadenceGaps   gaps needed before a cadence is reported
-     */
-    AccountState observeAccount(long accountHash, long atMillis, double templateStrength, double sharePrior,
-                                double maxCadenceCv, long minCadenceGaps);
-
-    /**
-     * Records that the account, with the given current suspicion, uses the indicator values
-     * {@code values} (indexed by {@link IndicatorKind} ordinal, 0 = none) and returns each value as
-     * the account sees it.
-     *
+     * @param halfLifeMillis how fast a remembered suspicion fades
      * @return one entry per kind, null where {@code values} holds 0
      */
-    IndicatorEvidence[] observeIndicators(long accountHash, long[] values, float suspicion, long atMillis);
+    IndicatorEvidence[] observeIndicators(long accountHash, long[] values, double suspicion, double halfLifeMillis,
+                                          long atMillis);
 
     /**
      * Keys of indicator values whose account sample changed since they were last drained, at most

@@ -53,23 +53,25 @@ public final class InMemoryCampaignStore implements CampaignStore {
     }
 
     @Override
-    public TemplateStats[] observeTemplates(long accountHash, long[] keys, double content, long atMillis) {
+    public TemplateStats[] observeTemplates(long accountHash, long[] keys, byte[] sketch, double minSimilarity,
+                                            double content, long atMillis) {
         TemplateStats[] out = new TemplateStats[keys.length];
         for (int i = 0; i < keys.length; i++) {
-            out[i] = buckets.get(keys[i], k -> new TemplateBucket()).apply(accountHash, content, atMillis);
+            out[i] = buckets.get(keys[i], k -> new TemplateBucket())
+                    .apply(accountHash, sketch, minSimilarity, content, atMillis);
         }
         return out;
     }
 
     @Override
-    public AccountState observeAccount(long accountHash, long atMillis, double templateStrength, double sharePrior,
-                                       double maxCadenceCv, long minCadenceGaps) {
-        return accounts.get(accountHash, k -> new AccountLinks())
-                .apply(atMillis, templateStrength, sharePrior, maxCadenceCv, minCadenceGaps);
+    public AccountState observeAccount(long accountHash, AccountObservation observation, AccountRules rules) {
+        return accounts.get(accountHash, k -> new AccountLinks()).apply(observation, rules);
     }
 
     @Override
-    public IndicatorEvidence[] observeIndicators(long accountHash, long[] keys, float suspicion, long atMillis) {
+    public IndicatorEvidence[] observeIndicators(long accountHash, long[] keys, double suspicion, double halfLifeMillis,
+                                                 long atMillis) {
+        float peak = accounts.get(accountHash, k -> new AccountLinks()).peakSuspicion(suspicion, atMillis, halfLifeMillis);
         IndicatorEvidence[] out = new IndicatorEvidence[keys.length];
         for (int i = 0; i < keys.length; i++) {
             long key = keys[i];
@@ -77,7 +79,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
                 continue;
             }
             IndicatorEvidence e = values.get(key, k -> new IndicatorRecord())
-                    .apply(IndicatorKind.of(i), accountHash, suspicion);
+                    .apply(IndicatorKind.of(i), accountHash, peak);
             if (e.changed()) {
                 changed.add(key);
             }

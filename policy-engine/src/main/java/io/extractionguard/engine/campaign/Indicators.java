@@ -46,9 +46,15 @@ public final class Indicators {
                 values[kind.ordinal()] = value(kind, s, id, features);
             }
         }
+        long client = values[IndicatorKind.CLIENT.ordinal()];
+        long network = values[IndicatorKind.NETWORK.ordinal()];
+        if (settings.rotation().weight() > 0) {
+            client = client != 0 ? client : value(IndicatorKind.CLIENT, null, id, features);
+            network = network != 0 ? network : value(IndicatorKind.NETWORK, null, id, features);
+        }
         long[] templates = templateKeys(settings.template(), features);
         return new RequestIndicators(accountHash(id.accountId()), values, templates,
-                settings.content().score(features));
+                templates.length == 0 ? null : features.sketch(), client, network, settings.content().score(features));
     }
 
     private static long value(IndicatorKind kind, IndicatorSettings s, ClientIdentity id, RequestFeatures f) {

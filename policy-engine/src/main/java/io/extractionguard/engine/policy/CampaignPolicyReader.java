@@ -10,20 +10,25 @@ import java.util.Set;
 
 import org.yaml.snakeyaml.nodes.Node;
 
+import io.extractionguard.engine.campaign.AccountLinks;
 import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.campaign.ContentWeights;
 import io.extractionguard.engine.campaign.IndicatorKind;
+import io.extractionguard.engine.campaign.IndicatorRecord;
 import io.extractionguard.engine.campaign.IndicatorSettings;
+import io.extractionguard.engine.campaign.RotationSettings;
 import io.extractionguard.engine.campaign.TemplateSettings;
 
 /** Reads the {@code campaign} section of a policy (documented in docs/policy.md, "campaign"). */
 final class CampaignPolicyReader {
 
-    private static final Set<String> CAMPAIGN = keys("mode", "correlation-interval", "suspect-score", "member-prior",
-            "min-suspects", "template", "content", "indicators");
+    private static final Set<String> CAMPAIGN = keys("mode", "correlation-interval", "suspect-score",
+            "suspect-content", "suspicion-half-life", "full-suspects",
+            "min-suspects", "template", "content", "rotation", "indicators");
     private static final Set<String> RAMP = keys("low", "high");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
-            "min-words");
+            "min-similarity", "min-words");
+    private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
     private static final Set<String> CONTENT = keys("cot-elicitation", "capability", "long-output",
             "long-output-tokens");
     private static final Map<String, Mode> MODES = PolicyLoader.MODES;
@@ -53,21 +58,30 @@ final class CampaignPolicyReader {
         if (c.containsKey("suspect-score")) {
             suspect = ramp(r, c.get("suspect-score"), "campaign.suspect-score", 0, 100);
         }
-        Double prior = c.containsKey("member-prior")
-                ? r.number(c.get("member-prior"), "campaign.member-prior", 0, 1000) : Double.valueOf(d.memberPrior());
+        Double suspectContent = c.containsKey("suspect-content")
+                ? r.number(c.get("suspect-content"), "campaign.suspect-content", 0.05, 1) : Double.valueOf(d.suspectContent());
+        Duration halfLife = c.containsKey("suspicion-half-life")
+                ? r.duration(c.get("suspicion-half-life"), "campaign.suspicion-half-life") : d.suspicionHalfLife();
+        Double prior = c.containsKey("full-suspects")
+                ? r.number(c.get("full-suspects"), "campaign.full-suspects", 0.5, IndicatorRecord.SAMPLE)
+                : Double.valueOf(d.fullSuspects());
         Long minSuspects = c.containsKey("min-suspects")
                 ? r.integer(c.get("min-suspects"), "campaign.min-suspects", 1, 16) : Long.valueOf(d.minSuspects());
         TemplateSettings template = c.containsKey("template")
                 ? template(r, c.get("template")) : TemplateSettings.DEFAULT;
         ContentWeights content = c.containsKey("content") ? content(r, c.get("content")) : ContentWeights.DEFAULT;
+        RotationSettings rotation = c.containsKey("rotation") ? rotation(r, c.get("rotation")) : RotationSettings.OFF;
         Map<IndicatorKind, IndicatorSettings> indicators = c.containsKey("indicators")
                 ? indicators(r, c.get("indicators")) : Map.of();
-        if (mode == null || interval == null || suspect == null || prior == null || minSuspects == null
-                || template == null || content == null || indicators == null) {
+        if (mode == null || interval == null || suspect == null || suspectContent == null || halfLife == null
+                || prior == null
+                || minSuspects == null
+                || template == null || content == null || rotation == null || indicators == null) {
             return null;
         }
-        return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], prior, minSuspects.intValue(),
-                template, content, indicators);
+        return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], suspectContent, halfLife, prior,
+                minSuspects.intValue(),
+                template, content, rotation, indicators);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {
@@ -85,6 +99,8 @@ final class CampaignPolicyReader {
                 ? r.integer(t.get("full-accounts"), p + ".full-accounts", 1, 1_000_000) : Long.valueOf(d.fullAccounts());
         Double low = t.containsKey("low") ? r.number(t.get("low"), p + ".low", 0, 1) : Double.valueOf(d.low());
         Double high = t.containsKey("high") ? r.number(t.get("high"), p + ".high", 0, 1) : Double.valueOf(d.high());
+        Double minSimilarity = t.containsKey("min-similarity")
+                ? r.number(t.get("min-similarity"), p + ".min-similarity", 0.05, 1) : Double.valueOf(d.minSimilarity());
         Long minWords = t.containsKey("min-words")
                 ? r.integer(t.get("min-words"), p + ".min-words", 1, 10_000) : Long.valueOf(d.minWords());
         if (minAccounts != null && fullAccounts != null && fullAccounts <= minAccounts) {
@@ -97,11 +113,33 @@ final class CampaignPolicyReader {
             high = null;
         }
         if (weight == null || mode == null || minAccounts == null || fullAccounts == null || low == null
-                || high == null || minWords == null) {
+                || high == null || minSimilarity == null || minWords == null) {
             return null;
         }
         return new TemplateSettings(weight, mode, minAccounts.intValue(), fullAccounts.intValue(), low, high,
-                minWords.intValue());
+                minSimilarity, minWords.intValue());
+    }
+
+    private static RotationSettings rotation(YamlReader r, Node node) {
+        String p = "campaign.rotation";
+        Map<String, Node> m = r.mapping(node, p, ROTATION);
+        if (m == null) {
+            return null;
+        }
+        r.require(m, node, p, "weight");
+        RotationSettings d = RotationSettings.OFF;
+        Double weight = m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : null;
+        Mode mode = m.containsKey("mode") ? r.choice(m.get("mode"), p + ".mode", MODES) : Mode.ENFORCE;
+        Long minRequests = m.containsKey("min-requests")
+                ? r.integer(m.get("min-requests"), p + ".min-requests", 2, AccountLinks.RECENT) : Long.valueOf(d.minRequests());
+        double[] clients = m.containsKey("clients")
+                ? ramp(r, m.get("clients"), p + ".clients", 0, AccountLinks.RECENT) : new double[]{d.clientsLow(), d.clientsHigh()};
+        double[] networks = m.containsKey("networks")
+                ? ramp(r, m.get("networks"), p + ".networks", 0, AccountLinks.RECENT) : new double[]{d.networksLow(), d.networksHigh()};
+        if (weight == null || mode == null || minRequests == null || clients == null || networks == null) {
+            return null;
+        }
+        return new RotationSettings(weight, mode, minRequests.intValue(), clients[0], clients[1], networks[0], networks[1]);
     }
 
     private static ContentWeights content(YamlReader r, Node node) {
