@@ -12,9 +12,13 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.campaign.CorrelationLeadership;
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
@@ -27,6 +31,8 @@ import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.gateway.campaign.CampaignCorrelationRunner;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** Translates {@link GuardProperties} into the engine's objects. */
 @Configuration(proxyBeanMethods = false)
@@ -57,9 +63,32 @@ public class GuardConfiguration {
         return new LocalRateLimiter(clock);
     }
 
+    /** In-memory campaign state; a fleet sharing state replaces this bean with a shared implementation. */
     @Bean
-    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, Clock clock) {
-        return new GuardEngine(policy, store, limiter, clock);
+    @ConditionalOnMissingBean
+    CampaignStore campaignStore(GuardProperties properties, Clock clock) {
+        GuardProperties.Campaign c = properties.campaign();
+        return new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(c.maxAccounts(),
+                c.maxTemplateBuckets(), c.maxValues(), c.idleExpiry()));
+    }
+
+    /** One gateway correlates alone; a fleet sharing state replaces this with a distributed lock. */
+    @Bean
+    @ConditionalOnMissingBean
+    CorrelationLeadership correlationLeadership() {
+        return CorrelationLeadership.SINGLE_NODE;
+    }
+
+    @Bean
+    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, Clock clock,
+                            CampaignStore campaignStore) {
+        return new GuardEngine(policy, store, limiter, clock, campaignStore);
+    }
+
+    @Bean
+    CampaignCorrelationRunner campaignCorrelationRunner(GuardEngine engine, CorrelationLeadership leadership,
+                                                        GuardProperties properties, MeterRegistry meters) {
+        return new CampaignCorrelationRunner(engine, leadership, properties.campaign().correlationTick(), meters);
     }
 
     @Bean

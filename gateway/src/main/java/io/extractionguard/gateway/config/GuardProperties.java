@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param policy      policy file location
  * @param identity    credential hashing and trusted proxies
  * @param state       in-memory state sizing
+ * @param campaign    in-memory campaign-correlation state sizing and the correlation scheduler
  * @param decisionLog structured decision logging
  * @param demoBackend the embedded demo model backend
  */
@@ -22,6 +23,7 @@ public record GuardProperties(
         @DefaultValue Policy policy,
         @DefaultValue Identity identity,
         @DefaultValue State state,
+        @DefaultValue Campaign campaign,
         @DefaultValue DecisionLog decisionLog,
         @DefaultValue DemoBackend demoBackend) {
 
@@ -46,6 +48,19 @@ public record GuardProperties(
      * @param idleExpiry  an account not seen for this long is forgotten
      */
     public record State(@DefaultValue("1000000") long maxAccounts, @DefaultValue("7d") Duration idleExpiry) {
+    }
+
+    /**
+     * @param maxAccounts        accounts whose campaign links are kept in memory
+     * @param maxTemplateBuckets prompt-template buckets kept (each prompt touches 16)
+     * @param maxValues          shared indicator values kept (payment fingerprints, networks, ...)
+     * @param idleExpiry         campaign state not touched for this long is forgotten
+     * @param correlationTick    how often the correlation thread checks whether a run is due (the
+     *                           policy's {@code campaign.correlation-interval} sets how often one is)
+     */
+    public record Campaign(@DefaultValue("1000000") long maxAccounts, @DefaultValue("2000000") long maxTemplateBuckets,
+                           @DefaultValue("1000000") long maxValues, @DefaultValue("3d") Duration idleExpiry,
+                           @DefaultValue("1s") Duration correlationTick) {
     }
 
     /**

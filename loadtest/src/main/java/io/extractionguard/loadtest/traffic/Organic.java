@@ -21,6 +21,28 @@ final class Organic {
         "Translate the following support reply into Spanish, keeping the tone.\n\nReply:",
         "Write a short, neutral title for this forum post.\n\nPost:"};
 
+    private static final String[] REASONING_ASKS = {" Please show your full reasoning.", " Explain your reasoning in detail.",
+            " Walk through your entire thought process.", " Show every step of your thinking.",
+            " Include every intermediate step, I want to learn how to do it."};
+
+    /** Someone who always wants the reasoning: maths, science and philosophy questions, puzzles, code. */
+    static final Sessions.Prompter THINKER = new Sessions.Prompter() {
+        @Override
+        public String first(Rng rng) {
+            String q = switch (rng.nextInt(4)) {
+                case 0 -> Problems.math(rng);
+                case 1 -> CodeText.question(rng);
+                default -> OrganicText.question(rng);
+            };
+            return q + rng.pick(REASONING_ASKS);
+        }
+
+        @Override
+        public String followUp(Rng rng) {
+            return OrganicText.followUp(rng) + (rng.chance(0.5) ? rng.pick(REASONING_ASKS) : "");
+        }
+    };
+
     /** The address one account uses: mostly its home line, sometimes a mobile carrier's shared NAT. */
     static Function<Rng, String> homeOrMobile(TraceContext ctx, Rng rng) {
         String home = Infra.homeAddress(rng);
@@ -49,7 +71,12 @@ final class Organic {
                 String org = a.chance(0.2) ? ctx.orgId() : null;
                 Account acct = ctx.account(tier, org, created, payment, Infra.organicClient(a));
                 int tz = TraceContext.utcOffset(a);
-                if (kind < 0.75) {
+                if (kind < 0.03) {
+                    // people who always ask for the full reasoning, with long answers: harvest-shaped, but one person
+                    Sessions.human(ctx, a, label(), "thinker", acct, volume[i], tz, false, THINKER,
+                            new Sessions.Shape("", List.of(), a.chance(0.5) ? 8192 : 16000, a.chance(0.5), Double.NaN),
+                            0.6, 3, homeOrMobile(ctx, a));
+                } else if (kind < 0.75) {
                     Sessions.human(ctx, a, label(), "personal", acct, volume[i], tz, false, Sessions.GENERAL,
                             Sessions.Shape.typical(a), 0.55, 3, homeOrMobile(ctx, a));
                 } else if (kind < 0.93) {
@@ -113,13 +140,14 @@ final class Organic {
                 int[] budgets = {1024, 2048, 4096, 4096, 8192, 8192, 16000};
                 boolean tools = a.chance(0.12);
                 boolean asksReasoning = a.chance(0.15);
+                boolean alwaysReasoning = a.chance(0.05);
                 Sessions.Shape shape = new Sessions.Shape(tools ? "You are a coding assistant working in the user's repository." : "",
                         tools ? DEV_TOOLS : List.of(), budgets[a.nextInt(budgets.length)], a.chance(0.5), Double.NaN);
-                Sessions.Prompter prompter = asksReasoning ? new Sessions.Prompter() {
+                Sessions.Prompter prompter = asksReasoning || alwaysReasoning ? new Sessions.Prompter() {
                     @Override
                     public String first(Rng r) {
                         String q = Sessions.CODER.first(r);
-                        return r.chance(0.2) ? q + "\nPlease explain your reasoning in detail." : q;
+                        return alwaysReasoning || r.chance(0.2) ? q + "\nPlease explain your reasoning in detail." : q;
                     }
 
                     @Override

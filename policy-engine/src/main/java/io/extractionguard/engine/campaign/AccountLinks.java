@@ -71,8 +71,12 @@ public final class AccountLinks {
         next = (next + 1) % RECENT;
         recent = Math.min(recent + 1, RECENT);
 
+        // The request itself weighs as much as the prior's pseudo-requests: for an account with little
+        // history it is most of the evidence, for one with a long history one request changes little.
         double n = requests + rules.sharePrior();
-        return new AccountState(templateSum / n, contentSum / n, cadence, recent, distinct(clients), distinct(networks));
+        double template = (templateSum + rules.sharePrior() * o.templateStrength()) / n;
+        return new AccountState(Math.min(1, template), contentSum / n, cadence, recent, distinct(clients),
+                distinct(networks));
     }
 
     /**

@@ -16,8 +16,10 @@ import io.extractionguard.engine.score.Scorer;
  *   <li><b>Template</b>: the prompt's LSH buckets are looked up. A bucket is hot when other accounts
  *   send prompts into it ({@code min-accounts} → {@code full-accounts}) and those prompts are
  *   harvesting-shaped (heat {@code low} → {@code high}). The request's template strength is the
- *   strongest bucket's, or the account's recent template share when that is higher, so the
- *   ordinary-looking requests a campaign account mixes in keep its evidence.</li>
+ *   strongest bucket's; the account's template evidence is the decayed mean over its requests in
+ *   which the current one counts as much as the prior: a fresh account's first templated request is
+ *   full evidence, one hit in a long varied history is little, and the ordinary-looking requests a
+ *   campaign account mixes in keep the evidence its templated ones built.</li>
  *   <li><b>Rotation</b>: an account whose last requests came through many different client
  *   fingerprints or networks ({@code clients}, {@code networks} ramps): what residential proxies
  *   and mixed clients look like from the inside of one account.</li>
@@ -85,7 +87,7 @@ public final class CampaignDetector {
                 new AccountRules(sharePrior, timing == null ? 0 : timing.param("max-cv"),
                         timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps")));
         double behaviour = behaviourScore;
-        double template = Math.max(requestTemplate, account.templateShare());
+        double template = account.templateStrength();
         if (template > 0 && t.weight() > 0) {
             boolean shadow = s.shadow(t.mode());
             out.add(contribution("campaign/template", template, t.weight(), shadow));
