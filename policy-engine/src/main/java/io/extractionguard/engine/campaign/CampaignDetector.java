@@ -75,7 +75,7 @@ public final class CampaignDetector {
         double requestTemplate = 0;
         if (r.templateKeys().length > 0) {
             for (TemplateStats b : store.observeTemplates(r.accountHash(), r.templateKeys(), r.sketch(),
-                    t.minSimilarity(), r.content(), nowMillis)) {
+                    t.minSimilarity(), r.content(), t.low(), nowMillis)) {
                 double strength = Scorer.ramp(b.otherAccounts(), t.minAccounts(), t.fullAccounts())
                         * Scorer.ramp(b.heat(), t.low(), t.high());
                 requestTemplate = Math.max(requestTemplate, strength);

@@ -28,12 +28,19 @@ public interface CampaignStore {
      * before (so a request never counts as evidence for itself). See {@link TemplateBucket} for how
      * a bucket verifies that the prompt belongs to it.
      *
-     * @param sketch        the prompt's sketch
-     * @param minSimilarity similarity to a bucket's representative a prompt needs to count in it
-     * @return one entry per key, {@link TemplateStats#EMPTY} for a new bucket or one the prompt does not match
+     * <p>Only a request whose content is at least {@code minContentToCreate} creates a bucket that
+     * does not exist yet; others update existing buckets only. A bucket can only become hot through
+     * harvesting-shaped requests, so this bounds the state by the harvesting-shaped traffic (and
+     * spares the request path the lookups' inserts) while ordinary requests still dilute buckets
+     * that exist.
+     *
+     * @param sketch             the prompt's sketch
+     * @param minSimilarity      similarity to a bucket's representative a prompt needs to count in it
+     * @param minContentToCreate content score a request needs to create a bucket
+     * @return one entry per key, {@link TemplateStats#EMPTY} for a new or absent bucket or one the prompt does not match
      */
     TemplateStats[] observeTemplates(long accountHash, long[] keys, byte[] sketch, double minSimilarity,
-                                     double content, long atMillis);
+                                     double content, double minContentToCreate, long atMillis);
 
     /** Adds one request to the account's links and returns its state after it, read with {@code rules}. */
     AccountState observeAccount(long accountHash, AccountObservation observation, AccountRules rules);

@@ -30,6 +30,10 @@ public final class InMemoryCampaignStore implements CampaignStore {
     private final Cache<Long, TemplateBucket> buckets;
     private final Cache<Long, AccountLinks> accounts;
     private final Cache<Long, IndicatorRecord> values;
+    private static final java.util.function.Function<Long, TemplateBucket> NEW_BUCKET = k -> new TemplateBucket();
+    private static final java.util.function.Function<Long, AccountLinks> NEW_LINKS = k -> new AccountLinks();
+    private static final java.util.function.Function<Long, IndicatorRecord> NEW_VALUE = k -> new IndicatorRecord();
+
     private final ConcurrentLinkedQueue<Long> changed = new ConcurrentLinkedQueue<>();
     private volatile double population;
 
@@ -54,31 +58,32 @@ public final class InMemoryCampaignStore implements CampaignStore {
 
     @Override
     public TemplateStats[] observeTemplates(long accountHash, long[] keys, byte[] sketch, double minSimilarity,
-                                            double content, long atMillis) {
+                                            double content, double minContentToCreate, long atMillis) {
         TemplateStats[] out = new TemplateStats[keys.length];
+        boolean create = content >= minContentToCreate;
         for (int i = 0; i < keys.length; i++) {
-            out[i] = buckets.get(keys[i], k -> new TemplateBucket())
-                    .apply(accountHash, sketch, minSimilarity, content, atMillis);
+            TemplateBucket bucket = create ? buckets.get(keys[i], NEW_BUCKET) : buckets.getIfPresent(keys[i]);
+            out[i] = bucket == null ? TemplateStats.EMPTY : bucket.apply(accountHash, sketch, minSimilarity, content, atMillis);
         }
         return out;
     }
 
     @Override
     public AccountState observeAccount(long accountHash, AccountObservation observation, AccountRules rules) {
-        return accounts.get(accountHash, k -> new AccountLinks()).apply(observation, rules);
+        return accounts.get(accountHash, NEW_LINKS).apply(observation, rules);
     }
 
     @Override
     public IndicatorEvidence[] observeIndicators(long accountHash, long[] keys, double suspicion, double halfLifeMillis,
                                                  long atMillis) {
-        float peak = accounts.get(accountHash, k -> new AccountLinks()).peakSuspicion(suspicion, atMillis, halfLifeMillis);
+        float peak = accounts.get(accountHash, NEW_LINKS).peakSuspicion(suspicion, atMillis, halfLifeMillis);
         IndicatorEvidence[] out = new IndicatorEvidence[keys.length];
         for (int i = 0; i < keys.length; i++) {
             long key = keys[i];
             if (key == 0) {
                 continue;
             }
-            IndicatorEvidence e = values.get(key, k -> new IndicatorRecord())
+            IndicatorEvidence e = values.get(key, NEW_VALUE)
                     .apply(IndicatorKind.of(i), accountHash, peak);
             if (e.changed()) {
                 changed.add(key);
