@@ -12,6 +12,8 @@ import io.extractionguard.engine.state.ClockTicker;
 /**
  * A {@link CampaignStore} in process memory: three size-bounded caches that forget entries idle for
  * longer than {@link Settings#idleExpiry}, on the injected clock (so replay expires on trace time).
+ * A template bucket is created only on its key's second sighting by a request allowed to
+ * create one ({@link Doorkeeper}, 8 MiB).
  */
 public final class InMemoryCampaignStore implements CampaignStore {
 
@@ -35,6 +37,10 @@ public final class InMemoryCampaignStore implements CampaignStore {
     private static final java.util.function.Function<Long, IndicatorRecord> NEW_VALUE = k -> new IndicatorRecord();
 
     private final ConcurrentLinkedQueue<Long> changed = new ConcurrentLinkedQueue<>();
+    private final Doorkeeper firstSightings = new Doorkeeper(26);
+    /** The account record of the request the calling thread is deciding: its account and indicator steps share it. */
+    private final ThreadLocal<AccountLinks[]> lastLinks = ThreadLocal.withInitial(() -> new AccountLinks[1]);
+    private final ThreadLocal<long[]> lastHash = ThreadLocal.withInitial(() -> new long[1]);
     private volatile double population;
 
     public InMemoryCampaignStore(Clock clock) {
@@ -62,6 +68,12 @@ public final class InMemoryCampaignStore implements CampaignStore {
         TemplateStats[] out = new TemplateStats[keys.length];
         boolean create = content >= minContentToCreate;
         for (int i = 0; i < keys.length; i++) {
+            // A bucket exists only after a harvesting-shaped request saw its key once before: most bands of a
+            // prompt never recur. Other requests look only at keys such a request has seen.
+            if (create ? !firstSightings.seenBefore(keys[i]) : !firstSightings.seen(keys[i])) {
+                out[i] = TemplateStats.EMPTY;
+                continue;
+            }
             TemplateBucket bucket = create ? buckets.get(keys[i], NEW_BUCKET) : buckets.getIfPresent(keys[i]);
             out[i] = bucket == null ? TemplateStats.EMPTY : bucket.apply(accountHash, sketch, minSimilarity, content, atMillis);
         }
@@ -70,13 +82,14 @@ public final class InMemoryCampaignStore implements CampaignStore {
 
     @Override
     public AccountState observeAccount(long accountHash, AccountObservation observation, AccountRules rules) {
-        return accounts.get(accountHash, NEW_LINKS).apply(observation, rules);
+        return links(accountHash).apply(observation, rules);
     }
 
     @Override
     public IndicatorEvidence[] observeIndicators(long accountHash, long[] keys, double suspicion, double halfLifeMillis,
                                                  long atMillis) {
-        float peak = accounts.get(accountHash, NEW_LINKS).peakSuspicion(suspicion, atMillis, halfLifeMillis);
+        float peak = links(accountHash).peakSuspicion(suspicion, atMillis, halfLifeMillis);
+        lastLinks.get()[0] = null; // the request is done with it: the next one looks the account up afresh
         IndicatorEvidence[] out = new IndicatorEvidence[keys.length];
         for (int i = 0; i < keys.length; i++) {
             long key = keys[i];
@@ -91,6 +104,18 @@ public final class InMemoryCampaignStore implements CampaignStore {
             out[i] = e;
         }
         return out;
+    }
+
+    private AccountLinks links(long accountHash) {
+        AccountLinks[] last = lastLinks.get();
+        long[] hash = lastHash.get();
+        if (last[0] != null && hash[0] == accountHash) {
+            return last[0];
+        }
+        AccountLinks links = accounts.get(accountHash, NEW_LINKS);
+        last[0] = links;
+        hash[0] = accountHash;
+        return links;
     }
 
     @Override

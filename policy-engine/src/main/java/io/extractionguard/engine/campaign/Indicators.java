@@ -21,7 +21,7 @@ import io.extractionguard.engine.identity.IpAddresses;
 public final class Indicators {
 
     public static final int ROWS = 4;
-    public static final int BANDS = PromptSketch.COMPONENTS / ROWS;
+    public static final int BANDS = 8;
 
     private static final Hasher64 HASH = Hashing.komihash5_0();
     private static final int TEMPLATE_TAG = 0x7E4A;
@@ -52,9 +52,11 @@ public final class Indicators {
             client = client != 0 ? client : value(IndicatorKind.CLIENT, null, id, features);
             network = network != 0 ? network : value(IndicatorKind.NETWORK, null, id, features);
         }
-        long[] templates = templateKeys(settings.template(), features);
+        double content = settings.content().score(features);
+        // a request without any harvesting trait neither makes nor joins a hot template: not indexed
+        long[] templates = content > 0 ? templateKeys(settings.template(), features) : new long[0];
         return new RequestIndicators(accountHash(id.accountId()), values, templates,
-                templates.length == 0 ? null : features.sketch(), client, network, settings.content().score(features));
+                templates.length == 0 ? null : features.sketch(), client, network, content);
     }
 
     private static long value(IndicatorKind kind, IndicatorSettings s, ClientIdentity id, RequestFeatures f) {
