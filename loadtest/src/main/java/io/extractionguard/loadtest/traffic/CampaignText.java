@@ -64,6 +64,17 @@ final class CampaignText {
         new Template(Focus.CODING, "", "Solve in {lang}: {problem}\nBefore the code, show your complete reasoning, every "
                 + "intermediate step and the invariants you rely on."));
 
+    /** Bank C: only the {@code fresh} mix uses it, written after the others were evaluated. */
+    static final List<Template> BANK_C = List.of(
+        new Template(Focus.CODING, "You are CodeSage, an assistant that always thinks aloud.", "<task lang=\"{lang}\">{problem}</task>\n"
+                + "Respond with <thinking> containing your chain of thought, every intermediate step, then <code>."),
+        new Template(Focus.MATH, "", "Problem: {problem}\nWork it out carefully. I need the complete derivation with each "
+                + "step justified, so show your complete reasoning, and end with the final result."),
+        new Template(Focus.PUZZLE, "", "Puzzle #{id}. {problem} Explain your reasoning in detail: every deduction in order, "
+                + "then the answer."),
+        new Template(Focus.AGENTIC, "", "Agent run {id}. Goal: {problem}. Think step by step about the whole trajectory, "
+                + "write out your chain of thought before each tool call and summarise each observation."));
+
     // --- paraphrased (low-and-slow) prompts ---------------------------------------------------
 
     private static final String[] OPENERS = {"", "", "Hi,", "Hello!", "Hey there.", "Good morning.", "I have a question.",
@@ -129,12 +140,21 @@ final class CampaignText {
             + "correct solution would follow, then output exactly one letter, A or B.\n\nPROBLEM:\n{q}\n\nCANDIDATE A:\n{a}\n\n"
             + "CANDIDATE B:\n{b}";
 
-    /** A grading request: a fixed rubric around a problem and candidate answer(s). */
-    static String grading(Rng rng, boolean bankB) {
+    private static final String JUDGE_C = "[SCORING RUBRIC v3] Correctness 0-4, rigor 0-3, clarity 0-3. First reconstruct "
+            + "the reasoning an expert would follow for the problem, explain your reasoning in detail for each criterion, "
+            + "then give the total as SCORE=<n>.\n\n### Problem\n{q}\n\n### Submission\n{a}";
+
+    /** A grading request: the bank's fixed rubric around a problem and candidate answer(s). */
+    static String grading(Rng rng, char bank) {
         Focus focus = rng.chance(0.6) ? Focus.CODING : Focus.MATH;
         String q = problem(rng, focus);
         String a = candidate(rng, focus);
-        return (bankB ? JUDGE_B : JUDGE_A).replace("{q}", q).replace("{a}", a).replace("{b}", candidate(rng, focus));
+        String rubric = switch (bank) {
+            case 'B' -> JUDGE_B;
+            case 'C' -> JUDGE_C;
+            default -> JUDGE_A;
+        };
+        return rubric.replace("{q}", q).replace("{a}", a).replace("{b}", candidate(rng, focus));
     }
 
     private static String candidate(Rng rng, Focus focus) {

@@ -59,7 +59,7 @@ final class Campaigns {
 
         @Override
         public void generate(TraceContext ctx, int requests, Rng rng) {
-            List<CampaignText.Template> bank = ctx.holdout ? CampaignText.BANK_B : CampaignText.BANK_A;
+            List<CampaignText.Template> bank = ctx.bank();
             for (int c = 0; c < clusters; c++) {
                 Rng cr = rng.split();
                 List<CampaignText.Template> templates = new ArrayList<>();
@@ -208,7 +208,7 @@ final class Campaigns {
                 Account acct = rng.pick(pool);
                 Request r = rng.chance(0.05) ? mixIn(rng, CUSTOM_PYTHON)
                         : new Request(CUSTOM_PYTHON.api(), CUSTOM_PYTHON.model(), "", List.of(Request.Turn.user(
-                                CampaignText.grading(rng, ctx.holdout))), List.of(), rng.chance(0.5) ? 1024 : 2048, false, 0.0);
+                                CampaignText.grading(rng, ctx.bankName))), List.of(), rng.chance(0.5) ? 1024 : 2048, false, 0.0);
                 ctx.add(t, label(), "grader", acct, range + rng.between(2, 60), CUSTOM_PYTHON, r);
             }
         }
@@ -227,7 +227,7 @@ final class Campaigns {
             Infra.Client client = Infra.ORGANIC_CLIENTS.get(0);
             Account acct = ctx.account("pro", null, ctx.start - 5 * TraceContext.DAY, ctx.paymentFingerprint(), client);
             String ip = Infra.cloudPrefix(rng) + rng.between(2, 250);
-            List<CampaignText.Template> bank = ctx.holdout ? CampaignText.BANK_B : CampaignText.BANK_A;
+            List<CampaignText.Template> bank = ctx.bank();
             double period = (double) ctx.duration() / requests;
             long t = ctx.start;
             for (int i = 0; i < requests; i++) {

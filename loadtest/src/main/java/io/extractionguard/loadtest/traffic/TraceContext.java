@@ -19,17 +19,26 @@ final class TraceContext {
 
     final long start;
     final long end;
-    final boolean holdout;
+    /** Template bank of the mix: 'A' (default), 'B' (holdout), 'C' (fresh). */
+    final char bankName;
     final List<String> carrierPools;
     final List<Event> events = new ArrayList<>();
     private final Rng ids;
 
-    TraceContext(Instant start, long durationMillis, boolean holdout, Rng rng) {
+    TraceContext(Instant start, long durationMillis, char bank, Rng rng) {
         this.start = start.toEpochMilli();
         this.end = this.start + durationMillis;
-        this.holdout = holdout;
+        this.bankName = bank;
         this.ids = rng.split();
         this.carrierPools = Infra.carrierPools(rng.split(), 24);
+    }
+
+    List<CampaignText.Template> bank() {
+        return switch (bankName) {
+            case 'B' -> CampaignText.BANK_B;
+            case 'C' -> CampaignText.BANK_C;
+            default -> CampaignText.BANK_A;
+        };
     }
 
     long duration() {

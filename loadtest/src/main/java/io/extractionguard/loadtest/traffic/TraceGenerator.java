@@ -63,7 +63,7 @@ public final class TraceGenerator {
     }
 
     private static void usage(String problem) {
-        System.err.println(problem + "\nusage: TraceGenerator --out TRACE.jsonl [--seed N] [--mix default|holdout] [--requests N]");
+        System.err.println(problem + "\nusage: TraceGenerator --out TRACE.jsonl [--seed N] [--mix default|holdout|fresh] [--requests N]");
         System.exit(2);
     }
 
@@ -74,7 +74,7 @@ public final class TraceGenerator {
 
     static Result generate(Path out, long seed, Mix mix, int requests) throws IOException {
         Rng rng = new Rng(seed);
-        TraceContext ctx = new TraceContext(START, (long) (mix.days() * TraceContext.DAY), mix.name().equals("holdout"), rng);
+        TraceContext ctx = new TraceContext(START, (long) (mix.days() * TraceContext.DAY), mix.bank(), rng);
         double total = mix.shares().values().stream().mapToDouble(Double::doubleValue).sum();
         for (Map.Entry<Population, Double> e : mix.shares().entrySet()) {
             e.getKey().generate(ctx, (int) Math.round(requests * e.getValue() / total), rng.split());
