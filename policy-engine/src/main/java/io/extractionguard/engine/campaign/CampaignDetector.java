@@ -34,11 +34,12 @@ import io.extractionguard.engine.score.Scorer;
  *   between linked accounts and amplify itself.</li>
  *   <li><b>Indicators</b>: for each shared value the request carries (payment, client, network, org,
  *   creation window, system prompt, cadence), the summed suspicion of the <em>other</em> sampled
- *   accounts using it relative to {@code full-suspects}, counted only when at least {@code min-suspects}
- *   of them are suspects, times the value's rarity. Counting suspects rather than the suspect share
- *   keeps a campaign's own not-yet-suspicious accounts from diluting its payment cards, while an
- *   honest shared value has next to none however many accounts share it. A first request from a
- *   fresh account inherits this at once.</li>
+ *   accounts using it, on the ramp from {@code min-suspects} (no evidence) to {@code full-suspects}
+ *   (full), times the value's rarity. Summing rather than averaging keeps a campaign's own
+ *   not-yet-suspicious accounts from diluting its payment cards, and twenty accounts that are each a
+ *   little suspicious add up like a few clear suspects, as a slow campaign's accounts do; an honest
+ *   shared value (an office NAT, a company card) has next to no suspicion to add up however many
+ *   accounts share it. A first request from a fresh account inherits this at once.</li>
  * </ol>
  * Thread-safe.
  */
@@ -112,11 +113,11 @@ public final class CampaignDetector {
         IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion,
                 s.suspicionHalfLife().toMillis(), nowMillis);
         for (IndicatorEvidence e : evidence) {
-            if (e == null || e.otherSuspects() < s.minSuspects()) {
+            if (e == null) {
                 continue;
             }
             IndicatorSettings is = s.indicator(e.kind());
-            double heat = Math.min(1, e.otherSuspicion() / s.fullSuspects());
+            double heat = Scorer.ramp(e.otherSuspicion(), s.minSuspects(), s.fullSuspects());
             float rarity = Float.isNaN(e.rarity()) ? CampaignCorrelator.rarity(e.distinct(), population) : e.rarity();
             double strength = Math.min(1, heat * rarity);
             if (strength > 0 && is.weight() > 0) {

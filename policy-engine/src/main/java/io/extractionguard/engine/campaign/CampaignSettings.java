@@ -19,10 +19,10 @@ import io.extractionguard.engine.policy.Mode;
  * @param suspectContent      mean content score of an account's requests at which its behaviour score fully
  *                            counts towards suspicion (below, proportionally less)
  * @param suspicionHalfLife   how fast an account's remembered (peak) suspicion fades
- * @param fullSuspects        suspicion (summed over the other sampled accounts of a shared value) at which the
- *                            value is full evidence: honest shared values (an office NAT, a company card)
- *                            have next to no suspects however many accounts share them
- * @param minSuspects         other suspect accounts (suspicion ≥ 0.5) a shared value needs before it is evidence
+ * @param fullSuspects        suspicion summed over the other sampled accounts of a shared value at which the
+ *                            value is full evidence (4: four full suspects, or eight half-suspects)
+ * @param minSuspects         that sum at or below which the value is no evidence at all (1: one full suspect,
+ *                            whose own score already answers for it, links nobody)
  * @param template            the template indicator
  * @param content             what makes a request harvesting-shaped (template heat)
  * @param rotation            the rotation indicator ({@link RotationSettings#OFF} when not configured)
@@ -37,14 +37,14 @@ public record CampaignSettings(
         double suspectContent,
         Duration suspicionHalfLife,
         double fullSuspects,
-        int minSuspects,
+        double minSuspects,
         TemplateSettings template,
         ContentWeights content,
         RotationSettings rotation,
         Map<IndicatorKind, IndicatorSettings> indicators) {
 
     public static final CampaignSettings DISABLED = new CampaignSettings(false, Mode.SHADOW, Duration.ofSeconds(30),
-            30, 60, 0.5, Duration.ofHours(12), 4, 2, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, RotationSettings.OFF, Map.of());
+            30, 60, 0.5, Duration.ofHours(12), 4, 1, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, RotationSettings.OFF, Map.of());
 
     public CampaignSettings {
         Map<IndicatorKind, IndicatorSettings> copy = new EnumMap<>(IndicatorKind.class);

@@ -6,12 +6,11 @@ package io.extractionguard.engine.campaign;
  * @param kind            what the value is
  * @param otherMembers    sampled accounts other than the viewer
  * @param otherSuspicion  sum of their last known suspicion
- * @param otherSuspects   how many of them are suspects (suspicion ≥ {@link IndicatorRecord#SUSPECT})
  * @param distinct        estimated distinct accounts seen with the value (viewer included)
  * @param rarity          rarity published by the correlator, NaN before its first run over this value
  * @param changed         whether this request changed the value's sample while its rarity was up to date (the
  *                        value must be queued for the correlator)
  */
-public record IndicatorEvidence(IndicatorKind kind, int otherMembers, double otherSuspicion, int otherSuspects,
-                                double distinct, float rarity, boolean changed) {
+public record IndicatorEvidence(IndicatorKind kind, int otherMembers, double otherSuspicion, double distinct,
+                                float rarity, boolean changed) {
 }

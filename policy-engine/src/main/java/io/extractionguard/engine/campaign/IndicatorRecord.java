@@ -2,8 +2,8 @@ package io.extractionguard.engine.campaign;
 
 /**
  * One shared value (a payment fingerprint, a network, a cadence, ...): a bounded uniform sample of
- * the accounts seen with it, each with its last known suspicion, the live sum and suspect count over
- * that sample, and the value's rarity as last published by the correlator. About 400 bytes at most.
+ * the accounts seen with it, each with its last known suspicion, the live suspicion sum over that
+ * sample, and the value's rarity as last published by the correlator. About 400 bytes at most.
  *
  * <p>Thread-safe.
  */
@@ -11,12 +11,9 @@ public final class IndicatorRecord {
 
     /** Accounts sampled per value. */
     public static final int SAMPLE = 32;
-    /** Suspicion at or above which a sampled account counts as a suspect. */
-    public static final float SUSPECT = 0.5f;
 
     private final AccountSample members = new AccountSample(SAMPLE);
     private double suspicionSum;
-    private int suspects;
     private float rarity = Float.NaN;
     private boolean awaitingRarity;
 
@@ -30,18 +27,15 @@ public final class IndicatorRecord {
         if (i >= 0) {
             float old = members.value(i);
             suspicionSum += suspicion - old;
-            suspects += (suspicion >= SUSPECT ? 1 : 0) - (old >= SUSPECT ? 1 : 0);
             members.put(accountHash, suspicion);
         } else {
             i = members.put(accountHash, suspicion);
             if (i >= 0) {
                 inserted = true;
                 suspicionSum += suspicion;
-                suspects += suspicion >= SUSPECT ? 1 : 0;
                 float evicted = members.lastEvicted();
                 if (!Float.isNaN(evicted)) {
                     suspicionSum -= evicted;
-                    suspects -= evicted >= SUSPECT ? 1 : 0;
                 }
             }
         }
@@ -49,9 +43,8 @@ public final class IndicatorRecord {
         awaitingRarity |= inserted;
         boolean sampled = i >= 0;
         double own = sampled ? suspicion : 0;
-        int ownSuspect = sampled && suspicion >= SUSPECT ? 1 : 0;
         return new IndicatorEvidence(kind, members.size() - (sampled ? 1 : 0), Math.max(0, suspicionSum - own),
-                suspects - ownSuspect, members.distinct(), rarity, changed);
+                members.distinct(), rarity, changed);
     }
 
     /** Estimated distinct accounts seen with this value. */

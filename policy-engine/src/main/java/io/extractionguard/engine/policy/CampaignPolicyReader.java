@@ -65,8 +65,14 @@ final class CampaignPolicyReader {
         Double prior = c.containsKey("full-suspects")
                 ? r.number(c.get("full-suspects"), "campaign.full-suspects", 0.5, IndicatorRecord.SAMPLE)
                 : Double.valueOf(d.fullSuspects());
-        Long minSuspects = c.containsKey("min-suspects")
-                ? r.integer(c.get("min-suspects"), "campaign.min-suspects", 1, 16) : Long.valueOf(d.minSuspects());
+        Double minSuspects = c.containsKey("min-suspects")
+                ? r.number(c.get("min-suspects"), "campaign.min-suspects", 0, IndicatorRecord.SAMPLE)
+                : Double.valueOf(d.minSuspects());
+        if (prior != null && minSuspects != null && prior <= minSuspects) {
+            r.error(c.getOrDefault("full-suspects", node), "campaign.full-suspects",
+                    "must be greater than min-suspects (" + minSuspects + "), was " + prior);
+            prior = null;
+        }
         TemplateSettings template = c.containsKey("template")
                 ? template(r, c.get("template")) : TemplateSettings.DEFAULT;
         ContentWeights content = c.containsKey("content") ? content(r, c.get("content")) : ContentWeights.DEFAULT;
@@ -80,7 +86,7 @@ final class CampaignPolicyReader {
             return null;
         }
         return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], suspectContent, halfLife, prior,
-                minSuspects.intValue(),
+                minSuspects,
                 template, content, rotation, indicators);
     }
 

@@ -92,17 +92,16 @@ class CampaignStateTest {
     }
 
     @Test
-    void indicatorRecordReportsTheOtherAccountsOnlyAndCountsSuspects() {
+    void indicatorRecordReportsTheOtherAccountsOnly() {
         IndicatorRecord value = new IndicatorRecord();
         value.apply(IndicatorKind.PAYMENT, 11, 0.9f);
         value.apply(IndicatorKind.PAYMENT, 12, 0.8f);
         IndicatorEvidence seen = value.apply(IndicatorKind.PAYMENT, 13, 0.1f);
         assertThat(seen.otherMembers()).isEqualTo(2);
         assertThat(seen.otherSuspicion()).isCloseTo(1.7, within(1e-6));
-        assertThat(seen.otherSuspects()).isEqualTo(2);
-        IndicatorEvidence bySuspect = value.apply(IndicatorKind.PAYMENT, 11, 0.2f); // 11 calms down
-        assertThat(bySuspect.otherSuspects()).isEqualTo(1);
-        assertThat(bySuspect.otherSuspicion()).isCloseTo(0.9, within(1e-6));
+        IndicatorEvidence afterUpdate = value.apply(IndicatorKind.PAYMENT, 11, 0.2f); // 11 calms down
+        assertThat(afterUpdate.otherSuspicion()).isCloseTo(0.9, within(1e-6));
+        assertThat(value.apply(IndicatorKind.PAYMENT, 13, 0.1f).otherSuspicion()).isCloseTo(1.0, within(1e-6));
     }
 
     @Test
