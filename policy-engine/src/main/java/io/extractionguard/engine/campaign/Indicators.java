@@ -100,13 +100,40 @@ public final class Indicators {
         if (ip == null) {
             return 0;
         }
+        long v4 = dottedQuadPrefix(ip);
+        if (v4 >= 0) {
+            return mix(IndicatorKind.NETWORK, v4);
+        }
         return IpAddresses.parse(ip).map(Indicators::prefixKey).orElse(0L);
+    }
+
+    /** The /24 of a plain dotted-quad address as a number, or -1 for anything else (then parsed in full). */
+    static long dottedQuadPrefix(String ip) {
+        long prefix = 0;
+        int octet = -1;
+        int dots = 0;
+        for (int i = 0, n = ip.length(); i < n; i++) {
+            char c = ip.charAt(i);
+            if (c >= '0' && c <= '9') {
+                octet = (octet < 0 ? 0 : octet * 10) + (c - '0');
+                if (octet > 255) {
+                    return -1;
+                }
+            } else if (c == '.' && octet >= 0 && dots < 3) {
+                prefix = (prefix << 8) | octet;
+                dots++;
+                octet = -1;
+            } else {
+                return -1;
+            }
+        }
+        return dots == 3 && octet >= 0 ? prefix : -1;
     }
 
     private static long prefixKey(InetAddress address) {
         byte[] b = address.getAddress();
         long prefix;
-        if (b.length == 4) {
+        if (b.length == 4) { // IPv4 written another way (IPv4-mapped IPv6, ...): same key as the dotted quad
             prefix = ((b[0] & 0xFFL) << 16) | ((b[1] & 0xFFL) << 8) | (b[2] & 0xFFL);
         } else {
             prefix = 1L << 48;

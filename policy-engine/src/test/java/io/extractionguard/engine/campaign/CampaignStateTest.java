@@ -177,4 +177,25 @@ class CampaignStateTest {
         assertThat(links.peakSuspicion(0.1, 3_600_000, 3_600_000)).isCloseTo(0.4f, within(1e-6f));
         assertThat(links.peakSuspicion(0.9, 3_600_000, 3_600_000)).isEqualTo(0.9f);
     }
+
+    @Test
+    void networksAreSlash24sWhicheverWayTheAddressIsWritten() {
+        assertThat(Indicators.dottedQuadPrefix("203.0.113.7")).isEqualTo((203L << 16) | (0 << 8) | 113);
+        assertThat(Indicators.dottedQuadPrefix("203.0.113")).isEqualTo(-1);
+        assertThat(Indicators.dottedQuadPrefix("203.0.113.256")).isEqualTo(-1);
+        assertThat(Indicators.dottedQuadPrefix("::ffff:203.0.113.7")).isEqualTo(-1);
+        CampaignSettings s = io.extractionguard.engine.support.Fixtures.policy("/policies/campaign-test.yaml").campaign();
+        long a = network(s, "203.0.113.7");
+        assertThat(network(s, "203.0.113.200")).isEqualTo(a);
+        assertThat(network(s, "::ffff:203.0.113.9")).isEqualTo(a);
+        assertThat(network(s, "203.0.114.7")).isNotEqualTo(a);
+        assertThat(network(s, "2a02:1:2:3::1")).isEqualTo(network(s, "2a02:1:2:ffff::9")).isNotZero();
+    }
+
+    private static long network(CampaignSettings s, String ip) {
+        var id = new io.extractionguard.engine.identity.ClientIdentity("a", io.extractionguard.engine.identity.ClientIdentity.Source.TRUSTED_HEADER,
+                null, null, null, null, null, null, null, ip, 0);
+        var f = new io.extractionguard.engine.features.RequestFeatures(null, 0, 0, false, -1, 0, 0);
+        return Indicators.extract(s, id, f).value(IndicatorKind.NETWORK);
+    }
 }
