@@ -88,19 +88,12 @@ final class BodyWriter {
             g.writeEndObject();
         }
         g.writeEndArray();
-        if (!r.tools().isEmpty()) {
-            g.writeName("tools");
-            g.writeStartArray();
-            for (Tool tool : r.tools()) {
-                g.writeStartObject();
-                g.writeStringProperty("name", tool.name());
-                g.writeStringProperty("description", tool.description());
-                g.writeName("input_schema");
-                schema(g, tool);
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        }
+        tools(g, r, tool -> {
+            g.writeStringProperty("name", tool.name());
+            g.writeStringProperty("description", tool.description());
+            g.writeName("input_schema");
+            schema(g, tool);
+        });
     }
 
     private static void chat(JsonGenerator g, Request r) {
@@ -145,23 +138,16 @@ final class BodyWriter {
             g.writeEndObject();
         }
         g.writeEndArray();
-        if (!r.tools().isEmpty()) {
-            g.writeName("tools");
-            g.writeStartArray();
-            for (Tool tool : r.tools()) {
-                g.writeStartObject();
-                g.writeStringProperty("type", "function");
-                g.writeName("function");
-                g.writeStartObject();
-                g.writeStringProperty("name", tool.name());
-                g.writeStringProperty("description", tool.description());
-                g.writeName("parameters");
-                schema(g, tool);
-                g.writeEndObject();
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        }
+        tools(g, r, tool -> {
+            g.writeStringProperty("type", "function");
+            g.writeName("function");
+            g.writeStartObject();
+            g.writeStringProperty("name", tool.name());
+            g.writeStringProperty("description", tool.description());
+            g.writeName("parameters");
+            schema(g, tool);
+            g.writeEndObject();
+        });
     }
 
     private static void responses(JsonGenerator g, Request r) {
@@ -198,20 +184,28 @@ final class BodyWriter {
             }
             g.writeEndArray();
         }
-        if (!r.tools().isEmpty()) {
-            g.writeName("tools");
-            g.writeStartArray();
-            for (Tool tool : r.tools()) {
-                g.writeStartObject();
-                g.writeStringProperty("type", "function");
-                g.writeStringProperty("name", tool.name());
-                g.writeStringProperty("description", tool.description());
-                g.writeName("parameters");
-                schema(g, tool);
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+        tools(g, r, tool -> {
+            g.writeStringProperty("type", "function");
+            g.writeStringProperty("name", tool.name());
+            g.writeStringProperty("description", tool.description());
+            g.writeName("parameters");
+            schema(g, tool);
+        });
+    }
+
+    /** The {@code tools} array, one object per tool written by {@code item}; nothing when there are none. */
+    private static void tools(JsonGenerator g, Request r, java.util.function.Consumer<Tool> item) {
+        if (r.tools().isEmpty()) {
+            return;
         }
+        g.writeName("tools");
+        g.writeStartArray();
+        for (Tool tool : r.tools()) {
+            g.writeStartObject();
+            item.accept(tool);
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     private static void message(JsonGenerator g, String role, String text) {

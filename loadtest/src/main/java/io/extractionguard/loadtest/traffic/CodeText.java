@@ -103,37 +103,23 @@ final class CodeText {
     static String question(Rng rng) {
         Lang lang = LANGS[rng.nextInt(LANGS.length)];
         String pattern = rng.pick(QUESTION_PATTERNS);
-        StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (i < pattern.length()) {
-            char c = pattern.charAt(i);
-            int end = c == '{' ? pattern.indexOf('}', i) : -1;
-            if (end < 0) {
-                out.append(c);
-                i++;
-                continue;
-            }
-            String slot = pattern.substring(i + 1, end);
-            out.append(switch (slot) {
-                case "L" -> lang.name();
-                case "L2" -> LANGS[rng.nextInt(LANGS.length)].name();
-                case "f" -> lang.fence();
-                case "E" -> rng.pick(lang.errors());
-                case "C" -> rng.pick(lang.commands());
-                case "F" -> rng.pick(lang.frameworks());
-                case "task" -> rng.pick(TASKS);
-                case "spec" -> spec(rng);
-                case "code" -> snippet(rng, lang);
-                case "x" -> rng.pick(PAIRS);
-                case "y" -> rng.pick(PAIRS);
-                case "n" -> rng.pick(NOUNS);
-                case "n2" -> Integer.toString(rng.between(2, 9));
-                case "rx" -> rng.pick(REGEX);
-                default -> slot;
-            });
-            i = end + 1;
-        }
-        return OrganicText.typos(rng, out.toString());
+        String text = Slots.fill(pattern, slot -> switch (slot) {
+            case "L" -> lang.name();
+            case "L2" -> LANGS[rng.nextInt(LANGS.length)].name();
+            case "f" -> lang.fence();
+            case "E" -> rng.pick(lang.errors());
+            case "C" -> rng.pick(lang.commands());
+            case "F" -> rng.pick(lang.frameworks());
+            case "task" -> rng.pick(TASKS);
+            case "spec" -> spec(rng);
+            case "code" -> snippet(rng, lang);
+            case "x", "y" -> rng.pick(PAIRS);
+            case "n" -> rng.pick(NOUNS);
+            case "n2" -> Integer.toString(rng.between(2, 9));
+            case "rx" -> rng.pick(REGEX);
+            default -> slot;
+        });
+        return OrganicText.typos(rng, text);
     }
 
     static String spec(Rng rng) {
@@ -226,6 +212,6 @@ final class CodeText {
     }
 
     static String cap(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+        return Slots.capitalize(s);
     }
 }

@@ -250,43 +250,25 @@ final class OrganicText {
     }
 
     private static String fill(Rng rng, String pattern, Topic topic) {
-        StringBuilder out = new StringBuilder(pattern.length() + 64);
-        int i = 0;
-        while (i < pattern.length()) {
-            char c = pattern.charAt(i);
-            int end = c == '{' ? pattern.indexOf('}', i) : -1;
-            if (end < 0) {
-                out.append(c);
-                i++;
-                continue;
-            }
-            String slot = pattern.substring(i + 1, end);
-            out.append(switch (slot) {
-                case "a", "b", "c" -> rng.pick(topic.things());
-                case "A" -> capitalize(rng.pick(topic.things()));
-                case "n" -> Integer.toString(rng.between(2, 12));
-                case "t" -> Integer.toString(rng.between(30, 46) * 10);
-                case "m" -> rng.pick(MONTHS);
-                case "k" -> "$" + rng.between(3, 150) * 1000 / (rng.chance(0.5) ? 100 : 1);
-                case "w" -> Integer.toString(rng.between(5, 30) * 10);
-                case "p" -> rng.pick(PEOPLE);
-                case "tone" -> rng.pick(TONES);
-                case "lang" -> rng.pick(LANGUAGES);
-                case "age" -> rng.pick(AGES);
-                case "age2" -> rng.pick(AGE2);
-                case "para" -> paragraph(rng);
-                case "sent" -> rng.pick(SENTENCES);
-                case "q" -> rng.pick(new String[]{"is this normal?", "how much would a pro charge?",
-                        "can I wait until spring?", "what's the cheapest fix?"});
-                default -> slot;
-            });
-            i = end + 1;
-        }
-        return out.toString();
-    }
-
-    private static String capitalize(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+        return Slots.fill(pattern, slot -> switch (slot) {
+            case "a", "b", "c" -> rng.pick(topic.things());
+            case "A" -> Slots.capitalize(rng.pick(topic.things()));
+            case "n" -> Integer.toString(rng.between(2, 12));
+            case "t" -> Integer.toString(rng.between(30, 46) * 10);
+            case "m" -> rng.pick(MONTHS);
+            case "k" -> "$" + rng.between(3, 150) * 1000 / (rng.chance(0.5) ? 100 : 1);
+            case "w" -> Integer.toString(rng.between(5, 30) * 10);
+            case "p" -> rng.pick(PEOPLE);
+            case "tone" -> rng.pick(TONES);
+            case "lang" -> rng.pick(LANGUAGES);
+            case "age" -> rng.pick(AGES);
+            case "age2" -> rng.pick(AGE2);
+            case "para" -> paragraph(rng);
+            case "sent" -> rng.pick(SENTENCES);
+            case "q" -> rng.pick(new String[]{"is this normal?", "how much would a pro charge?",
+                    "can I wait until spring?", "what's the cheapest fix?"});
+            default -> slot;
+        });
     }
 
     /** Occasional typos, as people type: swapped letters, lower-case starts. */

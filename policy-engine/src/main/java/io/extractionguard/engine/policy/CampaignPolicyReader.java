@@ -62,16 +62,16 @@ final class CampaignPolicyReader {
                 ? r.number(c.get("suspect-content"), "campaign.suspect-content", 0.05, 1) : Double.valueOf(d.suspectContent());
         Duration halfLife = c.containsKey("suspicion-half-life")
                 ? r.duration(c.get("suspicion-half-life"), "campaign.suspicion-half-life") : d.suspicionHalfLife();
-        Double prior = c.containsKey("full-suspects")
+        Double fullSuspects = c.containsKey("full-suspects")
                 ? r.number(c.get("full-suspects"), "campaign.full-suspects", 0.5, IndicatorRecord.SAMPLE)
                 : Double.valueOf(d.fullSuspects());
         Double minSuspects = c.containsKey("min-suspects")
                 ? r.number(c.get("min-suspects"), "campaign.min-suspects", 0, IndicatorRecord.SAMPLE)
                 : Double.valueOf(d.minSuspects());
-        if (prior != null && minSuspects != null && prior <= minSuspects) {
+        if (fullSuspects != null && minSuspects != null && fullSuspects <= minSuspects) {
             r.error(c.getOrDefault("full-suspects", node), "campaign.full-suspects",
-                    "must be greater than min-suspects (" + minSuspects + "), was " + prior);
-            prior = null;
+                    "must be greater than min-suspects (" + minSuspects + "), was " + fullSuspects);
+            fullSuspects = null;
         }
         TemplateSettings template = c.containsKey("template")
                 ? template(r, c.get("template")) : TemplateSettings.DEFAULT;
@@ -80,14 +80,13 @@ final class CampaignPolicyReader {
         Map<IndicatorKind, IndicatorSettings> indicators = c.containsKey("indicators")
                 ? indicators(r, c.get("indicators")) : Map.of();
         if (mode == null || interval == null || suspect == null || suspectContent == null || halfLife == null
-                || prior == null
+                || fullSuspects == null
                 || minSuspects == null
                 || template == null || content == null || rotation == null || indicators == null) {
             return null;
         }
-        return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], suspectContent, halfLife, prior,
-                minSuspects,
-                template, content, rotation, indicators);
+        return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], suspectContent, halfLife,
+                fullSuspects, minSuspects, template, content, rotation, indicators);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {
