@@ -37,6 +37,9 @@ public final class InMemoryCampaignStore implements CampaignStore {
     private static final java.util.function.Function<Long, IndicatorRecord> NEW_VALUE = k -> new IndicatorRecord();
 
     private final ConcurrentLinkedQueue<Long> changed = new ConcurrentLinkedQueue<>();
+    /** Keys queued at most (a replica whose correlator never runs must not grow the queue without bound). */
+    private final long maxQueued;
+    private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
     private final Doorkeeper firstSightings = new Doorkeeper(26);
     /** The account record of the request the calling thread is deciding: its account and indicator steps share it. */
     private final ThreadLocal<AccountLinks[]> lastLinks = ThreadLocal.withInitial(() -> new AccountLinks[1]);
@@ -51,6 +54,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
         this.buckets = cache(clock, settings.maxTemplateBuckets(), settings.idleExpiry());
         this.accounts = cache(clock, settings.maxAccounts(), settings.idleExpiry());
         this.values = cache(clock, settings.maxIndicatorValues(), settings.idleExpiry());
+        this.maxQueued = settings.maxIndicatorValues();
     }
 
     private static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
@@ -98,8 +102,10 @@ public final class InMemoryCampaignStore implements CampaignStore {
             }
             IndicatorEvidence e = values.get(key, NEW_VALUE)
                     .apply(IndicatorKind.of(i), accountHash, peak);
-            if (e.changed()) {
+            if (e.changed() && queued.incrementAndGet() <= maxQueued) {
                 changed.add(key);
+            } else if (e.changed()) {
+                queued.decrementAndGet(); // full: the value keeps its last rarity (or the request path computes one)
             }
             out[i] = e;
         }
@@ -126,6 +132,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
         Long key;
         while (i < n && (key = changed.poll()) != null) {
             keys[i++] = key;
+            queued.decrementAndGet();
         }
         return i == n ? keys : java.util.Arrays.copyOf(keys, i);
     }
