@@ -25,7 +25,7 @@ import tools.jackson.core.json.JsonFactory;
  *
  * <pre>
  * java -cp loadtest.jar io.extractionguard.loadtest.traffic.TraceGenerator --out TRACE.jsonl
- *      [--seed 1] [--mix default|holdout] [--requests 200000]
+ *      [--seed 1] [--mix default|holdout|fresh] [--requests 200000]
  * </pre>
  */
 public final class TraceGenerator {
