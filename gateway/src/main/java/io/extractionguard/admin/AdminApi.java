@@ -227,6 +227,8 @@ final class AdminApi {
             o.set("profile", json.valueToTree(e.profile()));
         }
         o.put("policy", e.policyVersion());
+        o.put("note", "explain does not record the request, so cross-account campaign evidence (campaign/...) is not "
+                + "evaluated here; an account's recent decisions show the scores and reasons actually applied");
         return o;
     }
 

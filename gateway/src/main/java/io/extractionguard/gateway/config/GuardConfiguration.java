@@ -12,10 +12,14 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.campaign.CorrelationLeadership;
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
@@ -33,6 +37,8 @@ import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.gateway.campaign.CampaignCorrelationRunner;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** Translates {@link GuardProperties} into the engine's objects. */
 @Configuration(proxyBeanMethods = false)
@@ -66,20 +72,18 @@ public class GuardConfiguration {
         return new LocalRateLimiter(clock);
     }
 
+    /** In-memory token budgets; a fleet sharing state replaces this bean with a shared implementation. */
     @Bean
+    @ConditionalOnMissingBean
     TokenLimiter tokenLimiter(Clock clock) {
         return new LocalTokenLimiter(clock);
     }
 
+    /** In-memory challenge ledger; a fleet sharing state replaces this bean with a shared implementation. */
     @Bean
+    @ConditionalOnMissingBean
     ChallengeLedger challengeLedger(Clock clock) {
         return new InMemoryChallengeLedger(clock);
-    }
-
-    @Bean
-    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
-                            ChallengeLedger challenges, Clock clock) {
-        return new GuardEngine(policy, store, limiter, tokens, challenges, clock);
     }
 
     @Bean
@@ -97,6 +101,34 @@ public class GuardConfiguration {
             throw new IllegalArgumentException("guard.challenge.hmac-key must be at least 32 bytes");
         }
         return new ProofOfWork(bytes);
+    }
+
+    /** In-memory campaign state; a fleet sharing state replaces this bean with a shared implementation. */
+    @Bean
+    @ConditionalOnMissingBean
+    CampaignStore campaignStore(GuardProperties properties, Clock clock) {
+        GuardProperties.Campaign c = properties.campaign();
+        return new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(c.maxAccounts(),
+                c.maxTemplateBuckets(), c.maxValues(), c.idleExpiry()));
+    }
+
+    /** One gateway correlates alone; a fleet sharing state replaces this with a distributed lock. */
+    @Bean
+    @ConditionalOnMissingBean
+    CorrelationLeadership correlationLeadership() {
+        return CorrelationLeadership.SINGLE_NODE;
+    }
+
+    @Bean
+    GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
+                            ChallengeLedger challenges, CampaignStore campaignStore, Clock clock) {
+        return new GuardEngine(policy, store, limiter, tokens, challenges, campaignStore, clock);
+    }
+
+    @Bean
+    CampaignCorrelationRunner campaignCorrelationRunner(GuardEngine engine, CorrelationLeadership leadership,
+                                                        GuardProperties properties, MeterRegistry meters) {
+        return new CampaignCorrelationRunner(engine, leadership, properties.campaign().correlationTick(), meters);
     }
 
     @Bean

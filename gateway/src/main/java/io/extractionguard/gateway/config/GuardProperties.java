@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param policy      policy file location
  * @param identity    credential hashing and trusted proxies
  * @param state       in-memory state sizing
+ * @param campaign    in-memory campaign-correlation state sizing and the correlation scheduler
  * @param decisionLog structured decision logging
  * @param audit       the tamper-evident audit trail
  * @param challenge   challenge steps (proof of work, verification hold)
@@ -26,6 +27,7 @@ public record GuardProperties(
         @DefaultValue Policy policy,
         @DefaultValue Identity identity,
         @DefaultValue State state,
+        @DefaultValue Campaign campaign,
         @DefaultValue DecisionLog decisionLog,
         @DefaultValue Audit audit,
         @DefaultValue Challenge challenge,
@@ -60,6 +62,19 @@ public record GuardProperties(
                         @DefaultValue("memory") Store store) {
 
         public enum Store { MEMORY, REDIS }
+    }
+
+    /**
+     * @param maxAccounts        accounts whose campaign links are kept in memory
+     * @param maxTemplateBuckets prompt-template buckets kept (each prompt touches 16)
+     * @param maxValues          shared indicator values kept (payment fingerprints, networks, ...)
+     * @param idleExpiry         campaign state not touched for this long is forgotten
+     * @param correlationTick    how often the correlation thread checks whether a run is due (the
+     *                           policy's {@code campaign.correlation-interval} sets how often one is)
+     */
+    public record Campaign(@DefaultValue("1000000") long maxAccounts, @DefaultValue("2000000") long maxTemplateBuckets,
+                           @DefaultValue("1000000") long maxValues, @DefaultValue("3d") Duration idleExpiry,
+                           @DefaultValue("1s") Duration correlationTick) {
     }
 
     /**

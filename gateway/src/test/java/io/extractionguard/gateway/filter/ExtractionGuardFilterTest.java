@@ -243,7 +243,7 @@ class ExtractionGuardFilterTest {
         assertThat(decisions()).isEqualTo(before + 1);
         String line = output.getOut().lines().filter(l -> l.contains(account)).findFirst().orElseThrow();
         assertThat(line).startsWith("{\"ts\":").contains("\"event\":\"decision\"", "\"action\":\"ALLOW\"",
-                "\"reasons\":[]", "\"policy\":\"2026-11-27.1 (", "\"route\":\"model-api\"");
+                "\"reasons\":[]", "\"policy\":\"2026-11-28.1 (", "\"route\":\"model-api\"");
         assertThat(output.getAll()).doesNotContain("my secret prompt text").doesNotContain("sk-test-secret-key");
     }
 

@@ -7,6 +7,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import io.extractionguard.engine.campaign.CampaignDetector;
+import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.campaign.CorrelationReport;
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.features.RequestFeatures;
@@ -57,30 +62,29 @@ public final class GuardEngine {
     private final TokenLimiter tokens;
     private final ChallengeLedger challenges;
     private final Clock clock;
+    private final CampaignDetector campaigns;
 
-    /** An engine with in-memory token budgets on {@code clock}. */
+    /** An engine with in-memory token budgets, challenge ledger and campaign state, all on {@code clock}. */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
-        this(policy, store, limiter, new LocalTokenLimiter(clock), clock);
-    }
-
-    /** An engine with an in-memory challenge ledger on {@code clock}. */
-    public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
-                       Clock clock) {
-        this(policy, store, limiter, tokens, new InMemoryChallengeLedger(clock), clock);
+        this(policy, store, limiter, new LocalTokenLimiter(clock), new InMemoryChallengeLedger(clock),
+                new InMemoryCampaignStore(clock), clock);
     }
 
     /**
-     * @param challenges where solved proof-of-work challenges leave passes that let an otherwise
-     *                   challenged account through for a bounded number of requests
+     * @param tokens        token budgets, charged after the fact
+     * @param challenges    where solved proof-of-work challenges leave passes that let an otherwise
+     *                      challenged account through for a bounded number of requests
+     * @param campaignStore cross-account campaign evidence
      */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
-                       ChallengeLedger challenges, Clock clock) {
+                       ChallengeLedger challenges, CampaignStore campaignStore, Clock clock) {
         this.policy = policy;
         this.store = store;
         this.limiter = limiter;
         this.tokens = tokens;
         this.challenges = challenges;
         this.clock = clock;
+        this.campaigns = new CampaignDetector(campaignStore);
     }
 
     /** Decides one request: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
@@ -94,7 +98,8 @@ public final class GuardEngine {
      */
     public PreparedRequest prepare(GuardRequest request) {
         Policy p = policy.get();
-        return new PreparedRequest(request, p, p.extractor().extract(request.inference()));
+        RequestFeatures features = p.extractor().extract(request.inference());
+        return new PreparedRequest(request, p, features, Indicators.extract(p.campaign(), request.identity(), features));
     }
 
     /** Decides a prepared request at the clock's current instant, updating the account's state. */
@@ -108,7 +113,13 @@ public final class GuardEngine {
         ProfileStats stats = store.observe(id.accountId(),
                 new Observation(now.toEpochMilli(), features, p.features().templateSimilarity()),
                 p.features().evidencePrior());
-        RiskScore risk = p.scorer().score(new SignalContext(id, features, stats, tier, now));
+        SignalContext context = new SignalContext(id, features, stats, tier, now);
+        RiskScore risk = p.scorer().score(context);
+        List<Contribution> campaign = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
+                p.features().evidencePrior(), now.toEpochMilli());
+        if (!campaign.isEmpty()) {
+            risk = p.scorer().score(context, campaign);
+        }
         return decide(p, id, tier, risk, now);
     }
 
@@ -152,6 +163,17 @@ public final class GuardEngine {
                 risk.contributions(), band == null ? null : band.name(), verdict,
                 denied != null ? "deny-" + denied : allowed != null ? "allow-" + allowed : null, action,
                 known.orElse(null), p.label());
+    }
+
+    /**
+     * Runs the periodic campaign correlation if its interval has passed on the engine's clock.
+     * Replay calls this before every decision (trace time); the gateway from one scheduled thread,
+     * on the replica that holds correlation leadership.
+     *
+     * @return what the run did, or null when none was due
+     */
+    public CorrelationReport correlateIfDue() {
+        return campaigns.correlateIfDue(policy.get().campaign(), clock.millis());
     }
 
     /** Adds usage (known after the response) to the account's profile. */

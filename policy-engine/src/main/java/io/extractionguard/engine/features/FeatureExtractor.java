@@ -1,6 +1,8 @@
 package io.extractionguard.engine.features;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +30,27 @@ public final class FeatureExtractor {
     private final int minCapabilityMatches;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
+    /** System prompts longer than this are not cached. */
+    static final int MAX_CACHED_SYSTEM_CHARS = 32 * 1024;
+    /** System prompts remembered per thread. */
+    static final int CACHED_SYSTEM_PROMPTS = 64;
+
+    /** What a system prompt contributes to a request's features: the same for every request that sends it. */
+    private record SystemFeatures(long hash, int tokens, int[] counts) {
+    }
+
     private static final class Scratch {
+        /**
+         * The system prompts this thread saw last. Apps, IDE integrations and SDK wrappers send the same
+         * (often long) system prompt with every call; normalising and matching it once is enough.
+         */
+        final LinkedHashMap<String, SystemFeatures> systems =
+                new LinkedHashMap<>(CACHED_SYSTEM_PROMPTS * 2, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, SystemFeatures> eldest) {
+                        return size() > CACHED_SYSTEM_PROMPTS;
+                    }
+                };
         final Tokenizer tokenizer = new Tokenizer();
         final TextNormalizer.CharBuffer text = new TextNormalizer.CharBuffer(4096);
         final Tokenizer.LongList tokens = new Tokenizer.LongList(1024);
@@ -58,14 +80,29 @@ public final class FeatureExtractor {
         Scratch s = scratch.get();
         Tokenizer.LongList tokens = s.tokens;
         tokens.clear();
-        java.util.Arrays.fill(s.counts, 0);
+        Arrays.fill(s.counts, 0);
 
         long systemHash = 0;
-        if (!request.systemText().isEmpty()) {
-            TextNormalizer.normalizeInto(request.systemText(), s.text);
-            int n = s.tokenizer.tokenize(s.text.array(), s.text.length(), tokens);
-            matcher.count(tokens, 0, n, s.counts);
-            systemHash = hashTokens(s, 0, n);
+        int systemTokens = 0;
+        String system = request.systemText();
+        if (!system.isEmpty()) {
+            SystemFeatures known = system.length() <= MAX_CACHED_SYSTEM_CHARS ? s.systems.get(system) : null;
+            if (known == null) {
+                TextNormalizer.normalizeInto(system, s.text);
+                int n = s.tokenizer.tokenize(s.text.array(), s.text.length(), tokens);
+                int[] counts = new int[s.counts.length];
+                matcher.count(tokens, 0, n, counts);
+                known = new SystemFeatures(hashTokens(s, 0, n), n, counts);
+                if (system.length() <= MAX_CACHED_SYSTEM_CHARS) {
+                    s.systems.put(system, known);
+                }
+                tokens.clear();
+            }
+            for (int i = 0; i < s.counts.length; i++) {
+                s.counts[i] += known.counts()[i];
+            }
+            systemHash = known.hash();
+            systemTokens = known.tokens();
         }
         int userStart = tokens.size();
         TextNormalizer.normalizeInto(request.lastUserText(), s.text);
@@ -82,7 +119,7 @@ public final class FeatureExtractor {
         boolean cot = s.counts[cotLabel] > 0;
         byte[] sketch = sketch(s, userStart, userEnd);
         return new RequestFeatures(sketch, systemHash, mask, cot, request.maxOutputTokens(),
-                request.toolNames().size(), tokens.size());
+                request.toolNames().size(), systemTokens + tokens.size());
     }
 
     private static long hashTokens(Scratch s, int from, int to) {

@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -216,13 +214,6 @@ public final class IdentityResolver {
     }
 
     static Instant parseTime(String value) {
-        if (value == null || value.length() > 64) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(value.trim()).toInstant();
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        return Rfc3339.parse(value);
     }
 }

@@ -3,6 +3,7 @@ package io.extractionguard.engine.policy;
 import java.util.List;
 import java.util.Map;
 
+import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
@@ -25,6 +26,7 @@ import io.extractionguard.engine.score.Scorer;
  * @param extractor   compiled feature extractor (lexicons)
  * @param scorer      compiled signals
  * @param tokenBudgets token budgets per tier (tiers without any are absent)
+ * @param campaign    cross-account correlation ({@link CampaignSettings#DISABLED} when the file has none)
  */
 public record Policy(
         String version,
@@ -39,7 +41,8 @@ public record Policy(
         IdentityLists deny,
         FeatureExtractor extractor,
         Scorer scorer,
-        Map<String, TokenBudget> tokenBudgets) {
+        Map<String, TokenBudget> tokenBudgets,
+        CampaignSettings campaign) {
 
     public Policy {
         tiers = Map.copyOf(tiers);

@@ -28,6 +28,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
+import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.decision.Action;
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
@@ -52,7 +53,7 @@ public final class PolicyLoader {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Set<String> TOP = ordered("version", "mode", "default-tier", "tiers", "features",
-            "signals", "bands", "lists");
+            "signals", "bands", "lists", "campaign");
     private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day",
             TokenBudgets.INPUT_PER_MINUTE, TokenBudgets.INPUT_PER_DAY, TokenBudgets.OUTPUT_PER_MINUTE,
             TokenBudgets.OUTPUT_PER_DAY);
@@ -63,7 +64,7 @@ public final class PolicyLoader {
             "challenge-ttl");
     private static final Set<String> LISTS = ordered("allow", "deny");
     private static final Set<String> LIST = ordered("accounts", "orgs", "payment-fingerprints");
-    private static final Map<String, Mode> MODES = orderedMap("enforce", Mode.ENFORCE, "shadow", Mode.SHADOW);
+    static final Map<String, Mode> MODES = orderedMap("enforce", Mode.ENFORCE, "shadow", Mode.SHADOW);
     private static final Map<String, Action> BAND_ACTIONS = orderedMap(
             "THROTTLE", Action.THROTTLE, "CHALLENGE", Action.CHALLENGE, "BLOCK", Action.BLOCK);
     private static final Map<String, ChallengeKind> CHALLENGES = orderedMap(
@@ -163,13 +164,15 @@ public final class PolicyLoader {
                 crossCheckLists(r, top.get("lists"), allow, deny);
             }
         }
-        if (!r.errors().isEmpty() || features == null) {
+        CampaignSettings campaign = top.containsKey("campaign")
+                ? CampaignPolicyReader.read(r, top.get("campaign")) : CampaignSettings.DISABLED;
+        if (!r.errors().isEmpty() || features == null || campaign == null) {
             return null;
         }
         FeatureExtractor extractor = new FeatureExtractor(features.capabilities(), features.cotElicitation(),
                 features.minCapabilityMatches());
         return new Policy(version, hash, name, mode, defaultTier, tiers, features, bands, allow, deny,
-                extractor, new Scorer(signals), tokenBudgets);
+                extractor, new Scorer(signals), tokenBudgets, campaign);
     }
 
     /** Tier names as declared, whether or not their settings are valid (avoids cascading errors). */
@@ -310,24 +313,7 @@ public final class PolicyLoader {
             Double weight = s.containsKey("weight") ? r.number(s.get("weight"), path + ".weight", 0, 100) : null;
             Mode mode = s.containsKey("mode") ? r.choice(s.get("mode"), path + ".mode", MODES) : Mode.ENFORCE;
             Map<String, Double> params = new HashMap<>();
-            boolean ok = weight != null && mode != null;
-            for (SignalKind.ParamSpec p : kind.params()) {
-                Double v = p.defaultValue();
-                if (s.containsKey(p.name())) {
-                    v = switch (p.type()) {
-                        case DURATION -> {
-                            Duration d = r.duration(s.get(p.name()), path + "." + p.name());
-                            yield d == null ? null : (double) d.toMillis();
-                        }
-                        default -> r.number(s.get(p.name()), path + "." + p.name(), p.min(), p.max());
-                    };
-                }
-                if (v == null) {
-                    ok = false;
-                } else {
-                    params.put(p.name(), v);
-                }
-            }
+            boolean ok = Params.read(r, s, path, kind.params(), params) && weight != null && mode != null;
             if (params.containsKey("low") && params.containsKey("high") && params.get("low") >= params.get("high")) {
                 r.error(s.getOrDefault("high", e.getValue()), path + ".high",
                         "must be greater than low (" + params.get("low") + "), was " + params.get("high"));

@@ -124,6 +124,7 @@ public final class Replay {
         if (clock.advanceTo(p.record().ts())) {
             summary.outOfOrder();
         }
+        engine.correlateIfDue(); // periodic campaign correlation, on trace time
         Decision decision = engine.evaluate(p.request());
         summary.record(decision);
         listener.decided(p.record(), decision);

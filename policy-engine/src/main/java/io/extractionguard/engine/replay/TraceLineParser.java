@@ -1,13 +1,12 @@
 package io.extractionguard.engine.replay;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import io.extractionguard.engine.identity.Rfc3339;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ParseError;
 import io.extractionguard.engine.request.ParseResult;
@@ -118,67 +117,8 @@ final class TraceLineParser {
         return value;
     }
 
-    /** RFC 3339; the common {@code yyyy-MM-ddTHH:mm:ss[.fff]Z} shape is read without a formatter. */
+    /** RFC 3339 (see {@link Rfc3339}). */
     static Instant parseTime(String ts) {
-        Instant fast = parseUtcFast(ts);
-        if (fast != null) {
-            return fast;
-        }
-        try {
-            return Instant.parse(ts);
-        } catch (DateTimeParseException e) {
-            try {
-                return OffsetDateTime.parse(ts).toInstant();
-            } catch (DateTimeParseException e2) {
-                return null;
-            }
-        }
-    }
-
-    private static Instant parseUtcFast(String s) {
-        int n = s.length();
-        if (n < 20 || s.charAt(n - 1) != 'Z' || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-                || s.charAt(13) != ':' || s.charAt(16) != ':') {
-            return null;
-        }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 7);
-        int day = digits(s, 8, 10);
-        int hour = digits(s, 11, 13);
-        int minute = digits(s, 14, 16);
-        int second = digits(s, 17, 19);
-        int nanos = 0;
-        if (n > 20) {
-            if (s.charAt(19) != '.' || n - 21 > 9 || n - 21 < 1) {
-                return null;
-            }
-            int frac = digits(s, 20, n - 1);
-            if (frac < 0) {
-                return null;
-            }
-            nanos = frac * (int) Math.pow(10, 9 - (n - 21));
-        }
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
-                || minute > 59 || second < 0 || second > 59) {
-            return null;
-        }
-        try {
-            long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
-            return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3600L + minute * 60L + second, nanos);
-        } catch (java.time.DateTimeException e) {
-            return null;
-        }
-    }
-
-    private static int digits(String s, int from, int to) {
-        int v = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
+        return Rfc3339.parse(ts);
     }
 }

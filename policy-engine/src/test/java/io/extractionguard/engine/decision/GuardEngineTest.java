@@ -1,5 +1,6 @@
 package io.extractionguard.engine.decision;
 
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -41,7 +42,7 @@ class GuardEngineTest {
 
     private GuardEngine engine(Policy policy) {
         return new GuardEngine(() -> policy, store, new LocalRateLimiter(clock), new LocalTokenLimiter(clock), ledger,
-                clock);
+                new InMemoryCampaignStore(clock), clock);
     }
 
     private final GuardEngine engine = engine(Fixtures.policy("/policies/engine-test.yaml"));

@@ -24,7 +24,7 @@ class TokenBudgetEngineTest {
     private final MutableClock clock = MutableClock.at("2026-03-02T14:00:00Z");
     private final Policy policy = Fixtures.policy("/policies/token-test.yaml");
     private final GuardEngine engine = new GuardEngine(() -> policy, new InMemoryStateStore(clock),
-            new LocalRateLimiter(clock), new LocalTokenLimiter(clock), clock);
+            new LocalRateLimiter(clock), clock);
 
     private Decision send(ClientIdentity who, String text) {
         return engine.evaluate(new GuardRequest(who, Fixtures.prompt(text)));
@@ -101,7 +101,7 @@ class TokenBudgetEngineTest {
                 .replace("version: \"token-test-1\"", "version: \"token-test-1\"\nmode: shadow").getBytes();
         Policy shadow = new io.extractionguard.engine.policy.PolicyLoader().load("shadow.yaml", text);
         GuardEngine observing = new GuardEngine(() -> shadow, new InMemoryStateStore(clock),
-                new LocalRateLimiter(clock), new LocalTokenLimiter(clock), clock);
+                new LocalRateLimiter(clock), clock);
         ClientIdentity who = Fixtures.account("acct-shadow");
         Decision d = observing.evaluate(new GuardRequest(who, Fixtures.prompt("q")));
         observing.recordUsage(d, 0, 5_000);

@@ -66,4 +66,21 @@ class FeatureExtractorTest {
         assertThat(f.maxOutputTokens()).isEqualTo(64000);
         assertThat(f.systemPromptHash()).isZero();
     }
+
+    @Test
+    void aRepeatedSystemPromptGivesTheSameFeaturesAsTheFirstTime() {
+        String system = "You are a python coding assistant. Write a function and a unit test for every request.";
+        InferenceRequest first = new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m", system, "rename this variable",
+                0, 1, List.of(), 512, false, Double.NaN);
+        InferenceRequest other = new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m", "You plan roadmaps.",
+                "milestones for the launch", 0, 1, List.of(), 512, false, Double.NaN);
+        RequestFeatures a = extractor.extract(first);
+        extractor.extract(other);
+        RequestFeatures b = extractor.extract(new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m",
+                new String(system.toCharArray()), "rename this variable", 0, 1, List.of(), 512, false, Double.NaN));
+        assertThat(b.systemPromptHash()).isEqualTo(a.systemPromptHash()).isNotZero();
+        assertThat(b.capabilityMask()).isEqualTo(a.capabilityMask()).isEqualTo(CapabilityArea.CODING.bit());
+        assertThat(b.promptTokens()).isEqualTo(a.promptTokens()).isEqualTo(19);
+        assertThat(b.sketch()).isEqualTo(a.sketch());
+    }
 }

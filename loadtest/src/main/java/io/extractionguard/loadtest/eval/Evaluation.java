@@ -1,0 +1,127 @@
+package io.extractionguard.loadtest.eval;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.replay.Replay;
+import io.extractionguard.engine.replay.ReplaySummary;
+import io.extractionguard.engine.replay.TraceClock;
+import io.extractionguard.engine.replay.TraceRecord;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Replays a labelled trace through the guard ({@link Replay}, the CLI's code) and, in the same pass,
+ * through a plain per-key rate limiter with the policy's tier limits and nothing else (what an
+ * ordinary gateway offers), and aggregates both per population.
+ */
+public final class Evaluation {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** What happened to one account under one gateway. */
+    static final class Outcome {
+        long requests;
+        long rejected;
+        long beforeFirstRejection = -1; // -1: never rejected
+        boolean throttled;
+        boolean challenged;
+        boolean blocked;
+
+        void add(Action action) {
+            boolean rejection = action == Action.THROTTLE || action == Action.CHALLENGE || action == Action.BLOCK;
+            if (rejection) {
+                rejected++;
+                if (beforeFirstRejection < 0) {
+                    beforeFirstRejection = requests;
+                }
+            }
+            throttled |= action == Action.THROTTLE;
+            challenged |= action == Action.CHALLENGE;
+            blocked |= action == Action.BLOCK;
+            requests++;
+        }
+
+        /** Requests made before the first rejection; all of them when none was rejected. */
+        long untilRejected() {
+            return beforeFirstRejection < 0 ? requests : beforeFirstRejection;
+        }
+    }
+
+    /** One account under both gateways. */
+    static final class AccountRecord {
+        final String label;
+        final Outcome guard = new Outcome();
+        final Outcome baseline = new Outcome();
+        final Map<String, Long> reasons = new HashMap<>();
+
+        AccountRecord(String label) {
+            this.label = label;
+        }
+    }
+
+    private Evaluation() {
+    }
+
+    /** Evaluates {@code trace} under {@code policy}. */
+    public static EvaluationReport run(Path trace, Policy policy, int workers) throws IOException {
+        Map<String, AccountRecord> accounts = new HashMap<>();
+        TraceClock baselineClock = new TraceClock();
+        LocalRateLimiter baseline = new LocalRateLimiter(baselineClock);
+        ReplaySummary summary;
+        List<String> problems = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(trace)) {
+            Replay replay = new Replay(() -> policy, Replay.DEFAULT_CREDENTIAL_KEY, workers);
+            summary = replay.run(in, (line, reason) -> problems.add("line " + line + ": " + reason),
+                    (record, decision) -> {
+                        AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(label(record)));
+                        a.guard.add(decision.action());
+                        if (decision.action() != Action.ALLOW && decision.action() != Action.SHADOW) {
+                            for (String r : decision.reasons()) {
+                                a.reasons.merge(r, 1L, Long::sum);
+                            }
+                        }
+                        baselineClock.advanceTo(record.ts());
+                        boolean admitted = baseline.tryAcquire(decision.accountId(),
+                                policy.tierLimits(record.headers().get("x-account-tier")), 1.0).allowed();
+                        a.baseline.add(admitted ? Action.ALLOW : Action.THROTTLE);
+                    });
+        }
+        Map<String, List<AccountRecord>> byLabel = new TreeMap<>();
+        for (AccountRecord a : accounts.values()) {
+            byLabel.computeIfAbsent(a.label, k -> new ArrayList<>()).add(a);
+        }
+        return new EvaluationReport(trace.getFileName().toString(), policy.label(), byLabel, summary, problems);
+    }
+
+    /** The trace line's {@code label}, read without parsing the rest of the line; "unlabelled" when absent. */
+    static String label(TraceRecord record) {
+        byte[] line = record.line();
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return "unlabelled";
+            }
+            String name;
+            while ((name = p.nextName()) != null) {
+                JsonToken t = p.nextToken();
+                if (name.equals("label") && t == JsonToken.VALUE_STRING) {
+                    return p.getString();
+                }
+                p.skipChildren();
+            }
+        }
+        return "unlabelled";
+    }
+}

@@ -1,0 +1,76 @@
+package io.extractionguard.loadtest.traffic;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How much of a trace each population makes up, and for how long the trace runs. {@code default}
+ * is the mix the shipped policy was tuned on; {@code holdout} differs in proportions, campaign
+ * tactics (more clusters, more mixed-in ordinary requests, more paraphrased reasoning asks) and
+ * uses template bank B; {@code fresh} differs again and uses template bank C, written and first
+ * evaluated only after the policy's last change (docs/evaluation.md tells what was seen when).
+ *
+ * @param name   mix name
+ * @param days   trace duration
+ * @param bank   the campaign template bank, 'A', 'B' or 'C'
+ * @param shares population to its share of requests
+ */
+record Mix(String name, double days, char bank, Map<Population, Double> shares) {
+
+    static Mix named(String name) {
+        return switch (name) {
+            case "default" -> defaultMix();
+            case "holdout" -> holdout();
+            case "fresh" -> fresh();
+            default -> throw new IllegalArgumentException("unknown mix '" + name + "' (default, holdout, fresh)");
+        };
+    }
+
+    static Mix defaultMix() {
+        Map<Population, Double> m = new LinkedHashMap<>();
+        m.put(new Organic.General(), 0.30);
+        m.put(new Organic.Coders(), 0.16);
+        m.put(new HardCases.Ide(), 0.06);
+        m.put(new HardCases.EvalHarness(), 0.03);
+        m.put(new HardCases.Company(), 0.01);
+        m.put(new HardCases.Campus(), 0.015);
+        m.put(new HardCases.NewAccounts(), 0.015);
+        m.put(new Campaigns.Hydra(3, 0.12), 0.25);
+        m.put(new Campaigns.LowAndSlow(0.4, 0.25), 0.06);
+        m.put(new Campaigns.Grader(), 0.06);
+        m.put(new Campaigns.Harvester(), 0.03);
+        return new Mix("default", 2, 'A', m);
+    }
+
+    static Mix holdout() {
+        Map<Population, Double> m = new LinkedHashMap<>();
+        m.put(new Organic.General(), 0.40);
+        m.put(new Organic.Coders(), 0.20);
+        m.put(new HardCases.Ide(), 0.05);
+        m.put(new HardCases.EvalHarness(), 0.04);
+        m.put(new HardCases.Company(), 0.015);
+        m.put(new HardCases.Campus(), 0.025);
+        m.put(new HardCases.NewAccounts(), 0.02);
+        m.put(new Campaigns.Hydra(5, 0.2), 0.15);
+        m.put(new Campaigns.LowAndSlow(0.5, 0.35), 0.06);
+        m.put(new Campaigns.Grader(), 0.025);
+        m.put(new Campaigns.Harvester(), 0.015);
+        return new Mix("holdout", 3, 'B', m);
+    }
+
+    static Mix fresh() {
+        Map<Population, Double> m = new LinkedHashMap<>();
+        m.put(new Organic.General(), 0.45);
+        m.put(new Organic.Coders(), 0.17);
+        m.put(new HardCases.Ide(), 0.05);
+        m.put(new HardCases.EvalHarness(), 0.03);
+        m.put(new HardCases.Company(), 0.02);
+        m.put(new HardCases.Campus(), 0.03);
+        m.put(new HardCases.NewAccounts(), 0.03);
+        m.put(new Campaigns.Hydra(4, 0.15), 0.11);
+        m.put(new Campaigns.LowAndSlow(0.45, 0.30), 0.06);
+        m.put(new Campaigns.Grader(), 0.03);
+        m.put(new Campaigns.Harvester(), 0.02);
+        return new Mix("fresh", 2.5, 'C', m);
+    }
+}

@@ -1,0 +1,18 @@
+package io.extractionguard.engine.campaign;
+
+/**
+ * An account's correlation state right after one of its requests.
+ *
+ * @param templateStrength the account's template evidence after this request: the time-decayed mean
+ *                         template strength of its requests, in which the current request counts as much
+ *                         as the prior's pseudo-requests (full for a fresh account whose first request
+ *                         matches a hot template, little for one hit among a long, varied history)
+ * @param meanContent      time-decayed mean content score of its requests, shrunk by the same prior
+ * @param cadenceKey       its {@link IndicatorKind#TIMING} value when its cadence is machine-regular, else 0
+ * @param recentRequests   requests behind the two counts below (at most {@link AccountLinks#RECENT})
+ * @param distinctClients  distinct client fingerprints among its recent requests
+ * @param distinctNetworks distinct networks among its recent requests
+ */
+public record AccountState(double templateStrength, double meanContent, long cadenceKey, int recentRequests,
+                           int distinctClients, int distinctNetworks) {
+}

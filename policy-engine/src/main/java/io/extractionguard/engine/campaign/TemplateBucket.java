@@ -1,0 +1,94 @@
+package io.extractionguard.engine.campaign;
+
+import io.extractionguard.engine.features.PromptSketch;
+
+/**
+ * One LSH bucket of prompt sketches: which accounts send prompts that fall into it (a bounded
+ * sample that estimates their number) and how harvesting-shaped those prompts are (time-decayed
+ * request count and content sum, about a one-day horizon). About 300 bytes whatever the traffic.
+ *
+ * <p>Four-bit sketch components agree by chance one time in sixteen, so a band of a few of them
+ * also collides by chance: an unrelated prompt can land in a template's bucket. The bucket keeps
+ * the sketch of its first prompt as representative and counts only prompts at least
+ * {@code minSimilarity} similar to it (candidate verification, as in any LSH index). A
+ * representative nothing ever matched is replaced by the next prompt, so a stray first prompt
+ * cannot hold a bucket.
+ *
+ * <p>Thread-safe.
+ */
+public final class TemplateBucket {
+
+    /** Accounts sampled per bucket: exact counts up to this many, estimates beyond. */
+    public static final int SAMPLE = 16;
+    /** Pseudo-requests of content 0 in every bucket's heat, so one request never makes a hot bucket. */
+    public static final double HEAT_PRIOR = 2;
+    static final double DAY_MS = 86_400_000;
+
+    private final AccountSample accounts = new AccountSample(SAMPLE);
+    private final byte[] representative = new byte[PromptSketch.BYTES];
+    private boolean matched;
+    private boolean empty = true;
+    private double requests;
+    private double content;
+    private long decayedAt = Long.MIN_VALUE;
+
+    /**
+     * Returns the bucket as it was before this request, then adds the request, if the prompt is
+     * similar enough to the bucket's representative; otherwise returns {@link TemplateStats#EMPTY}
+     * and leaves the bucket's counts alone.
+     *
+     * @param accountHash   the sender's account hash
+     * @param sketch        the prompt's {@link PromptSketch}
+     * @param minSimilarity estimated Jaccard similarity to the representative a prompt needs to count
+     * @param content       the request's content score in [0, 1]
+     * @param atMillis      its arrival time
+     */
+    public synchronized TemplateStats apply(long accountHash, byte[] sketch, double minSimilarity, double content,
+                                            long atMillis) {
+        boolean similar = !empty && PromptSketch.similarity(representative, sketch) >= minSimilarity;
+        if (!similar && matched) {
+            return TemplateStats.EMPTY;
+        }
+        if (!similar) {
+            // the first prompt, or a representative nothing matched: the newest prompt represents the bucket
+            System.arraycopy(sketch, 0, representative, 0, PromptSketch.BYTES);
+            accounts.clear();
+            requests = 0;
+            this.content = 0;
+            empty = false;
+        } else {
+            matched = true;
+        }
+        TemplateStats before = stats(accountHash, atMillis);
+        double w = decayTo(atMillis);
+        requests += w;
+        this.content += w * content;
+        accounts.put(accountHash, 0f);
+        return before;
+    }
+
+    /** The bucket as seen by {@code accountHash} at {@code nowMillis}, without changing it. */
+    public synchronized TemplateStats stats(long accountHash, long nowMillis) {
+        double f = decayedAt == Long.MIN_VALUE || nowMillis <= decayedAt ? 1
+                : Math.exp((decayedAt - (double) nowMillis) / DAY_MS);
+        double r = requests * f;
+        double others = accounts.distinct() - (accounts.indexOf(accountHash) >= 0 ? 1 : 0);
+        return new TemplateStats(Math.max(0, others), r, content * f / (r + HEAT_PRIOR));
+    }
+
+    /** Decays the counters to {@code at}; returns the weight of an event at {@code at} (below 1 when late). */
+    private double decayTo(long at) {
+        if (decayedAt == Long.MIN_VALUE) {
+            decayedAt = at;
+            return 1;
+        }
+        if (at <= decayedAt) {
+            return Math.exp((at - (double) decayedAt) / DAY_MS);
+        }
+        double f = Math.exp((decayedAt - (double) at) / DAY_MS);
+        requests *= f;
+        content *= f;
+        decayedAt = at;
+        return 1;
+    }
+}

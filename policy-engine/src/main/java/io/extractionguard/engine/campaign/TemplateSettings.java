@@ -1,0 +1,24 @@
+package io.extractionguard.engine.campaign;
+
+import io.extractionguard.engine.policy.Mode;
+
+/**
+ * The cross-account prompt-template indicator: a prompt whose sketch falls into an LSH bucket that
+ * other accounts fill with harvesting-shaped prompts (see {@link ContentWeights}).
+ *
+ * @param weight       points at full strength (0–100)
+ * @param mode         ENFORCE or SHADOW
+ * @param minAccounts  other accounts in a bucket at or below which it is no evidence
+ * @param fullAccounts other accounts in a bucket from which it is full evidence
+ * @param low          bucket heat (mean content score of its requests) at or below which it is no evidence
+ * @param high         bucket heat from which it is full evidence
+ * @param minSimilarity estimated Jaccard similarity to a bucket's representative prompt a prompt needs
+ *                     to count in the bucket (filters chance collisions of the LSH bands)
+ * @param minWords     prompts with fewer words (system prompt included) are not indexed: short
+ *                     prompts ("thanks", "continue") coincide across honest users all the time
+ */
+public record TemplateSettings(double weight, Mode mode, int minAccounts, int fullAccounts, double low, double high,
+                               double minSimilarity, int minWords) {
+
+    public static final TemplateSettings DEFAULT = new TemplateSettings(40, Mode.ENFORCE, 2, 8, 0.45, 0.8, 0.25, 6);
+}

@@ -1,0 +1,232 @@
+package io.extractionguard.engine.policy;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.yaml.snakeyaml.nodes.Node;
+
+import io.extractionguard.engine.campaign.AccountLinks;
+import io.extractionguard.engine.campaign.CampaignSettings;
+import io.extractionguard.engine.campaign.ContentWeights;
+import io.extractionguard.engine.campaign.IndicatorKind;
+import io.extractionguard.engine.campaign.IndicatorRecord;
+import io.extractionguard.engine.campaign.IndicatorSettings;
+import io.extractionguard.engine.campaign.RotationSettings;
+import io.extractionguard.engine.campaign.TemplateSettings;
+
+/** Reads the {@code campaign} section of a policy (documented in docs/policy.md, "campaign"). */
+final class CampaignPolicyReader {
+
+    private static final Set<String> CAMPAIGN = keys("mode", "correlation-interval", "suspect-score",
+            "suspect-content", "suspicion-half-life", "full-suspects",
+            "min-suspects", "template", "content", "rotation", "indicators");
+    private static final Set<String> RAMP = keys("low", "high");
+    private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
+            "min-similarity", "min-words");
+    private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
+    private static final Set<String> CONTENT = keys("cot-elicitation", "capability", "long-output",
+            "long-output-tokens");
+    private static final Map<String, Mode> MODES = PolicyLoader.MODES;
+
+    private CampaignPolicyReader() {
+    }
+
+    /** The settings, or null after recording errors. */
+    static CampaignSettings read(YamlReader r, Node node) {
+        Map<String, Node> c = r.mapping(node, "campaign", CAMPAIGN);
+        if (c == null) {
+            return null;
+        }
+        CampaignSettings d = CampaignSettings.DISABLED;
+        Mode mode = c.containsKey("mode") ? r.choice(c.get("mode"), "campaign.mode", MODES) : Mode.ENFORCE;
+        Duration interval = d.correlationInterval();
+        if (c.containsKey("correlation-interval")) {
+            interval = r.duration(c.get("correlation-interval"), "campaign.correlation-interval");
+            if (interval != null && (interval.compareTo(Duration.ofSeconds(1)) < 0
+                    || interval.compareTo(Duration.ofHours(1)) > 0)) {
+                r.error(c.get("correlation-interval"), "campaign.correlation-interval",
+                        "must be between 1s and 1h, was " + interval.toSeconds() + "s");
+                interval = null;
+            }
+        }
+        double[] suspect = {d.suspectLow(), d.suspectHigh()};
+        if (c.containsKey("suspect-score")) {
+            suspect = ramp(r, c.get("suspect-score"), "campaign.suspect-score", 0, 100);
+        }
+        Double suspectContent = c.containsKey("suspect-content")
+                ? r.number(c.get("suspect-content"), "campaign.suspect-content", 0.05, 1) : Double.valueOf(d.suspectContent());
+        Duration halfLife = c.containsKey("suspicion-half-life")
+                ? r.duration(c.get("suspicion-half-life"), "campaign.suspicion-half-life") : d.suspicionHalfLife();
+        Double fullSuspects = c.containsKey("full-suspects")
+                ? r.number(c.get("full-suspects"), "campaign.full-suspects", 0.5, IndicatorRecord.SAMPLE)
+                : Double.valueOf(d.fullSuspects());
+        Double minSuspects = c.containsKey("min-suspects")
+                ? r.number(c.get("min-suspects"), "campaign.min-suspects", 0, IndicatorRecord.SAMPLE)
+                : Double.valueOf(d.minSuspects());
+        if (fullSuspects != null && minSuspects != null && fullSuspects <= minSuspects) {
+            r.error(c.getOrDefault("full-suspects", node), "campaign.full-suspects",
+                    "must be greater than min-suspects (" + minSuspects + "), was " + fullSuspects);
+            fullSuspects = null;
+        }
+        TemplateSettings template = c.containsKey("template")
+                ? template(r, c.get("template")) : TemplateSettings.DEFAULT;
+        ContentWeights content = c.containsKey("content") ? content(r, c.get("content")) : ContentWeights.DEFAULT;
+        RotationSettings rotation = c.containsKey("rotation") ? rotation(r, c.get("rotation")) : RotationSettings.OFF;
+        Map<IndicatorKind, IndicatorSettings> indicators = c.containsKey("indicators")
+                ? indicators(r, c.get("indicators")) : Map.of();
+        if (mode == null || interval == null || suspect == null || suspectContent == null || halfLife == null
+                || fullSuspects == null
+                || minSuspects == null
+                || template == null || content == null || rotation == null || indicators == null) {
+            return null;
+        }
+        return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], suspectContent, halfLife,
+                fullSuspects, minSuspects, template, content, rotation, indicators);
+    }
+
+    private static TemplateSettings template(YamlReader r, Node node) {
+        Map<String, Node> t = r.mapping(node, "campaign.template", TEMPLATE);
+        if (t == null) {
+            return null;
+        }
+        TemplateSettings d = TemplateSettings.DEFAULT;
+        String p = "campaign.template";
+        Double weight = t.containsKey("weight") ? r.number(t.get("weight"), p + ".weight", 0, 100) : Double.valueOf(d.weight());
+        Mode mode = t.containsKey("mode") ? r.choice(t.get("mode"), p + ".mode", MODES) : Mode.ENFORCE;
+        Long minAccounts = t.containsKey("min-accounts")
+                ? r.integer(t.get("min-accounts"), p + ".min-accounts", 0, 1_000_000) : Long.valueOf(d.minAccounts());
+        Long fullAccounts = t.containsKey("full-accounts")
+                ? r.integer(t.get("full-accounts"), p + ".full-accounts", 1, 1_000_000) : Long.valueOf(d.fullAccounts());
+        Double low = t.containsKey("low") ? r.number(t.get("low"), p + ".low", 0, 1) : Double.valueOf(d.low());
+        Double high = t.containsKey("high") ? r.number(t.get("high"), p + ".high", 0, 1) : Double.valueOf(d.high());
+        Double minSimilarity = t.containsKey("min-similarity")
+                ? r.number(t.get("min-similarity"), p + ".min-similarity", 0.05, 1) : Double.valueOf(d.minSimilarity());
+        Long minWords = t.containsKey("min-words")
+                ? r.integer(t.get("min-words"), p + ".min-words", 1, 10_000) : Long.valueOf(d.minWords());
+        if (minAccounts != null && fullAccounts != null && fullAccounts <= minAccounts) {
+            r.error(t.getOrDefault("full-accounts", node), p + ".full-accounts",
+                    "must be greater than min-accounts (" + minAccounts + "), was " + fullAccounts);
+            fullAccounts = null;
+        }
+        if (low != null && high != null && high <= low) {
+            r.error(t.getOrDefault("high", node), p + ".high", "must be greater than low (" + low + "), was " + high);
+            high = null;
+        }
+        if (weight == null || mode == null || minAccounts == null || fullAccounts == null || low == null
+                || high == null || minSimilarity == null || minWords == null) {
+            return null;
+        }
+        return new TemplateSettings(weight, mode, minAccounts.intValue(), fullAccounts.intValue(), low, high,
+                minSimilarity, minWords.intValue());
+    }
+
+    private static RotationSettings rotation(YamlReader r, Node node) {
+        String p = "campaign.rotation";
+        Map<String, Node> m = r.mapping(node, p, ROTATION);
+        if (m == null) {
+            return null;
+        }
+        r.require(m, node, p, "weight");
+        RotationSettings d = RotationSettings.OFF;
+        Double weight = m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : null;
+        Mode mode = m.containsKey("mode") ? r.choice(m.get("mode"), p + ".mode", MODES) : Mode.ENFORCE;
+        Long minRequests = m.containsKey("min-requests")
+                ? r.integer(m.get("min-requests"), p + ".min-requests", 2, AccountLinks.RECENT) : Long.valueOf(d.minRequests());
+        double[] clients = m.containsKey("clients")
+                ? ramp(r, m.get("clients"), p + ".clients", 0, AccountLinks.RECENT) : new double[]{d.clientsLow(), d.clientsHigh()};
+        double[] networks = m.containsKey("networks")
+                ? ramp(r, m.get("networks"), p + ".networks", 0, AccountLinks.RECENT) : new double[]{d.networksLow(), d.networksHigh()};
+        if (weight == null || mode == null || minRequests == null || clients == null || networks == null) {
+            return null;
+        }
+        return new RotationSettings(weight, mode, minRequests.intValue(), clients[0], clients[1], networks[0], networks[1]);
+    }
+
+    private static ContentWeights content(YamlReader r, Node node) {
+        Map<String, Node> c = r.mapping(node, "campaign.content", CONTENT);
+        if (c == null) {
+            return null;
+        }
+        ContentWeights d = ContentWeights.DEFAULT;
+        String p = "campaign.content";
+        Double cot = c.containsKey("cot-elicitation")
+                ? r.number(c.get("cot-elicitation"), p + ".cot-elicitation", 0, 1) : Double.valueOf(d.cotElicitation());
+        Double capability = c.containsKey("capability")
+                ? r.number(c.get("capability"), p + ".capability", 0, 1) : Double.valueOf(d.capability());
+        Double longOutput = c.containsKey("long-output")
+                ? r.number(c.get("long-output"), p + ".long-output", 0, 1) : Double.valueOf(d.longOutput());
+        Long tokens = c.containsKey("long-output-tokens")
+                ? r.integer(c.get("long-output-tokens"), p + ".long-output-tokens", 1, 10_000_000)
+                : Long.valueOf(d.longOutputTokens());
+        if (cot == null || capability == null || longOutput == null || tokens == null) {
+            return null;
+        }
+        if (cot + capability + longOutput <= 0) {
+            r.error(node, p, "cot-elicitation, capability and long-output are all 0: no template could ever be hot");
+            return null;
+        }
+        return new ContentWeights(cot, capability, longOutput, tokens);
+    }
+
+    private static Map<IndicatorKind, IndicatorSettings> indicators(YamlReader r, Node node) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (IndicatorKind k : IndicatorKind.values()) {
+            ids.add(k.id());
+        }
+        Map<String, Node> entries = r.mapping(node, "campaign.indicators", ids);
+        if (entries == null) {
+            return null;
+        }
+        Map<IndicatorKind, IndicatorSettings> out = new EnumMap<>(IndicatorKind.class);
+        boolean ok = true;
+        for (Map.Entry<String, Node> e : entries.entrySet()) {
+            IndicatorKind kind = IndicatorKind.byId(e.getKey()).orElseThrow();
+            String path = "campaign.indicators." + e.getKey();
+            Set<String> allowed = keys("weight", "mode");
+            kind.params().forEach(p -> allowed.add(p.name()));
+            Map<String, Node> s = r.mapping(e.getValue(), path, allowed);
+            if (s == null) {
+                ok = false;
+                continue;
+            }
+            r.require(s, e.getValue(), path, "weight");
+            Double weight = s.containsKey("weight") ? r.number(s.get("weight"), path + ".weight", 0, 100) : null;
+            Mode mode = s.containsKey("mode") ? r.choice(s.get("mode"), path + ".mode", MODES) : Mode.ENFORCE;
+            Map<String, Double> params = new HashMap<>();
+            if (Params.read(r, s, path, kind.params(), params) && weight != null && mode != null) {
+                out.put(kind, new IndicatorSettings(weight, mode, params));
+            } else {
+                ok = false;
+            }
+        }
+        return ok ? out : null;
+    }
+
+    /** A {@code {low, high}} mapping with {@code min <= low < high <= max}, or null after an error. */
+    private static double[] ramp(YamlReader r, Node node, String path, double min, double max) {
+        Map<String, Node> m = r.mapping(node, path, RAMP);
+        if (m == null) {
+            return null;
+        }
+        r.require(m, node, path, "low", "high");
+        Double low = m.containsKey("low") ? r.number(m.get("low"), path + ".low", min, max) : null;
+        Double high = m.containsKey("high") ? r.number(m.get("high"), path + ".high", min, max) : null;
+        if (low == null || high == null) {
+            return null;
+        }
+        if (high <= low) {
+            r.error(m.get("high"), path + ".high", "must be greater than low (" + low + "), was " + high);
+            return null;
+        }
+        return new double[]{low, high};
+    }
+
+    private static Set<String> keys(String... keys) {
+        return new LinkedHashSet<>(List.of(keys));
+    }
+}
