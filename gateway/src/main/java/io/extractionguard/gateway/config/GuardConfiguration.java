@@ -24,6 +24,8 @@ import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.intel.IndicatorRegistry;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.limits.LocalRateLimiter;
@@ -119,10 +121,22 @@ public class GuardConfiguration {
         return CorrelationLeadership.SINGLE_NODE;
     }
 
+    /** In-memory peer indicators; a fleet sharing state replaces this bean with a shared implementation. */
+    @Bean
+    @ConditionalOnMissingBean
+    IndicatorRegistry indicatorRegistry() {
+        return new InMemoryIndicatorRegistry(PEER_TEMPLATE_SIMILARITY);
+    }
+
+    /** Similarity at which a prompt matches a peer's template indicator: strict, the sketch comes from elsewhere. */
+    public static final double PEER_TEMPLATE_SIMILARITY = 0.8;
+
     @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
-                            ChallengeLedger challenges, CampaignStore campaignStore, Clock clock) {
-        return new GuardEngine(policy, store, limiter, tokens, challenges, campaignStore, clock);
+                            ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
+                            Clock clock) {
+        return GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens).challenges(challenges)
+                .campaigns(campaignStore).indicators(indicators).build();
     }
 
     @Bean

@@ -1,7 +1,5 @@
 package io.extractionguard.gateway.campaign;
 
-import io.extractionguard.engine.limits.LocalTokenLimiter;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -28,8 +26,8 @@ class CampaignCorrelationRunnerTest {
 
     private GuardEngine engine() throws Exception {
         Policy policy = new PolicyLoader().load(java.nio.file.Path.of("..", "config", "policies", "default.yaml"));
-        return new GuardEngine(() -> policy, new InMemoryStateStore(clock), new LocalRateLimiter(clock),
-                new LocalTokenLimiter(clock), new InMemoryChallengeLedger(clock), new InMemoryCampaignStore(clock), clock);
+        return GuardEngine.builder(() -> policy, clock).store(new InMemoryStateStore(clock))
+                .limiter(new LocalRateLimiter(clock)).campaigns(new InMemoryCampaignStore(clock)).build();
     }
 
     private long runs() {

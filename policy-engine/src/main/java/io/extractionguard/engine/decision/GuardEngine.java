@@ -15,6 +15,10 @@ import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.features.RequestFeatures;
+import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.intel.Indicator;
+import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.LocalTokenLimiter;
@@ -26,6 +30,7 @@ import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.policy.PeerIndicatorSettings;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
@@ -33,6 +38,7 @@ import io.extractionguard.engine.score.Scorer;
 import io.extractionguard.engine.score.SignalContext;
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
+import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
@@ -63,28 +69,84 @@ public final class GuardEngine {
     private final ChallengeLedger challenges;
     private final Clock clock;
     private final CampaignDetector campaigns;
+    private final IndicatorRegistry indicators;
 
-    /** An engine with in-memory token budgets, challenge ledger and campaign state, all on {@code clock}. */
+    /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
-        this(policy, store, limiter, new LocalTokenLimiter(clock), new InMemoryChallengeLedger(clock),
-                new InMemoryCampaignStore(clock), clock);
+        this(builder(policy, clock).store(store).limiter(limiter));
     }
 
-    /**
-     * @param tokens        token budgets, charged after the fact
-     * @param challenges    where solved proof-of-work challenges leave passes that let an otherwise
-     *                      challenged account through for a bounded number of requests
-     * @param campaignStore cross-account campaign evidence
-     */
-    public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
-                       ChallengeLedger challenges, CampaignStore campaignStore, Clock clock) {
-        this.policy = policy;
-        this.store = store;
-        this.limiter = limiter;
-        this.tokens = tokens;
-        this.challenges = challenges;
-        this.clock = clock;
-        this.campaigns = new CampaignDetector(campaignStore);
+    private GuardEngine(Builder b) {
+        this.policy = b.policy;
+        this.clock = b.clock;
+        this.store = b.store != null ? b.store : new InMemoryStateStore(b.clock);
+        this.limiter = b.limiter != null ? b.limiter : new LocalRateLimiter(b.clock);
+        this.tokens = b.tokens != null ? b.tokens : new LocalTokenLimiter(b.clock);
+        this.challenges = b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock);
+        this.campaigns = new CampaignDetector(b.campaigns != null ? b.campaigns : new InMemoryCampaignStore(b.clock));
+        this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
+    }
+
+    /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
+    public static Builder builder(Supplier<Policy> policy, Clock clock) {
+        return new Builder(policy, clock);
+    }
+
+    /** Assembles a {@link GuardEngine}: the gateway sets shared implementations, replay and tests keep the defaults. */
+    public static final class Builder {
+        private final Supplier<Policy> policy;
+        private final Clock clock;
+        private StateStore store;
+        private RateLimiter limiter;
+        private TokenLimiter tokens;
+        private ChallengeLedger challenges;
+        private CampaignStore campaigns;
+        private IndicatorRegistry indicators;
+
+        private Builder(Supplier<Policy> policy, Clock clock) {
+            this.policy = policy;
+            this.clock = clock;
+        }
+
+        /** Account profiles and verdicts. */
+        public Builder store(StateStore store) {
+            this.store = store;
+            return this;
+        }
+
+        /** Request limits per tier. */
+        public Builder limiter(RateLimiter limiter) {
+            this.limiter = limiter;
+            return this;
+        }
+
+        /** Token budgets, charged after the fact. */
+        public Builder tokens(TokenLimiter tokens) {
+            this.tokens = tokens;
+            return this;
+        }
+
+        /** Where solved proof-of-work challenges leave passes. */
+        public Builder challenges(ChallengeLedger challenges) {
+            this.challenges = challenges;
+            return this;
+        }
+
+        /** Cross-account campaign evidence. */
+        public Builder campaigns(CampaignStore campaigns) {
+            this.campaigns = campaigns;
+            return this;
+        }
+
+        /** Imported peer indicators. */
+        public Builder indicators(IndicatorRegistry indicators) {
+            this.indicators = indicators;
+            return this;
+        }
+
+        public GuardEngine build() {
+            return new GuardEngine(this);
+        }
     }
 
     /** Decides one request: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
@@ -115,10 +177,15 @@ public final class GuardEngine {
                 p.features().evidencePrior());
         SignalContext context = new SignalContext(id, features, stats, tier, now);
         RiskScore risk = p.scorer().score(context);
-        List<Contribution> campaign = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
+        List<Contribution> extra = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
                 p.features().evidencePrior(), now.toEpochMilli());
-        if (!campaign.isEmpty()) {
-            risk = p.scorer().score(context, campaign);
+        Contribution peer = peerIndicator(p, id, features, now);
+        if (peer != null) {
+            extra = new ArrayList<>(extra);
+            extra.add(peer);
+        }
+        if (!extra.isEmpty()) {
+            risk = p.scorer().score(context, extra);
         }
         return decide(p, id, tier, risk, now);
     }
@@ -136,7 +203,9 @@ public final class GuardEngine {
         double prior = p.features().evidencePrior();
         Optional<ProfileStats> known = store.peek(id.accountId(), now, prior);
         ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
-        RiskScore risk = p.scorer().score(new SignalContext(id, prepared.features(), stats, tier, now));
+        SignalContext context = new SignalContext(id, prepared.features(), stats, tier, now);
+        Contribution peer = peerIndicator(p, id, prepared.features(), now);
+        RiskScore risk = peer == null ? p.scorer().score(context) : p.scorer().score(context, List.of(peer));
         double uncapped = 0;
         for (Contribution c : risk.contributions()) {
             uncapped += c.shadow() ? 0 : c.points();
@@ -306,6 +375,36 @@ public final class GuardEngine {
         }
         return new Decision(account, action, risk.score(), reasons, risk.contributions(), band, null,
                 action == Action.CHALLENGE ? challenge : null, null, p.label());
+    }
+
+    /** The contribution of an imported peer indicator matching this request, or null. */
+    private Contribution peerIndicator(Policy p, ClientIdentity id, RequestFeatures features, Instant now) {
+        PeerIndicatorSettings s = p.peerIndicators();
+        if (s.weight() <= 0) {
+            return null;
+        }
+        return indicators.index(now).match(id, features.sketch(), now)
+                .filter(m -> m.indicator().confidence() >= s.minConfidence())
+                .map(m -> {
+                    double strength = m.indicator().confidence() / 100.0;
+                    return new Contribution("peer-indicator/" + kindId(m.indicator().kind()),
+                            Math.round(strength * 10.0) / 10.0, Math.round(strength * s.weight() * 10.0) / 10.0,
+                            s.mode() == Mode.SHADOW);
+                }).orElse(null);
+    }
+
+    private static String kindId(Indicator.Kind kind) {
+        return switch (kind) {
+            case PAYMENT_FINGERPRINT -> "payment";
+            case CLIENT_JA4 -> "client";
+            case IP_PREFIX -> "network";
+            case PROMPT_TEMPLATE -> "template";
+        };
+    }
+
+    /** The registry of imported peer indicators (admin API: import, list). */
+    public IndicatorRegistry indicators() {
+        return indicators;
     }
 
     /** Whether a CHALLENGE can be satisfied by a proof-of-work pass, taking one request from it. */

@@ -27,6 +27,7 @@ import io.extractionguard.engine.score.Scorer;
  * @param scorer      compiled signals
  * @param tokenBudgets token budgets per tier (tiers without any are absent)
  * @param campaign    cross-account correlation ({@link CampaignSettings#DISABLED} when the file has none)
+ * @param peerIndicators how imported peer indicators weigh ({@link PeerIndicatorSettings#DISABLED} when the file has none)
  */
 public record Policy(
         String version,
@@ -42,7 +43,8 @@ public record Policy(
         FeatureExtractor extractor,
         Scorer scorer,
         Map<String, TokenBudget> tokenBudgets,
-        CampaignSettings campaign) {
+        CampaignSettings campaign,
+        PeerIndicatorSettings peerIndicators) {
 
     public Policy {
         tiers = Map.copyOf(tiers);

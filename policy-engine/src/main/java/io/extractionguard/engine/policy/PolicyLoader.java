@@ -53,7 +53,7 @@ public final class PolicyLoader {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Set<String> TOP = ordered("version", "mode", "default-tier", "tiers", "features",
-            "signals", "bands", "lists", "campaign");
+            "signals", "bands", "lists", "campaign", "peer-indicators");
     private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day",
             TokenBudgets.INPUT_PER_MINUTE, TokenBudgets.INPUT_PER_DAY, TokenBudgets.OUTPUT_PER_MINUTE,
             TokenBudgets.OUTPUT_PER_DAY);
@@ -166,13 +166,15 @@ public final class PolicyLoader {
         }
         CampaignSettings campaign = top.containsKey("campaign")
                 ? CampaignPolicyReader.read(r, top.get("campaign")) : CampaignSettings.DISABLED;
-        if (!r.errors().isEmpty() || features == null || campaign == null) {
+        PeerIndicatorSettings peerIndicators = top.containsKey("peer-indicators")
+                ? readPeerIndicators(r, top.get("peer-indicators")) : PeerIndicatorSettings.DISABLED;
+        if (!r.errors().isEmpty() || features == null || campaign == null || peerIndicators == null) {
             return null;
         }
         FeatureExtractor extractor = new FeatureExtractor(features.capabilities(), features.cotElicitation(),
                 features.minCapabilityMatches());
         return new Policy(version, hash, name, mode, defaultTier, tiers, features, bands, allow, deny,
-                extractor, new Scorer(signals), tokenBudgets, campaign);
+                extractor, new Scorer(signals), tokenBudgets, campaign, peerIndicators);
     }
 
     /** Tier names as declared, whether or not their settings are valid (avoids cascading errors). */
@@ -406,6 +408,22 @@ public final class PolicyLoader {
             }
         }
         return bands;
+    }
+
+    private static final Set<String> PEER_INDICATORS = ordered("weight", "min-confidence", "mode");
+
+    private static PeerIndicatorSettings readPeerIndicators(YamlReader r, Node node) {
+        Map<String, Node> m = r.mapping(node, "peer-indicators", PEER_INDICATORS);
+        if (m == null) {
+            return null;
+        }
+        r.require(m, node, "peer-indicators", "weight");
+        Double weight = m.containsKey("weight") ? r.number(m.get("weight"), "peer-indicators.weight", 0, 100) : null;
+        Long min = m.containsKey("min-confidence")
+                ? r.integer(m.get("min-confidence"), "peer-indicators.min-confidence", 0, 100) : Long.valueOf(50);
+        Mode mode = m.containsKey("mode") ? r.choice(m.get("mode"), "peer-indicators.mode", MODES) : Mode.ENFORCE;
+        return weight == null || min == null || mode == null ? null
+                : new PeerIndicatorSettings(weight, min.intValue(), mode);
     }
 
     /** Proof-of-work settings of a CHALLENGE band; defaults for what it leaves out; null after an error. */

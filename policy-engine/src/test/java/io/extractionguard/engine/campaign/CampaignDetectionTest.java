@@ -1,7 +1,5 @@
 package io.extractionguard.engine.campaign;
 
-import io.extractionguard.engine.limits.LocalTokenLimiter;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -41,8 +39,8 @@ class CampaignDetectionTest {
     private int task;
 
     private GuardEngine engine(Policy p) {
-        return new GuardEngine(() -> p, new InMemoryStateStore(clock), new LocalRateLimiter(clock),
-                new LocalTokenLimiter(clock), new InMemoryChallengeLedger(clock), new InMemoryCampaignStore(clock), clock);
+        return GuardEngine.builder(() -> p, clock).store(new InMemoryStateStore(clock))
+                .limiter(new LocalRateLimiter(clock)).campaigns(new InMemoryCampaignStore(clock)).build();
     }
 
     /** An account with its own network and client unless told otherwise. */

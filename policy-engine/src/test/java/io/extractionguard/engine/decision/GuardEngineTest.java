@@ -1,6 +1,5 @@
 package io.extractionguard.engine.decision;
 
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -14,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
+import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.limits.LocalRateLimiter;
-import io.extractionguard.engine.limits.LocalTokenLimiter;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
@@ -41,8 +41,8 @@ class GuardEngineTest {
     private final InMemoryChallengeLedger ledger = new InMemoryChallengeLedger(clock);
 
     private GuardEngine engine(Policy policy) {
-        return new GuardEngine(() -> policy, store, new LocalRateLimiter(clock), new LocalTokenLimiter(clock), ledger,
-                new InMemoryCampaignStore(clock), clock);
+        return GuardEngine.builder(() -> policy, clock).store(store).limiter(new LocalRateLimiter(clock))
+                .challenges(ledger).build();
     }
 
     private final GuardEngine engine = engine(Fixtures.policy("/policies/engine-test.yaml"));
@@ -235,6 +235,27 @@ class GuardEngineTest {
         Decision d = send(engine, Fixtures.account("acct-held"), PLAIN);
         assertThat(d.action()).isEqualTo(Action.CHALLENGE);
         assertThat(d.challenge()).isEqualTo(ChallengeKind.VERIFICATION_HOLD);
+    }
+
+    @Test
+    void importedPeerIndicatorRaisesTheScoreOfMatchingTrafficByItsConfidence() throws Exception {
+        Policy p = variant("lists:", "peer-indicators: { weight: 50, min-confidence: 60 }\nlists:");
+        InMemoryIndicatorRegistry registry = new InMemoryIndicatorRegistry(0.8);
+        registry.put(List.of(
+                new Indicator("indicator--1", Indicator.Kind.PAYMENT_FINGERPRINT, "pf-peer", 80, clock.instant(),
+                        clock.instant().plusSeconds(3600), "Lab B", "identity--b", "card used by campaign X"),
+                new Indicator("indicator--2", Indicator.Kind.CLIENT_JA4, "t13d-weak", 40, clock.instant(),
+                        clock.instant().plusSeconds(3600), "Lab B", "identity--b", "")), clock.instant());
+        GuardEngine e = GuardEngine.builder(() -> p, clock).store(store).indicators(registry).build();
+        Decision d = send(e, Fixtures.account("acct-peer", null, null, "pf-peer", null), PLAIN);
+        assertThat(d.score()).isEqualTo(40.0);
+        assertThat(d.reasons()).containsExactly("peer-indicator/payment");
+        assertThat(d.band()).isEqualTo("watch");
+        ClientIdentity weak = new ClientIdentity("acct-weak", ClientIdentity.Source.TRUSTED_HEADER, null, null, null, null,
+                null, "t13d-weak", "ua", "198.51.100.1", 0);
+        assertThat(send(e, weak, PLAIN).score()).as("below min-confidence").isZero();
+        clock.advance(Duration.ofHours(2));
+        assertThat(send(e, Fixtures.account("acct-peer2", null, null, "pf-peer", null), PLAIN).score()).as("expired").isZero();
     }
 
     private static Policy variant(String find, String replace) throws Exception {

@@ -1,0 +1,15 @@
+package io.extractionguard.engine.policy;
+
+/**
+ * How imported peer indicators (STIX, see {@code docs/indicator-exchange.md}) weigh on the score: a
+ * request matching an indicator gets {@code weight × confidence / 100} points, reason
+ * {@code peer-indicator/<kind>}, for indicators with at least {@code minConfidence}.
+ *
+ * @param weight        points at confidence 100 (0 disables)
+ * @param minConfidence indicators less confident than this are ignored
+ * @param mode          SHADOW counts the contribution only in the shadow score
+ */
+public record PeerIndicatorSettings(double weight, int minConfidence, Mode mode) {
+
+    public static final PeerIndicatorSettings DISABLED = new PeerIndicatorSettings(0, 101, Mode.ENFORCE);
+}
