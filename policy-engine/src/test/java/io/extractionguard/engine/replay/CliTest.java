@@ -121,6 +121,25 @@ class CliTest {
     }
 
     @Test
+    void auditVerifyAcceptsAnIntactChainAndNamesTheFirstEditedLine() throws Exception {
+        io.extractionguard.engine.audit.AuditChain chain = io.extractionguard.engine.audit.AuditChain.start("gw-1");
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            lines.add(chain.append(java.time.Instant.EPOCH.plusSeconds(i), "operator",
+                    "{\"action\":\"block\",\"account\":\"acct-" + i + "\"}"));
+        }
+        Path audit = dir.resolve("audit.jsonl");
+        Files.write(audit, lines);
+        assertThat(run("audit-verify", audit.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("OK: 4 records, chain intact");
+
+        lines.set(2, lines.get(2).replace("acct-2", "acct-9"));
+        Files.write(audit, lines);
+        assertThat(run("audit-verify", audit.toString())).isEqualTo(1);
+        assertThat(stderr()).contains("line 3: hash does not match the record's content (record edited)");
+    }
+
+    @Test
     void validateReportsOkOrEveryErrorWithLines() throws Exception {
         assertThat(run("validate", policy().toString())).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("engine-test.yaml: OK, version engine-test-1 (");
