@@ -76,4 +76,13 @@ public interface CampaignStore {
 
     /** The last published population, 0 before the first correlation run. */
     double population();
+
+    /**
+     * For operators, not the request path: up to {@code max} indicator values and template buckets
+     * that at least {@code minAccounts} sampled accounts share (a full scan of local state).
+     * The default holds nothing.
+     */
+    default java.util.List<SharedValue> sharedValues(int minAccounts, int max) {
+        return java.util.List.of();
+    }
 }
