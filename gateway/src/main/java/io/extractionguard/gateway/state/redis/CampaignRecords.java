@@ -119,7 +119,8 @@ public final class CampaignRecords {
         ByteBuffer b = ByteBuffer.wrap(batch);
         try {
             version(b);
-            b.position(b.position() + (b.get() & 0xFF));
+            int idLength = b.get() & 0xFF;
+            b.position(b.position() + idLength);
             int count = b.getInt();
             for (int i = 0; i < count; i++) {
                 applyOne(b, target);
