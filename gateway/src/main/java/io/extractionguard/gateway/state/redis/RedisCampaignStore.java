@@ -51,7 +51,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisCampaignStore.class);
     private static final byte[] FIELD = {'b'};
     private static final int READ_COUNT = 64;
-    private static final Duration BLOCK = Duration.ofMillis(500);
+    private static final Duration BLOCK = Duration.ofSeconds(2);
 
     private final InMemoryCampaignStore local;
     private final RStream<byte[], byte[]> stream;
@@ -107,15 +107,20 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     }
 
     /**
-     * Replays the retained stream (waiting up to {@code replay-timeout}; never on an event loop), then
-     * starts shipping and tailing.
+     * Starts tailing and waits until the retained stream is replayed (at most {@code replay-timeout},
+     * not at all while Redis is unreachable; never on an event loop), then starts shipping.
      */
     public void start() {
         tail.start();
+        long deadline = System.nanoTime() + settings.replayTimeout().toNanos();
         try {
-            if (!caughtUp.await(settings.replayTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("campaign evidence: the shared stream was not replayed within {}; serving while it continues",
-                        settings.replayTimeout());
+            // while Redis is down there is nothing to wait for: start (fail-open) and replay when it returns
+            while (availability.available() && !caughtUp.await(50, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("campaign evidence: the shared stream was not replayed within {}; serving while it "
+                            + "continues", settings.replayTimeout());
+                    break;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

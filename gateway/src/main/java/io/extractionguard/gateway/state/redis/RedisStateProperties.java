@@ -95,7 +95,7 @@ public record RedisStateProperties(
      *                       replaced after this long; must be shorter than the policy's correlation interval
      *                       and longer than two {@code guard.campaign.correlation-tick}s
      */
-    public record Campaign(@DefaultValue("250ms") Duration flushInterval,
+    public record Campaign(@DefaultValue("1s") Duration flushInterval,
                            @DefaultValue("1000") int batchRecords,
                            @DefaultValue("200000") int bufferRecords,
                            @DefaultValue("10000") int streamMaxLen,
