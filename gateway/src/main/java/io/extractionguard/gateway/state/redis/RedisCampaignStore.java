@@ -37,7 +37,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * and appended, as a compact record ({@link CampaignRecords}), to a bounded buffer. A background
  * thread ({@code guard-campaign-sync}) ships the buffer every {@code flush-interval} as one stream
  * entry per batch ({@code XADD ... MAXLEN ~ stream-max-len}); another ({@code guard-campaign-tail})
- * blocks on {@code XREAD} and applies the other replicas' batches to the local store. Every change
+ * blocks on {@code XREAD} (at most one read per flush interval while entries arrive) and applies the
+ * other replicas' batches to the local store. Every change
  * is self-contained and merges in any order (decayed counters, smallest-hash samples), so all
  * replicas converge on the same evidence. At start-up a replica replays the retained stream before
  * it serves traffic, so a restart does not forget.
@@ -261,6 +262,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                 continue;
             }
             Map<StreamMessageId, Map<byte[], byte[]>> entries;
+            long started = System.nanoTime();
             try {
                 StreamReadArgs read = StreamReadArgs.greaterThan(last).count(READ_COUNT);
                 entries = blocking ? stream.read(read.timeout(BLOCK)) : stream.read(read);
@@ -280,6 +282,10 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                 blocking = true;
                 caughtUp.countDown();
                 log.info("campaign evidence: replayed the shared stream up to {}", last);
+            } else if (blocking && entries != null && !entries.isEmpty() && entries.size() < READ_COUNT) {
+                // traffic flows: read at most once per flush interval, so one read collects every replica's
+                // latest batch (reads grow with the replicas, not with replicas × batches)
+                sleep(Math.max(0, settings.flushInterval().toMillis() - (System.nanoTime() - started) / 1_000_000));
             }
         }
     }
