@@ -4,7 +4,8 @@ package io.extractionguard.engine.campaign;
  * Where correlation keeps its state: template buckets, per-account links and shared indicator
  * values, all bounded (samples, decayed counters) and keyed by 64-bit hashes, never by raw
  * identifiers. The in-memory implementation serves replay and a single gateway; a shared
- * implementation (Redis behind a near cache) lets every replica see the same evidence.
+ * implementation (the gateway's Redis store: a full in-memory copy per replica, every change
+ * replicated through a Redis stream) lets every replica see the same evidence.
  *
  * <h2>Contract</h2>
  * <ul>
