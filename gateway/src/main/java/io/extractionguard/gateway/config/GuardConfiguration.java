@@ -109,9 +109,7 @@ public class GuardConfiguration {
     @Bean
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     CampaignStore campaignStore(GuardProperties properties, Clock clock) {
-        GuardProperties.Campaign c = properties.campaign();
-        return new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(c.maxAccounts(),
-                c.maxTemplateBuckets(), c.maxValues(), c.idleExpiry()));
+        return new InMemoryCampaignStore(clock, properties.campaign().storeSettings());
     }
 
     /** One gateway correlates alone; a fleet sharing state uses a lease in Redis (state.redis.RedisCorrelationLeadership). */

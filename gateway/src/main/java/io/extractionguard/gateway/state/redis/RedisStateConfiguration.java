@@ -56,9 +56,7 @@ public class RedisStateConfiguration {
     @Bean(destroyMethod = "close")
     RedisCampaignStore redisCampaignStore(RedisState state, RedisStateProperties props, GuardProperties guard,
                                           Clock clock, MeterRegistry meters) {
-        GuardProperties.Campaign c = guard.campaign();
-        InMemoryCampaignStore local = new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(
-                c.maxAccounts(), c.maxTemplateBuckets(), c.maxValues(), c.idleExpiry()));
+        InMemoryCampaignStore local = new InMemoryCampaignStore(clock, guard.campaign().storeSettings());
         RedisCampaignStore store = new RedisCampaignStore(local, state.client(), state.keys(), state.availability(),
                 state.replica().value(), props.campaign(), props.timeout(), meters);
         store.start();

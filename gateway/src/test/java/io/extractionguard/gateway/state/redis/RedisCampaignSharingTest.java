@@ -170,6 +170,10 @@ class RedisCampaignSharingTest {
         List<String> accounts = hydra(a.client(), card);
 
         a.management().get().uri("/admin/campaigns").exchange().expectStatus().isUnauthorized();
+        a.management().get().uri("/admin/campaigns?max=0").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange()
+                .expectStatus().isBadRequest();
+        a.client().get().uri("/admin/campaigns").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange()
+                .expectStatus().value(status -> assertThat(status).as("never on the traffic port").isNotEqualTo(200));
         byte[] body = a.management().get().uri("/admin/campaigns")
                 .header("Authorization", "Bearer " + ADMIN_TOKEN).exchange()
                 .expectStatus().isOk().expectBody().returnResult().getResponseBody();
