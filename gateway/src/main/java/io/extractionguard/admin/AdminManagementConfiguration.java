@@ -45,6 +45,12 @@ public class AdminManagementConfiguration {
 
     @Bean
     @ConditionalOnExpression("'${guard.admin.token:}' != ''")
+    RouterFunction<ServerResponse> adminCampaignRoutes(GuardEngine engine, RecentDecisions recent, JsonMapper json) {
+        return new AdminCampaignsApi(engine, recent, json).routes();
+    }
+
+    @Bean
+    @ConditionalOnExpression("'${guard.admin.token:}' != ''")
     AdminAuthFilter adminAuthFilter(GuardProperties properties, MeterRegistry meters) {
         return new AdminAuthFilter(properties.admin().token(), meters);
     }

@@ -105,18 +105,16 @@ public class GuardConfiguration {
         return new ProofOfWork(bytes);
     }
 
-    /** In-memory campaign state; a fleet sharing state replaces this bean with a shared implementation. */
+    /** In-memory campaign state unless {@code guard.state.store=redis} (then shared: state.redis.RedisCampaignStore). */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     CampaignStore campaignStore(GuardProperties properties, Clock clock) {
-        GuardProperties.Campaign c = properties.campaign();
-        return new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(c.maxAccounts(),
-                c.maxTemplateBuckets(), c.maxValues(), c.idleExpiry()));
+        return new InMemoryCampaignStore(clock, properties.campaign().storeSettings());
     }
 
-    /** One gateway correlates alone; a fleet sharing state replaces this with a distributed lock. */
+    /** One gateway correlates alone; a fleet sharing state uses a lease in Redis (state.redis.RedisCorrelationLeadership). */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     CorrelationLeadership correlationLeadership() {
         return CorrelationLeadership.SINGLE_NODE;
     }

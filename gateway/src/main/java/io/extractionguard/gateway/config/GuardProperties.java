@@ -75,6 +75,12 @@ public record GuardProperties(
     public record Campaign(@DefaultValue("1000000") long maxAccounts, @DefaultValue("2000000") long maxTemplateBuckets,
                            @DefaultValue("1000000") long maxValues, @DefaultValue("3d") Duration idleExpiry,
                            @DefaultValue("1s") Duration correlationTick) {
+
+        /** The bounds of the in-memory campaign state (each replica's, also under a shared store). */
+        public io.extractionguard.engine.campaign.InMemoryCampaignStore.Settings storeSettings() {
+            return new io.extractionguard.engine.campaign.InMemoryCampaignStore.Settings(maxAccounts, maxTemplateBuckets,
+                    maxValues, idleExpiry);
+        }
     }
 
     /**

@@ -42,6 +42,11 @@ public class RecentDecisions {
         }
     }
 
+    /** The accounts with recent decisions on this replica (a snapshot). */
+    public java.util.Set<String> accounts() {
+        return java.util.Set.copyOf(byAccount.asMap().keySet());
+    }
+
     /** Newest first. */
     public List<Entry> of(String accountId) {
         Deque<Entry> entries = byAccount.getIfPresent(accountId);

@@ -56,6 +56,11 @@ public final class AccountSample {
         return hashes[index];
     }
 
+    /** A copy of the sampled accounts' sampling hashes, ascending. */
+    public long[] hashes() {
+        return Arrays.copyOf(hashes, size);
+    }
+
     /**
      * Puts the account with its value, if it belongs in the sample.
      *

@@ -4,7 +4,8 @@ package io.extractionguard.engine.campaign;
  * Where correlation keeps its state: template buckets, per-account links and shared indicator
  * values, all bounded (samples, decayed counters) and keyed by 64-bit hashes, never by raw
  * identifiers. The in-memory implementation serves replay and a single gateway; a shared
- * implementation (Redis behind a near cache) lets every replica see the same evidence.
+ * implementation (the gateway's Redis store: a full in-memory copy per replica, every change
+ * replicated through a Redis stream) lets every replica see the same evidence.
  *
  * <h2>Contract</h2>
  * <ul>
@@ -76,4 +77,13 @@ public interface CampaignStore {
 
     /** The last published population, 0 before the first correlation run. */
     double population();
+
+    /**
+     * For operators, not the request path: up to {@code max} indicator values and template buckets
+     * that at least {@code minAccounts} sampled accounts share (a full scan of local state).
+     * The default holds nothing.
+     */
+    default java.util.List<SharedValue> sharedValues(int minAccounts, int max) {
+        return java.util.List.of();
+    }
 }

@@ -45,6 +45,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
     private final ThreadLocal<AccountLinks[]> lastLinks = ThreadLocal.withInitial(() -> new AccountLinks[1]);
     private final ThreadLocal<long[]> lastHash = ThreadLocal.withInitial(() -> new long[1]);
     private volatile double population;
+    private final Clock clock;
 
     public InMemoryCampaignStore(Clock clock) {
         this(clock, Settings.DEFAULT);
@@ -55,6 +56,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
         this.accounts = cache(clock, settings.maxAccounts(), settings.idleExpiry());
         this.values = cache(clock, settings.maxIndicatorValues(), settings.idleExpiry());
         this.maxQueued = settings.maxIndicatorValues();
+        this.clock = clock;
     }
 
     private static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
@@ -164,5 +166,30 @@ public final class InMemoryCampaignStore implements CampaignStore {
     @Override
     public double population() {
         return population;
+    }
+
+    @Override
+    public java.util.List<SharedValue> sharedValues(int minAccounts, int max) {
+        java.util.List<SharedValue> out = new java.util.ArrayList<>();
+        for (var e : values.asMap().entrySet()) {
+            if (out.size() >= max) {
+                return out;
+            }
+            SharedValue v = e.getValue().shared(e.getKey(), minAccounts);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        long now = clock.millis();
+        for (var e : buckets.asMap().entrySet()) {
+            if (out.size() >= max) {
+                return out;
+            }
+            SharedValue v = e.getValue().shared(e.getKey(), minAccounts, now);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 }

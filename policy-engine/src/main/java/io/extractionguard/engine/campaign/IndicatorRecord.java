@@ -16,12 +16,14 @@ public final class IndicatorRecord {
     private double suspicionSum;
     private float rarity = Float.NaN;
     private boolean awaitingRarity;
+    private IndicatorKind kind;
 
     /**
      * Records that {@code accountHash} (with its current suspicion) uses this value and returns the
      * value as that account sees it: everything about the <em>other</em> sampled accounts.
      */
     public synchronized IndicatorEvidence apply(IndicatorKind kind, long accountHash, float suspicion) {
+        this.kind = kind;
         boolean inserted = false;
         int i = members.indexOf(accountHash);
         if (i >= 0) {
@@ -50,6 +52,14 @@ public final class IndicatorRecord {
     /** Estimated distinct accounts seen with this value. */
     public synchronized double distinctAccounts() {
         return members.distinct();
+    }
+
+    /** The value as it stands, or null while fewer than {@code minAccounts} accounts are sampled. */
+    public synchronized SharedValue shared(long key, int minAccounts) {
+        if (members.size() < minAccounts || kind == null) {
+            return null;
+        }
+        return new SharedValue(kind, key, members.hashes(), members.distinct(), suspicionSum, 0, rarity);
     }
 
     /** Sets the rarity computed by the correlator. */

@@ -76,6 +76,15 @@ public final class TemplateBucket {
         return new TemplateStats(Math.max(0, others), r, content * f / (r + HEAT_PRIOR));
     }
 
+    /** The bucket as it stands at {@code nowMillis}, or null while fewer than {@code minAccounts} accounts are sampled. */
+    public synchronized SharedValue shared(long key, int minAccounts, long nowMillis) {
+        if (accounts.size() < minAccounts) {
+            return null;
+        }
+        TemplateStats s = stats(0, nowMillis);
+        return new SharedValue(null, key, accounts.hashes(), accounts.distinct(), 0, s.heat(), Float.NaN);
+    }
+
     /** Decays the counters to {@code at}; returns the weight of an event at {@code at} (below 1 when late). */
     private double decayTo(long at) {
         if (decayedAt == Long.MIN_VALUE) {

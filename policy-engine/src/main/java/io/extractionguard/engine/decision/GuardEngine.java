@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 import io.extractionguard.engine.campaign.CampaignDetector;
+import io.extractionguard.engine.campaign.CampaignListing;
 import io.extractionguard.engine.campaign.CampaignStore;
 import io.extractionguard.engine.campaign.CorrelationReport;
 import io.extractionguard.engine.campaign.InMemoryCampaignStore;
@@ -243,6 +244,14 @@ public final class GuardEngine {
      */
     public CorrelationReport correlateIfDue() {
         return campaigns.correlateIfDue(policy.get().campaign(), clock.millis());
+    }
+
+    /**
+     * The campaigns the campaign state currently links, highest score first (for operators: scans
+     * local state, never call on the request path). See {@link CampaignListing}.
+     */
+    public java.util.List<CampaignListing.Campaign> campaigns(int max) {
+        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max);
     }
 
     /** Adds usage (known after the response) to the account's profile. */

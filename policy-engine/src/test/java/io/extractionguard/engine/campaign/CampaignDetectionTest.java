@@ -140,6 +140,32 @@ class CampaignDetectionTest {
     }
 
     @Test
+    void theListingGroupsAccountsLinkedBySuspectsIntoOneCampaignAndLeavesHonestSharersOut() {
+        java.util.Set<Long> members = new java.util.HashSet<>();
+        for (int a = 0; a < 4; a++) {
+            Who member = new Who("acct-listed-" + a).card("pf-listed");
+            members.add(Indicators.accountHash(member.id()) & Long.MAX_VALUE);
+            for (int r = 0; r < 4; r++) {
+                send(member, templated() + " " + a + r, 16000);
+            }
+        }
+        java.util.Set<Long> honest = new java.util.HashSet<>();
+        for (int a = 0; a < 6; a++) {
+            Who colleague = new Who("acct-office-" + a).card("pf-company");
+            honest.add(Indicators.accountHash(colleague.id()) & Long.MAX_VALUE);
+            send(colleague, PLAIN + " " + a, 256);
+        }
+
+        List<CampaignListing.Campaign> campaigns = engine.campaigns(10);
+        assertThat(campaigns).hasSize(1);
+        CampaignListing.Campaign c = campaigns.get(0);
+        assertThat(c.accounts()).containsExactlyInAnyOrderElementsOf(members);
+        assertThat(c.links()).extracting(CampaignListing.Link::indicator).contains("payment");
+        assertThat(c.score()).isGreaterThan(15.0);
+        assertThat(campaigns).noneMatch(x -> x.accounts().stream().anyMatch(honest::contains));
+    }
+
+    @Test
     void aCardManyHonestAccountsShareIsNoEvidence() {
         for (int a = 0; a < 30; a++) {
             send(new Who("acct-company-" + a).card("pf-company"), PLAIN + " number " + a, 256);

@@ -12,6 +12,8 @@ import io.extractionguard.engine.limits.TierLimits;
  * {prefix}:{ACCOUNT}:rl:{rpm}:{rpd}         Bucket4j bucket of the account's tier limits
  * {prefix}:verdicts                         hash: account → verdict (one key: read whole at start-up)
  * {prefix}:verdict-events                   pub/sub channel of verdict changes
+ * {prefix}:campaign-events                  stream of campaign evidence batches (field "b", binary records)
+ * {prefix}:campaign-leader                  string: the replica holding the correlation lease (PX lease)
  * </pre>
  *
  * Further per-account state (e.g. campaign evidence) takes another suffix after the hash tag;
@@ -54,6 +56,14 @@ public final class RedisKeys {
 
     public String verdictChannel() {
         return global("verdict-events");
+    }
+
+    public String campaignEvents() {
+        return global("campaign-events");
+    }
+
+    public String campaignLeader() {
+        return global("campaign-leader");
     }
 
     /** The pattern matching every key of this prefix (for operators' and tests' clean-up). */

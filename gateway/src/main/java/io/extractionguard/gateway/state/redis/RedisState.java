@@ -25,9 +25,10 @@ public final class RedisState implements AutoCloseable {
     private final WriteBehind writer;
     private final RedisStateStore store;
     private final LeasedRateLimiter limiter;
+    private final ReplicaId replica;
 
     public RedisState(RedisStateProperties props, Duration accountIdleExpiry, Clock clock, MeterRegistry meters) {
-        ReplicaId replica = ReplicaId.random();
+        this.replica = ReplicaId.random();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "guard-state-sync");
             t.setDaemon(true);
@@ -66,6 +67,11 @@ public final class RedisState implements AutoCloseable {
     /** The shared batching writer, for further stores (e.g. campaign evidence) to queue their writes on. */
     public WriteBehind writer() {
         return writer;
+    }
+
+    /** This process's identity among the replicas (random per start). */
+    public ReplicaId replica() {
+        return replica;
     }
 
     public RedissonClient client() {

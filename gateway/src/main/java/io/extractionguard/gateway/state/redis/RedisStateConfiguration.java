@@ -6,6 +6,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.campaign.CorrelationLeadership;
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.config.GuardProperties;
@@ -13,7 +16,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
- * the in-memory {@link StateStore} and {@link RateLimiter} of the embedded default.
+ * the in-memory {@link StateStore}, {@link RateLimiter}, {@link CampaignStore} and
+ * {@link CorrelationLeadership} of the embedded default.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "guard.state.store", havingValue = "redis")
@@ -43,5 +47,34 @@ public class RedisStateConfiguration {
     @Bean
     RedisStateHealthIndicator sharedStateHealthIndicator(RedisState state) {
         return new RedisStateHealthIndicator(state.availability(), state.store());
+    }
+
+    /**
+     * Campaign evidence shared through a Redis stream; replays the retained stream before traffic.
+     * Closed before {@link RedisState} (it depends on it), so what it buffered is shipped first.
+     */
+    @Bean(destroyMethod = "close")
+    RedisCampaignStore redisCampaignStore(RedisState state, RedisStateProperties props, GuardProperties guard,
+                                          Clock clock, MeterRegistry meters) {
+        InMemoryCampaignStore local = new InMemoryCampaignStore(clock, guard.campaign().storeSettings());
+        RedisCampaignStore store = new RedisCampaignStore(local, state.client(), state.keys(), state.availability(),
+                state.replica().value(), props.campaign(), props.timeout(), meters);
+        store.start();
+        return store;
+    }
+
+    /** One replica at a time runs campaign correlation: a lease in Redis, renewed every correlation tick. */
+    @Bean(destroyMethod = "close")
+    RedisCorrelationLeadership redisCorrelationLeadership(RedisState state, RedisStateProperties props,
+                                                          GuardProperties guard, MeterRegistry meters) {
+        java.time.Duration lease = props.campaign().leaderLease();
+        java.time.Duration tick = guard.campaign().correlationTick();
+        if (lease.compareTo(tick.multipliedBy(2)) <= 0) {
+            throw new IllegalArgumentException("guard.state.redis.campaign.leader-lease (" + lease
+                    + ") must be longer than two guard.campaign.correlation-tick (" + tick + "), or the lease lapses "
+                    + "between renewals");
+        }
+        return new RedisCorrelationLeadership(state.client(), state.keys(), state.replica().value(), state.availability(),
+                lease, props.timeout(), meters);
     }
 }

@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sync             write-behind and refresh of profiles
  * @param nearCache        the in-process cache in front of Redis
  * @param limits           distributed rate limits
+ * @param campaign         campaign evidence shared through a Redis stream, and the correlation lease
  */
 @ConfigurationProperties("guard.state.redis")
 public record RedisStateProperties(
@@ -38,7 +39,8 @@ public record RedisStateProperties(
         @DefaultValue("eg") String keyPrefix,
         @DefaultValue Sync sync,
         @DefaultValue NearCache nearCache,
-        @DefaultValue Limits limits) {
+        @DefaultValue Limits limits,
+        @DefaultValue Campaign campaign) {
 
     public enum Topology { SINGLE, SENTINEL, CLUSTER }
 
@@ -81,6 +83,26 @@ public record RedisStateProperties(
                          @DefaultValue("5s") Duration idleReturn) {
     }
 
+    /**
+     * @param flushInterval  how often buffered campaign records are shipped (one {@code XADD} per batch)
+     * @param batchRecords   most records per stream entry
+     * @param bufferRecords  most records waiting to be shipped (the outage buffer); beyond it records stay
+     *                       local only and are counted in {@code guard.campaign.sync.dropped}
+     * @param streamMaxLen   stream entries (batches) Redis retains, approximately ({@code MAXLEN ~}): the
+     *                       evidence a restarted or new replica replays
+     * @param replayTimeout  how long start-up waits for the retained stream to be replayed
+     * @param leaderLease    the correlation lease: a replica that stops renewing it (dead, partitioned) is
+     *                       replaced after this long; must be shorter than the policy's correlation interval
+     *                       and longer than two {@code guard.campaign.correlation-tick}s
+     */
+    public record Campaign(@DefaultValue("1s") Duration flushInterval,
+                           @DefaultValue("1000") int batchRecords,
+                           @DefaultValue("200000") int bufferRecords,
+                           @DefaultValue("10000") int streamMaxLen,
+                           @DefaultValue("30s") Duration replayTimeout,
+                           @DefaultValue("10s") Duration leaderLease) {
+    }
+
     /** Checks values whose errors would otherwise surface late or obscurely. */
     public RedisStateProperties {
         if (keyPrefix.isBlank() || keyPrefix.contains("{") || keyPrefix.contains("}")) {
@@ -97,6 +119,10 @@ public record RedisStateProperties(
         if (limits.minLeaseRequests() < 1) {
             throw new IllegalArgumentException("guard.state.redis.limits.min-lease-requests must be at least 1, was "
                     + limits.minLeaseRequests());
+        }
+        if (campaign.batchRecords() < 1 || campaign.bufferRecords() < 1 || campaign.streamMaxLen() < 1) {
+            throw new IllegalArgumentException("guard.state.redis.campaign.batch-records, buffer-records and "
+                    + "stream-max-len must be at least 1");
         }
         if (limits.leaseFraction() <= 0 || limits.leaseFraction() > 0.5) {
             throw new IllegalArgumentException("guard.state.redis.limits.lease-fraction must be in (0, 0.5], was "

@@ -1,0 +1,184 @@
+package io.extractionguard.gateway.state.redis;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.extractionguard.engine.campaign.AccountObservation;
+import io.extractionguard.engine.campaign.AccountRules;
+import io.extractionguard.engine.campaign.CampaignStore;
+
+/**
+ * The compact binary form in which replicas ship campaign evidence to each other: one record per
+ * {@link CampaignStore} change (the arguments of the request path's {@code observe*} calls, and the
+ * correlator's published rarity and population), and batches of records tagged with the replica
+ * that made them. A record carries hashes, numbers and a timestamp only, never an account id, key
+ * or prompt. Big-endian; a batch starts with a version byte, so the format can change.
+ *
+ * <pre>
+ * batch      := version(1) replicaLen(1) replica(utf8) count(4) record*
+ * TEMPLATES  := 1 account(8) at(8) minSimilarity(8) content(8) minContentToCreate(8) n(1) key(8)*n sketchLen(2) sketch
+ * ACCOUNT    := 2 account(8) at(8) templateStrength(8) content(8) client(8) network(8) sharePrior(8) maxCv(8) minGaps(8)
+ * INDICATORS := 3 account(8) at(8) suspicion(8) halfLife(8) n(1) value(8)*n
+ * RARITY     := 4 value(8) rarity(4)
+ * POPULATION := 5 accounts(8)
+ * </pre>
+ *
+ * Sizes: a template record is about 140 bytes, an account record 73, an indicator record about
+ * 90 (seven kinds): about 300 bytes per campaign-tracked request.
+ */
+public final class CampaignRecords {
+
+    static final byte VERSION = 1;
+    static final byte TEMPLATES = 1;
+    static final byte ACCOUNT = 2;
+    static final byte INDICATORS = 3;
+    static final byte RARITY = 4;
+    static final byte POPULATION = 5;
+
+    private CampaignRecords() {
+    }
+
+    public static byte[] templates(long accountHash, long[] keys, byte[] sketch, double minSimilarity, double content,
+                                   double minContentToCreate, long atMillis) {
+        if (keys.length > 255 || sketch.length > 65_535) {
+            throw new IllegalArgumentException("template record too large: " + keys.length + " keys, "
+                    + sketch.length + " sketch bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 * 5 + 1 + 8 * keys.length + 2 + sketch.length);
+        b.put(TEMPLATES).putLong(accountHash).putLong(atMillis).putDouble(minSimilarity).putDouble(content)
+                .putDouble(minContentToCreate).put((byte) keys.length);
+        for (long k : keys) {
+            b.putLong(k);
+        }
+        b.putShort((short) sketch.length).put(sketch);
+        return b.array();
+    }
+
+    public static byte[] account(long accountHash, AccountObservation o, AccountRules r) {
+        return ByteBuffer.allocate(1 + 8 * 9).put(ACCOUNT).putLong(accountHash).putLong(o.atMillis())
+                .putDouble(o.templateStrength()).putDouble(o.content()).putLong(o.clientKey()).putLong(o.networkKey())
+                .putDouble(r.sharePrior()).putDouble(r.maxCadenceCv()).putLong(r.minCadenceGaps()).array();
+    }
+
+    public static byte[] indicators(long accountHash, long[] values, double suspicion, double halfLifeMillis,
+                                    long atMillis) {
+        if (values.length > 255) {
+            throw new IllegalArgumentException("indicator record too large: " + values.length + " values");
+        }
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 * 4 + 1 + 8 * values.length);
+        b.put(INDICATORS).putLong(accountHash).putLong(atMillis).putDouble(suspicion).putDouble(halfLifeMillis)
+                .put((byte) values.length);
+        for (long v : values) {
+            b.putLong(v);
+        }
+        return b.array();
+    }
+
+    public static byte[] rarity(long valueKey, float rarity) {
+        return ByteBuffer.allocate(1 + 8 + 4).put(RARITY).putLong(valueKey).putFloat(rarity).array();
+    }
+
+    public static byte[] population(double accounts) {
+        return ByteBuffer.allocate(1 + 8).put(POPULATION).putDouble(accounts).array();
+    }
+
+    /** One batch: the replica's id and its records, in order. */
+    public static byte[] batch(String replica, List<byte[]> records) {
+        byte[] id = replica.getBytes(StandardCharsets.UTF_8);
+        if (id.length > 255) {
+            throw new IllegalArgumentException("replica id too long");
+        }
+        int size = 1 + 1 + id.length + 4;
+        for (byte[] r : records) {
+            size += r.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).put(VERSION).put((byte) id.length).put(id).putInt(records.size());
+        records.forEach(b::put);
+        return b.array();
+    }
+
+    /** The replica that wrote {@code batch}. */
+    public static String replicaOf(byte[] batch) {
+        ByteBuffer b = ByteBuffer.wrap(batch);
+        version(b);
+        byte[] id = new byte[b.get() & 0xFF];
+        b.get(id);
+        return new String(id, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Applies every record of {@code batch} to {@code target}, in order.
+     *
+     * @return records applied
+     * @throws IllegalArgumentException when the batch is malformed or of an unknown version (records
+     *                                  before the malformed one have been applied)
+     */
+    public static int apply(byte[] batch, CampaignStore target) {
+        ByteBuffer b = ByteBuffer.wrap(batch);
+        try {
+            version(b);
+            int idLength = b.get() & 0xFF;
+            b.position(b.position() + idLength);
+            int count = b.getInt();
+            for (int i = 0; i < count; i++) {
+                applyOne(b, target);
+            }
+            if (b.hasRemaining()) {
+                throw new IllegalArgumentException("campaign batch has " + b.remaining() + " trailing bytes");
+            }
+            return count;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("campaign batch is truncated", e);
+        }
+    }
+
+    private static void version(ByteBuffer b) {
+        byte v = b.get();
+        if (v != VERSION) {
+            throw new IllegalArgumentException("unknown campaign batch version " + v);
+        }
+    }
+
+    private static void applyOne(ByteBuffer b, CampaignStore target) {
+        byte kind = b.get();
+        switch (kind) {
+            case TEMPLATES -> {
+                long account = b.getLong();
+                long at = b.getLong();
+                double minSimilarity = b.getDouble();
+                double content = b.getDouble();
+                double minToCreate = b.getDouble();
+                long[] keys = longs(b, b.get() & 0xFF);
+                byte[] sketch = new byte[b.getShort() & 0xFFFF];
+                b.get(sketch);
+                target.observeTemplates(account, keys, sketch, minSimilarity, content, minToCreate, at);
+            }
+            case ACCOUNT -> {
+                long account = b.getLong();
+                AccountObservation o = new AccountObservation(b.getLong(), b.getDouble(), b.getDouble(), b.getLong(),
+                        b.getLong());
+                target.observeAccount(account, o, new AccountRules(b.getDouble(), b.getDouble(), b.getLong()));
+            }
+            case INDICATORS -> {
+                long account = b.getLong();
+                long at = b.getLong();
+                double suspicion = b.getDouble();
+                double halfLife = b.getDouble();
+                target.observeIndicators(account, longs(b, b.get() & 0xFF), suspicion, halfLife, at);
+            }
+            case RARITY -> target.publishRarity(b.getLong(), b.getFloat());
+            case POPULATION -> target.publishPopulation(b.getDouble());
+            default -> throw new IllegalArgumentException("unknown campaign record kind " + kind);
+        }
+    }
+
+    private static long[] longs(ByteBuffer b, int n) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = b.getLong();
+        }
+        return out;
+    }
+}
