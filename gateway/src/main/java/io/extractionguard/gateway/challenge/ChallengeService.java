@@ -15,6 +15,8 @@ import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.ProofOfWorkSettings;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.state.OutageMode;
+import io.extractionguard.gateway.state.StoreUnavailableException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -23,7 +25,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * proof-of-work challenge with a CHALLENGE decision, checks solutions sent back in
  * {@value #SOLUTION_HEADER}, and turns an accepted solution into a pass in the shared
  * {@link ChallengeLedger}, which the engine consumes. Verification holds are released only through
- * the admin API. CPU only (one HMAC, one SHA-256): safe on the event loop.
+ * the admin API. With an in-process ledger this is CPU only (one HMAC, one SHA-256) and runs on the
+ * event loop; a {@link RemoteChallengeLedger} (Redis) needs round trips, which the filter makes on a
+ * worker thread through {@link #prepareShared}, only for the requests that need them.
  */
 @Component
 public class ChallengeService {
@@ -43,6 +47,7 @@ public class ChallengeService {
 
     private final ProofOfWork pow;
     private final ChallengeLedger ledger;
+    private final RemoteChallengeLedger remote;
     private final GuardEngine engine;
     private final Clock clock;
     private final MeterRegistry meters;
@@ -52,6 +57,7 @@ public class ChallengeService {
                             GuardProperties properties) {
         this.pow = pow;
         this.ledger = ledger;
+        this.remote = ledger instanceof RemoteChallengeLedger r ? r : null;
         this.engine = engine;
         this.clock = clock;
         this.meters = meters;
@@ -68,8 +74,13 @@ public class ChallengeService {
      * {@code pass-requests} for {@code pass-ttl}. Counted by outcome.
      */
     public Submission submit(String solution, String accountId) {
+        return submit(solution, accountId, ledger);
+    }
+
+    /** Nonces redeemed in {@code redeemIn}; the pass is granted in the ledger. */
+    private Submission submit(String solution, String accountId, ChallengeLedger redeemIn) {
         Instant now = clock.instant();
-        ProofOfWork.Check check = pow.verify(solution, accountId, now, ledger);
+        ProofOfWork.Check check = pow.verify(solution, accountId, now, redeemIn);
         if (check.verdict() == ProofOfWork.Verdict.ACCEPTED) {
             ProofOfWorkSettings settings = settings(engine.policy(), null);
             Instant until = now.plus(settings.passTtl());
@@ -77,6 +88,43 @@ public class ChallengeService {
         }
         count(ChallengeKind.PROOF_OF_WORK, check.verdict().name().toLowerCase());
         return new Submission(check.verdict());
+    }
+
+    /**
+     * Whether deciding this request needs the shared ledger first, on a worker thread (see
+     * {@link #prepareShared}): the ledger is shared, and the request carries a solution or its account
+     * holds a shared pass with no request reserved on this replica. Local memory only.
+     */
+    public boolean needsSharedLedger(String solution, String accountId) {
+        return remote != null && (solution != null || remote.needsReservation(accountId, clock.instant()));
+    }
+
+    /**
+     * Does the shared ledger's round trips for a request before it is decided: checks its solution,
+     * if any (redeeming the nonce), and reserves a request of the account's pass for this replica, so
+     * the engine's decision answers from local memory. Blocking: worker threads only.
+     *
+     * @return the submission, or null when the request carries no solution
+     * @throws StoreUnavailableException when the shared store does not answer a redemption on a
+     *         {@link OutageMode#FAIL_CLOSED} route (a fail-open route redeems the nonce locally)
+     */
+    public Submission prepareShared(String solution, String accountId, OutageMode outage) {
+        Submission submission = null;
+        if (solution != null) {
+            try {
+                submission = submit(solution, accountId, ledger);
+            } catch (StoreUnavailableException e) {
+                if (outage == OutageMode.FAIL_CLOSED) {
+                    throw e;
+                }
+                submission = submit(solution, accountId, remote.outageFallback());
+            }
+        }
+        Instant now = clock.instant();
+        if (remote.needsReservation(accountId, now)) {
+            remote.reserve(accountId, now);
+        }
+        return submission;
     }
 
     /**

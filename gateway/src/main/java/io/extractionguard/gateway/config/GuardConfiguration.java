@@ -81,9 +81,9 @@ public class GuardConfiguration {
         return new LocalTokenLimiter(clock);
     }
 
-    /** In-memory challenge ledger; a fleet sharing state replaces this bean with a shared implementation. */
+    /** In-memory challenge ledger unless {@code guard.state.store=redis} (state.redis.RedisChallengeLedger). */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     ChallengeLedger challengeLedger(Clock clock) {
         return new InMemoryChallengeLedger(clock);
     }
@@ -121,9 +121,9 @@ public class GuardConfiguration {
         return CorrelationLeadership.SINGLE_NODE;
     }
 
-    /** In-memory peer indicators; a fleet sharing state replaces this bean with a shared implementation. */
+    /** In-memory peer indicators unless {@code guard.state.store=redis} (state.redis.RedisIndicatorRegistry). */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     IndicatorRegistry indicatorRegistry() {
         return new InMemoryIndicatorRegistry(PEER_TEMPLATE_SIMILARITY);
     }

@@ -25,9 +25,11 @@ public final class RedisState implements AutoCloseable {
     private final WriteBehind writer;
     private final RedisStateStore store;
     private final LeasedRateLimiter limiter;
+    private final String replicaId;
 
     public RedisState(RedisStateProperties props, Duration accountIdleExpiry, Clock clock, MeterRegistry meters) {
         ReplicaId replica = ReplicaId.random();
+        this.replicaId = replica.value();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "guard-state-sync");
             t.setDaemon(true);
@@ -66,6 +68,11 @@ public final class RedisState implements AutoCloseable {
     /** The shared batching writer, for further stores (e.g. campaign evidence) to queue their writes on. */
     public WriteBehind writer() {
         return writer;
+    }
+
+    /** This replica's random id (tells its own announcements from others'). */
+    public String replicaId() {
+        return replicaId;
     }
 
     public RedissonClient client() {
