@@ -7,8 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,29 +18,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /** The shared challenge ledger's guarantees, and what it does while its Redis is down. */
 class RedisChallengeLedgerTest {
 
-    private final List<RedisChallengeLedger> ledgers = new ArrayList<>();
     private RedisTestReplicas replicas;
-    private TestRedis.Owned owned;
 
     @AfterEach
     void cleanUp() {
-        ledgers.forEach(RedisChallengeLedger::close);
-        if (owned != null) {
-            owned.startAgain(); // the outage tests leave it stopped; key clean-up needs it
-        }
-        if (replicas != null) {
-            replicas.close();
-        }
-        if (owned != null) {
-            owned.stop();
-        }
+        replicas.close();
     }
 
     private RedisChallengeLedger ledger(RedisState state) {
-        RedisChallengeLedger l = new RedisChallengeLedger(state.client(), state.keys(), state.availability(),
-                Clock.systemUTC(), state.replicaId(), Duration.ofMillis(500), new SimpleMeterRegistry());
-        ledgers.add(l);
-        return l;
+        return replicas.closing(new RedisChallengeLedger(state.client(), state.keys(), state.availability(),
+                Clock.systemUTC(), state.replicaId(), Duration.ofMillis(500), new SimpleMeterRegistry()));
     }
 
     /** Takes from the pass the way the gateway does: reserve on a worker thread when needed, then consume. */
@@ -75,11 +60,10 @@ class RedisChallengeLedgerTest {
 
     @Test
     void whileRedisIsDownRedemptionsFailForTheCallerToDecideAndPassesAreHonouredWhereGranted() {
-        owned = TestRedis.Owned.start();
-        replicas = new RedisTestReplicas(owned.url(), "ledger-outage");
+        replicas = RedisTestReplicas.onOwnRedis("ledger-outage");
         RedisState state = replicas.start();
         RedisChallengeLedger a = ledger(state);
-        owned.stop();
+        replicas.owned.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> !state.availability().available());
 
         assertThatThrownBy(() -> a.redeem("nonce-down", Instant.now().plusSeconds(30)))

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -22,29 +21,16 @@ import io.extractionguard.gateway.support.TestRedis;
 /** Imported indicators shared through Redis: replicated to every replica's local index, loaded at start, expiring. */
 class RedisIndicatorRegistryTest {
 
-    private final List<RedisIndicatorRegistry> registries = new ArrayList<>();
     private RedisTestReplicas replicas;
-    private TestRedis.Owned owned;
 
     @AfterEach
     void cleanUp() {
-        registries.forEach(RedisIndicatorRegistry::close);
-        if (owned != null) {
-            owned.startAgain(); // the outage tests leave it stopped; key clean-up needs it
-        }
-        if (replicas != null) {
-            replicas.close();
-        }
-        if (owned != null) {
-            owned.stop();
-        }
+        replicas.close();
     }
 
     private RedisIndicatorRegistry registry(RedisState state) {
-        RedisIndicatorRegistry r = new RedisIndicatorRegistry(state.client(), state.keys(), state.availability(),
-                Clock.systemUTC(), state.replicaId(), Duration.ofMillis(500), 0.5, Duration.ofSeconds(2));
-        registries.add(r);
-        return r;
+        return replicas.closing(new RedisIndicatorRegistry(state.client(), state.keys(), state.availability(),
+                Clock.systemUTC(), state.replicaId(), Duration.ofMillis(500), 0.5, Duration.ofSeconds(2)));
     }
 
     private static Indicator payment(String value, Instant until) {
@@ -94,12 +80,11 @@ class RedisIndicatorRegistryTest {
 
     @Test
     void anImportWhileRedisIsDownIsRefusedWholeAndChangesNothing() {
-        owned = TestRedis.Owned.start();
-        replicas = new RedisTestReplicas(owned.url(), "indicators-outage");
+        replicas = RedisTestReplicas.onOwnRedis("indicators-outage");
         RedisState state = replicas.start();
         RedisIndicatorRegistry a = registry(state);
         a.put(List.of(payment("pf-before", Instant.now().plus(Duration.ofHours(1)))), Instant.now());
-        owned.stop();
+        replicas.owned.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> !state.availability().available());
 
         assertThatThrownBy(() -> a.put(List.of(payment("pf-during", Instant.now().plus(Duration.ofHours(1)))),
