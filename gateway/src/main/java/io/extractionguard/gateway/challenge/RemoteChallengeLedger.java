@@ -8,7 +8,8 @@ import io.extractionguard.engine.challenge.ChallengeLedger;
  * A {@link ChallengeLedger} shared by replicas through a store that needs a network round trip for
  * what must be exact across replicas: redeeming a nonce, and taking a request from an account's
  * pass. {@link #redeem} and {@link #reserve} block (bounded by the store's timeout) and are called
- * only on a worker thread, and only for requests that carry a solution or whose account holds a
+ * only on a worker thread, and only for requests that carry an otherwise valid solution (signature,
+ * expiry, account and difficulty are checked first, on the calling thread) or whose account holds a
  * shared pass with no request reserved on this replica. {@link #consumePass}, which the engine
  * calls while deciding, answers from local memory: it takes a reserved request.
  */

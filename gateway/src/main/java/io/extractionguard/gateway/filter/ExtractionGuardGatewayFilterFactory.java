@@ -195,9 +195,12 @@ public class ExtractionGuardGatewayFilterFactory
         ClientIdentity identity = identities.resolve(request.getHeaders()::getFirst, peer);
         String solution = request.getHeaders().getFirst(ChallengeService.SOLUTION_HEADER);
         InferenceRequest inference = ((ParseResult.Parsed) parsed).request();
-        if (challenges.needsSharedLedger(solution, identity.accountId())) {
-            // the shared ledger's round trips (redeeming a nonce, reserving a pass request) block: off the event loop
-            return Mono.fromCallable(() -> Optional.ofNullable(challenges.prepareShared(solution, identity.accountId(), outage)))
+        ChallengeService.Prepared challenge = challenges.prepare(solution, identity.accountId());
+        if (challenge.needsWorker()) {
+            // the shared ledger's round trips (redeeming a valid solution, reserving a pass request) block:
+            // off the event loop, and only for the requests that need them
+            return Mono.fromCallable(() -> Optional.ofNullable(challenges.completeShared(challenge, identity.accountId(),
+                            outage)))
                     .subscribeOn(Schedulers.boundedElastic())
                     .flatMap(submission -> decided(exchange, chain, format, route, received, body, peer, identity,
                             inference, submission.orElse(null), started))
@@ -207,8 +210,8 @@ public class ExtractionGuardGatewayFilterFactory
                                 "The service is temporarily unavailable. Please retry shortly.");
                     });
         }
-        ChallengeService.Submission submission = solution == null ? null : challenges.submit(solution, identity.accountId());
-        return decided(exchange, chain, format, route, received, body, peer, identity, inference, submission, started);
+        return decided(exchange, chain, format, route, received, body, peer, identity, inference, challenge.submission(),
+                started);
     }
 
     private Mono<Void> decided(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
