@@ -1,6 +1,7 @@
 package io.extractionguard.engine.decision;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -411,7 +412,7 @@ public final class GuardEngine {
      * This engine's campaign evidence as shareable indicators (sketches and opaque fingerprints only;
      * admin API: export), each valid for {@code validity} after it was last seen.
      */
-    public List<Indicator> campaignIndicators(String producer, java.time.Duration validity) {
+    public List<Indicator> campaignIndicators(String producer, Duration validity) {
         return evidence.indicators(producer, validity, clock.instant());
     }
 
