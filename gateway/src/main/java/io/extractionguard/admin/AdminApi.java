@@ -268,7 +268,7 @@ final class AdminApi {
         });
     }
 
-    private static String operator(ServerRequest r) {
+    static String operator(ServerRequest r) {
         String who = r.headers().firstHeader(OPERATOR_HEADER);
         return who == null || who.isBlank() ? "admin-token" : who.replaceAll("[^A-Za-z0-9._@-]", "_");
     }

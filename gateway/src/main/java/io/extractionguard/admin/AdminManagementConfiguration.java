@@ -51,6 +51,12 @@ public class AdminManagementConfiguration {
 
     @Bean
     @ConditionalOnExpression("'${guard.admin.token:}' != ''")
+    RouterFunction<ServerResponse> adminIndicatorRoutes(GuardEngine engine, AuditTrail audit, JsonMapper json, Clock clock) {
+        return new AdminIndicatorsApi(engine, audit, json, clock).routes();
+    }
+
+    @Bean
+    @ConditionalOnExpression("'${guard.admin.token:}' != ''")
     AdminAuthFilter adminAuthFilter(GuardProperties properties, MeterRegistry meters) {
         return new AdminAuthFilter(properties.admin().token(), meters);
     }

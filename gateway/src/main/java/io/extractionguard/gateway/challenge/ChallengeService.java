@@ -15,6 +15,8 @@ import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.ProofOfWorkSettings;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.state.OutageMode;
+import io.extractionguard.gateway.state.StoreUnavailableException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -23,7 +25,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * proof-of-work challenge with a CHALLENGE decision, checks solutions sent back in
  * {@value #SOLUTION_HEADER}, and turns an accepted solution into a pass in the shared
  * {@link ChallengeLedger}, which the engine consumes. Verification holds are released only through
- * the admin API. CPU only (one HMAC, one SHA-256): safe on the event loop.
+ * the admin API. With an in-process ledger this is CPU only (one HMAC, one SHA-256) and runs on the
+ * event loop; a {@link RemoteChallengeLedger} (Redis) needs round trips, which the filter makes on a
+ * worker thread through {@link #prepareShared}, only for the requests that need them.
  */
 @Component
 public class ChallengeService {
@@ -43,6 +47,7 @@ public class ChallengeService {
 
     private final ProofOfWork pow;
     private final ChallengeLedger ledger;
+    private final RemoteChallengeLedger remote;
     private final GuardEngine engine;
     private final Clock clock;
     private final MeterRegistry meters;
@@ -52,6 +57,7 @@ public class ChallengeService {
                             GuardProperties properties) {
         this.pow = pow;
         this.ledger = ledger;
+        this.remote = ledger instanceof RemoteChallengeLedger r ? r : null;
         this.engine = engine;
         this.clock = clock;
         this.meters = meters;
@@ -64,16 +70,116 @@ public class ChallengeService {
     }
 
     /**
-     * Checks a solution submitted by {@code accountId}; an accepted one becomes a pass of the band's
-     * {@code pass-requests} for {@code pass-ttl}. Counted by outcome.
+     * A request's challenge work checked on the calling thread (CPU only): the submission when it is
+     * final, and what still needs the shared ledger on a worker thread ({@link #completeShared}): a
+     * valid solution's nonce to redeem, a pass request to reserve.
      */
-    public Submission submit(String solution, String accountId) {
+    public record Prepared(Submission submission, Redemption redemption, boolean reserve) {
+        /** Whether {@link #completeShared} must run (on a worker thread) before the request is decided. */
+        public boolean needsWorker() {
+            return redemption != null || reserve;
+        }
+    }
+
+    private static final Prepared NOTHING = new Prepared(null, null, false);
+
+    /**
+     * A valid solution whose nonce is still to be redeemed: captured from {@link ProofOfWork#verify}
+     * in place of the ledger, so the round trip happens later, off the event loop, and only for
+     * solutions that are otherwise valid (a client pays 2^d hashes for each).
+     */
+    public static final class Redemption implements ChallengeLedger {
+        private String nonce;
+        private Instant expiresAt;
+        private ProofOfWork.Check check;
+
+        @Override
+        public boolean redeem(String nonce, Instant expiresAt) {
+            this.nonce = nonce;
+            this.expiresAt = expiresAt;
+            return true;
+        }
+
+        @Override
+        public void grantPass(String accountId, int requests, Instant expiresAt) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean consumePass(String accountId, Instant now) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    /**
+     * Checks a solution submitted by {@code accountId} (null: none) as far as possible on the calling
+     * thread. With an in-process ledger that is all: an accepted solution becomes a pass of the band's
+     * {@code pass-requests} for {@code pass-ttl}. With a shared ledger a valid solution's redemption,
+     * and a pass request to reserve on this replica, are left to {@link #completeShared}. Counted by
+     * outcome once final.
+     */
+    public Prepared prepare(String solution, String accountId) {
+        if (solution == null && (remote == null || !remote.needsReservation(accountId, clock.instant()))) {
+            return NOTHING; // the common case: no allocation, no clock read beyond the pass lookup
+        }
         Instant now = clock.instant();
-        ProofOfWork.Check check = pow.verify(solution, accountId, now, ledger);
+        if (remote == null) {
+            return new Prepared(solution == null ? null : finish(pow.verify(solution, accountId, now, ledger), accountId, now),
+                    null, false);
+        }
+        Submission submission = null;
+        Redemption redemption = null;
+        if (solution != null) {
+            Redemption r = new Redemption();
+            ProofOfWork.Check check = pow.verify(solution, accountId, now, r);
+            if (check.verdict() == ProofOfWork.Verdict.ACCEPTED) {
+                r.check = check;
+                redemption = r;
+            } else {
+                submission = finish(check, accountId, now);
+            }
+        }
+        return new Prepared(submission, redemption, remote.needsReservation(accountId, now));
+    }
+
+    /**
+     * The shared ledger's round trips for a prepared request: redeems the valid solution's nonce
+     * (granting the pass when it was not redeemed before) and reserves a request of the account's
+     * pass for this replica, so the engine's decision answers from local memory. Blocking: worker
+     * threads only.
+     *
+     * @return the final submission, or null when the request carries no solution
+     * @throws StoreUnavailableException when the shared store does not answer a redemption on a
+     *         {@link OutageMode#FAIL_CLOSED} route (a fail-open route redeems the nonce locally)
+     */
+    public Submission completeShared(Prepared prepared, String accountId, OutageMode outage) {
+        Submission submission = prepared.submission();
+        Redemption r = prepared.redemption();
+        if (r != null) {
+            boolean fresh;
+            try {
+                fresh = remote.redeem(r.nonce, r.expiresAt);
+            } catch (StoreUnavailableException e) {
+                if (outage == OutageMode.FAIL_CLOSED) {
+                    throw e;
+                }
+                fresh = remote.outageFallback().redeem(r.nonce, r.expiresAt);
+            }
+            submission = finish(fresh ? r.check : new ProofOfWork.Check(ProofOfWork.Verdict.REPLAYED, 0, null),
+                    accountId, clock.instant());
+        }
+        Instant now = clock.instant();
+        if (remote.needsReservation(accountId, now)) {
+            remote.reserve(accountId, now);
+        }
+        return submission;
+    }
+
+    /** Grants the pass of an accepted solution and counts the outcome. */
+    private Submission finish(ProofOfWork.Check check, String accountId, Instant now) {
         if (check.verdict() == ProofOfWork.Verdict.ACCEPTED) {
             ProofOfWorkSettings settings = settings(engine.policy(), null);
-            Instant until = now.plus(settings.passTtl());
-            ledger.grantPass(accountId, check.grants(), until);
+            ledger.grantPass(accountId, check.grants(), now.plus(settings.passTtl()));
         }
         count(ChallengeKind.PROOF_OF_WORK, check.verdict().name().toLowerCase());
         return new Submission(check.verdict());

@@ -81,9 +81,9 @@ public class GuardConfiguration {
         return new LocalTokenLimiter(clock);
     }
 
-    /** In-memory challenge ledger; a fleet sharing state replaces this bean with a shared implementation. */
+    /** In-memory challenge ledger unless {@code guard.state.store=redis} (state.redis.RedisChallengeLedger). */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     ChallengeLedger challengeLedger(Clock clock) {
         return new InMemoryChallengeLedger(clock);
     }
@@ -119,15 +119,20 @@ public class GuardConfiguration {
         return CorrelationLeadership.SINGLE_NODE;
     }
 
-    /** In-memory peer indicators; a fleet sharing state replaces this bean with a shared implementation. */
+    /** In-memory peer indicators unless {@code guard.state.store=redis} (state.redis.RedisIndicatorRegistry). */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     IndicatorRegistry indicatorRegistry() {
         return new InMemoryIndicatorRegistry(PEER_TEMPLATE_SIMILARITY);
     }
 
-    /** Similarity at which a prompt matches a peer's template indicator: strict, the sketch comes from elsewhere. */
-    public static final double PEER_TEMPLATE_SIMILARITY = 0.8;
+    /**
+     * Similarity at which a prompt matches a peer's template indicator: the policies' "same template"
+     * threshold ({@code features.template-similarity: 0.5}, eight times the 1/16 chance agreement of a
+     * sketch component). At 0.8 a campaign's own next prompt did not match its exported sketches:
+     * variants of one template (numbers changed) sketched below 0.8 of each other (StixRoundTripTest).
+     */
+    public static final double PEER_TEMPLATE_SIMILARITY = 0.5;
 
     @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,

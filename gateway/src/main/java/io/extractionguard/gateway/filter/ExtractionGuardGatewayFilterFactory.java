@@ -39,9 +39,11 @@ import io.extractionguard.gateway.challenge.ChallengeService;
 import io.extractionguard.gateway.observe.DecisionRecorder;
 import io.extractionguard.gateway.state.OutageGate;
 import io.extractionguard.gateway.state.OutageMode;
+import io.extractionguard.gateway.state.StoreUnavailableException;
 import io.extractionguard.gateway.usage.UsageMetering;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@code ExtractionGuard} route filter. It only orchestrates: read the body (bounded), parse
@@ -136,12 +138,12 @@ public class ExtractionGuardGatewayFilterFactory
                 return errors.write(exchange, format.get(), ApiErrors.Kind.UNAVAILABLE,
                         "The service is temporarily unavailable. Please retry shortly.");
             }
-            return guard(exchange, chain, format.get(), maxBytes);
+            return guard(exchange, chain, format.get(), maxBytes, outage);
         }, ORDER);
     }
 
     private Mono<Void> guard(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
-                             ApiFormat format, int maxBytes) {
+                             ApiFormat format, int maxBytes, OutageMode outage) {
         ServerHttpRequest request = exchange.getRequest();
         String route = routeId(exchange);
         long declared = request.getHeaders().getContentLength();
@@ -158,7 +160,7 @@ public class ExtractionGuardGatewayFilterFactory
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .map(ExtractionGuardGatewayFilterFactory::drain)
                 .defaultIfEmpty(new byte[0])
-                .flatMap(body -> decide(exchange, chain, format, route, body, maxBytes))
+                .flatMap(body -> decide(exchange, chain, format, route, body, maxBytes, outage))
                 .onErrorResume(DataBufferLimitException.class, e -> {
                     recorder.invalid(route, format, ParseError.Kind.LIMIT_EXCEEDED);
                     return errors.write(exchange, format, ApiErrors.Kind.TOO_LARGE, tooLarge(maxBytes));
@@ -166,7 +168,7 @@ public class ExtractionGuardGatewayFilterFactory
     }
 
     private Mono<Void> decide(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
-                              ApiFormat format, String route, byte[] received, int maxBytes) {
+                              ApiFormat format, String route, byte[] received, int maxBytes, OutageMode outage) {
         long started = System.nanoTime();
         recorder.bodyBytes(route, received.length);
         String encoding = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CONTENT_ENCODING);
@@ -192,13 +194,35 @@ public class ExtractionGuardGatewayFilterFactory
         String peer = peerAddress(request);
         ClientIdentity identity = identities.resolve(request.getHeaders()::getFirst, peer);
         String solution = request.getHeaders().getFirst(ChallengeService.SOLUTION_HEADER);
-        ChallengeService.Submission submission = solution == null ? null
-                : challenges.submit(solution, identity.accountId());
+        InferenceRequest inference = ((ParseResult.Parsed) parsed).request();
+        ChallengeService.Prepared challenge = challenges.prepare(solution, identity.accountId());
+        if (challenge.needsWorker()) {
+            // the shared ledger's round trips (redeeming a valid solution, reserving a pass request) block:
+            // off the event loop, and only for the requests that need them
+            return Mono.fromCallable(() -> Optional.ofNullable(challenges.completeShared(challenge, identity.accountId(),
+                            outage)))
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(submission -> decided(exchange, chain, format, route, received, body, peer, identity,
+                            inference, submission.orElse(null), started))
+                    .onErrorResume(StoreUnavailableException.class, e -> {
+                        exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+                        return errors.write(exchange, format, ApiErrors.Kind.UNAVAILABLE,
+                                "The service is temporarily unavailable. Please retry shortly.");
+                    });
+        }
+        return decided(exchange, chain, format, route, received, body, peer, identity, inference, challenge.submission(),
+                started);
+    }
+
+    private Mono<Void> decided(ServerWebExchange exchange, org.springframework.cloud.gateway.filter.GatewayFilterChain chain,
+                               ApiFormat format, String route, byte[] received, byte[] body, String peer,
+                               ClientIdentity identity, InferenceRequest inference, ChallengeService.Submission submission,
+                               long started) {
+        ServerHttpRequest request = exchange.getRequest();
         if (submission != null && submission.verdict() == ProofOfWork.Verdict.MALFORMED) {
             return errors.write(exchange, format, ApiErrors.Kind.INVALID_REQUEST, ChallengeService.SOLUTION_HEADER
                     + ": must be <challenge>:<counter>, the challenge as received in " + ChallengeService.CHALLENGE_HEADER);
         }
-        InferenceRequest inference = ((ParseResult.Parsed) parsed).request();
         Decision decision = engine.evaluate(new GuardRequest(identity, inference));
         recorder.decided(route, format, identity, decision, System.nanoTime() - started);
 

@@ -146,6 +146,10 @@ public final class TestRedis {
             }
         }
 
+        public synchronized boolean running() {
+            return server != null;
+        }
+
         public synchronized void stop() {
             if (server != null) {
                 try {

@@ -1,6 +1,7 @@
 package io.extractionguard.engine.decision;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.features.RequestFeatures;
+import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.IndicatorRegistry;
@@ -71,6 +73,7 @@ public final class GuardEngine {
     private final Clock clock;
     private final CampaignDetector campaigns;
     private final IndicatorRegistry indicators;
+    private final CampaignEvidence evidence = new CampaignEvidence();
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -180,6 +183,9 @@ public final class GuardEngine {
         RiskScore risk = p.scorer().score(context);
         List<Contribution> extra = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
                 p.features().evidencePrior(), now.toEpochMilli());
+        if (!extra.isEmpty()) {
+            evidence.record(extra, id, features.sketch(), now);
+        }
         Contribution peer = peerIndicator(p, id, features, now);
         if (peer != null) {
             extra = new ArrayList<>(extra);
@@ -409,6 +415,14 @@ public final class GuardEngine {
             case IP_PREFIX -> "network";
             case PROMPT_TEMPLATE -> "template";
         };
+    }
+
+    /**
+     * This engine's campaign evidence as shareable indicators (sketches and opaque fingerprints only;
+     * admin API: export), each valid for {@code validity} after it was last seen.
+     */
+    public List<Indicator> campaignIndicators(String producer, Duration validity) {
+        return evidence.indicators(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */

@@ -11,13 +11,14 @@ import io.extractionguard.engine.campaign.CorrelationLeadership;
 import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.gateway.config.GuardConfiguration;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
  * the in-memory {@link StateStore}, {@link RateLimiter}, {@link CampaignStore} and
- * {@link CorrelationLeadership} of the embedded default.
+ * {@link CorrelationLeadership}, challenge ledger and indicator registry of the embedded default.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "guard.state.store", havingValue = "redis")
@@ -36,6 +37,21 @@ public class RedisStateConfiguration {
     @Bean(destroyMethod = "")
     LeasedRateLimiter leasedRateLimiter(RedisState state) {
         return state.limiter();
+    }
+
+    /** Nonces and proof-of-work passes shared by the fleet (replaces the in-memory ledger). */
+    @Bean(destroyMethod = "close")
+    RedisChallengeLedger redisChallengeLedger(RedisState state, RedisStateProperties props, Clock clock,
+                                              MeterRegistry meters) {
+        return new RedisChallengeLedger(state.client(), state.keys(), state.availability(), clock, state.replica().value(),
+                props.timeout(), meters);
+    }
+
+    /** Imported peer indicators shared by the fleet (replaces the in-memory registry). */
+    @Bean(destroyMethod = "close")
+    RedisIndicatorRegistry redisIndicatorRegistry(RedisState state, RedisStateProperties props, Clock clock) {
+        return new RedisIndicatorRegistry(state.client(), state.keys(), state.availability(), clock, state.replica().value(),
+                props.timeout(), GuardConfiguration.PEER_TEMPLATE_SIMILARITY, props.connectTimeout().plus(props.timeout()));
     }
 
     /** Also the {@link io.extractionguard.gateway.state.StoreAvailability} the filter's outage gate reads. */

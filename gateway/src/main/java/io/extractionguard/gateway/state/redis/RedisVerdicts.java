@@ -324,13 +324,6 @@ final class RedisVerdicts {
 
     /** Unsubscribes (shutdown). */
     void stop() {
-        RTopic t = topic;
-        if (t != null) {
-            try {
-                t.removeAllListenersAsync().get(1, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                log.debug("could not unsubscribe from verdict changes: {}", e.toString());
-            }
-        }
+        RedisTopics.unsubscribe(topic, "verdict changes");
     }
 }

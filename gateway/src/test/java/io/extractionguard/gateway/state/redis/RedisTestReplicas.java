@@ -18,11 +18,25 @@ class RedisTestReplicas implements AutoCloseable {
 
     final String url;
     final String prefix;
+    /** The Redis these replicas own (outage tests), or null on the shared one. */
+    final TestRedis.Owned owned;
+    private final List<AutoCloseable> closeWithReplicas = new ArrayList<>();
     private final Map<String, String> settings = new HashMap<>();
     private final List<RedisState> started = new ArrayList<>();
     final List<SimpleMeterRegistry> meters = new ArrayList<>();
 
     RedisTestReplicas(String url, String what) {
+        this(url, what, null);
+    }
+
+    /** Replicas on an embedded Redis of their own, which the test may stop and start; closed with them. */
+    static RedisTestReplicas onOwnRedis(String what) {
+        TestRedis.Owned owned = TestRedis.Owned.start();
+        return new RedisTestReplicas(owned.url(), what, owned);
+    }
+
+    private RedisTestReplicas(String url, String what, TestRedis.Owned owned) {
+        this.owned = owned;
         this.url = url;
         this.prefix = TestRedis.uniquePrefix(what);
         settings.put("guard.state.redis.address", url);
@@ -58,10 +72,29 @@ class RedisTestReplicas implements AutoCloseable {
         }
     }
 
+    /** Registers a component built on a replica's state, closed before the replicas. */
+    <T extends AutoCloseable> T closing(T component) {
+        closeWithReplicas.add(component);
+        return component;
+    }
+
     @Override
     public void close() {
+        for (AutoCloseable c : closeWithReplicas) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         new ArrayList<>(started).forEach(this::stop);
+        if (owned != null && !owned.running()) {
+            owned.startAgain(); // an outage test left it stopped; key clean-up needs it
+        }
         deleteKeys();
+        if (owned != null) {
+            owned.stop();
+        }
     }
 
     void deleteKeys() {

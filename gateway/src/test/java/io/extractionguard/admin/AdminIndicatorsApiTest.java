@@ -1,0 +1,149 @@
+package io.extractionguard.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import io.extractionguard.engine.audit.AuditVerifier;
+import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.support.TestBackend;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The indicator-exchange admin endpoints: authentication, strict all-or-nothing imports, listing, audit. */
+@SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "guard.admin.token=test-admin-token-indicators")
+@AutoConfigureWebTestClient(timeout = "30s")
+class AdminIndicatorsApiTest {
+
+    private static final String TOKEN = "test-admin-token-indicators";
+
+    @DynamicPropertySource
+    static void backend(DynamicPropertyRegistry registry) {
+        TestBackend.register(registry);
+    }
+
+    @LocalManagementPort
+    int managementPort;
+
+    @Autowired
+    IndicatorRegistry registry;
+
+    @Autowired
+    GuardProperties properties;
+
+    private WebTestClient admin;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @BeforeEach
+    void adminClient() {
+        admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
+                .responseTimeout(java.time.Duration.ofSeconds(30)).build();
+    }
+
+    private WebTestClient.ResponseSpec importBundle(String body) {
+        return admin.post().uri("/admin/indicators/import").header("Authorization", "Bearer " + TOKEN)
+                .header("x-guard-operator", "carol").contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+    }
+
+    private static String bundle(String pattern, String extra) {
+        String identity = "identity--" + UUID.randomUUID();
+        return """
+                {"type":"bundle","id":"bundle--%s","objects":[
+                  {"type":"identity","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00Z",
+                   "modified":"2026-01-01T00:00:00Z","name":"Peer Lab","identity_class":"organization"},
+                  {"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-01-01T00:00:00Z",
+                   "modified":"2026-01-01T00:00:00Z","created_by_ref":"%s","pattern_type":"stix",
+                   "pattern":"%s","valid_from":"2026-01-01T00:00:00Z","valid_until":"2099-01-01T00:00:00Z"%s}]}
+                """.formatted(UUID.randomUUID(), identity, UUID.randomUUID(), identity, pattern, extra);
+    }
+
+    private JsonNode rejected(String body) {
+        byte[] response = importBundle(body).expectStatus().isBadRequest().expectBody().returnResult().getResponseBody();
+        return json.readTree(response);
+    }
+
+    @Test
+    void theIndicatorEndpointsRefuseMissingAndWrongTokens() {
+        for (String path : new String[] {"/admin/indicators", "/admin/indicators/export"}) {
+            admin.get().uri(path).exchange().expectStatus().isUnauthorized();
+            admin.get().uri(path).header("Authorization", "Bearer not-the-token").exchange().expectStatus().isForbidden();
+        }
+        String valid = bundle("[x-extraction-guard-payment:fingerprint = 'pf-unauthorised']", ",\"confidence\":90");
+        admin.post().uri("/admin/indicators/import").contentType(MediaType.APPLICATION_JSON).bodyValue(valid).exchange()
+                .expectStatus().isUnauthorized();
+        admin.post().uri("/admin/indicators/import").header("Authorization", "Bearer not-the-token")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(valid).exchange().expectStatus().isForbidden();
+        assertThat(registry.all(Instant.now())).noneMatch(i -> i.value().equals("pf-unauthorised"));
+    }
+
+    @Test
+    void malformedBundlesAreRejectedWithAPreciseErrorAndNothingIsImported() {
+        int before = registry.all(Instant.now()).size();
+        assertThat(rejected("this is not json").path("error").asString()).startsWith("bundle rejected, nothing imported: not valid JSON");
+        assertThat(rejected("[1,2]").path("error").asString()).contains("a STIX bundle must be a JSON object");
+        assertThat(rejected(bundle("[x-extraction-guard-payment:fingerprint = 'pf-1']", ",\"confidence\":90")
+                .replaceFirst("\"type\":\"bundle\"", "\"type\":\"report\"")).path("error").asString())
+                .contains("type: must be 'bundle'");
+        JsonNode missing = rejected(bundle("[x-extraction-guard-payment:fingerprint = 'pf-2']", ""));
+        assertThat(missing.path("error").asString()).contains(".confidence: required, an integer from 0 to 100");
+        JsonNode badPattern = rejected(bundle("[file:name = 'x.exe']", ",\"confidence\":90"));
+        assertThat(badPattern.path("error").asString()).contains(".pattern: object path 'file:name' is not supported");
+
+        // one bad indicator among good ones: the whole bundle is refused, every problem named
+        String mixed = bundle("[x-extraction-guard-payment:fingerprint = 'pf-good']", ",\"confidence\":90")
+                .replace("}]}", "},{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--"
+                        + UUID.randomUUID() + "\",\"pattern\":\"[ipv4-addr:value ISSUBSET '300.1.2.0/24']\"}]}");
+        JsonNode all = rejected(mixed);
+        assertThat(all.path("error").asString()).contains("more)");
+        assertThat(all.path("errors").toString()).contains("'300.1.2.0/24' is not an IP address", "created_by_ref");
+        assertThat(registry.all(Instant.now())).hasSize(before).noneMatch(i -> i.value().equals("pf-good"));
+    }
+
+    @Test
+    void aValidImportIsListedAndImportsAndExportsAreAudited() throws Exception {
+        String value = "pf-" + UUID.randomUUID();
+        importBundle(bundle("[x-extraction-guard-payment:fingerprint = '" + value + "']", ",\"confidence\":90"))
+                .expectStatus().isOk().expectBody().jsonPath("$.imported").isEqualTo(1);
+
+        byte[] listed = admin.get().uri("/admin/indicators").header("Authorization", "Bearer " + TOKEN).exchange()
+                .expectStatus().isOk().expectBody().returnResult().getResponseBody();
+        JsonNode entry = null;
+        for (JsonNode i : json.readTree(listed).path("indicators")) {
+            if (i.path("value").asString().equals(value)) {
+                entry = i;
+            }
+        }
+        assertThat(entry).as("the imported indicator is listed").isNotNull();
+        assertThat(entry.path("kind").asString()).isEqualTo("PAYMENT_FINGERPRINT");
+        assertThat(entry.path("source").asString()).isEqualTo("Peer Lab");
+        assertThat(entry.path("active").asBoolean()).isTrue();
+
+        admin.get().uri("/admin/indicators/export").header("Authorization", "Bearer " + TOKEN)
+                .header("x-guard-operator", "carol").exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.type").isEqualTo("bundle");
+        admin.get().uri("/admin/indicators/export?validity=forever").header("Authorization", "Bearer " + TOKEN).exchange()
+                .expectStatus().isBadRequest();
+
+        Path audit = Path.of(properties.audit().path());
+        assertThat(new AuditVerifier().verify(audit).intact()).isTrue();
+        assertThat(Files.readString(audit)).contains("\"actor\":\"carol\",\"action\":\"indicators-import\"",
+                "Peer Lab", "\"actor\":\"carol\",\"action\":\"indicators-export\"");
+    }
+}

@@ -1,0 +1,159 @@
+package io.extractionguard.engine.intel;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.extractionguard.engine.features.PromptSketch;
+import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.score.Contribution;
+
+/**
+ * What this engine has seen of distillation campaigns, in a form fit to share with other labs: the
+ * prompt-template sketches, payment fingerprints and TLS client fingerprints of requests that
+ * cross-account correlation flagged ({@code campaign/template}, {@code campaign/payment},
+ * {@code campaign/client} contributing, not in shadow). Only sketches and opaque fingerprints are
+ * kept, never prompt text, account ids or keys. Bounded ({@value #MAX_TEMPLATES} templates,
+ * {@value #MAX_VALUES} fingerprints, least recently seen dropped first); an entry not seen for
+ * {@link #HORIZON} is no longer current and is dropped.
+ *
+ * <p>Recording happens on the request path, but only for requests with campaign contributions
+ * (a small synchronized map update; template de-duplication scans at most {@value #MAX_TEMPLATES}
+ * sketches). Thread-safe.
+ */
+public final class CampaignEvidence {
+
+    public static final int MAX_TEMPLATES = 256;
+    public static final int MAX_VALUES = 1024;
+    /** Evidence not seen again for this long is no longer exported. */
+    public static final Duration HORIZON = Duration.ofDays(7);
+    /** Templates at least this similar are one template (the importer's matching threshold). */
+    public static final double SAME_TEMPLATE = 0.8;
+
+    private static final class Entry {
+        final Indicator.Kind kind;
+        final String value;
+        final byte[] sketch;
+        final Instant firstSeen;
+        Instant lastSeen;
+        double strength;
+
+        Entry(Indicator.Kind kind, String value, byte[] sketch, Instant at, double strength) {
+            this.kind = kind;
+            this.value = value;
+            this.sketch = sketch;
+            this.firstSeen = at;
+            this.lastSeen = at;
+            this.strength = strength;
+        }
+    }
+
+    /** Access-ordered: iteration starts at the least recently seen entry. */
+    private final Map<String, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
+    private final Map<String, Entry> templates = new LinkedHashMap<>(64, 0.75f, true);
+
+    /** Records a request's enforced campaign contributions (no-op without any). */
+    public void record(List<Contribution> contributions, ClientIdentity identity, byte[] sketch, Instant now) {
+        double template = 0;
+        double payment = 0;
+        double client = 0;
+        for (Contribution c : contributions) {
+            if (c.shadow() || c.points() <= 0) {
+                continue;
+            }
+            switch (c.signal()) {
+                case "campaign/template" -> template = Math.max(template, c.strength());
+                case "campaign/payment" -> payment = Math.max(payment, c.strength());
+                case "campaign/client" -> client = Math.max(client, c.strength());
+                default -> {
+                }
+            }
+        }
+        if (template == 0 && payment == 0 && client == 0) {
+            return;
+        }
+        synchronized (this) {
+            if (template > 0 && sketch != null && sketch.length == PromptSketch.BYTES) {
+                recordTemplate(sketch, template, now);
+            }
+            if (payment > 0 && identity.paymentFingerprint() != null) {
+                recordValue(Indicator.Kind.PAYMENT_FINGERPRINT, identity.paymentFingerprint(), payment, now);
+            }
+            if (client > 0 && identity.clientJa4() != null) {
+                recordValue(Indicator.Kind.CLIENT_JA4, identity.clientJa4(), client, now);
+            }
+        }
+    }
+
+    private void recordTemplate(byte[] sketch, double strength, Instant now) {
+        for (Entry e : templates.values()) {
+            if (PromptSketch.similarity(e.sketch, 0, sketch, 0) >= SAME_TEMPLATE) {
+                touch(templates.get(e.value), strength, now); // get(): moves it to most recently seen
+                return;
+            }
+        }
+        String hex = StixBundles.sketchHex(sketch);
+        templates.put(hex, new Entry(Indicator.Kind.PROMPT_TEMPLATE, hex, sketch.clone(), now, strength));
+        trim(templates, MAX_TEMPLATES);
+    }
+
+    private void recordValue(Indicator.Kind kind, String value, double strength, Instant now) {
+        String key = kind.name() + ":" + value;
+        Entry e = values.get(key);
+        if (e == null) {
+            values.put(key, new Entry(kind, value, null, now, strength));
+            trim(values, MAX_VALUES);
+        } else {
+            touch(e, strength, now);
+        }
+    }
+
+    private static void touch(Entry e, double strength, Instant now) {
+        if (now.isAfter(e.lastSeen)) {
+            e.lastSeen = now;
+        }
+        e.strength = Math.max(e.strength, strength);
+    }
+
+    private static void trim(Map<String, Entry> map, int max) {
+        Iterator<Entry> it = map.values().iterator();
+        while (map.size() > max && it.hasNext()) {
+            it.next();
+            it.remove();
+        }
+    }
+
+    /**
+     * The current evidence as indicators: confidence is the strongest campaign evidence seen for the
+     * value (0–100), validity runs from first sight to {@code validity} after last sight. Ids are
+     * derived from kind and value, so exporting again yields the same ids (a peer's re-import
+     * replaces instead of duplicating).
+     */
+    public synchronized List<Indicator> indicators(String producer, Duration validity, Instant now) {
+        List<Indicator> out = new ArrayList<>(templates.size() + values.size());
+        for (Map<String, Entry> map : List.of(templates, values)) {
+            map.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
+            for (Entry e : map.values()) {
+                String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + e.value)
+                        .getBytes(StandardCharsets.UTF_8));
+                int confidence = (int) Math.max(1, Math.min(100, Math.round(e.strength * 100)));
+                out.add(new Indicator(id, e.kind, e.value, confidence, e.firstSeen, e.lastSeen.plus(validity), producer,
+                        null, ""));
+            }
+        }
+        out.sort(Comparator.comparing(Indicator::kind).thenComparing(Indicator::value));
+        return out;
+    }
+
+    /** Entries held (templates and fingerprints). */
+    public synchronized int size() {
+        return templates.size() + values.size();
+    }
+}

@@ -1,0 +1,67 @@
+package io.extractionguard.engine.intel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.extractionguard.engine.features.FeatureExtractor;
+import io.extractionguard.engine.score.Contribution;
+import io.extractionguard.engine.support.Fixtures;
+
+class CampaignEvidenceTest {
+
+    static final Instant NOW = Instant.parse("2026-03-02T14:00:00Z");
+    private final FeatureExtractor extractor = new FeatureExtractor(java.util.Map.of(), List.of("x"), 1);
+
+    private byte[] sketch(String prompt) {
+        return extractor.extract(Fixtures.prompt(prompt)).sketch();
+    }
+
+    private static Contribution c(String signal, double strength, boolean shadow) {
+        return new Contribution(signal, strength, strength * 40, shadow);
+    }
+
+    @Test
+    void onlyEnforcedCampaignEvidenceIsKeptAsSketchesAndFingerprints() {
+        CampaignEvidence evidence = new CampaignEvidence();
+        String prompt = "You are an expert. Show your full reasoning for task 1: sort intervals by start time";
+        evidence.record(List.of(c("cot-elicitation", 1, false)), Fixtures.account("a", null, null, "pf-1", NOW),
+                sketch(prompt), NOW);
+        evidence.record(List.of(c("campaign/template", 0.9, true)), Fixtures.account("a", null, null, "pf-1", NOW),
+                sketch(prompt), NOW);
+        assertThat(evidence.size()).as("no campaign evidence, or shadow only").isZero();
+
+        evidence.record(List.of(c("campaign/template", 0.6, false), c("campaign/payment", 0.7, false)),
+                Fixtures.account("acct-secret", null, null, "pf-1", NOW), sketch(prompt), NOW);
+        evidence.record(List.of(c("campaign/template", 0.9, false)), Fixtures.account("acct-other", null, null, null, NOW),
+                sketch(prompt), NOW.plusSeconds(60));
+
+        List<Indicator> out = evidence.indicators("Lab", Duration.ofDays(30), NOW.plusSeconds(120));
+        assertThat(out).extracting(Indicator::kind)
+                .containsExactly(Indicator.Kind.PAYMENT_FINGERPRINT, Indicator.Kind.PROMPT_TEMPLATE);
+        Indicator template = out.get(1);
+        assertThat(template.confidence()).as("strongest evidence of the merged template").isEqualTo(90);
+        assertThat(template.value()).hasSize(2 * io.extractionguard.engine.features.PromptSketch.BYTES)
+                .doesNotContain("intervals");
+        assertThat(template.validUntil()).isEqualTo(NOW.plusSeconds(60).plus(Duration.ofDays(30)));
+        assertThat(out.get(0).value()).isEqualTo("pf-1");
+        assertThat(out.toString()).doesNotContain("acct-secret", "acct-other");
+        assertThat(evidence.indicators("Lab", Duration.ofDays(30), NOW.plusSeconds(120)))
+                .as("stable ids: a peer's re-import replaces").extracting(Indicator::id)
+                .containsExactlyElementsOf(out.stream().map(Indicator::id).toList());
+    }
+
+    @Test
+    void evidenceNotSeenForTheHorizonIsNoLongerExported() {
+        CampaignEvidence evidence = new CampaignEvidence();
+        evidence.record(List.of(c("campaign/payment", 0.8, false)), Fixtures.account("a", null, null, "pf-old", NOW),
+                null, NOW);
+        assertThat(evidence.indicators("Lab", Duration.ofDays(30), NOW.plus(CampaignEvidence.HORIZON).minusSeconds(1)))
+                .hasSize(1);
+        assertThat(evidence.indicators("Lab", Duration.ofDays(30), NOW.plus(CampaignEvidence.HORIZON))).isEmpty();
+    }
+}
