@@ -248,16 +248,18 @@ class TokenAccountingTest {
     void theFirstStreamedByteArrivesWithinMillisecondsOfTheBackendsFirstByte() {
         List<Long> direct = new ArrayList<>();
         List<Long> proxied = new ArrayList<>();
-        for (int i = 0; i < 9; i++) { // interleaved, so both paths see the same machine load
+        for (int i = 0; i < 15; i++) { // interleaved, so both paths see the same machine load
             direct.add(firstByteMillis(BACKEND.baseUrl()));
             proxied.add(firstByteMillis("http://127.0.0.1:" + port));
         }
-        long directMedian = median(direct.subList(2, direct.size())); // the first two warm up
-        long proxiedMedian = median(proxied.subList(2, proxied.size()));
-        assertThat(directMedian).as("the backend's own first-byte delay, ms: %s", direct)
+        // the first five warm up; the lower quartile is what the path costs: machine load only ever adds
+        // to a sample (on a 2-core CI machine running other builds, medians moved by 80 ms both ways)
+        long directTypical = lowerQuartile(direct.subList(5, direct.size()));
+        long proxiedTypical = lowerQuartile(proxied.subList(5, proxied.size()));
+        assertThat(directTypical).as("the backend's own first-byte delay, ms: %s", direct)
                 .isGreaterThanOrEqualTo(FIRST_BYTE.toMillis());
         // generous: the benchmark (docs/tokens.md) measures about 2 ms; a loaded CI machine adds noise
-        assertThat(proxiedMedian - directMedian).as("through the gateway %s vs direct %s, ms", proxied, direct)
+        assertThat(proxiedTypical - directTypical).as("through the gateway %s vs direct %s, ms", proxied, direct)
                 .isLessThan(50);
     }
 
@@ -274,7 +276,7 @@ class TokenAccountingTest {
         return elapsed;
     }
 
-    private static long median(List<Long> values) {
-        return values.stream().sorted().toList().get(values.size() / 2);
+    private static long lowerQuartile(List<Long> values) {
+        return values.stream().sorted().toList().get(values.size() / 4);
     }
 }

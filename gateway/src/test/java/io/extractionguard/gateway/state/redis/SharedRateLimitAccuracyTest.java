@@ -90,6 +90,7 @@ class SharedRateLimitAccuracyTest {
         assertThat(warm.admitted().get()).as("the warm-up used the bucket's capacity").isGreaterThanOrEqualTo(LIMIT_PER_MINUTE);
         assertThat(warm.refused().get()).as("and was refused").isGreaterThanOrEqualTo(100);
 
+        double outagesBefore = outages();
         long windowStart = System.nanoTime();
         long windowEnd = windowStart + WINDOW.toNanos();
         BooleanSupplier inWindow = () -> System.nanoTime() < windowEnd;
@@ -109,9 +110,23 @@ class SharedRateLimitAccuracyTest {
                     m.counter("guard.state.limits.leases").count(), m.counter("guard.state.limits.provisional").count(),
                     m.counter("guard.state.limits.returned").count(), m.counter("guard.state.outages").count());
         }
+        double outages = outages() - outagesBefore;
+        // A Redis call that times out (seen at load average 20+ on 2 cores) is an outage: fail-open then admits
+        // from the replica's local bucket by design (docs/redis.md, Outage), which is not what this test measures.
+        org.junit.jupiter.api.Assumptions.assumeTrue(outages == 0,
+                "Redis timed out during the window (machine overloaded): the replicas failed open, as configured");
+        System.out.printf("[measure]   no outage during the window%n");
         assertThat(counts.other().get()).as("only 200 and 429 answers").isZero();
         assertThat(offered).as("the load is a real overload").isGreaterThan(4L * LIMIT_PER_MINUTE);
         assertThat(admitted).isLessThanOrEqualTo((long) (LIMIT_PER_MINUTE * 1.05));
         assertThat(admitted).as("leases do not starve the account").isGreaterThanOrEqualTo((long) (LIMIT_PER_MINUTE * 0.9));
+    }
+
+    private static double outages() {
+        double total = 0;
+        for (GatewayInstance g : new GatewayInstance[] {a, b}) {
+            total += g.bean(io.micrometer.core.instrument.MeterRegistry.class).counter("guard.state.outages").count();
+        }
+        return total;
     }
 }
