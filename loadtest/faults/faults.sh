@@ -211,13 +211,13 @@ soak() {
     local t=$(( $(date +%s) - start ))
     jcmd "$GW_PID" GC.run >/dev/null 2>&1 || true
     local heap committed near verd fds conns rmem
-    read -r heap committed < <(jcmd "$GW_PID" GC.heap_info 2>/dev/null | awk '/garbage-first heap|total/ {for(i=1;i<=NF;i++){if($i=="committed"||($i=="total"&&t=="")){t=$(i+1)} if($i=="used"){u=$(i+1)}} gsub(/[^0-9]/,"",t); gsub(/[^0-9]/,"",u); print int(u/1024), int(t/1024); exit}')
-    near=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | awk '/^cache_size\{.*guard.state.near_cache/ {print $2; exit}')
-    verd=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | awk '/^guard_state_verdicts/ {print $2; exit}')
+    read -r heap committed < <(jcmd "$GW_PID" GC.heap_info 2>/dev/null | awk '/garbage-first heap|total/ {for(i=1;i<=NF;i++){if($i=="committed"||($i=="total"&&t=="")){t=$(i+1)} if($i=="used"){u=$(i+1)}} gsub(/[^0-9]/,"",t); gsub(/[^0-9]/,"",u); if(u!=""&&!done){print int(u/1024), int(t/1024); done=1}}' || true)
+    near=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | awk '/^cache_size\{.*guard.state.near_cache/ {v=$NF} END {print v}' || true)
+    verd=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | awk '/^guard_state_verdicts/ {v=$NF} END {print v}' || true)
     fds=$(ls "/proc/$GW_PID/fd" | wc -l)
     conns=$(ss -tanp 2>/dev/null | grep -c "pid=$GW_PID," || true)
-    rmem=$(redis-cli -p "$RPORT" info memory | awk -F: '/^used_memory:/ {printf "%d", $2/1048576}')
-    local now; now=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | awk '/^guard_decisions_total/ {s+=$NF} END {printf "%d", s}')
+    rmem=$(redis-cli -p "$RPORT" info memory | awk -F: '/^used_memory:/ {printf "%d", $2/1048576}' || true)
+    local now; now=$(curl -s "http://127.0.0.1:$MPORT/actuator/prometheus" | awk '/^guard_decisions_total/ {s+=$NF} END {printf "%d", s}' || true)
     echo "$t,$heap,$committed,${near:-NA},${verd:-NA},$fds,$conns,$rmem,$(( (now - last) / 30 ))" | tee -a "$csv"
     last=$now
   done
