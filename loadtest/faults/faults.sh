@@ -47,12 +47,12 @@ start_gateway() {
     --guard.identity.credential-hash-key=faults-credential-key-0123456789 \
     --guard.challenge.hmac-key=faults-challenge-hmac-key-0123456789abcdef "$@" >>"$DIR/gateway.log" 2>&1 &
   GW_PID=$!; PIDS+=("$GW_PID")
-  for _ in $(seq 120); do
-    curl -s -o /dev/null "http://127.0.0.1:$MPORT/actuator/health" && return
+  for _ in $(seq 360); do
+    curl -s -m 5 -o /dev/null "http://127.0.0.1:$MPORT/actuator/health" && return
     kill -0 "$GW_PID" 2>/dev/null || { echo "gateway exited; see $DIR/gateway.log" >&2; tail -20 "$DIR/gateway.log" >&2; exit 1; }
     sleep 0.5
   done
-  echo "gateway did not start in 60 s" >&2; exit 1
+  echo "gateway did not start in 180 s" >&2; exit 1
 }
 stop_gateway() { kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; }
 
