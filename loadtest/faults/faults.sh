@@ -158,7 +158,7 @@ policy_corrupted_while_running() {
 gateway_killed_mid_stream() {
   setup_dir gateway-killed-mid-stream; start_redis
   start_gateway --guard.demo-backend.chunk-interval=200ms --guard.demo-backend.output-tokens=64
-  log "a streaming response (one delta per 200 ms) is cut by kill -9 of the gateway after 2 s"
+  log "a streaming response (one delta per 200 ms) is cut by kill -9 of the gateway 1 s after its first delta"
   local acct="$RUN-stream"
   admin -X POST -H 'content-type: application/json' -d '{"ttl":"1d","reason":"faults: verdict must survive"}' \
     "http://127.0.0.1:$MPORT/admin/accounts/$RUN-blocked/block"
@@ -167,7 +167,9 @@ gateway_killed_mid_stream() {
       -d '{"model":"m","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"tell me a story"}]}' \
       "http://127.0.0.1:$GPORT/v1/messages"; echo "curl exit $?" ) >"$DIR/stream.status" 2>&1 &
   local curl_pid=$!
-  sleep 2; kill -9 "$GW_PID"; echo "$(date +%T) gateway killed"; wait "$curl_pid" || true
+  # kill once the first events have arrived (at most 20 s), so the cut is really mid-stream
+  for _ in $(seq 100); do [[ -s "$DIR/stream.txt" ]] && grep -q content_block_delta "$DIR/stream.txt" && break; sleep 0.2; done
+  sleep 1; kill -9 "$GW_PID"; echo "$(date +%T) gateway killed"; wait "$curl_pid" || true
   echo "--- client saw:"; cat "$DIR/stream.status"; echo "events received: $(grep -c '^event:' "$DIR/stream.txt" || true); message_stop: $(grep -c message_stop "$DIR/stream.txt" || true)"
   sleep 1; log "gateway restarted"; start_gateway --guard.demo-backend.chunk-interval=200ms
   health
