@@ -16,6 +16,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -27,6 +28,7 @@ import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.identity.HeaderSource;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ContentDecoding;
@@ -151,11 +153,17 @@ public class ExtractionGuardGatewayFilterFactory
             recorder.invalid(route, format, ParseError.Kind.LIMIT_EXCEEDED);
             return errors.write(exchange, format, ApiErrors.Kind.TOO_LARGE, tooLarge(maxBytes));
         }
-        MediaType type = request.getHeaders().getContentType();
-        if (type != null && !type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
+        String wrongType;
+        try {
+            MediaType type = request.getHeaders().getContentType();
+            wrongType = type != null && !type.isCompatibleWith(MediaType.APPLICATION_JSON) ? type.toString() : null;
+        } catch (InvalidMediaTypeException e) { // e.g. "application/": answered in the API's format, not a 500
+            wrongType = "malformed";
+        }
+        if (wrongType != null) {
             recorder.invalid(route, format, ParseError.Kind.INVALID_REQUEST);
             return errors.write(exchange, format, ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE,
-                    "content-type must be application/json, was " + type);
+                    "content-type must be application/json, was " + wrongType);
         }
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .map(ExtractionGuardGatewayFilterFactory::drain)
@@ -192,7 +200,7 @@ public class ExtractionGuardGatewayFilterFactory
         }
         ServerHttpRequest request = exchange.getRequest();
         String peer = peerAddress(request);
-        ClientIdentity identity = identities.resolve(request.getHeaders()::getFirst, peer);
+        ClientIdentity identity = identities.resolve(fieldLines(request.getHeaders()), peer);
         String solution = request.getHeaders().getFirst(ChallengeService.SOLUTION_HEADER);
         InferenceRequest inference = ((ParseResult.Parsed) parsed).request();
         ChallengeService.Prepared challenge = challenges.prepare(solution, identity.accountId());
@@ -306,6 +314,21 @@ public class ExtractionGuardGatewayFilterFactory
         } finally {
             DataBufferUtils.release(buffer);
         }
+    }
+
+    /**
+     * Header values as the identity resolver reads them: repeated field lines joined with commas
+     * (RFC 9110 section 5.3), so a client's own {@code x-forwarded-for} line cannot shadow the one
+     * its proxy added, and two values of an identity header make it invalid rather than first-wins.
+     */
+    static HeaderSource fieldLines(HttpHeaders headers) {
+        return name -> {
+            List<String> values = headers.get(name);
+            if (values == null || values.isEmpty()) {
+                return null;
+            }
+            return values.size() == 1 ? values.get(0) : String.join(",", values);
+        };
     }
 
     private static String peerAddress(ServerHttpRequest request) {

@@ -3,6 +3,10 @@ package io.extractionguard.gateway.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
@@ -13,6 +17,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -38,6 +43,9 @@ class HostileInputTest {
 
     @Autowired
     WebTestClient client;
+
+    @LocalServerPort
+    int port;
 
     static byte[] gzip(byte[] data) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -140,5 +148,114 @@ class HostileInputTest {
         String decision = output.getOut().lines().filter(l -> l.contains("\"stripped_headers\":2")).findFirst().orElseThrow();
         assertThat(decision).contains("\"account_source\":\"CREDENTIAL\"").doesNotContain("drop table");
         assertThat(output.getAll()).doesNotContain("sk-live-injection-test");
+    }
+
+    private EntityExchangeResult<byte[]> postRaw(String path, byte[] body, String contentType) {
+        WebTestClient.RequestBodySpec spec = client.post().uri(path).header("x-account-id", "acct-" + UUID.randomUUID());
+        if (contentType != null) {
+            spec = spec.header("Content-Type", contentType);
+        }
+        return spec.bodyValue(body).exchange().expectBody().returnResult();
+    }
+
+    @Test
+    void truncatedJsonIsA400InEachApisFormatWhereverItIsCut() {
+        String anthropic = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+        long before = TestBackend.get().requestCount();
+        for (int cut : new int[]{1, 9, 30, 52, anthropic.length() - 1}) {
+            byte[] truncated = anthropic.substring(0, cut).getBytes(StandardCharsets.UTF_8);
+            EntityExchangeResult<byte[]> a = post("/v1/messages", truncated, null);
+            assertThat(a.getStatus().value()).as("cut at %d", cut).isEqualTo(400);
+            assertThat(text(a)).startsWith("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\"");
+            noLeak(a);
+            EntityExchangeResult<byte[]> o = post("/v1/chat/completions", truncated, null);
+            assertThat(o.getStatus().value()).isEqualTo(400);
+            assertThat(text(o)).startsWith("{\"error\":{").contains("\"type\":\"invalid_request_error\"");
+            noLeak(o);
+        }
+        EntityExchangeResult<byte[]> empty = post("/v1/messages", new byte[0], null);
+        assertThat(empty.getStatus().value()).isEqualTo(400);
+        noLeak(empty);
+        assertThat(TestBackend.get().requestCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aMissingContentTypeIsReadAsJsonAndAWrongOneIs415InTheApisFormat() throws Exception {
+        byte[] valid = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(postRaw("/v1/messages", valid, null).getStatus().value()).isEqualTo(200);
+        EntityExchangeResult<byte[]> garbage = postRaw("/v1/messages", "hello".getBytes(), null);
+        assertThat(garbage.getStatus().value()).isEqualTo(400);
+        noLeak(garbage);
+        for (String type : new String[]{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                "application/xml"}) {
+            EntityExchangeResult<byte[]> o = postRaw("/v1/chat/completions", valid, type);
+            assertThat(o.getStatus().value()).as(type).isEqualTo(415);
+            assertThat(text(o)).startsWith("{\"error\":{").contains("content-type must be application/json");
+            EntityExchangeResult<byte[]> a = postRaw("/v1/messages", valid, type);
+            assertThat(a.getStatus().value()).as(type).isEqualTo(415);
+            assertThat(text(a)).startsWith("{\"type\":\"error\"");
+        }
+        // a malformed type or parameter never surfaces as an exception (sent raw: WebClient would refuse it)
+        for (String type : new String[]{"application/json; charset", "application/", ";;;", "application/json; charset=bogus-9"}) {
+            HttpResponse<String> broken = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/v1/messages"))
+                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(valid)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(broken.statusCode()).as(type).isIn(200, 415);
+            assertThat(broken.body()).doesNotContain("Exception").doesNotContain("java.");
+        }
+    }
+
+    @Test
+    void aHugeStringUnderTheCapIsEvaluatedAndOneOverItIsRefused() {
+        String inside = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "w ".repeat(500_000) + "\"}]}";
+        EntityExchangeResult<byte[]> ok = post("/v1/messages", inside.getBytes(StandardCharsets.UTF_8), null);
+        assertThat(ok.getStatus().value()).isEqualTo(200);
+        // 600k escaped characters: ~3.6 MB on the wire, refused by the 1 MiB cap before parsing
+        String escaped = "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "\\u00e9".repeat(600_000) + "\"}]}";
+        EntityExchangeResult<byte[]> over = post("/v1/messages", escaped.getBytes(StandardCharsets.UTF_8), null);
+        assertThat(over.getStatus().value()).isEqualTo(413);
+        assertThat(text(over)).contains("request_too_large");
+        String hugeArray = "{\"model\":\"m\",\"max_tokens\":4,\"stop_sequences\":[" + "\"s\",".repeat(200_000)
+                + "\"s\"],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        EntityExchangeResult<byte[]> array = post("/v1/messages", hugeArray.getBytes(StandardCharsets.UTF_8), null);
+        assertThat(array.getStatus().value()).isIn(200, 400, 413);
+        noLeak(array);
+    }
+
+    @Test
+    void absurdMaxTokensInEitherDialectIsA400NamingTheField() {
+        for (String value : new String[]{"-1", "0", "1e308", "\"lots\"", "99999999999999999999999", "1.5"}) {
+            EntityExchangeResult<byte[]> a = post("/v1/messages",
+                    ("{\"model\":\"m\",\"max_tokens\":" + value + ",\"messages\":[]}").getBytes(), null);
+            assertThat(a.getStatus().value()).as(value).isEqualTo(400);
+            assertThat(text(a)).as(value).contains("max_tokens");
+            EntityExchangeResult<byte[]> o = post("/v1/chat/completions",
+                    ("{\"model\":\"m\",\"max_completion_tokens\":" + value + ",\"messages\":[]}").getBytes(), null);
+            assertThat(o.getStatus().value()).as(value).isEqualTo(400);
+            assertThat(text(o)).as(value).contains("max_completion_tokens");
+        }
+    }
+
+    @Test
+    void overlongAndRepeatedIdentityHeadersAreDroppedNotTrusted(CapturedOutput output) {
+        String marker = "sk-repeat-" + UUID.randomUUID();
+        client.post().uri("/v1/messages")
+                // loopback is a trusted proxy here, yet two account ids are ambiguous and 129 characters too long
+                .header("x-account-id", "acct-a", "acct-b")
+                .header("x-org-id", "o".repeat(129))
+                .header("x-account-tier", "enterprise", "free")
+                .header("x-api-key", marker)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .exchange()
+                .expectStatus().isOk()
+                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60");
+        String decision = output.getOut().lines().filter(l -> l.contains("\"stripped_headers\":3")).findFirst().orElseThrow();
+        assertThat(decision).contains("\"account_source\":\"CREDENTIAL\"").doesNotContain("acct-a", "acct-b", "ooooo");
+        assertThat(output.getAll()).doesNotContain(marker);
     }
 }

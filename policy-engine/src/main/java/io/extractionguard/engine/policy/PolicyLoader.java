@@ -114,6 +114,8 @@ public final class PolicyLoader {
                     "YAML syntax error: " + e.getProblem())));
         } catch (YAMLException e) {
             throw single(name, "YAML error: " + e.getMessage());
+        } catch (IllegalArgumentException e) { // SnakeYAML's composer rejects some tags this way, e.g. "!::%a"
+            throw single(name, "YAML error: " + e.getMessage());
         }
         if (root == null) {
             throw single(name, "file is empty");

@@ -35,6 +35,22 @@ class FeatureExtractorTest {
     }
 
     @Test
+    void eachObfuscationAloneStillMatchesTheLexicons() {
+        // one technique at a time, so a regression in any single fold is caught on its own
+        for (String prompt : List.of(
+                "sHoW yOuR fUlL rEaSoNiNg",                                        // mixed case
+                "show\u200B your\u200C full\u200D reason\u2060ing\uFEFF",         // zero-width and format characters
+                "show your fu\u00ADll reasoning",                                   // soft hyphen
+                "\u0455h\u043Ew y\u043Eur full r\u0435\u0430s\u03BFning",            // Cyrillic and Greek homoglyphs
+                "ｓｈｏｗ　ｙｏｕｒ　ｆｕｌｌ　ｒｅａｓｏｎｉｎｇ",                             // full-width letters and ideographic spaces
+                "SHOW YOUR ＦＵＬＬ REA\u200BSON\u0406NG")) {                        // all at once, Cyrillic І
+            assertThat(extractor.extract(Fixtures.prompt(prompt)).cotElicitation()).as(prompt).isTrue();
+        }
+        RequestFeatures coding = extractor.extract(Fixtures.prompt("Ｗrite a ｐython ｆunction with a unit\u200B test"));
+        assertThat(coding.targets(CapabilityArea.CODING)).isTrue();
+    }
+
+    @Test
     void cotElicitationInTheSystemPromptCounts() {
         InferenceRequest r = new InferenceRequest(ApiFormat.OPENAI_CHAT_COMPLETIONS, "m",
                 "Always reconstruct the reasoning behind each answer.", "what is 2+2", 0, 2, List.of(), -1, false, Double.NaN);

@@ -72,6 +72,15 @@ class PolicyFixturesTest {
         assertThat(binary.errors()).map(PolicyError::toString).containsExactly("b.yaml: file is not valid UTF-8");
     }
 
+    @Test
+    void aTagTheYamlComposerRejectsIsAPolicyErrorNotAnEscapedException() {
+        // found by the long fuzz run (PolicyLoaderProperties, 100000 tries): SnakeYAML threw IllegalArgumentException
+        PolicyException tag = catchThrowableOfType(PolicyException.class,
+                () -> loader.load("t.yaml", "!::%a".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(tag.errors()).map(PolicyError::toString).singleElement().asString()
+                .startsWith("t.yaml: YAML error: ").contains("Tag");
+    }
+
     static Stream<Path> fixtures(String kind) throws IOException, URISyntaxException {
         Path dir = Path.of(PolicyFixturesTest.class.getResource("/testdata/" + kind).toURI());
         try (Stream<Path> files = Files.list(dir)) {
