@@ -3,18 +3,17 @@ package io.extractionguard.gateway.campaign;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.extractionguard.gateway.support.CampaignTraffic;
 import io.extractionguard.gateway.support.TestBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -41,22 +40,9 @@ class CampaignCorrelationTest {
     MeterRegistry meters;
 
     private int post(String account, String card, String prompt, int maxTokens) {
-        return client.post().uri("/v1/messages")
-                .header("x-account-id", account)
-                .header("x-payment-fingerprint", card)
-                .header("x-account-created", Instant.now().minus(Duration.ofHours(2)).toString())
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\""
-                        + prompt + "\"}]}")
-                .exchange().returnResult(String.class).getStatus().value();
+        return CampaignTraffic.post(client, account, card, prompt, maxTokens);
     }
 
-    private static String templated(int task) {
-        return "You are an expert python engineer. Implement a solution to the following problem and show your full "
-                + "reasoning, including every intermediate step, before writing the final code. Problem " + task
-                + ": given an array of " + (task * 7 % 50) + " integers, return the length of the longest subarray "
-                + "whose sum is divisible by " + (task % 9 + 2) + ".";
-    }
 
     @Test
     void freshAccountOfAHydraClusterIsRefusedOnItsFirstTemplatedRequestWhileOrdinaryTrafficPasses() {
@@ -65,11 +51,11 @@ class CampaignCorrelationTest {
         for (int a = 0; a < 10; a++) {
             String account = "acct-hydra-" + UUID.randomUUID();
             for (int r = 0; r < 2; r++) {
-                post(account, card, templated(task++), 16000);
+                post(account, card, CampaignTraffic.templated(task++), 16000);
             }
         }
         String fresh = "acct-hydra-" + UUID.randomUUID();
-        assertThat(post(fresh, card, templated(task), 16000)).as("first request of a fresh cluster account").isEqualTo(403);
+        assertThat(post(fresh, card, CampaignTraffic.templated(task), 16000)).as("first request of a fresh cluster account").isEqualTo(403);
 
         assertThat(post("acct-" + UUID.randomUUID(), "pf-" + UUID.randomUUID(),
                 "What is a good name for a ginger cat? Something short, please.", 64)).isEqualTo(200);

@@ -1,10 +1,12 @@
 package io.extractionguard.gateway.state.redis;
 
+import static io.extractionguard.gateway.support.CampaignTraffic.post;
+import static io.extractionguard.gateway.support.CampaignTraffic.templated;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +15,6 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.observe.RecentDecisions;
@@ -54,23 +55,7 @@ class RedisCampaignSharingTest {
         started.remove(g);
     }
 
-    static int post(WebTestClient client, String account, String card, String prompt, int maxTokens) {
-        return client.post().uri("/v1/messages")
-                .header("x-account-id", account)
-                .header("x-payment-fingerprint", card)
-                .header("x-account-created", Instant.now().minus(Duration.ofHours(2)).toString())
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\""
-                        + prompt + "\"}]}")
-                .exchange().returnResult(String.class).getStatus().value();
-    }
 
-    static String templated(int task) {
-        return "You are an expert python engineer. Implement a solution to the following problem and show your full "
-                + "reasoning, including every intermediate step, before writing the final code. Problem " + task
-                + ": given an array of " + (task * 7 % 50) + " integers, return the length of the longest subarray "
-                + "whose sum is divisible by " + (task % 9 + 2) + ".";
-    }
 
     /** A hydra cluster: ten accounts, one card, one template, two requests each; returns the account ids. */
     static List<String> hydra(WebTestClient client, String card) {

@@ -16,6 +16,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.gateway.support.CampaignTraffic;
 import io.extractionguard.gateway.support.GatewayInstance;
 import io.extractionguard.gateway.support.TestRedis;
 import tools.jackson.databind.JsonNode;
@@ -53,22 +54,9 @@ class StixRoundTripTest {
     }
 
     private static int post(GatewayInstance g, String account, String card, String prompt, int maxTokens) {
-        return g.client().post().uri("/v1/messages")
-                .header("x-account-id", account)
-                .header("x-payment-fingerprint", card)
-                .header("x-account-created", Instant.now().minus(Duration.ofHours(2)).toString())
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\""
-                        + prompt + "\"}]}")
-                .exchange().returnResult(String.class).getStatus().value();
+        return CampaignTraffic.post(g.client(), account, card, prompt, maxTokens);
     }
 
-    private static String templated(int task) {
-        return "You are an expert python engineer. Implement a solution to the following problem and show your full "
-                + "reasoning, including every intermediate step, before writing the final code. Problem " + task
-                + ": given an array of " + (task * 7 % 50) + " integers, return the length of the longest subarray "
-                + "whose sum is divisible by " + (task % 9 + 2) + ".";
-    }
 
     private static WebTestClient.RequestHeadersSpec<?> authorised(WebTestClient.RequestHeadersSpec<?> spec) {
         return spec.header("Authorization", "Bearer " + TOKEN).header("x-guard-operator", "bob");
@@ -89,10 +77,10 @@ class StixRoundTripTest {
         for (int a = 0; a < 10; a++) {
             String account = "acct-hydra-" + UUID.randomUUID();
             for (int r = 0; r < 2; r++) {
-                post(first, account, card, templated(task++), 16000);
+                post(first, account, card, CampaignTraffic.templated(task++), 16000);
             }
         }
-        assertThat(post(first, "acct-hydra-" + UUID.randomUUID(), card, templated(task++), 16000))
+        assertThat(post(first, "acct-hydra-" + UUID.randomUUID(), card, CampaignTraffic.templated(task++), 16000))
                 .as("the first deployment caught the campaign").isEqualTo(403);
 
         byte[] bundle = authorised(first.management().get().uri("/admin/indicators/export?producer=Lab One")).exchange()
@@ -106,7 +94,7 @@ class StixRoundTripTest {
 
         // the second deployment has never seen this campaign
         String before = "acct-" + UUID.randomUUID();
-        post(secondReplica, before, "pf-" + UUID.randomUUID(), templated(task++), 16000);
+        post(secondReplica, before, "pf-" + UUID.randomUUID(), CampaignTraffic.templated(task++), 16000);
         assertThat(lastDecision(secondReplica, before).path("reasons").toString()).doesNotContain("peer-indicator");
 
         authorised(second.management().post().uri("/admin/indicators/import").contentType(MediaType.APPLICATION_JSON)
@@ -116,7 +104,7 @@ class StixRoundTripTest {
         await().atMost(Duration.ofSeconds(1)).until(() -> !onReplica.all(Instant.now()).isEmpty());
 
         String fresh = "acct-" + UUID.randomUUID();
-        int status = post(secondReplica, fresh, "pf-" + UUID.randomUUID(), templated(task++), 16000);
+        int status = post(secondReplica, fresh, "pf-" + UUID.randomUUID(), CampaignTraffic.templated(task++), 16000);
         JsonNode decision = lastDecision(secondReplica, fresh);
         assertThat(decision.path("reasons").toString()).as("decision %s", decision).contains("peer-indicator/template");
         assertThat(status).as("decision %s", decision).isEqualTo(403);
