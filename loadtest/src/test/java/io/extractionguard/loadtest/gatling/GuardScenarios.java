@@ -64,7 +64,11 @@ final class GuardScenarios {
 
     /**
      * A templated hydra campaign: requests rotate over many accounts, a few templates, capability-focused
-     * (coding) prompts that ask for the full chain of thought and a large output budget.
+     * (coding) prompts that ask for the full chain of thought and a large output budget. With the default
+     * policy each campaign account gets about 6–7 requests through (its profile is still thin) before it is
+     * challenged and then blocked, so the campaign's success share is about 6.5 × accounts / requests:
+     * scale {@code campaign.accounts} with {@code campaign.rate × duration} (the defaults: 8 accounts, 600
+     * requests, about 9%).
      */
     static PopulationBuilder campaign(LoadSettings s) {
         SplittableRandom rng = new SplittableRandom(s.seed() * 31 + 7);
