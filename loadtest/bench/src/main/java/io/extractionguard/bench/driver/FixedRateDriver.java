@@ -24,7 +24,8 @@ import reactor.netty.resources.LoopResources;
  * Open-model load at a fixed rate, free of coordinated omission: request {@code i} is due at
  * {@code start + i / rate} and its latency is measured from that intended time, so a stalled
  * gateway is charged for every request that queued behind the stall (the pool waits for a free
- * connection instead of skipping sends). Prints one line of {@code key=value} pairs.
+ * connection instead of skipping sends). An unrecorded run of up to 2 s at the same rate comes
+ * first (connections opened, driver JIT-warm). Prints one line of {@code key=value} pairs.
  *
  * <pre>
  * java -cp … io.extractionguard.bench.driver.FixedRateDriver --url http://127.0.0.1:8080 --bodies b.jsonl
@@ -87,6 +88,19 @@ public final class FixedRateDriver {
         LoopResources loops = LoopResources.create("bench", 1, true);
         HttpClient client = HttpClient.create(pool).runOn(loops).baseUrl(url)
                 .responseTimeout(Duration.ofSeconds(30));
+        try {
+            // unrecorded: opens the connections and warms this JVM, so the measured run starts steady
+            schedule(client, payloads, rate, Math.min(2, seconds), accounts, hotAccount, tier);
+            return schedule(client, payloads, rate, seconds, accounts, hotAccount, tier);
+        } finally {
+            pool.disposeLater().block(Duration.ofSeconds(5));
+            loops.disposeLater().block(Duration.ofSeconds(5));
+        }
+    }
+
+    private static Result schedule(HttpClient client, byte[][] payloads, double rate, int seconds, int accounts,
+                                   String hotAccount, String tier) throws InterruptedException {
+        int connections = client.configuration().connectionProvider().maxConnections();
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
         AtomicLong ok = new AtomicLong();
         AtomicLong rejected = new AtomicLong();
@@ -121,8 +135,6 @@ public final class FixedRateDriver {
         }
         done.await(90, TimeUnit.SECONDS);
         Histogram h = recorder.getIntervalHistogram();
-        pool.disposeLater().block(Duration.ofSeconds(5));
-        loops.disposeLater().block(Duration.ofSeconds(5));
         return new Result(rate, connections, total, ok.get(), rejected.get(), errors.get(), h.getValueAtPercentile(50) / 1e3,
                 h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
                 h.getMaxValue() / 1e3);
