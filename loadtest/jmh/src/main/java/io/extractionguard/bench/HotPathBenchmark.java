@@ -40,8 +40,9 @@ import io.extractionguard.engine.state.ProfileStats;
 
 /**
  * The per-request pieces of the guard, with the shipped default policy: body → InferenceRequest,
- * feature extraction (divide by the prompt size in KiB for µs/KiB), and the ordered decision step
- * (profile update, scoring, bands, limits) over a rotating population of accounts.
+ * feature extraction (divide by the prompt size in KiB for µs/KiB), scoring, the ordered decision
+ * step (profile update, scoring, bands, limits) over a rotating population of accounts, and all of
+ * it together ({@link #parseExtractDecide}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,6 +63,8 @@ public class HotPathBenchmark {
     private InferenceRequest request;
     private GuardEngine engine;
     private PreparedRequest[] prepared;
+    private ClientIdentity[] identities;
+    private byte[][] bodies;
     private SignalContext scoreContext;
     private int next;
 
@@ -75,11 +78,14 @@ public class HotPathBenchmark {
         Clock clock = Clock.systemUTC();
         engine = new GuardEngine(() -> policy, new InMemoryStateStore(clock), new LocalRateLimiter(clock), clock);
         prepared = new PreparedRequest[4096];
+        identities = new ClientIdentity[prepared.length];
+        bodies = new byte[prepared.length][];
         for (int i = 0; i < prepared.length; i++) {
             ClientIdentity id = new ClientIdentity("acct-" + (i % 1024), ClientIdentity.Source.TRUSTED_HEADER, null, null,
                     "enterprise", null, null, null, "bench", "203.0.113." + (i % 250), 0);
-            InferenceRequest r = ((ParseResult.Parsed) parser.parse(ApiFormat.ANTHROPIC_MESSAGES,
-                    Corpus.anthropicBody(Corpus.text(promptKib * 1024, i)))).request();
+            identities[i] = id;
+            bodies[i] = Corpus.anthropicBody(Corpus.text(promptKib * 1024, i));
+            InferenceRequest r = ((ParseResult.Parsed) parser.parse(ApiFormat.ANTHROPIC_MESSAGES, bodies[i])).request();
             prepared[i] = engine.prepare(new GuardRequest(id, r));
         }
         AccountProfile profile = new AccountProfile();
@@ -128,5 +134,17 @@ public class HotPathBenchmark {
         PreparedRequest p = prepared[next];
         next = (next + 1) & (prepared.length - 1);
         return engine.evaluate(p);
+    }
+
+    /**
+     * Everything the engine does for one request, as the gateway filter calls it: body → InferenceRequest,
+     * feature extraction, then the ordered decision step, over the rotating accounts and prompts.
+     */
+    @Benchmark
+    public Decision parseExtractDecide() {
+        int i = next;
+        next = (next + 1) & (prepared.length - 1);
+        InferenceRequest r = ((ParseResult.Parsed) parser.parse(ApiFormat.ANTHROPIC_MESSAGES, bodies[i])).request();
+        return engine.evaluate(new GuardRequest(identities[i], r));
     }
 }
