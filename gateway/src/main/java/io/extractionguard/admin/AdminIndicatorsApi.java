@@ -13,7 +13,6 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
@@ -27,6 +26,7 @@ import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.StixBundles;
 import io.extractionguard.engine.policy.Durations;
+import io.extractionguard.gateway.filter.DataBuffers;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.state.StoreUnavailableException;
 import reactor.core.publisher.Mono;
@@ -110,7 +110,7 @@ final class AdminIndicatorsApi {
 
     private Mono<ServerResponse> importBundle(ServerRequest r) {
         return DataBufferUtils.join(r.exchange().getRequest().getBody(), StixBundles.MAX_BUNDLE_BYTES)
-                .map(AdminIndicatorsApi::drain).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
+                .map(DataBuffers::drain).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
             Instant now = clock.instant();
             StixBundles.ImportResult parsed = StixBundles.parse(bytes, now);
             if (!parsed.accepted()) {
@@ -139,16 +139,6 @@ final class AdminIndicatorsApi {
               .onErrorResume(IllegalStateException.class, e -> error(HttpStatus.CONFLICT, e.getMessage(), List.of()));
         }).onErrorResume(DataBufferLimitException.class, e -> error(HttpStatus.CONTENT_TOO_LARGE,
                 "bundle rejected, nothing imported: larger than " + StixBundles.MAX_BUNDLE_BYTES + " bytes", List.of()));
-    }
-
-    private static byte[] drain(DataBuffer buffer) {
-        try {
-            byte[] bytes = new byte[buffer.readableByteCount()];
-            buffer.read(bytes);
-            return bytes;
-        } finally {
-            DataBufferUtils.release(buffer);
-        }
     }
 
     private ObjectNode record(ServerRequest r, String action) {

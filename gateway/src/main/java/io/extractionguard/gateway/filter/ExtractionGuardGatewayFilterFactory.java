@@ -166,7 +166,7 @@ public class ExtractionGuardGatewayFilterFactory
                     "content-type must be application/json, was " + wrongType);
         }
         return DataBufferUtils.join(request.getBody(), maxBytes)
-                .map(ExtractionGuardGatewayFilterFactory::drain)
+                .map(DataBuffers::drain)
                 .defaultIfEmpty(new byte[0])
                 .flatMap(body -> decide(exchange, chain, format, route, body, maxBytes, outage))
                 .onErrorResume(DataBufferLimitException.class, e -> {
@@ -304,16 +304,6 @@ public class ExtractionGuardGatewayFilterFactory
                         .sharedInstance.wrap(body)));
             }
         };
-    }
-
-    private static byte[] drain(DataBuffer buffer) {
-        try {
-            byte[] bytes = new byte[buffer.readableByteCount()];
-            buffer.read(bytes);
-            return bytes;
-        } finally {
-            DataBufferUtils.release(buffer);
-        }
     }
 
     /**
