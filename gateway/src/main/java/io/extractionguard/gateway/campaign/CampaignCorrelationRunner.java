@@ -35,6 +35,7 @@ public final class CampaignCorrelationRunner implements SmartLifecycle {
     private final GuardEngine engine;
     private final CorrelationLeadership leadership;
     private final Duration tick;
+    private final MeterRegistry meters;
     private final Timer runs;
     private final Counter failures;
     private final Counter valuesUpdated;
@@ -43,6 +44,7 @@ public final class CampaignCorrelationRunner implements SmartLifecycle {
 
     public CampaignCorrelationRunner(GuardEngine engine, CorrelationLeadership leadership, Duration tick,
                                      MeterRegistry meters) {
+        this.meters = meters;
         if (tick.isNegative() || tick.isZero()) {
             throw new IllegalArgumentException("guard.campaign.correlation-tick must be positive, was " + tick);
         }
@@ -63,13 +65,14 @@ public final class CampaignCorrelationRunner implements SmartLifecycle {
     void tick() {
         try {
             leadership.runIfLeader(() -> {
+                Timer.Sample sample = Timer.start(meters);
                 CorrelationReport report = engine.correlateIfDue();
                 if (report != null) {
-                    runs.record(report.nanos(), TimeUnit.NANOSECONDS);
+                    long nanos = sample.stop(runs);
                     valuesUpdated.increment(report.valuesUpdated());
                     population.set(Math.round(report.population()));
                     log.debug("campaign correlation: {} values updated, population {}, {} ms", report.valuesUpdated(),
-                            Math.round(report.population()), report.nanos() / 1_000_000);
+                            Math.round(report.population()), nanos / 1_000_000);
                 }
             });
         } catch (RuntimeException e) {

@@ -73,7 +73,7 @@ class ProofOfWorkChallengeTest {
     }
 
     private static String solve(String token) {
-        return ProofOfWorkSolver.solve(token, Duration.ofSeconds(20)).orElseThrow();
+        return ProofOfWorkSolver.solve(token, Duration.ofSeconds(20), java.time.Clock.systemUTC()).orElseThrow();
     }
 
     @Test

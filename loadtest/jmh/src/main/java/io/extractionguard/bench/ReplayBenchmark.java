@@ -64,7 +64,7 @@ public class ReplayBenchmark {
     @Benchmark
     @OperationsPerInvocation(LINES)
     public ReplaySummary replay() throws Exception {
-        return new Replay(policy, Replay.DEFAULT_CREDENTIAL_KEY).run(new ByteArrayInputStream(trace),
+        return new Replay(policy, Replay.DEFAULT_CREDENTIAL_KEY, java.time.Clock.systemUTC()).run(new ByteArrayInputStream(trace),
                 (line, reason) -> {
                     throw new IllegalStateException("benchmark trace line " + line + " skipped: " + reason);
                 }, (record, decision) -> {

@@ -83,7 +83,7 @@ public final class Evaluation {
         ReplaySummary summary;
         List<String> problems = new ArrayList<>();
         try (InputStream in = Files.newInputStream(trace)) {
-            Replay replay = new Replay(() -> policy, Replay.DEFAULT_CREDENTIAL_KEY, workers);
+            Replay replay = new Replay(() -> policy, Replay.DEFAULT_CREDENTIAL_KEY, workers, java.time.Clock.systemUTC());
             summary = replay.run(in, (line, reason) -> problems.add("line " + line + ": " + reason),
                     (record, decision) -> {
                         AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(label(record)));

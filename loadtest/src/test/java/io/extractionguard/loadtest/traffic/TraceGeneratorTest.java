@@ -47,7 +47,7 @@ class TraceGeneratorTest {
         boolean[] ordered = {true};
         try (InputStream in = Files.newInputStream(trace)) {
             var summary = new Replay(new PolicyLoader().load(Path.of("..", "config", "policies", "default.yaml")),
-                    Replay.DEFAULT_CREDENTIAL_KEY).run(in, (line, reason) -> problems.add(line + ": " + reason),
+                    Replay.DEFAULT_CREDENTIAL_KEY, java.time.Clock.systemUTC()).run(in, (line, reason) -> problems.add(line + ": " + reason),
                     (record, decision) -> {
                         paths.add(record.path());
                         ordered[0] &= record.ts().toEpochMilli() >= last[0];

@@ -26,7 +26,6 @@ public final class CampaignCorrelator {
 
     /** One run at engine time {@code nowMillis}. */
     public CorrelationReport run(long nowMillis) {
-        long started = System.nanoTime(); // reported duration only
         double population = Math.max(MIN_POPULATION, store.accountCount());
         store.publishPopulation(population);
         long[] keys = store.drainChanged(MAX_VALUES_PER_RUN);
@@ -38,7 +37,7 @@ public final class CampaignCorrelator {
                 updated++;
             }
         }
-        return new CorrelationReport(nowMillis, population, updated, System.nanoTime() - started);
+        return new CorrelationReport(nowMillis, population, updated);
     }
 
     /** Rarity of a value shared by {@code distinct} accounts out of {@code population}. */

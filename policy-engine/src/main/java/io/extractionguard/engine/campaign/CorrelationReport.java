@@ -6,7 +6,6 @@ package io.extractionguard.engine.campaign;
  * @param atMillis       when it ran (engine clock)
  * @param population     active accounts rarity was measured against
  * @param valuesUpdated  indicator values whose rarity was recomputed
- * @param nanos          how long it took (wall time; for operators, not for detection)
  */
-public record CorrelationReport(long atMillis, double population, int valuesUpdated, long nanos) {
+public record CorrelationReport(long atMillis, double population, int valuesUpdated) {
 }

@@ -1,6 +1,8 @@
 package io.extractionguard.engine.challenge;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -10,7 +12,7 @@ import java.util.Optional;
  * (about 0.1 s at 18 bits on one core). Self-contained: copy it into a client if needed.
  *
  * <pre>{@code
- * String solution = ProofOfWorkSolver.solve(token, Duration.ofSeconds(30)).orElseThrow();
+ * String solution = ProofOfWorkSolver.solve(token, Duration.ofSeconds(30), Clock.systemUTC()).orElseThrow();
  * request.header("x-guard-challenge-solution", solution);
  * }</pre>
  */
@@ -27,16 +29,19 @@ public final class ProofOfWorkSolver {
         return Integer.parseInt(payload.split("\\|", -1)[2]);
     }
 
-    /** {@code token + ":" + counter} with enough leading zero bits, or empty if none was found within {@code budget}. */
-    public static Optional<String> solve(String token, Duration budget) {
+    /**
+     * {@code token + ":" + counter} with enough leading zero bits, or empty if none was found within {@code budget}
+     * as {@code clock} tells it.
+     */
+    public static Optional<String> solve(String token, Duration budget, Clock clock) {
         int difficulty = difficulty(token);
-        long deadline = System.nanoTime() + budget.toNanos();
+        Instant deadline = clock.instant().plus(budget);
         for (long counter = 0; ; counter++) {
             String candidate = token + ":" + Long.toString(counter, 36);
             if (ProofOfWork.leadingZeroBits(ProofOfWork.sha256(candidate)) >= difficulty) {
                 return Optional.of(candidate);
             }
-            if ((counter & 0xFFF) == 0 && System.nanoTime() > deadline) {
+            if ((counter & 0xFFF) == 0 && clock.instant().isAfter(deadline)) {
                 return Optional.empty();
             }
         }

@@ -106,7 +106,7 @@ public final class Cli {
         try (InputStream in = Files.newInputStream(tracePath);
              DecisionWriter writer = new DecisionWriter(
                      new BufferedOutputStream(Files.newOutputStream(Path.of(decisions)), 1 << 16))) {
-            ReplaySummary summary = new Replay(policy, credentialKey).run(in,
+            ReplaySummary summary = new Replay(policy, credentialKey, java.time.Clock.systemUTC()).run(in,
                     (line, reason) -> err.println("line " + line + ": skipped: " + reason),
                     (record, decision) -> writer.write(record.lineNumber(), decision));
             if (options.containsKey("--summary")) {

@@ -3,6 +3,9 @@ package io.extractionguard.engine.replay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -62,12 +65,17 @@ public final class Replay {
     private final TraceLineParser lines = new TraceLineParser(new RequestParser());
     private final ReplaySummary summary;
     private final int workers;
+    private final Clock wallClock;
 
-    public Replay(Policy policy, byte[] credentialKey) {
-        this(() -> policy, credentialKey, Runtime.getRuntime().availableProcessors());
+    /**
+     * @param wallClock measures only the replay's own speed ({@link ReplaySummary}); detection runs on trace time
+     */
+    public Replay(Policy policy, byte[] credentialKey, Clock wallClock) {
+        this(() -> policy, credentialKey, Runtime.getRuntime().availableProcessors(), wallClock);
     }
 
-    public Replay(Supplier<Policy> policy, byte[] credentialKey, int workers) {
+    public Replay(Supplier<Policy> policy, byte[] credentialKey, int workers, Clock wallClock) {
+        this.wallClock = wallClock;
         this.engine = new GuardEngine(policy, new InMemoryStateStore(clock), new LocalRateLimiter(clock), clock);
         this.identities = IdentityResolver.trustingEveryone(credentialKey);
         this.summary = new ReplaySummary(policy.get().label());
@@ -84,7 +92,7 @@ public final class Replay {
      * @return the summary of this replay
      */
     public ReplaySummary run(InputStream trace, Problems problems, Listener listener) throws IOException {
-        long started = System.nanoTime(); // measures the replay's own speed, not detection time
+        Instant started = wallClock.instant(); // the replay's own speed, not detection time
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "replay-prepare");
             t.setDaemon(true);
@@ -111,7 +119,7 @@ public final class Replay {
         } finally {
             pool.shutdownNow();
         }
-        summary.finish(System.nanoTime() - started);
+        summary.finish(Duration.between(started, wallClock.instant()).toNanos());
         return summary;
     }
 

@@ -22,7 +22,7 @@ class ProofOfWorkTest {
     }
 
     private static String solve(ProofOfWork.Challenge c) {
-        return ProofOfWorkSolver.solve(c.token(), Duration.ofSeconds(30)).orElseThrow();
+        return ProofOfWorkSolver.solve(c.token(), Duration.ofSeconds(30), java.time.Clock.systemUTC()).orElseThrow();
     }
 
     @Test

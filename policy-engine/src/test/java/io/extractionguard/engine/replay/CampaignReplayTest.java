@@ -45,7 +45,7 @@ class CampaignReplayTest {
 
     private static List<Decision> replay() throws Exception {
         List<Decision> out = new ArrayList<>();
-        new Replay(Fixtures.policy("/policies/campaign-test.yaml"), Replay.DEFAULT_CREDENTIAL_KEY)
+        new Replay(Fixtures.policy("/policies/campaign-test.yaml"), Replay.DEFAULT_CREDENTIAL_KEY, java.time.Clock.systemUTC())
                 .run(new ByteArrayInputStream(trace()), (l, r) -> { }, (record, d) -> out.add(d));
         return out;
     }

@@ -69,7 +69,7 @@ class RedisChallengeOutageGatewayTest {
         EntityExchangeResult<byte[]> challenge = send("/v1/messages", account, null);
         assertThat(challenge.getStatus().value()).isEqualTo(403);
         String solution = ProofOfWorkSolver.solve(challenge.getResponseHeaders().getFirst(ChallengeService.CHALLENGE_HEADER),
-                Duration.ofSeconds(20)).orElseThrow();
+                Duration.ofSeconds(20), java.time.Clock.systemUTC()).orElseThrow();
 
         assertThat(send("/strict/v1/messages", account, solution).getStatus().value()).as("fail-closed").isEqualTo(503);
         EntityExchangeResult<byte[]> solved = send("/v1/messages", account, solution);

@@ -96,7 +96,7 @@ class SharedOperatorActionsTest {
         assertThat(challenge.getStatus().value()).isEqualTo(403);
         String token = challenge.getResponseHeaders().getFirst(ChallengeService.CHALLENGE_HEADER);
         assertThat(token).as("a proof-of-work challenge").startsWith("v1.");
-        return ProofOfWorkSolver.solve(token, Duration.ofSeconds(20)).orElseThrow();
+        return ProofOfWorkSolver.solve(token, Duration.ofSeconds(20), java.time.Clock.systemUTC()).orElseThrow();
     }
 
     @Test
