@@ -239,7 +239,16 @@ public final class RedisIndicatorRegistry implements IndicatorRegistry, AutoClos
         }
         try {
             RTopic t = client.getTopic(keys.global("indicator-events"), StringCodec.INSTANCE);
-            t.addListenerAsync(String.class, (channel, origin) -> requestReload());
+            // Re-read once the subscription is confirmed: an import announced before it (the announcement is
+            // missed) wrote the hash before it too, so this read sees it. onSubscribe below may be registered
+            // only after the channel was already subscribed, so it alone does not close that gap.
+            t.addListenerAsync(String.class, (channel, origin) -> requestReload()).whenComplete((id, error) -> {
+                if (error == null) {
+                    requestReload();
+                } else {
+                    availability.failure(error);
+                }
+            });
             t.addListenerAsync(new StatusListener() {
                 @Override
                 public void onSubscribe(String channel) {
