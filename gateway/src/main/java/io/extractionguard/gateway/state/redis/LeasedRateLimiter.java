@@ -33,11 +33,18 @@ import io.micrometer.core.instrument.MeterRegistry;
  *
  * <p>Why leases: the engine decides synchronously on the event loop, so a limiter must answer from
  * memory; and Bucket4j's Redis backends are compare-and-swap, whose retries pile up when many
- * requests hit one hot key (bucket4j #404, #407, #603). A replica therefore takes a small lease of
- * tokens (a {@code lease-fraction} of the tightest window, at least {@code min-lease-requests}) from the Redis
- * bucket in one asynchronous CAS and admits requests from it locally, fetching the next lease when
- * half is used. Redis sees one CAS per lease per replica — contention is bounded by the number of
- * replicas, not by the request rate.
+ * requests hit one hot key (bucket4j #404, #407, #603). A replica therefore takes a lease of tokens
+ * from the Redis bucket in one asynchronous CAS and admits requests from it locally, fetching the
+ * next lease before it runs out. Redis sees one CAS per lease per replica — contention is bounded by
+ * the number of replicas, not by the request rate.
+ *
+ * <p>The lease size adapts to how full the shared bucket was at the last answer: while every window
+ * of it holds more than half its capacity (an ordinary account, far from its limit) the replica takes
+ * a <em>large</em> lease ({@code large-lease-fraction} of the tightest window, 10 %) and fetches the
+ * next one only when fewer than a tenth of it (or a small lease) remain — so a light account costs
+ * one CAS per about fifty requests; near the limit (or on first sight) it takes the <em>small</em>
+ * lease ({@code lease-fraction}, 1 %, at least {@code min-lease-requests}) and fetches again at half,
+ * so a hot account's admissions follow the shared bucket closely.
  *
  * <p>Accuracy: tokens are taken from Redis before they are spent, so leases can only under-admit
  * (unused leases go back after {@code idle-return}). The one exception is an account a replica has
@@ -59,6 +66,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
     private final Cache<String, Lease> leases;
     private final double leaseFraction;
     private final long minLeaseUnits;
+    private final double largeLeaseFraction;
     private final long idleReturnNanos;
     private final Counter leaseRequests;
     private final Counter provisional;
@@ -72,6 +80,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         this.fallback = new LocalRateLimiter(clock);
         this.leaseFraction = props.limits().leaseFraction();
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
+        this.largeLeaseFraction = props.limits().largeLeaseFraction();
         this.idleReturnNanos = props.limits().idleReturn().toNanos();
         this.buckets = Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
                 .clientClock(LocalRateLimiter.timeMeter(clock))
@@ -156,7 +165,9 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
     private final class Lease {
         private final AsyncBucketProxy bucket;
         private final Bandwidth[] bandwidths;
-        private final long leaseUnits;
+        private final long leaseUnits;      // the small lease (near the limit, first sight); also the most admitted ahead
+        private final long largeUnits;      // the large lease (bucket more than half full)
+        private long refillBelow;           // fetch the next lease when fewer tokens than this remain
         private long tokens;          // local units; negative = admitted ahead of Redis, charged with the next lease
         private long owed;            // units admitted by the local fallback during an outage, not yet charged
         private boolean refilling;
@@ -177,6 +188,27 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             }
             long units = (long) Math.floor(tightest * leaseFraction / UNITS_PER_REQUEST) * UNITS_PER_REQUEST;
             this.leaseUnits = Math.min(tightest, Math.max(minLeaseUnits, units));
+            long large = (long) Math.floor(tightest * largeLeaseFraction / UNITS_PER_REQUEST) * UNITS_PER_REQUEST;
+            this.largeUnits = Math.min(tightest, Math.max(leaseUnits, large));
+            this.refillBelow = leaseUnits / 2;
+        }
+
+        /**
+         * Must hold the lock. Whether every window of the shared bucket held more than half its capacity
+         * at the last answer (with the refill since): then a large lease cannot starve another replica.
+         */
+        private boolean plenty(long now) {
+            if (remote == null) {
+                return false; // first sight: we do not know
+            }
+            for (int i = 0; i < bandwidths.length && i < remote.length; i++) {
+                Bandwidth b = bandwidths[i];
+                double refilled = (double) (now - remoteAt) * b.getRefillTokens() / b.getRefillPeriodNanos();
+                if (Math.min(b.getCapacity(), remote[i] + refilled) <= b.getCapacity() / 2.0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         synchronized LimitOutcome acquire(long cost) {
@@ -195,8 +227,8 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             } else {
                 admitted = false;
             }
-            if (!refilling && now >= deniedUntil && (tokens < leaseUnits / 2 || !admitted)) {
-                refill(cost);
+            if (!refilling && now >= deniedUntil && (tokens < refillBelow || !admitted)) {
+                refill(cost, now);
             }
             return outcome(admitted, cost, now);
         }
@@ -214,9 +246,12 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
          * Must hold the lock. Asks Redis for a lease that also covers what is owed, from the store's
          * thread: a request thread never enters the Redis client.
          */
-        private void refill(long cost) {
+        private void refill(long cost, long now) {
             refilling = true;
-            long want = leaseUnits - tokens;
+            boolean large = plenty(now);
+            long target = large ? largeUnits : leaseUnits;
+            refillBelow = large ? Math.max(leaseUnits, largeUnits / 10) : leaseUnits / 2;
+            long want = target - tokens;
             leaseRequests.increment();
             try {
                 scheduler.execute(() -> {

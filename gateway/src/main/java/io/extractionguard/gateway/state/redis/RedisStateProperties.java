@@ -73,14 +73,18 @@ public record RedisStateProperties(
     }
 
     /**
-     * @param leaseFraction     share of the tightest window's capacity a replica takes from Redis at once;
-     *                          also the most it admits ahead of Redis on first sight of an account
-     * @param minLeaseRequests  smallest lease, in requests (so a small burst of a low tier is not refused
-     *                          while the next lease is on its way)
-     * @param idleReturn        unused leased tokens go back to Redis after this long without requests
+     * @param leaseFraction      share of the tightest window's capacity a replica takes from Redis at once
+     *                           near the limit and on first sight of an account; also the most it admits
+     *                           ahead of Redis on first sight
+     * @param minLeaseRequests   smallest lease, in requests (so a small burst of a low tier is not refused
+     *                           while the next lease is on its way)
+     * @param largeLeaseFraction share taken at once while the shared bucket is more than half full (an
+     *                           account far from its limit): fewer lease calls per request; never smaller
+     *                           than the small lease
+     * @param idleReturn         unused leased tokens go back to Redis after this long without requests
      */
     public record Limits(@DefaultValue("0.01") double leaseFraction, @DefaultValue("2") int minLeaseRequests,
-                         @DefaultValue("5s") Duration idleReturn) {
+                         @DefaultValue("0.1") double largeLeaseFraction, @DefaultValue("60s") Duration idleReturn) {
     }
 
     /**
@@ -123,6 +127,10 @@ public record RedisStateProperties(
         if (campaign.batchRecords() < 1 || campaign.bufferRecords() < 1 || campaign.streamMaxLen() < 1) {
             throw new IllegalArgumentException("guard.state.redis.campaign.batch-records, buffer-records and "
                     + "stream-max-len must be at least 1");
+        }
+        if (limits.largeLeaseFraction() <= 0 || limits.largeLeaseFraction() > 0.5) {
+            throw new IllegalArgumentException("guard.state.redis.limits.large-lease-fraction must be in (0, 0.5], was "
+                    + limits.largeLeaseFraction());
         }
         if (limits.leaseFraction() <= 0 || limits.leaseFraction() > 0.5) {
             throw new IllegalArgumentException("guard.state.redis.limits.lease-fraction must be in (0, 0.5], was "

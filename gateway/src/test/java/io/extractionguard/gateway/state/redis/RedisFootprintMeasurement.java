@@ -73,6 +73,13 @@ class RedisFootprintMeasurement {
             out("background with no traffic: %.1f commands/s %s", idle.values().stream().mapToLong(Long::longValue).sum()
                     / 10.0, idle);
 
+            // Phase L: the bench's shape: many light accounts (one request every 3 s each, far under the limit).
+            steady(jedis, gateways, 600, Duration.ofMillis(5), Duration.ofSeconds(15), Duration.ofSeconds(30),
+                    "600 light accounts x 0.33 req/s, each account alternating between the replicas");
+            if (Boolean.getBoolean("guard.measure.lightOnly")) {
+                return;
+            }
+
             // Phase 1: many ordinary accounts, 1 request/s each, alternating replicas every second.
             steady(jedis, gateways, 200, Duration.ofMillis(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
                     "200 accounts x 1 req/s, each account alternating between the replicas");
@@ -156,6 +163,13 @@ class RedisFootprintMeasurement {
             sb.append(String.format(" %s=%.3f", e.getKey(), e.getValue() / (double) requests));
         }
         out("  per request:%s", sb);
+        // The limiter's Bucket4j compare-and-swap is GET + EVALSHA(GET, PSETEX/SET): one psetex/set per CAS.
+        long cas = calls.getOrDefault("psetex", 0L) + calls.getOrDefault("set", 0L);
+        long limiter = calls.getOrDefault("get", 0L) + 2 * cas;
+        long background = calls.getOrDefault("exists", 0L) + calls.getOrDefault("ping", 0L);
+        out("  split per request: limiter (get, psetex/set and their evalsha) %.3f; profiles and everything else "
+                + "%.3f; heartbeat/pings %.3f", limiter / (double) requests,
+                (total - limiter - background) / (double) requests, background / (double) requests);
     }
 
     /** cmdstat_NAME:calls=N,... → NAME → N (lower case, sub-commands kept as NAME|SUB). */
