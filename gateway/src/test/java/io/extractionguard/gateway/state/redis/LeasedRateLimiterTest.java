@@ -66,6 +66,24 @@ class LeasedRateLimiterTest {
     }
 
     @Test
+    void aLightAccountFarFromItsLimitCostsOneLeasePerManyRequests() {
+        LeasedRateLimiter a = replicas.start().limiter();
+        TierLimits limits = new TierLimits("free", 600, 0); // small lease 6, large lease 60
+        int admitted = 0;
+        for (int i = 0; i < 200; i++) {
+            admitted += a.tryAcquire("acct-light", limits, 1.0).allowed() ? 1 : 0;
+            sleep(5);
+        }
+        assertThat(admitted).isEqualTo(200);
+        double leases = replicas.meters.get(0).counter("guard.state.limits.leases").count();
+        // first sight: one small lease (6); then the bucket is more than half full, so large leases (60),
+        // fetched when fewer than 6 remain: 1 + ceil((200 - 6) / 54) = 5; the small-lease limiter needed ~66
+        assertThat(leases).as("leases for 200 requests").isBetween(3.0, 6.0);
+        assertThat(replicas.meters.get(0).counter("guard.state.limits.returned").count())
+                .as("nothing returned while the account keeps sending").isZero();
+    }
+
+    @Test
     void unusedLeasesGoBackSoAnotherReplicaCanUseTheWholeLimit() {
         replicas.with("limits.idle-return", "200ms").with("limits.lease-fraction", "0.5");
         LeasedRateLimiter a = replicas.start().limiter();
