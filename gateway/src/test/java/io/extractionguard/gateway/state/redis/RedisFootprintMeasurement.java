@@ -63,7 +63,7 @@ class RedisFootprintMeasurement {
              Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
             GatewayInstance[] gateways = {a, b};
             out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, refresh 1s, compact-after 3, "
-                    + "lease 1%% / min 2)", jedis.info("server").lines().filter(l -> l.startsWith("redis_version"))
+                    + "lease 1%% / min 2, large lease 10%% while the bucket is over half full, idle return 60s)", jedis.info("server").lines().filter(l -> l.startsWith("redis_version"))
                     .findFirst().orElse("?"));
 
             // Phase 0: no traffic: what the replicas send by themselves (connection pings, heartbeat probes)
