@@ -202,13 +202,21 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 return false; // first sight: we do not know
             }
             for (int i = 0; i < bandwidths.length && i < remote.length; i++) {
-                Bandwidth b = bandwidths[i];
-                double refilled = (double) (now - remoteAt) * b.getRefillTokens() / b.getRefillPeriodNanos();
-                if (Math.min(b.getCapacity(), remote[i] + refilled) <= b.getCapacity() / 2.0) {
+                if (remoteNow(i, now) <= bandwidths[i].getCapacity() / 2.0) {
                     return false;
                 }
             }
             return true;
+        }
+
+        /** Must hold the lock. Units bandwidth {@code i} of the Redis bucket holds now, estimated from the last answer. */
+        private long remoteNow(int i, long now) {
+            Bandwidth b = bandwidths[i];
+            if (remote == null || i >= remote.length) {
+                return b.getCapacity();
+            }
+            double refilled = (double) (now - remoteAt) * b.getRefillTokens() / b.getRefillPeriodNanos();
+            return (long) Math.min(b.getCapacity(), remote[i] + refilled);
         }
 
         synchronized LimitOutcome acquire(long cost) {
@@ -379,12 +387,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             int binding = 0;
             long bindingAvailable = Long.MAX_VALUE;
             for (int i = 0; i < bandwidths.length; i++) {
-                Bandwidth b = bandwidths[i];
-                long available = b.getCapacity();
-                if (remote != null && i < remote.length) {
-                    double refilled = (double) (now - remoteAt) * b.getRefillTokens() / b.getRefillPeriodNanos();
-                    available = (long) Math.min(b.getCapacity(), remote[i] + refilled);
-                }
+                long available = remoteNow(i, now);
                 if (available < bindingAvailable) {
                     bindingAvailable = available;
                     binding = i;
