@@ -12,6 +12,7 @@ import io.extractionguard.engine.limits.TierLimits;
  * {prefix}:{ACCOUNT}:rl:{rpm}:{rpd}         Bucket4j bucket of the account's tier limits
  * {prefix}:verdicts                         hash: account → verdict (one key: read whole at start-up)
  * {prefix}:verdict-events                   pub/sub channel of verdict changes
+ * {prefix}:profile-events                   stream of profile change batches (field "b": replica, batch seq, per-account deltas)
  * {prefix}:campaign-events                  stream of campaign evidence batches (field "b", binary records)
  * {prefix}:campaign-leader                  string: the replica holding the correlation lease (PX lease)
  * </pre>
@@ -56,6 +57,10 @@ public final class RedisKeys {
 
     public String verdictChannel() {
         return global("verdict-events");
+    }
+
+    public String profileEvents() {
+        return global("profile-events");
     }
 
     public String campaignEvents() {

@@ -1,25 +1,38 @@
 package io.extractionguard.gateway.state.redis;
 
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
+import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamReadArgs;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
@@ -32,44 +45,80 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 /**
  * Account profiles shared through Redis, served from a Caffeine near cache.
  *
- * <p>Each account's near-cache entry holds its merged <em>view</em> (what the engine reads and
- * updates, synchronously, in memory) and the <em>changes</em> made here since the last write. The
- * write-behind sends the changes as one record in the account's Redis hash ({@link RedisScripts#SYNC_PROFILE});
- * when the entry is new, or its view older than {@code refresh-interval}, the same script returns the
- * whole hash and the view is rebuilt as snapshot ⊕ all change records (every replica's) ⊕ the changes
- * made here since the write was taken. Changes are merged, never overwritten, so no replica's
- * observations are lost; a replica compacts an account's records into its snapshot once there are
- * {@code compact-after} of them.
+ * <p>A replica records the changes it makes to each account ({@link Own}) and ships the changes of
+ * <em>all</em> its accounts every {@code stream-interval} as one entry of the profile stream
+ * ({@code {prefix}:profile-events}, {@code XADD … MINID ~}), tagged with its replica id and a batch
+ * sequence number. Every replica tails the stream (one blocking {@code XREAD} returns every replica's
+ * latest batch) and merges the other replicas' changes into the accounts it holds; it also keeps the
+ * retained changes for {@code stream-retention} ({@link #recent}), for cold loads. Profiles merge
+ * commutatively ({@link AccountProfile#merge}), so order does not matter and nothing is overwritten.
+ *
+ * <p>Durability: an account changed here has its shipped changes written to its hash as one change
+ * record at most every {@code durable-interval} (and at shutdown), with this replica's high-water mark
+ * {@code hw:<replica>} = the last batch whose changes the hash now includes. A cold load reads the
+ * hash and adds, per replica, the retained stream changes after its high-water mark, plus what this
+ * replica has not shipped yet — every change exactly once. A replica compacts an account's records
+ * into its snapshot on load once there are {@code compact-after} of them.
  */
 final class RedisProfiles {
 
     private static final Logger log = LoggerFactory.getLogger(RedisProfiles.class);
     private static final String SNAPSHOT = "s";
     private static final String RECORD_PREFIX = "d:";
+    private static final String HIGH_WATER_PREFIX = "hw:";
+    private static final byte[] FIELD = {'b'};
+    private static final byte BATCH_VERSION = 1;
+    private static final int READ_COUNT = 64;
+    private static final Duration BLOCK = Duration.ofSeconds(2);
 
     private final RedissonClient client;
     private final RedisKeys keys;
     private final WriteBehind writer;
+    private final RedisAvailability availability;
+    private final RStream<byte[], byte[]> stream;
     private final Cache<String, Entry> cache;
+    private final ConcurrentHashMap<String, Own> own = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ArrayDeque<Delta>> recent = new ConcurrentHashMap<>();
     private final String replicaId;
     private final AtomicLong recordSeq = new AtomicLong();
     private final AtomicLong entrySeq = new AtomicLong();
+    private final AtomicLong batchSeq = new AtomicLong();
     private final long ttlMillis;
-    private final long refreshNanos;
+    private final long streamMillis;
+    private final long durableNanos;
+    private final long retentionMillis;
     private final int compactAfter;
+    private final int maxOwn;
+    private final long timeoutMillis;
+    private final ScheduledExecutorService shipper;
+    private final Thread tail;
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Counter dropped;
+    private final Counter overflow;
     private final Counter corrupt;
     private final Counter compactions;
+    private final Counter batches;
+    private final Counter applied;
+    private volatile boolean running = true;
+    private volatile boolean overflowed; // some entries hold changes that did not fit `own`
+    private byte[] unsent; // a batch whose XADD failed: sent again before anything newer (shipper thread only)
+    private StreamMessageId last;
 
-    RedisProfiles(RedissonClient client, RedisKeys keys, WriteBehind writer, String replicaId,
-                  RedisStateProperties props, Duration accountTtl, MeterRegistry meters) {
+    RedisProfiles(RedissonClient client, RedisKeys keys, WriteBehind writer, RedisAvailability availability,
+                  String replicaId, RedisStateProperties props, Duration accountTtl, MeterRegistry meters) {
         this.client = client;
         this.keys = keys;
         this.writer = writer;
+        this.availability = availability;
         this.replicaId = replicaId;
+        this.stream = client.getStream(keys.profileEvents(), ByteArrayCodec.INSTANCE);
         this.ttlMillis = accountTtl.toMillis();
-        this.refreshNanos = props.sync().refreshInterval().toNanos();
+        this.streamMillis = props.sync().streamInterval().toMillis();
+        this.durableNanos = props.sync().durableInterval().toNanos();
+        this.retentionMillis = props.sync().streamRetention().toMillis();
         this.compactAfter = props.sync().compactAfter();
+        this.maxOwn = props.sync().bufferAccounts();
+        this.timeoutMillis = props.timeout().toMillis();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(props.nearCache().maxAccounts())
                 .expireAfterAccess(props.nearCache().idleExpiry())
@@ -77,9 +126,11 @@ final class RedisProfiles {
                 .recordStats()
                 .build();
         CaffeineCacheMetrics.monitor(meters, cache, "guard.state.near_cache");
-        writer.onRoom(this::requeueUnwritten);
         this.dropped = Counter.builder("guard.state.writes.dropped")
                 .description("Profile changes lost: evicted from the near cache while the write buffer was full")
+                .register(meters);
+        this.overflow = Counter.builder("guard.state.buffer.overflow") // the writer's counter: one buffer bound
+                .description("State changes that did not fit the write buffer (kept locally, retried with the next change)")
                 .register(meters);
         this.corrupt = Counter.builder("guard.state.decode.errors")
                 .description("Stored profile or verdict blobs that could not be decoded and were skipped")
@@ -87,28 +138,86 @@ final class RedisProfiles {
         this.compactions = Counter.builder("guard.state.compactions")
                 .description("Profile change records folded into snapshots by this replica")
                 .register(meters);
+        this.batches = Counter.builder("guard.state.profile_stream.batches")
+                .description("Profile stream entries (one XADD each, all changed accounts) this replica wrote")
+                .register(meters);
+        this.applied = Counter.builder("guard.state.profile_stream.applied")
+                .description("Account changes of other replicas merged into this replica's near cache")
+                .register(meters);
+        this.last = new StreamMessageId(Math.max(0, System.currentTimeMillis() - retentionMillis), 0);
+        this.shipper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "guard-profile-sync"));
+        this.tail = daemon(this::tailLoop, "guard-profile-tail");
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Starts tailing and waits until the retained stream is read (at most {@code timeout}, not at all
+     * while Redis is unreachable), then starts shipping.
+     */
+    void start(Duration timeout) {
+        tail.start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (availability.available() && !caughtUp.await(20, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("profiles: the retained profile stream was not read within {}; serving while it continues",
+                            timeout);
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shipper.scheduleWithFixedDelay(this::ship, streamMillis, streamMillis, TimeUnit.MILLISECONDS);
     }
 
     ProfileStats observe(String account, Observation o, double prior) {
-        Entry e = cache.get(account, this::newEntry);
-        ProfileStats stats = e.observe(o, prior);
-        e.queue();
-        return stats;
+        Entry e = entry(account);
+        synchronized (e) {
+            while (true) {
+                Own mine = ownFor(account);
+                if (mine == null) {
+                    return e.view.apply(o, prior, e.unrecorded());
+                }
+                synchronized (mine) {
+                    if (!mine.retired) {
+                        return e.view.apply(o, prior, e.recordIn(mine));
+                    }
+                }
+            }
+        }
     }
 
     void recordUsage(String account, long atMillis, long in, long out) {
-        Entry e = cache.get(account, this::newEntry);
-        e.usage(atMillis, in, out);
-        e.queue();
+        Entry e = entry(account);
+        synchronized (e) {
+            while (true) {
+                Own mine = ownFor(account);
+                if (mine == null) {
+                    e.view.addUsage(atMillis, in, out, e.unrecorded());
+                    return;
+                }
+                synchronized (mine) {
+                    if (!mine.retired) {
+                        e.view.addUsage(atMillis, in, out, e.recordIn(mine));
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     Optional<ProfileStats> peek(String account, Instant now, double prior) {
         Entry e = cache.getIfPresent(account);
         if (e == null) {
-            cache.get(account, this::newEntry).queue(); // load it for next time; never wait here
+            entry(account); // load it for next time; never wait here
             return Optional.empty();
         }
-        e.queue(); // refreshes the view from Redis when it is older than refresh-interval
         return e.stats(now.toEpochMilli(), prior);
     }
 
@@ -117,47 +226,310 @@ final class RedisProfiles {
         return cache.estimatedSize();
     }
 
-    /** Queues every cached account with unwritten changes (after an outage, or once an overflowing buffer has room). */
+    /**
+     * After an outage: reload every cached account (the stream may have been trimmed or Redis may have
+     * lost data meanwhile) and queue the durable writes that are due.
+     */
     void requeueUnwritten() {
-        cache.asMap().values().forEach(e -> {
-            if (e.hasUnwritten() || e.needsLoad()) {
-                e.queue();
-            }
-        });
+        cache.asMap().values().forEach(Entry::reload);
+        long now = System.nanoTime();
+        own.values().forEach(o -> o.queueIfDue(now, false));
     }
 
-    private Entry newEntry(String account) {
-        return new Entry(account, keys.profile(account), "p:" + account + "#" + entrySeq.incrementAndGet());
+    /** Graceful shutdown: ships what is not shipped and queues every account's durable write (the caller drains). */
+    void flushForShutdown() {
+        running = false;
+        shipper.shutdown();
+        try {
+            shipper.awaitTermination(timeoutMillis * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ship();
+        long now = System.nanoTime();
+        own.values().forEach(o -> o.queueIfDue(now, true));
     }
 
-    private void evicted(String account, Entry e, RemovalCause cause) {
-        if (e != null && e.hasUnwritten() && !e.queue()) {
+    /** Stops tailing (after {@link #flushForShutdown} and the writer's drain). */
+    void stopTailing() {
+        running = false;
+        tail.interrupt();
+        try {
+            tail.join(BLOCK.toMillis() + timeoutMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Accounts whose changes made here are not all in Redis yet (shipped and durable). */
+    int unwrittenAccounts() {
+        return own.size();
+    }
+
+    private void evicted(String account, Entry e, com.github.benmanes.caffeine.cache.RemovalCause cause) {
+        if (e != null && e.hasUnrecorded()) {
             dropped.increment();
             log.warn("profile changes of an account were dropped: evicted from the near cache while the write buffer "
                     + "was full (guard.state.redis.sync.buffer-accounts)");
         }
     }
 
+    private Entry entry(String account) {
+        Entry e = cache.get(account, a -> new Entry(a, keys.profile(a), "p:" + a + "#" + entrySeq.incrementAndGet()));
+        e.loadIfNeeded();
+        return e;
+    }
+
+    /**
+     * This replica's record of its changes to {@code account}; null (counted) when {@code buffer-accounts}
+     * accounts already have unshared changes: the change then waits in the near-cache entry and is
+     * recorded with the account's next change.
+     */
+    private Own ownFor(String account) {
+        Own mine = own.get(account);
+        if (mine == null) {
+            if (own.size() >= maxOwn) {
+                overflow.increment();
+                overflowed = true;
+                return null;
+            }
+            mine = own.computeIfAbsent(account, a -> new Own(a, keys.profile(a), "d:" + a + "#" + entrySeq.incrementAndGet()));
+        }
+        return mine;
+    }
+
+    // ---- shipping: one stream entry per interval for all changed accounts ----
+
+    void ship() {
+        try {
+            if (!availability.available()) {
+                return; // the heartbeat probes; the next interval after recovery ships the backlog
+            }
+            if (unsent == null) {
+                unsent = takeBatch();
+            }
+            if (unsent == null) {
+                return;
+            }
+            long minId = Math.max(0, System.currentTimeMillis() - retentionMillis);
+            StreamAddArgs<byte[], byte[]> add = StreamAddArgs.<byte[], byte[]>entry(FIELD, unsent)
+                    .trimNonStrict().minId(new StreamMessageId(minId, 0)).noLimit();
+            try {
+                stream.addAsync(add).toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                availability.failure(e);
+                log.debug("profile batch not shipped (retried): {}", e.toString());
+                return;
+            }
+            availability.success();
+            batches.increment();
+            unsent = null;
+        } catch (RuntimeException e) {
+            log.warn("profile shipping failed; retrying", e);
+        } finally {
+            pruneRecent();
+        }
+    }
+
+    /** Takes every account's unshipped changes into one batch (null when none), and queues due durable writes. */
+    private byte[] takeBatch() {
+        if (overflowed && own.size() < maxOwn / 2 + 1) {
+            overflowed = false;
+            cache.asMap().values().forEach(Entry::recordWaiting);
+        }
+        long seq = batchSeq.incrementAndGet();
+        long now = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        List<String> accounts = new ArrayList<>();
+        List<byte[]> blobs = new ArrayList<>();
+        for (Own o : own.values()) {
+            synchronized (o) {
+                if (o.pending != null) {
+                    byte[] blob = ProfileCodec.encode(o.pending);
+                    o.shipped(seq, now);
+                    remember(o.account, new Delta(replicaId, seq, blob, nowMillis)); // under o's lock: see Entry.load
+                    accounts.add(o.account);
+                    blobs.add(blob);
+                }
+            }
+            o.queueIfDue(now, false);
+        }
+        return accounts.isEmpty() ? null : encodeBatch(replicaId, seq, accounts, blobs);
+    }
+
+    // ---- tailing ----
+
+    private void tailLoop() {
+        boolean blocking = false;
+        while (running) {
+            if (!availability.available()) {
+                sleep(100);
+                continue;
+            }
+            Map<StreamMessageId, Map<byte[], byte[]>> entries;
+            long started = System.nanoTime();
+            try {
+                StreamReadArgs read = StreamReadArgs.greaterThan(last).count(READ_COUNT);
+                entries = blocking ? stream.read(read.timeout(BLOCK)) : stream.read(read);
+                availability.success();
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                availability.failure(e);
+                sleep(200);
+                continue;
+            }
+            if (entries != null) {
+                entries.forEach(this::applyEntry);
+            }
+            if (!blocking && (entries == null || entries.size() < READ_COUNT)) {
+                blocking = true;
+                caughtUp.countDown();
+            } else if (blocking && entries != null && !entries.isEmpty() && entries.size() < READ_COUNT) {
+                // traffic flows: one read per interval collects every replica's latest batch
+                sleep(Math.max(0, streamMillis - (System.nanoTime() - started) / 1_000_000));
+            }
+        }
+    }
+
+    private void applyEntry(StreamMessageId id, Map<byte[], byte[]> fields) {
+        last = id;
+        for (byte[] batch : fields.values()) {
+            try {
+                decodeBatch(batch, (replica, seq, account, blob) -> {
+                    if (replica.equals(replicaId)) {
+                        return; // ours: already in our views and remembered when shipped
+                    }
+                    remember(account, new Delta(replica, seq, blob, id.getId0()));
+                    Entry e = cache.getIfPresent(account);
+                    if (e != null && e.remote(replica, seq, blob)) {
+                        applied.increment();
+                    }
+                });
+            } catch (RuntimeException e) {
+                corrupt.increment();
+                log.warn("profile stream entry {} skipped: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    /** One account's change shipped in a stream batch, kept for {@code stream-retention} for cold loads. */
+    private record Delta(String replica, long seq, byte[] blob, long atMillis) {
+    }
+
+    private void remember(String account, Delta d) {
+        recent.compute(account, (a, q) -> {
+            ArrayDeque<Delta> deltas = q == null ? new ArrayDeque<>(4) : q;
+            for (Delta x : deltas) {
+                if (x.seq() == d.seq() && x.replica().equals(d.replica())) {
+                    return deltas; // read twice (e.g. a retried XADD that had succeeded)
+                }
+            }
+            deltas.add(d);
+            return deltas;
+        });
+    }
+
+    private List<Delta> remembered(String account) {
+        List<Delta> out = new ArrayList<>();
+        recent.computeIfPresent(account, (a, q) -> {
+            out.addAll(q);
+            return q;
+        });
+        return out;
+    }
+
+    private void pruneRecent() {
+        long cutoff = System.currentTimeMillis() - retentionMillis;
+        recent.keySet().forEach(account -> recent.computeIfPresent(account, (a, q) -> {
+            while (!q.isEmpty() && q.peekFirst().atMillis() < cutoff) {
+                q.pollFirst();
+            }
+            return q.isEmpty() ? null : q;
+        }));
+    }
+
+    // ---- batch format ----
+
+    /** batch := version(1) replicaLen(1) replica(utf8) seq(8) count(4) (accountLen(2) account(utf8) blobLen(4) blob)* */
+    static byte[] encodeBatch(String replica, long seq, List<String> accounts, List<byte[]> blobs) {
+        byte[] id = replica.getBytes(StandardCharsets.UTF_8);
+        List<byte[]> names = new ArrayList<>(accounts.size());
+        int size = 1 + 1 + id.length + 8 + 4;
+        for (int i = 0; i < accounts.size(); i++) {
+            byte[] name = accounts.get(i).getBytes(StandardCharsets.UTF_8);
+            if (name.length > 65_535) {
+                throw new IllegalArgumentException("account id too long");
+            }
+            names.add(name);
+            size += 2 + name.length + 4 + blobs.get(i).length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).put(BATCH_VERSION).put((byte) id.length).put(id).putLong(seq)
+                .putInt(accounts.size());
+        for (int i = 0; i < names.size(); i++) {
+            b.putShort((short) names.get(i).length).put(names.get(i)).putInt(blobs.get(i).length).put(blobs.get(i));
+        }
+        return b.array();
+    }
+
+    interface BatchVisitor {
+        void change(String replica, long seq, String account, byte[] blob);
+    }
+
+    static void decodeBatch(byte[] batch, BatchVisitor visitor) {
+        ByteBuffer b = ByteBuffer.wrap(batch);
+        try {
+            byte version = b.get();
+            if (version != BATCH_VERSION) {
+                throw new IllegalArgumentException("unknown profile batch version " + version);
+            }
+            byte[] id = new byte[b.get() & 0xFF];
+            b.get(id);
+            String replica = new String(id, StandardCharsets.UTF_8);
+            long seq = b.getLong();
+            int count = b.getInt();
+            for (int i = 0; i < count; i++) {
+                byte[] name = new byte[b.getShort() & 0xFFFF];
+                b.get(name);
+                byte[] blob = new byte[b.getInt()];
+                b.get(blob);
+                visitor.change(replica, seq, new String(name, StandardCharsets.UTF_8), blob);
+            }
+        } catch (BufferUnderflowException | NegativeArraySizeException e) {
+            throw new IllegalArgumentException("profile batch is truncated", e);
+        }
+    }
+
+    // ---- the hash ----
+
     private String newRecordField() {
         return RECORD_PREFIX + replicaId + ":" + Long.toString(recordSeq.incrementAndGet(), 36);
     }
 
-    /** What an account's hash held when read: the merge of all of it, the snapshot's SHA-1, the record names. */
-    private record Stored(AccountProfile merged, String snapshotSha, List<String> records) {
-    }
-
-    /** Whether a script reply is the whole hash (field/value pairs) rather than just its field count. */
-    private static boolean isState(List<Object> reply) {
-        return !(reply.size() == 1 && reply.get(0) instanceof Long);
+    /** What an account's hash held when read: the merge of all of it, the snapshot's SHA-1, the record names, high-water marks. */
+    private record Stored(AccountProfile merged, String snapshotSha, List<String> records, Map<String, Long> highWater) {
     }
 
     private Stored parse(List<Object> flat) {
         AccountProfile merged = new AccountProfile();
         String snapshotSha = "";
         List<String> records = new ArrayList<>();
+        Map<String, Long> highWater = new HashMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String field = text(flat.get(i));
             Object value = flat.get(i + 1);
+            if (field.startsWith(HIGH_WATER_PREFIX)) {
+                try {
+                    highWater.put(field.substring(HIGH_WATER_PREFIX.length()), Long.parseLong(text(value)));
+                } catch (NumberFormatException e) {
+                    corrupt.increment();
+                }
+                continue;
+            }
             boolean snapshot = field.equals(SNAPSHOT);
             if (!snapshot && !field.startsWith(RECORD_PREFIX)) {
                 continue;
@@ -178,7 +550,7 @@ final class RedisProfiles {
                 records.add(field); // undecodable records are folded away (dropped) by compaction too
             }
         }
-        return new Stored(merged, snapshotSha, records);
+        return new Stored(merged, snapshotSha, records, highWater);
     }
 
     private static String sha1Hex(byte[] bytes) {
@@ -195,6 +567,25 @@ final class RedisProfiles {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Reads the hash and folds its records into the snapshot (after a durable write found too many); asynchronous. */
+    private void compactNow(String key) {
+        try {
+            client.getScript(ByteArrayCodec.INSTANCE)
+                    .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.LOAD_PROFILE, RScript.ReturnType.LIST,
+                            Collections.singletonList(key), bytes(Long.toString(ttlMillis)))
+                    .whenComplete((hash, error) -> {
+                        if (error == null) {
+                            Stored stored = parse(hash);
+                            if (!stored.records().isEmpty()) {
+                                compact(key, stored);
+                            }
+                        }
+                    });
+        } catch (RuntimeException e) {
+            log.debug("compaction read of a profile failed (will retry later): {}", e.toString());
+        }
     }
 
     /** Folds the records into the snapshot unless someone else compacted first; asynchronous. */
@@ -214,89 +605,93 @@ final class RedisProfiles {
             compacted = CompletableFuture.failedFuture(e);
         }
         compacted.whenComplete((done, error) -> {
-                    if (error != null) {
-                        log.debug("compaction of a profile failed (will retry later): {}", error.toString());
-                    } else if (done != null && done == 1L) {
-                        compactions.increment(stored.records().size());
-                    }
-                });
+            if (error != null) {
+                log.debug("compaction of a profile failed (will retry later): {}", error.toString());
+            } else if (done != null && done == 1L) {
+                compactions.increment(stored.records().size());
+            }
+        });
     }
 
-    /** One account's near-cache entry; also its write-behind task. */
-    final class Entry implements WriteBehind.Task {
+    /**
+     * This replica's changes to one account: not yet shipped ({@code pending}), shipped but not yet in
+     * the hash ({@code undurable}, up to batch {@code highWater}), being written ({@code writing}).
+     * Outlives the account's near-cache entry, so eviction loses nothing. Also its durable-write task.
+     */
+    final class Own implements WriteBehind.Task {
+        private final String account;
         private final String key;
         private final String taskId;
-        private AccountProfile view = new AccountProfile();
-        private AccountProfile pending; // changes not yet sent; null when none (saves ~1 KiB of heap per idle entry)
-        private AccountProfile sending;
+        private AccountProfile pending;
+        private AccountProfile undurable;
+        private long highWater;
+        private long dueNanos;
+        private AccountProfile writing;
+        private long writingHighWater;
         private String field;
-        private boolean loaded;
-        private long loadedAtNanos;
+        private boolean retired; // removed from `own` (nothing left to write): changes go to a new one
 
-        Entry(String account, String key, String taskId) {
+        Own(String account, String key, String taskId) {
+            this.account = account;
             this.key = key;
             this.taskId = taskId;
         }
 
-        synchronized ProfileStats observe(Observation o, double prior) {
-            return view.apply(o, prior, changes());
-        }
-
-        synchronized void usage(long atMillis, long in, long out) {
-            view.addUsage(atMillis, in, out, changes());
-        }
-
-        private AccountProfile changes() {
+        /** Must hold the lock. */
+        AccountProfile changes() {
             if (pending == null) {
                 pending = new AccountProfile();
             }
             return pending;
         }
 
-        synchronized Optional<ProfileStats> stats(long nowMillis, double prior) {
-            return view.isEmpty() ? Optional.empty() : Optional.of(view.stats(nowMillis, prior));
+        /** Must hold the lock: the pending changes went out in batch {@code seq}. */
+        void shipped(long seq, long now) {
+            if (undurable == null) {
+                undurable = pending;
+                if (writing == null) {
+                    dueNanos = now + durableNanos;
+                }
+            } else {
+                undurable.merge(pending);
+            }
+            pending = null;
+            highWater = seq;
         }
 
-        /** Whether changes made here are not yet acknowledged by Redis. */
-        synchronized boolean hasUnwritten() {
-            return sending != null || pending != null;
-        }
-
-        synchronized boolean needsLoad() {
-            return !loaded;
-        }
-
-        boolean queue() {
-            return writer.enqueue(taskId, this, false);
+        void queueIfDue(long now, boolean force) {
+            boolean due;
+            synchronized (this) {
+                due = undurable != null && writing == null && (force || now - dueNanos >= 0);
+            }
+            if (due) {
+                writer.enqueue(taskId, this, force);
+            }
         }
 
         @Override
         public CompletableFuture<?> addTo(RBatch batch) {
-            boolean wantState;
             byte[] record;
             String recordField;
+            long hw;
             synchronized (this) {
-                if (sending != null) {
-                    return null; // the write in flight re-queues this entry when it completes
-                }
-                wantState = !loaded || System.nanoTime() - loadedAtNanos >= refreshNanos;
-                if (pending == null && !wantState) {
+                if (writing != null || undurable == null) {
                     return null;
                 }
-                sending = pending == null ? new AccountProfile() : pending;
-                pending = null;
-                record = sending.isEmpty() ? null : ProfileCodec.encode(sending);
-                if (record != null && field == null) {
+                writing = undurable;
+                writingHighWater = highWater;
+                undurable = null;
+                if (field == null) {
                     field = newRecordField();
                 }
-                recordField = record == null ? "" : field;
+                record = ProfileCodec.encode(writing);
+                recordField = field;
+                hw = writingHighWater;
             }
             return batch.getScript(ByteArrayCodec.INSTANCE)
-                    .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.SYNC_PROFILE,
-                            RScript.ReturnType.LIST, Collections.singletonList(key),
-                            bytes(recordField), record == null ? new byte[0] : record,
-                            bytes(Long.toString(ttlMillis)), bytes(wantState ? "1" : "0"),
-                            bytes(Integer.toString(compactAfter)))
+                    .<Long>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.DURABLE_PROFILE, RScript.ReturnType.LONG,
+                            Collections.singletonList(key), bytes(recordField), record,
+                            bytes(HIGH_WATER_PREFIX + replicaId), bytes(Long.toString(hw)), bytes(Long.toString(ttlMillis)))
                     .toCompletableFuture()
                     .handle((result, error) -> {
                         completed(result, error);
@@ -309,43 +704,213 @@ final class RedisProfiles {
             completed(null, error);
         }
 
-        private void completed(List<Object> result, Throwable error) {
-            Stored forCompaction = null;
+        private void completed(Long records, Throwable error) {
+            boolean retry = false;
             synchronized (this) {
-                if (sending == null) {
-                    return; // already handled
+                if (writing == null) {
+                    return;
                 }
                 if (error != null) {
-                    // keep everything unwritten; the same field name makes the retry idempotent
-                    if (pending != null) {
-                        sending.merge(pending);
+                    // keep it all; the same field name makes the retry (with later changes merged) idempotent
+                    if (undurable != null) {
+                        writing.merge(undurable);
                     }
-                    pending = sending.isEmpty() ? null : sending;
-                    sending = null;
+                    undurable = writing;
+                    retry = true;
                 } else {
-                    sending = null;
                     field = null;
-                    if (isState(result)) {
-                        Stored stored = parse(result);
-                        AccountProfile fresh = stored.merged().copy();
-                        if (pending != null) {
-                            fresh.merge(pending);
-                        }
-                        view = fresh;
-                        loaded = true;
-                        loadedAtNanos = System.nanoTime();
-                        if (stored.records().size() >= compactAfter) {
-                            forCompaction = stored;
-                        }
+                    if (undurable != null) {
+                        dueNanos = System.nanoTime() + durableNanos;
+                    }
+                }
+                writing = null;
+                if (pending == null && undurable == null) {
+                    retired = true;
+                    own.remove(account, this);
+                }
+            }
+            if (retry && availability.available()) {
+                writer.enqueue(taskId, this, false);
+            } else if (error == null && records >= compactAfter) {
+                compactNow(key);
+            }
+        }
+    }
+
+    /** One account's near-cache entry: its merged view; also its load task. */
+    final class Entry implements WriteBehind.Task {
+        private final String account;
+        private final String key;
+        private final String taskId;
+        private AccountProfile view = new AccountProfile();
+        private Map<String, Long> merged = new HashMap<>(); // per replica: the last batch merged into the view
+        private boolean loaded;
+        private boolean loading;
+        private AccountProfile unrecorded; // changes made while the buffer was full; null when none
+
+        Entry(String account, String key, String taskId) {
+            this.account = account;
+            this.key = key;
+            this.taskId = taskId;
+        }
+
+        synchronized Optional<ProfileStats> stats(long nowMillis, double prior) {
+            return view.isEmpty() ? Optional.empty() : Optional.of(view.stats(nowMillis, prior));
+        }
+
+        /** Must hold the lock. */
+        AccountProfile unrecorded() {
+            if (unrecorded == null) {
+                unrecorded = new AccountProfile();
+            }
+            return unrecorded;
+        }
+
+        /** Must hold both locks: the changes to record in {@code mine}, with any that waited for room. */
+        AccountProfile recordIn(Own mine) {
+            AccountProfile changes = mine.changes();
+            if (unrecorded != null) {
+                changes.merge(unrecorded);
+                unrecorded = null;
+            }
+            return changes;
+        }
+
+        /** Records the changes that waited for room in the buffer, if there is room now. */
+        synchronized void recordWaiting() {
+            if (unrecorded == null) {
+                return;
+            }
+            while (true) {
+                Own mine = ownFor(account);
+                if (mine == null) {
+                    return; // still full: flagged again
+                }
+                synchronized (mine) {
+                    if (!mine.retired) {
+                        recordIn(mine);
+                        return;
                     }
                 }
             }
-            if (forCompaction != null) {
-                compact(key, forCompaction);
+        }
+
+        synchronized boolean hasUnrecorded() {
+            return unrecorded != null;
+        }
+
+        void loadIfNeeded() {
+            boolean queue;
+            synchronized (this) {
+                queue = !loaded && !loading && availability.available(); // after an outage every entry reloads
             }
-            if (hasUnwritten() || needsLoad()) {
-                queue();
+            if (queue) {
+                writer.enqueue(taskId, this, false);
             }
+        }
+
+        void reload() {
+            synchronized (this) {
+                loaded = false;
+            }
+            loadIfNeeded();
+        }
+
+        /** Merges another replica's change from the stream, once; before the load the load picks it up instead. */
+        synchronized boolean remote(String replica, long seq, byte[] blob) {
+            if (!loaded || seq <= merged.getOrDefault(replica, 0L)) {
+                return false;
+            }
+            try {
+                view.merge(ProfileCodec.decode(blob));
+            } catch (RuntimeException e) {
+                corrupt.increment();
+                log.warn("skipping an undecodable profile change from the stream: {}", e.getMessage());
+            }
+            merged.put(replica, seq);
+            return true;
+        }
+
+        @Override
+        public CompletableFuture<?> addTo(RBatch batch) {
+            synchronized (this) {
+                if (loaded || loading) {
+                    return null;
+                }
+                loading = true;
+            }
+            return batch.getScript(ByteArrayCodec.INSTANCE)
+                    .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.LOAD_PROFILE,
+                            RScript.ReturnType.LIST, Collections.singletonList(key), bytes(Long.toString(ttlMillis)))
+                    .toCompletableFuture()
+                    .handle((result, error) -> {
+                        if (error != null) {
+                            failed(error);
+                        } else {
+                            load(result);
+                        }
+                        return null;
+                    });
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            synchronized (this) {
+                loading = false;
+            }
+            // loaded again on the next use, or on recovery
+        }
+
+        /** The view = the hash ⊕ every replica's retained changes after its high-water mark ⊕ our unshipped changes. */
+        private void load(List<Object> hash) {
+            Stored stored = parse(hash);
+            synchronized (this) {
+                AccountProfile fresh = stored.merged().copy();
+                Map<String, Long> upTo = new HashMap<>(stored.highWater());
+                Own mine = own.get(account);
+                if (mine != null) {
+                    synchronized (mine) { // the shipper moves pending into `recent` under this lock
+                        addRemembered(fresh, stored.highWater(), upTo);
+                        if (mine.pending != null) {
+                            fresh.merge(mine.pending);
+                        }
+                    }
+                } else {
+                    addRemembered(fresh, stored.highWater(), upTo);
+                }
+                if (unrecorded != null) {
+                    fresh.merge(unrecorded);
+                }
+                view = fresh;
+                merged = upTo;
+                loaded = true;
+                loading = false;
+            }
+            if (stored.records().size() >= compactAfter) {
+                compact(key, stored);
+            }
+        }
+
+        private void addRemembered(AccountProfile into, Map<String, Long> highWater, Map<String, Long> upTo) {
+            for (Delta d : remembered(account)) {
+                if (d.seq() > highWater.getOrDefault(d.replica(), 0L)) {
+                    try {
+                        into.merge(ProfileCodec.decode(d.blob()));
+                    } catch (RuntimeException e) {
+                        corrupt.increment();
+                        continue;
+                    }
+                    upTo.merge(d.replica(), d.seq(), Math::max);
+                }
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

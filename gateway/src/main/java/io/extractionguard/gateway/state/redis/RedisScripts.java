@@ -11,24 +11,34 @@ final class RedisScripts {
     }
 
     /**
-     * Writes one change record of a profile; returns the whole hash, refreshing the key's idle expiry,
-     * when asked (to rebuild the merged view: every {@code refresh-interval} per active account and
-     * replica, so the expiry stays fresh) or when it holds more than {@code compact-after} records (so
-     * the caller compacts them), else just its field count. The record's field name is unique per
-     * replica and write, and reused when a write is retried, so a retry after an ambiguous failure
-     * overwrites instead of adding twice.
-     * KEYS[1] profile hash; ARGV: field ('' = none), record, ttl ms, '1' to return the hash, compact-after.
+     * Writes one durable change record of a profile together with the replica's high-water mark: the
+     * sequence number of the last profile-stream batch whose changes of this account the records of
+     * this replica now include (a cold load adds only the stream changes after it). The record's field
+     * name is unique per replica and write, and reused when a write is retried (with the changes made
+     * since merged in), so a retry after an ambiguous failure overwrites instead of adding twice.
+     * Returns the number of change records the hash now holds (the caller compacts them beyond
+     * {@code compact-after}).
+     * KEYS[1] profile hash; ARGV: field, record, high-water field, high-water seq, ttl ms.
      */
-    static final String SYNC_PROFILE = """
-            if ARGV[1] ~= '' then
-              redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    static final String DURABLE_PROFILE = """
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            local n = 0
+            for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+              if string.sub(f, 1, 2) == 'd:' then
+                n = n + 1
+              end
             end
-            local n = redis.call('HLEN', KEYS[1])
-            if ARGV[4] == '1' or n > tonumber(ARGV[5]) then
-              redis.call('PEXPIRE', KEYS[1], ARGV[3])
-              return redis.call('HGETALL', KEYS[1])
-            end
-            return {n}
+            return n
+            """;
+
+    /**
+     * Returns the whole profile hash (a cold load), refreshing its idle expiry.
+     * KEYS[1] profile hash; ARGV: ttl ms.
+     */
+    static final String LOAD_PROFILE = """
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return redis.call('HGETALL', KEYS[1])
             """;
 
     /**

@@ -38,7 +38,7 @@ public final class RedisState implements AutoCloseable {
         this.keys = new RedisKeys(props.keyPrefix());
         this.availability = new RedisAvailability(client, keys, clock, props.sync().heartbeat(), meters);
         this.writer = new WriteBehind(client, availability, scheduler, props.sync(), props.timeout(), meters);
-        RedisProfiles profiles = new RedisProfiles(client, keys, writer, replica.value(), props, accountIdleExpiry, meters);
+        RedisProfiles profiles = new RedisProfiles(client, keys, writer, availability, replica.value(), props, accountIdleExpiry, meters);
         RedisVerdicts verdicts = new RedisVerdicts(client, keys, writer, availability, clock, replica.value(), meters);
         this.store = new RedisStateStore(profiles, verdicts, writer, availability, scheduler, props.sync());
         this.limiter = new LeasedRateLimiter(client, keys, availability, clock, props, scheduler, meters);

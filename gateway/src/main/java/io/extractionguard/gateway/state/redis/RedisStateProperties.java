@@ -47,7 +47,12 @@ public record RedisStateProperties(
     /**
      * @param flushInterval   how often buffered changes are written, in one pipelined batch
      * @param batchSize       most accounts written per batch
-     * @param refreshInterval an account active on this replica re-reads its merged profile from Redis this often
+     * @param streamInterval  how often a replica ships the profile changes of all its accounts, as one entry
+     *                        of the profile stream, and reads the other replicas' entries
+     * @param durableInterval an account changed on this replica has its changes written to its hash (for
+     *                        cold loads and restarts) at most this often, and at shutdown
+     * @param streamRetention profile stream entries are kept this long (trimmed by {@code MINID ~}); at least
+     *                        twice {@code durable-interval}: a cold load reads the hash plus the retained changes
      * @param compactAfter    change records an account's hash may hold before a replica folds them into its snapshot
      * @param bufferAccounts  most accounts with unwritten changes (the outage buffer); beyond it changes stay
      *                        local only and are counted in {@code guard.state.buffer.overflow}
@@ -57,7 +62,9 @@ public record RedisStateProperties(
      */
     public record Sync(@DefaultValue("200ms") Duration flushInterval,
                        @DefaultValue("1000") int batchSize,
-                       @DefaultValue("1s") Duration refreshInterval,
+                       @DefaultValue("1s") Duration streamInterval,
+                       @DefaultValue("90s") Duration durableInterval,
+                       @DefaultValue("5m") Duration streamRetention,
                        @DefaultValue("3") int compactAfter,
                        @DefaultValue("100000") int bufferAccounts,
                        @DefaultValue("500ms") Duration heartbeat,
@@ -119,6 +126,10 @@ public record RedisStateProperties(
         }
         if (topology == Topology.CLUSTER && nodes.isEmpty()) {
             throw new IllegalArgumentException("guard.state.redis.topology=cluster needs nodes (seed node addresses)");
+        }
+        if (sync.streamRetention().compareTo(sync.durableInterval().multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("guard.state.redis.sync.stream-retention must be at least twice "
+                    + "durable-interval, was " + sync.streamRetention() + " for " + sync.durableInterval());
         }
         if (limits.minLeaseRequests() < 1) {
             throw new IllegalArgumentException("guard.state.redis.limits.min-lease-requests must be at least 1, was "

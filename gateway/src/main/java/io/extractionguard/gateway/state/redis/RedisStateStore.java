@@ -59,6 +59,7 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
      * requests already see them. Without Redis it logs, marks the store degraded and carries on.
      */
     public void start(Duration timeout) {
+        profiles.start(timeout);
         if (!availability.available()) {
             log.warn("shared state on Redis: Redis does not answer at start-up ({}); serving from local state until "
                     + "it does", availability.lastError());
@@ -109,9 +110,12 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
         return availability.available();
     }
 
-    /** Accounts and verdicts with changes not yet in Redis. */
+    /**
+     * Accounts and verdicts with changes not yet in Redis (approximately: an account whose durable write
+     * or load is queued counts twice).
+     */
     public int unwritten() {
-        return writer.pending();
+        return writer.pending() + profiles.unwrittenAccounts();
     }
 
     public long cachedAccounts() {
@@ -125,11 +129,12 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
     /** Writes what is buffered (waiting up to {@code shutdown-flush}) and unsubscribes. */
     @Override
     public void close() {
-        profiles.requeueUnwritten();
+        profiles.flushForShutdown();
         int left = writer.drain(shutdownFlush);
         if (left > 0) {
             log.warn("shutting down with {} accounts/verdicts whose latest changes are not in Redis", left);
         }
+        profiles.stopTailing();
         verdicts.stop();
     }
 }

@@ -103,8 +103,10 @@ class RedisStateStoreTest {
         assertThat(fields).containsKey("s");
         assertThat(fields.keySet().stream().filter(f -> f.startsWith("d:")).count())
                 .as("records left after compaction").isLessThanOrEqualTo(3);
+        // each replica writes an account's shipped changes as one record per durable-interval (20 ms here),
+        // so the 60 observations make some 30 records; all but the last few were compacted
         assertThat(replicas.meters.get(0).counter("guard.state.compactions").count()
-                + replicas.meters.get(1).counter("guard.state.compactions").count()).isGreaterThan(40);
+                + replicas.meters.get(1).counter("guard.state.compactions").count()).isGreaterThan(15);
     }
 
     @Test
@@ -161,10 +163,11 @@ class RedisStateStoreTest {
         }
         String key = replicas.prefix + ":{" + account + "}:p";
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            total(s.store(), account); // a read refreshes the view, which compacts what piled up
             Map<String, byte[]> fields = s.client().<String, byte[]>getMap(key,
                     new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE)).readAllMap();
-            assertThat(fields).containsOnlyKeys("s");
+            assertThat(fields).containsKey("s");
+            assertThat(fields.keySet()).as("only the snapshot and the replica's high-water mark")
+                    .allMatch(f -> f.equals("s") || f.startsWith("hw:"));
             assertThat(ProfileCodec.decode(fields.get("s")).totalRequests()).isEqualTo(200);
         });
         assertThat(s.client().getMap(key).sizeInMemory()).as("MEMORY USAGE").isLessThanOrEqualTo(1024);

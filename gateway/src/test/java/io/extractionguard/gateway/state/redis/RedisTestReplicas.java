@@ -42,7 +42,9 @@ class RedisTestReplicas implements AutoCloseable {
         settings.put("guard.state.redis.address", url);
         settings.put("guard.state.redis.key-prefix", prefix);
         settings.put("guard.state.redis.sync.flush-interval", "20ms");
-        settings.put("guard.state.redis.sync.refresh-interval", "100ms");
+        settings.put("guard.state.redis.sync.stream-interval", "20ms");
+        settings.put("guard.state.redis.sync.durable-interval", "20ms");
+        settings.put("guard.state.redis.sync.stream-retention", "30s");
         settings.put("guard.state.redis.sync.heartbeat", "200ms");
         settings.put("guard.state.redis.timeout", "500ms");
         settings.put("guard.state.redis.connect-timeout", "500ms");
