@@ -68,6 +68,7 @@ class RedisOutageGatewayTest {
         p.put(r + "[1].filters[0].args.redis-outage", "fail-closed");
         p.put(r + "[1].filters[1]", "StripPrefix=1");
         p.put("guard.state.redis.sync.heartbeat", "200ms");
+        p.put("guard.state.redis.sync.durable-interval", "500ms"); // so the hash, not only the stream, is checked soon
         p.put("guard.state.redis.timeout", "500ms");
         p.put("guard.state.redis.connect-timeout", "500ms");
         return p;

@@ -1,0 +1,175 @@
+package io.extractionguard.gateway.state.redis;
+
+import static io.extractionguard.gateway.state.redis.RedisStateStoreTest.observation;
+import static io.extractionguard.gateway.state.redis.RedisStateStoreTest.stored;
+import static io.extractionguard.gateway.state.redis.RedisStateStoreTest.total;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.extractionguard.gateway.support.TestRedis;
+import redis.clients.jedis.Jedis;
+
+/** Profiles shared through the change-log stream, with rare durable writes, against a real Redis. */
+class RedisProfileStreamTest {
+
+    private RedisTestReplicas replicas;
+
+    @AfterEach
+    void cleanUp() {
+        if (replicas != null) {
+            replicas.close();
+        }
+    }
+
+    private RedisTestReplicas shared(String durable) {
+        replicas = new RedisTestReplicas(TestRedis.shared(), "pstream")
+                .with("sync.stream-interval", "100ms")
+                .with("sync.durable-interval", durable)
+                .with("sync.stream-retention", "2m");
+        return replicas;
+    }
+
+    private String key(String account) {
+        return replicas.prefix + ":{" + account + "}:p";
+    }
+
+    @Test
+    void observationsOnOneReplicaReachAnotherThroughTheStreamWithinTwoIntervalsBeforeAnyDurableWrite() {
+        shared("1m");
+        RedisState a = replicas.start();
+        RedisState b = replicas.start();
+        String account = "acct-live";
+        assertThat(total(b.store(), account)).isZero(); // b holds the account (loads it) before a's changes
+        await().atMost(Duration.ofSeconds(2)).until(() -> b.store().cachedAccounts() == 1);
+        sleep(200);
+        long t = System.currentTimeMillis();
+        for (int i = 0; i < 7; i++) {
+            a.store().observe(account, observation(t + i * 100L, i), 4);
+        }
+        long started = System.nanoTime();
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                .until(() -> total(b.store(), account) == 7);
+        assertThat((System.nanoTime() - started) / 1_000_000).as("ms until visible on b").isLessThan(1000);
+        assertThat(stored(a.client(), key(account)).totalRequests()).as("nothing durable yet").isZero();
+        assertThat(replicas.meters.get(1).counter("guard.state.profile_stream.applied").count()).isPositive();
+    }
+
+    @Test
+    void aColdLoadAddsTheStreamChangesAfterTheHashsHighWaterMarkExactlyOnce() {
+        shared("4s");
+        RedisState a = replicas.start();
+        String account = "acct-cold";
+        long t = System.currentTimeMillis();
+        for (int i = 0; i < 5; i++) {
+            a.store().observe(account, observation(t + i * 100L, i), 4);
+        }
+        await().atMost(Duration.ofSeconds(8)).until(() -> stored(a.client(), key(account)).totalRequests() == 5);
+        for (int i = 5; i < 9; i++) {
+            a.store().observe(account, observation(t + i * 100L, i), 4);
+        }
+        sleep(400); // shipped in the stream; durable only ~4 s after
+        assertThat(stored(a.client(), key(account)).totalRequests()).as("the hash holds the first five only").isEqualTo(5);
+
+        RedisState c = replicas.start(); // reads the retained stream at start-up, then loads the hash
+        total(c.store(), account);
+        await().atMost(Duration.ofSeconds(2)).until(() -> total(c.store(), account) == 9);
+        await().atMost(Duration.ofSeconds(8)).until(() -> stored(a.client(), key(account)).totalRequests() == 9);
+        RedisState d = replicas.start(); // the hash has everything now; the stream's copies must not count again
+        total(d.store(), account);
+        await().atMost(Duration.ofSeconds(2)).until(() -> total(d.store(), account) > 0);
+        sleep(300);
+        assertThat(total(d.store(), account)).isEqualTo(9);
+        assertThat(total(c.store(), account)).isEqualTo(9);
+    }
+
+    @Test
+    void aGracefulShutdownWritesEverythingDurablyAndARestartCountsItOnce() {
+        shared("1m");
+        RedisState first = replicas.start();
+        String account = "acct-graceful";
+        long t = System.currentTimeMillis();
+        for (int i = 0; i < 12; i++) {
+            first.store().observe(account, observation(t + i * 100L, i), 4);
+        }
+        replicas.stop(first);
+        RedisState second = replicas.start();
+        assertThat(stored(second.client(), key(account)).totalRequests()).as("written at shutdown").isEqualTo(12);
+        total(second.store(), account);
+        await().atMost(Duration.ofSeconds(2)).until(() -> total(second.store(), account) > 0);
+        sleep(300);
+        assertThat(total(second.store(), account)).isEqualTo(12);
+    }
+
+    @Test
+    void steadyLightTrafficCostsFarLessThanOneRedisCommandPerTenObservations() {
+        replicas = RedisTestReplicas.onOwnRedis("pstream-cost")
+                .with("sync.stream-interval", "1s")
+                .with("sync.durable-interval", "1m")
+                .with("sync.stream-retention", "2m");
+        RedisState a = replicas.start();
+        RedisState b = replicas.start();
+        RedisState[] both = {a, b};
+        int accounts = 200;
+        long t = System.currentTimeMillis();
+        for (int i = 0; i < accounts * 2; i++) { // warm-up: every account loaded on both replicas
+            both[i % 2].store().observe("acct-" + (i / 2), observation(t, i), 4);
+        }
+        sleep(1500);
+        URI uri = URI.create(replicas.url);
+        try (Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
+            jedis.configResetStat();
+            int observations = 0;
+            long started = System.nanoTime();
+            while (System.nanoTime() - started < 5_000_000_000L) { // ~400/s over 200 accounts: 2 per account per second
+                for (int i = 0; i < 40; i++) {
+                    both[observations % 2].store().observe("acct-" + (observations % accounts),
+                            observation(t + observations, observations), 4);
+                    observations++;
+                }
+                sleep(100);
+            }
+            sleep(1200);
+            Map<String, Long> calls = commandStats(jedis);
+            long commands = calls.values().stream().mapToLong(Long::longValue).sum();
+            System.out.printf("[measure] profile stream, 2 replicas, %d observations of %d accounts in 5 s: %s = %.4f "
+                    + "commands per observation%n", observations, accounts, calls, commands / (double) observations);
+            assertThat(calls.getOrDefault("xadd", 0L)).as("one batch per replica and second").isBetween(2L, 2L * 7);
+            assertThat(commands / (double) observations).isLessThan(0.1);
+        }
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+                assertThat(total(b.store(), "acct-7")).isEqualTo(total(a.store(), "acct-7")).isEqualTo(12));
+    }
+
+    /** cmdstat_NAME:calls=N → NAME → N, without the measurement's own commands and the heartbeat. */
+    private static Map<String, Long> commandStats(Jedis jedis) {
+        Map<String, Long> calls = new TreeMap<>();
+        for (String line : jedis.info("commandstats").split("\r?\n")) {
+            if (!line.startsWith("cmdstat_")) {
+                continue;
+            }
+            String name = line.substring(8, line.indexOf(':'));
+            if (name.equals("info") || name.startsWith("config")) {
+                continue;
+            }
+            String rest = line.substring(line.indexOf("calls=") + 6);
+            calls.put(name, Long.parseLong(rest.substring(0, rest.indexOf(','))));
+        }
+        return calls;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
