@@ -102,7 +102,8 @@ final class RedisProfiles {
     private volatile boolean running = true;
     private volatile boolean overflowed; // some entries hold changes that did not fit `own`
     private byte[] unsent; // a batch whose XADD failed: sent again before anything newer (shipper thread only)
-    private StreamMessageId last;
+    private volatile StreamMessageId last;
+    private volatile boolean readAny; // some stream entry was read (so `last` is an entry that existed)
 
     RedisProfiles(RedissonClient client, RedisKeys keys, WriteBehind writer, RedisAvailability availability,
                   String replicaId, RedisStateProperties props, Duration accountTtl, MeterRegistry meters) {
@@ -227,13 +228,42 @@ final class RedisProfiles {
     }
 
     /**
-     * After an outage: reload every cached account (the stream may have been trimmed or Redis may have
-     * lost data meanwhile) and queue the durable writes that are due.
+     * After an outage (not on an event loop): queue the loads and durable writes that waited, and reload
+     * every cached account only when the stream no longer holds everything after the last entry read
+     * (trimmed past it, or Redis lost its data): a short blip keeps the views, the tail resumes where it was.
      */
     void requeueUnwritten() {
-        cache.asMap().values().forEach(Entry::reload);
+        if (streamHasGap()) {
+            log.warn("profiles: the profile stream lost entries this replica had not read; reloading {} cached accounts",
+                    cache.estimatedSize());
+            cache.asMap().values().forEach(Entry::reload);
+        } else {
+            cache.asMap().values().forEach(Entry::loadIfNeeded);
+        }
         long now = System.nanoTime();
         own.values().forEach(o -> o.queueIfDue(now, false));
+    }
+
+    private boolean streamHasGap() {
+        StreamMessageId read = last;
+        if (!readAny) {
+            return false; // nothing read yet: the start-up read covers the retained stream
+        }
+        try {
+            Map<StreamMessageId, Map<byte[], byte[]>> first = stream.rangeAsync(1, StreamMessageId.MIN, StreamMessageId.MAX)
+                    .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+            if (first == null || first.isEmpty()) {
+                return true;
+            }
+            StreamMessageId oldest = first.keySet().iterator().next();
+            return oldest.getId0() > read.getId0()
+                    || (oldest.getId0() == read.getId0() && oldest.getId1() > read.getId1());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (Exception e) {
+            return true; // cannot tell: reload
+        }
     }
 
     /** Graceful shutdown: ships what is not shipped and queues every account's durable write (the caller drains). */
@@ -398,6 +428,7 @@ final class RedisProfiles {
 
     private void applyEntry(StreamMessageId id, Map<byte[], byte[]> fields) {
         last = id;
+        readAny = true;
         for (byte[] batch : fields.values()) {
             try {
                 decodeBatch(batch, (replica, seq, account, blob) -> {

@@ -62,7 +62,7 @@ class RedisFootprintMeasurement {
              GatewayInstance b = GatewayInstance.redis(redis.url(), prefix, props);
              Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
             GatewayInstance[] gateways = {a, b};
-            out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, refresh 1s, compact-after 3, "
+            out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, profile stream 1s, durable 90s, compact-after 3, "
                     + "lease 1%% / min 2, large lease 10%% while the bucket is over half full, idle return 60s)", jedis.info("server").lines().filter(l -> l.startsWith("redis_version"))
                     .findFirst().orElse("?"));
 
