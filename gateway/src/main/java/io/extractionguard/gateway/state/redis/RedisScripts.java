@@ -16,20 +16,14 @@ final class RedisScripts {
      * this replica now include (a cold load adds only the stream changes after it). The record's field
      * name is unique per replica and write, and reused when a write is retried (with the changes made
      * since merged in), so a retry after an ambiguous failure overwrites instead of adding twice.
-     * Returns the number of change records the hash now holds (the caller compacts them beyond
-     * {@code compact-after}).
+     * Returns the hash's field count besides the snapshot (change records and high-water marks; the
+     * caller compacts beyond {@code compact-after}) — HLEN, not a scan of the field names.
      * KEYS[1] profile hash; ARGV: field, record, high-water field, high-water seq, ttl ms.
      */
     static final String DURABLE_PROFILE = """
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
-            local n = 0
-            for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
-              if string.sub(f, 1, 2) == 'd:' then
-                n = n + 1
-              end
-            end
-            return n
+            return redis.call('HLEN', KEYS[1]) - 1
             """;
 
     /**

@@ -53,7 +53,8 @@ public record RedisStateProperties(
      *                        cold loads and restarts) at most this often, and at shutdown
      * @param streamRetention profile stream entries are kept this long (trimmed by {@code MINID ~}); at least
      *                        twice {@code durable-interval}: a cold load reads the hash plus the retained changes
-     * @param compactAfter    change records an account's hash may hold before a replica folds them into its snapshot
+     * @param compactAfter    fields besides the snapshot (change records, one high-water mark per replica) an
+     *                        account's hash may hold before a replica folds the records into its snapshot
      * @param bufferAccounts  most accounts with unwritten changes (the outage buffer); beyond it changes stay
      *                        local only and are counted in {@code guard.state.buffer.overflow}
      * @param heartbeat       how often Redis is probed when nothing else talked to it
@@ -63,9 +64,9 @@ public record RedisStateProperties(
     public record Sync(@DefaultValue("200ms") Duration flushInterval,
                        @DefaultValue("1000") int batchSize,
                        @DefaultValue("1s") Duration streamInterval,
-                       @DefaultValue("90s") Duration durableInterval,
+                       @DefaultValue("120s") Duration durableInterval,
                        @DefaultValue("5m") Duration streamRetention,
-                       @DefaultValue("3") int compactAfter,
+                       @DefaultValue("8") int compactAfter,
                        @DefaultValue("100000") int bufferAccounts,
                        @DefaultValue("500ms") Duration heartbeat,
                        @DefaultValue("5m") Duration verdictResync,

@@ -56,15 +56,19 @@ class RedisFootprintMeasurement {
         TestRedis.Owned redis = TestRedis.Owned.start();
         String prefix = "eg";
         URL policy = getClass().getResource("/policies/shared-limits.yaml");
-        Map<String, String> props = Map.of("guard.policy.path", Path.of(policy.toURI()).toString());
+        Map<String, String> props = new java.util.HashMap<>(Map.of("guard.policy.path", Path.of(policy.toURI()).toString()));
+        String durable = System.getProperty("guard.measure.durableInterval"); // to measure the durable writes' share
+        if (durable != null) {
+            props.put("guard.state.redis.sync.durable-interval", durable);
+        }
         URI uri = URI.create(redis.url());
         try (GatewayInstance a = GatewayInstance.redis(redis.url(), prefix, props);
              GatewayInstance b = GatewayInstance.redis(redis.url(), prefix, props);
              Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
             GatewayInstance[] gateways = {a, b};
-            out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, profile stream 1s, durable 90s, compact-after 3, "
+            out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, profile stream 1s, durable %s, compact-after 8, "
                     + "lease 1%% / min 2, large lease 10%% while the bucket is over half full, idle return 60s)", jedis.info("server").lines().filter(l -> l.startsWith("redis_version"))
-                    .findFirst().orElse("?"));
+                    .findFirst().orElse("?"), durable == null ? "120s" : durable);
 
             // Phase 0: no traffic: what the replicas send by themselves (connection pings, heartbeat probes)
             jedis.configResetStat();
