@@ -8,7 +8,7 @@ import io.extractionguard.engine.limits.TierLimits;
  * touch several of them:
  *
  * <pre>
- * {prefix}:{ACCOUNT}:p                      hash: profile snapshot "s", its generation "g", change records "d:…"
+ * {prefix}:{ACCOUNT}:p                      hash: profile snapshot "s", change records "d:…", per-replica high-water marks "hw:…"
  * {prefix}:{ACCOUNT}:rl:{rpm}:{rpd}         Bucket4j bucket of the account's tier limits
  * {prefix}:verdicts                         hash: account → verdict (one key: read whole at start-up)
  * {prefix}:verdict-events                   pub/sub channel of verdict changes

@@ -83,7 +83,7 @@ class RedisCampaignSyncCostTest {
     }
 
     /** cmdstat_NAME:calls=N,... → NAME → N, without the measurement's own commands. */
-    private static Map<String, Long> commandStats(Jedis jedis) {
+    static Map<String, Long> commandStats(Jedis jedis) {
         Map<String, Long> calls = new TreeMap<>();
         for (String line : jedis.info("commandstats").split("\r?\n")) {
             if (!line.startsWith("cmdstat_")) {

@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -137,7 +136,7 @@ class RedisProfileStreamTest {
                 sleep(100);
             }
             sleep(1200);
-            Map<String, Long> calls = commandStats(jedis);
+            Map<String, Long> calls = RedisCampaignSyncCostTest.commandStats(jedis);
             long commands = calls.values().stream().mapToLong(Long::longValue).sum();
             System.out.printf("[measure] profile stream, 2 replicas, %d observations of %d accounts in 5 s: %s = %.4f "
                     + "commands per observation%n", observations, accounts, calls, commands / (double) observations);
@@ -146,23 +145,6 @@ class RedisProfileStreamTest {
         }
         await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
                 assertThat(total(b.store(), "acct-7")).isEqualTo(total(a.store(), "acct-7")).isEqualTo(12));
-    }
-
-    /** cmdstat_NAME:calls=N → NAME → N, without the measurement's own commands and the heartbeat. */
-    private static Map<String, Long> commandStats(Jedis jedis) {
-        Map<String, Long> calls = new TreeMap<>();
-        for (String line : jedis.info("commandstats").split("\r?\n")) {
-            if (!line.startsWith("cmdstat_")) {
-                continue;
-            }
-            String name = line.substring(8, line.indexOf(':'));
-            if (name.equals("info") || name.startsWith("config")) {
-                continue;
-            }
-            String rest = line.substring(line.indexOf("calls=") + 6);
-            calls.put(name, Long.parseLong(rest.substring(0, rest.indexOf(','))));
-        }
-        return calls;
     }
 
     private static void sleep(long ms) {
