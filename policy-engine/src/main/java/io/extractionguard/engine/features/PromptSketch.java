@@ -1,5 +1,9 @@
 package io.extractionguard.engine.features;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 import com.dynatrace.hash4j.similarity.SimilarityHashPolicy;
 import com.dynatrace.hash4j.similarity.SimilarityHashing;
 
@@ -18,6 +22,9 @@ public final class PromptSketch {
             SimilarityHashing.superMinHash(COMPONENTS, BITS_PER_COMPONENT);
     public static final int BYTES = POLICY.getSignatureSizeInBytes();
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int COMPONENTS_PER_LONG = Long.SIZE / BITS_PER_COMPONENT;
+    private static final long LOW_BIT_OF_EACH_COMPONENT = 0x1111_1111_1111_1111L;
     private static final double CHANCE = 1.0 / (1 << BITS_PER_COMPONENT);
 
     private PromptSketch() {
@@ -28,9 +35,18 @@ public final class PromptSketch {
      * components that agree by chance. Signatures are compared in place at the given offsets.
      */
     public static double similarity(byte[] a, int aOffset, byte[] b, int bOffset) {
+        // 16 components a word: XOR, then count the 4-bit groups that are zero (equal components).
+        // Same count as comparing component by component, ~10x fewer operations (the campaign
+        // evidence scans up to 256 stored sketches per request on the decide thread).
         int equal = 0;
-        for (int i = 0; i < COMPONENTS; i++) {
-            if (component(a, aOffset, i) == component(b, bOffset, i)) {
+        int i = 0;
+        for (; i + Long.BYTES <= BYTES; i += Long.BYTES) {
+            long x = (long) LONGS.get(a, aOffset + i) ^ (long) LONGS.get(b, bOffset + i);
+            long differing = (x | (x >>> 1) | (x >>> 2) | (x >>> 3)) & LOW_BIT_OF_EACH_COMPONENT;
+            equal += COMPONENTS_PER_LONG - Long.bitCount(differing);
+        }
+        for (int c = i * 2; c < COMPONENTS; c++) {
+            if (component(a, aOffset, c) == component(b, bOffset, c)) {
                 equal++;
             }
         }
