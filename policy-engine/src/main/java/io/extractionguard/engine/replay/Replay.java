@@ -26,7 +26,7 @@ import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.InMemoryStateStore;
+import io.extractionguard.engine.state.SingleThreadedStateStore;
 
 /**
  * Replays a trace through the same {@link GuardEngine} the gateway runs, with an in-memory state
@@ -76,7 +76,7 @@ public final class Replay {
 
     public Replay(Supplier<Policy> policy, byte[] credentialKey, int workers, Clock wallClock) {
         this.wallClock = wallClock;
-        this.engine = new GuardEngine(policy, new InMemoryStateStore(clock), new LocalRateLimiter(clock), clock);
+        this.engine = new GuardEngine(policy, new SingleThreadedStateStore(clock), new LocalRateLimiter(clock), clock);
         this.identities = IdentityResolver.trustingEveryone(credentialKey);
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);
