@@ -1,9 +1,5 @@
 package io.extractionguard.engine.features;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-
 import com.dynatrace.hash4j.similarity.SimilarityHashPolicy;
 import com.dynatrace.hash4j.similarity.SimilarityHashing;
 
@@ -22,9 +18,15 @@ public final class PromptSketch {
             SimilarityHashing.superMinHash(COMPONENTS, BITS_PER_COMPONENT);
     public static final int BYTES = POLICY.getSignatureSizeInBytes();
 
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final int COMPONENTS_PER_LONG = Long.SIZE / BITS_PER_COMPONENT;
-    private static final long LOW_BIT_OF_EACH_COMPONENT = 0x1111_1111_1111_1111L;
+    /** For each XOR of two signature bytes, how many of its two 4-bit components are zero (equal). */
+    private static final byte[] EQUAL_COMPONENTS = new byte[256];
+
+    static {
+        for (int x = 0; x < 256; x++) {
+            EQUAL_COMPONENTS[x] = (byte) (((x & 0x0F) == 0 ? 1 : 0) + ((x & 0xF0) == 0 ? 1 : 0));
+        }
+    }
+
     private static final double CHANCE = 1.0 / (1 << BITS_PER_COMPONENT);
 
     private PromptSketch() {
@@ -35,20 +37,12 @@ public final class PromptSketch {
      * components that agree by chance. Signatures are compared in place at the given offsets.
      */
     public static double similarity(byte[] a, int aOffset, byte[] b, int bOffset) {
-        // 16 components a word: XOR, then count the 4-bit groups that are zero (equal components).
-        // Same count as comparing component by component, ~10x fewer operations (the campaign
-        // evidence scans up to 256 stored sketches per request on the decide thread).
+        // A table of equal 4-bit components per XORed byte: the same count as comparing component by
+        // component at a quarter of the work, and fast under C1 as well as C2 (the campaign evidence
+        // scans up to 256 stored sketches per request on the replay's decide thread).
         int equal = 0;
-        int i = 0;
-        for (; i + Long.BYTES <= BYTES; i += Long.BYTES) {
-            long x = (long) LONGS.get(a, aOffset + i) ^ (long) LONGS.get(b, bOffset + i);
-            long differing = (x | (x >>> 1) | (x >>> 2) | (x >>> 3)) & LOW_BIT_OF_EACH_COMPONENT;
-            equal += COMPONENTS_PER_LONG - Long.bitCount(differing);
-        }
-        for (int c = i * 2; c < COMPONENTS; c++) {
-            if (component(a, aOffset, c) == component(b, bOffset, c)) {
-                equal++;
-            }
+        for (int i = 0; i < BYTES; i++) {
+            equal += EQUAL_COMPONENTS[(a[aOffset + i] ^ b[bOffset + i]) & 0xFF];
         }
         double fraction = (double) equal / COMPONENTS;
         return Math.max(0.0, (fraction - CHANCE) / (1.0 - CHANCE));
