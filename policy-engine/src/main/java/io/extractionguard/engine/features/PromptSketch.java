@@ -18,6 +18,15 @@ public final class PromptSketch {
             SimilarityHashing.superMinHash(COMPONENTS, BITS_PER_COMPONENT);
     public static final int BYTES = POLICY.getSignatureSizeInBytes();
 
+    /** For each XOR of two signature bytes, how many of its two 4-bit components are zero (equal). */
+    private static final byte[] EQUAL_COMPONENTS = new byte[256];
+
+    static {
+        for (int x = 0; x < 256; x++) {
+            EQUAL_COMPONENTS[x] = (byte) (((x & 0x0F) == 0 ? 1 : 0) + ((x & 0xF0) == 0 ? 1 : 0));
+        }
+    }
+
     private static final double CHANCE = 1.0 / (1 << BITS_PER_COMPONENT);
 
     private PromptSketch() {
@@ -28,11 +37,12 @@ public final class PromptSketch {
      * components that agree by chance. Signatures are compared in place at the given offsets.
      */
     public static double similarity(byte[] a, int aOffset, byte[] b, int bOffset) {
+        // A table of equal 4-bit components per XORed byte: the same count as comparing component by
+        // component at a quarter of the work, and fast under C1 as well as C2 (the campaign evidence
+        // scans up to 256 stored sketches per request on the replay's decide thread).
         int equal = 0;
-        for (int i = 0; i < COMPONENTS; i++) {
-            if (component(a, aOffset, i) == component(b, bOffset, i)) {
-                equal++;
-            }
+        for (int i = 0; i < BYTES; i++) {
+            equal += EQUAL_COMPONENTS[(a[aOffset + i] ^ b[bOffset + i]) & 0xFF];
         }
         double fraction = (double) equal / COMPONENTS;
         return Math.max(0.0, (fraction - CHANCE) / (1.0 - CHANCE));

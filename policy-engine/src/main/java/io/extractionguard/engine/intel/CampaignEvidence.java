@@ -1,5 +1,6 @@
 package io.extractionguard.engine.intel;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +58,8 @@ public final class CampaignEvidence {
 
     /** Access-ordered: iteration starts at the least recently seen entry. */
     private final Map<String, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
-    private final Map<String, Entry> templates = new LinkedHashMap<>(64, 0.75f, true);
+    /** Keyed by the sketch bytes; the hex form is made only on export (it cost ~12% of a replay). */
+    private final Map<ByteBuffer, Entry> templates = new LinkedHashMap<>(64, 0.75f, true);
 
     /** Records a request's enforced campaign contributions (no-op without any). */
     public void record(List<Contribution> contributions, ClientIdentity identity, byte[] sketch, Instant now) {
@@ -93,14 +95,14 @@ public final class CampaignEvidence {
     }
 
     private void recordTemplate(byte[] sketch, double strength, Instant now) {
-        for (Entry e : templates.values()) {
-            if (PromptSketch.similarity(e.sketch, 0, sketch, 0) >= SAME_TEMPLATE) {
-                touch(templates.get(e.value), strength, now); // get(): moves it to most recently seen
+        for (Map.Entry<ByteBuffer, Entry> e : templates.entrySet()) {
+            if (PromptSketch.similarity(e.getValue().sketch, 0, sketch, 0) >= SAME_TEMPLATE) {
+                touch(templates.get(e.getKey()), strength, now); // get(): moves it to most recently seen
                 return;
             }
         }
-        String hex = StixBundles.sketchHex(sketch);
-        templates.put(hex, new Entry(Indicator.Kind.PROMPT_TEMPLATE, hex, sketch.clone(), now, strength));
+        byte[] copy = sketch.clone();
+        templates.put(ByteBuffer.wrap(copy), new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, copy, now, strength));
         trim(templates, MAX_TEMPLATES);
     }
 
@@ -122,7 +124,7 @@ public final class CampaignEvidence {
         e.strength = Math.max(e.strength, strength);
     }
 
-    private static void trim(Map<String, Entry> map, int max) {
+    private static void trim(Map<?, Entry> map, int max) {
         Iterator<Entry> it = map.values().iterator();
         while (map.size() > max && it.hasNext()) {
             it.next();
@@ -138,13 +140,14 @@ public final class CampaignEvidence {
      */
     public synchronized List<Indicator> indicators(String producer, Duration validity, Instant now) {
         List<Indicator> out = new ArrayList<>(templates.size() + values.size());
-        for (Map<String, Entry> map : List.of(templates, values)) {
+        for (Map<?, Entry> map : List.of(templates, values)) {
             map.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
             for (Entry e : map.values()) {
-                String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + e.value)
+                String value = e.value != null ? e.value : StixBundles.sketchHex(e.sketch);
+                String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + value)
                         .getBytes(StandardCharsets.UTF_8));
                 int confidence = (int) Math.max(1, Math.min(100, Math.round(e.strength * 100)));
-                out.add(new Indicator(id, e.kind, e.value, confidence, e.firstSeen, e.lastSeen.plus(validity), producer,
+                out.add(new Indicator(id, e.kind, value, confidence, e.firstSeen, e.lastSeen.plus(validity), producer,
                         null, ""));
             }
         }

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
 import io.extractionguard.engine.decision.Decision;
@@ -26,7 +27,7 @@ import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.InMemoryStateStore;
+import io.extractionguard.engine.state.SingleThreadedStateStore;
 
 /**
  * Replays a trace through the same {@link GuardEngine} the gateway runs, with an in-memory state
@@ -76,7 +77,7 @@ public final class Replay {
 
     public Replay(Supplier<Policy> policy, byte[] credentialKey, int workers, Clock wallClock) {
         this.wallClock = wallClock;
-        this.engine = new GuardEngine(policy, new InMemoryStateStore(clock), new LocalRateLimiter(clock), clock);
+        this.engine = new GuardEngine(policy, new SingleThreadedStateStore(clock), new LocalRateLimiter(clock), clock);
         this.identities = IdentityResolver.trustingEveryone(credentialKey);
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);
@@ -93,34 +94,43 @@ public final class Replay {
      */
     public ReplaySummary run(InputStream trace, Problems problems, Listener listener) throws IOException {
         Instant started = wallClock.instant(); // the replay's own speed, not detection time
-        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "replay-prepare");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(workers, daemon("replay-prepare"));
+        // splitting lines runs one batch ahead on a thread of its own, off the deciding (critical) thread
+        ExecutorService readThread = Executors.newSingleThreadExecutor(daemon("replay-read"));
         try (LineReader reader = new LineReader(trace, MAX_LINE_BYTES)) {
+            Future<List<LineReader.Line>> nextBatch = readThread.submit(() -> reader.next(BATCH));
             Deque<Future<List<Prepared>>> inFlight = new ArrayDeque<>();
             boolean eof = false;
             while (!eof || !inFlight.isEmpty()) {
                 while (!eof && inFlight.size() < workers * 2) {
-                    List<LineReader.Line> batch = reader.next(BATCH);
+                    List<LineReader.Line> batch = await(nextBatch, "reading the trace");
                     if (batch.isEmpty()) {
                         eof = true;
                     } else {
+                        nextBatch = readThread.submit(() -> reader.next(BATCH));
                         inFlight.add(pool.submit(() -> prepare(batch)));
                     }
                 }
                 if (!inFlight.isEmpty()) {
-                    for (Prepared p : await(inFlight.poll())) {
+                    for (Prepared p : await(inFlight.poll(), "preparing lines")) {
                         decide(p, problems, listener);
                     }
                 }
             }
         } finally {
+            readThread.shutdownNow();
             pool.shutdownNow();
         }
         summary.finish(Duration.between(started, wallClock.instant()).toNanos());
         return summary;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private void decide(Prepared p, Problems problems, Listener listener) {
@@ -164,14 +174,17 @@ public final class Replay {
         return new Prepared(line.number(), record, request, null);
     }
 
-    private static List<Prepared> await(Future<List<Prepared>> future) throws IOException {
+    private static <T> T await(Future<T> future, String stage) throws IOException {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("replay interrupted", e);
         } catch (ExecutionException e) {
-            throw new IOException("replay failed while preparing lines: " + e.getCause(), e.getCause());
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("replay failed while " + stage + ": " + e.getCause(), e.getCause());
         }
     }
 

@@ -46,6 +46,7 @@ class CampaignEvidenceTest {
         Indicator template = out.get(1);
         assertThat(template.confidence()).as("strongest evidence of the merged template").isEqualTo(90);
         assertThat(template.value()).hasSize(2 * io.extractionguard.engine.features.PromptSketch.BYTES)
+                .as("the first recorded sketch, in hex (made at export)").isEqualTo(StixBundles.sketchHex(sketch(prompt)))
                 .doesNotContain("intervals");
         assertThat(template.validUntil()).isEqualTo(NOW.plusSeconds(60).plus(Duration.ofDays(30)));
         assertThat(out.get(0).value()).isEqualTo("pf-1");
