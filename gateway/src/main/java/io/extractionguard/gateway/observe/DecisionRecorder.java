@@ -1,12 +1,17 @@
 package io.extractionguard.gateway.observe;
 
+import java.io.StringWriter;
 import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 import io.extractionguard.engine.decision.Action;
@@ -21,22 +26,29 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Makes every decision visible: one structured JSON line on the {@code extraction_guard.decision}
  * logger (rejections and SHADOW always, ALLOW at the configured sample rate) and Micrometer meters.
  * Logs carry the resolved account id (a keyed hash when it came from an API key), the client's
  * network prefix rather than its address, and never a credential or prompt text.
+ *
+ * <p>Hot path: the meters of a route/action/reason are looked up once and kept; the line is
+ * streamed by a {@link JsonGenerator} (no tree); and it is handed to a bounded queue that a
+ * dedicated thread writes to the logger, so a request thread (a Netty event loop) never waits
+ * for the log sink. A full queue (the sink cannot keep up) drops lines and counts them in
+ * {@code guard.decision.log.dropped}; the meters still count every decision.
  */
 @Component
-public class DecisionRecorder {
+public class DecisionRecorder implements SmartLifecycle {
 
     /** Logger name of decision lines; routed to its own appender in logback-spring.xml. */
     public static final String LOGGER = "extraction_guard.decision";
     private static final Logger decisions = LoggerFactory.getLogger(LOGGER);
+    private static final Logger log = LoggerFactory.getLogger(DecisionRecorder.class);
+    private static final int QUEUE_CAPACITY = 65_536;
 
     private final MeterRegistry meters;
     private final AuditTrail audit;
@@ -45,6 +57,11 @@ public class DecisionRecorder {
     private final Clock clock;
     private final boolean logEnabled;
     private final double sampleRate;
+    private final ConcurrentHashMap<DecisionKey, Counter> decisionCounters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RouteMeters> routeMeters = new ConcurrentHashMap<>();
+    private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Counter dropped;
+    private volatile Thread writer;
 
     public DecisionRecorder(MeterRegistry meters, JsonMapper json, Clock clock, GuardProperties properties,
                             AuditTrail audit, RecentDecisions recent) {
@@ -55,46 +72,56 @@ public class DecisionRecorder {
         this.clock = clock;
         this.logEnabled = properties.decisionLog().enabled();
         this.sampleRate = properties.decisionLog().sampleRate();
+        this.dropped = Counter.builder("guard.decision.log.dropped")
+                .description("Decision lines not logged because the log sink fell behind (the meters still count them)")
+                .register(meters);
+    }
+
+    private record DecisionKey(String action, String reason, String route, String policyVersion) {
+    }
+
+    private record RouteMeters(DistributionSummary score, Timer latency) {
     }
 
     public void decided(String route, ApiFormat format, ClientIdentity identity, Decision d, long elapsedNanos) {
         recent.add(clock.instant(), route, d);
         String firstReason = d.reasons().isEmpty() ? "none" : d.reasons().get(0);
-        Counter.builder("guard.decisions")
-                .description("Requests decided by the guard, by action and main reason")
-                .tag("action", d.action().name())
-                .tag("reason", firstReason)
-                .tag("route", route)
-                .tag("policy_version", d.policyVersion())
-                .register(meters)
+        decisionCounters.computeIfAbsent(new DecisionKey(d.action().name(), firstReason, route, d.policyVersion()),
+                k -> Counter.builder("guard.decisions")
+                        .description("Requests decided by the guard, by action and main reason")
+                        .tag("action", k.action())
+                        .tag("reason", k.reason())
+                        .tag("route", k.route())
+                        .tag("policy_version", k.policyVersion())
+                        .register(meters))
                 .increment();
-        DistributionSummary.builder("guard.score")
-                .description("Risk score of decided requests")
-                .tag("route", route)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(1.0)
-                .maximumExpectedValue(100.0)
-                .register(meters)
-                .record(d.score());
-        Timer.builder("guard.filter.latency")
-                .description("Time the guard adds to a request before forwarding or rejecting it")
-                .tag("route", route)
-                .publishPercentileHistogram()
-                .register(meters)
-                .record(elapsedNanos, TimeUnit.NANOSECONDS);
-        boolean log = logEnabled && shouldLog(d.action());
+        RouteMeters m = routeMeters.computeIfAbsent(route, r -> new RouteMeters(
+                DistributionSummary.builder("guard.score")
+                        .description("Risk score of decided requests")
+                        .tag("route", r)
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(1.0)
+                        .maximumExpectedValue(100.0)
+                        .register(meters),
+                Timer.builder("guard.filter.latency")
+                        .description("Time the guard adds to a request before forwarding or rejecting it")
+                        .tag("route", r)
+                        .publishPercentileHistogram()
+                        .register(meters)));
+        m.score().record(d.score());
+        m.latency().record(elapsedNanos, TimeUnit.NANOSECONDS);
+        boolean logIt = logEnabled && shouldLog(d.action());
         boolean sampled = audit.sampleDecision();
-        if (log || sampled) {
+        if (logIt || sampled) {
             String line = line(route, format, identity, d, elapsedNanos);
-            if (log) {
-                decisions.info(line);
+            if (logIt && !lines.offer(line)) {
+                dropped.increment();
             }
             if (sampled) {
                 audit.decision(line);
             }
         }
     }
-
     public void invalid(String route, ApiFormat format, ParseError.Kind kind) {
         Counter.builder("guard.requests.invalid")
                 .description("Requests refused before evaluation because the body could not be read")
@@ -120,40 +147,103 @@ public class DecisionRecorder {
     }
 
     String line(String route, ApiFormat format, ClientIdentity id, Decision d, long elapsedNanos) {
-        ObjectNode o = json.createObjectNode();
-        o.put("ts", clock.instant().toString());
-        o.put("event", "decision");
-        o.put("route", route);
-        o.put("format", format.name());
-        o.put("account", d.accountId());
-        o.put("account_source", id.source().name());
-        if (id.orgId() != null) {
-            o.put("org", id.orgId());
+        StringWriter out = new StringWriter(384);
+        try (JsonGenerator g = json.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringProperty("ts", clock.instant().toString());
+            g.writeStringProperty("event", "decision");
+            g.writeStringProperty("route", route);
+            g.writeStringProperty("format", format.name());
+            g.writeStringProperty("account", d.accountId());
+            g.writeStringProperty("account_source", id.source().name());
+            if (id.orgId() != null) {
+                g.writeStringProperty("org", id.orgId());
+            }
+            g.writeStringProperty("tier", id.tier() == null ? "default" : id.tier());
+            String net = IpAddresses.networkPrefix(id.clientIp()).orElse(null);
+            if (net != null) {
+                g.writeStringProperty("client_net", net);
+            }
+            g.writeStringProperty("action", d.action().name());
+            if (d.wouldBe() != null) {
+                g.writeStringProperty("would_be", d.wouldBe().name());
+            }
+            g.writeNumberProperty("score", d.score());
+            if (d.band() != null) {
+                g.writeStringProperty("band", d.band());
+            }
+            g.writeArrayPropertyStart("reasons");
+            for (String reason : d.reasons()) {
+                g.writeString(reason);
+            }
+            g.writeEndArray();
+            if (d.limit() != null && !d.limit().isUnlimited()) {
+                g.writeNumberProperty("limit_remaining", d.limit().remaining());
+            }
+            g.writeStringProperty("policy", d.policyVersion());
+            g.writeNumberProperty("latency_us", elapsedNanos / 1000);
+            String traceId = MDC.get("traceId");
+            if (traceId != null) {
+                g.writeStringProperty("trace_id", traceId);
+            }
+            if (id.strippedHeaders() > 0) {
+                g.writeNumberProperty("stripped_headers", id.strippedHeaders());
+            }
+            g.writeEndObject();
         }
-        o.put("tier", id.tier() == null ? "default" : id.tier());
-        IpAddresses.networkPrefix(id.clientIp()).ifPresent(prefix -> o.put("client_net", prefix));
-        o.put("action", d.action().name());
-        if (d.wouldBe() != null) {
-            o.put("would_be", d.wouldBe().name());
+        return out.toString();
+    }
+
+    /** Writes queued lines to the decision logger until stopped; then writes what is left. */
+    private void drain() {
+        while (writer != null || !lines.isEmpty()) {
+            try {
+                String line = lines.poll(200, TimeUnit.MILLISECONDS);
+                if (line != null) {
+                    decisions.info(line);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("a decision line could not be logged: {}", e.toString());
+            }
         }
-        o.put("score", d.score());
-        if (d.band() != null) {
-            o.put("band", d.band());
+    }
+
+    @Override
+    public synchronized void start() {
+        if (writer == null) {
+            Thread t = new Thread(this::drain, "guard-decision-log");
+            t.setDaemon(true);
+            writer = t;
+            t.start();
         }
-        ArrayNode reasons = o.putArray("reasons");
-        d.reasons().forEach(reasons::add);
-        if (d.limit() != null && !d.limit().isUnlimited()) {
-            o.put("limit_remaining", d.limit().remaining());
+    }
+
+    @Override
+    public void stop() {
+        Thread t;
+        synchronized (this) {
+            t = writer;
+            writer = null;
         }
-        o.put("policy", d.policyVersion());
-        o.put("latency_us", elapsedNanos / 1000);
-        String traceId = MDC.get("traceId");
-        if (traceId != null) {
-            o.put("trace_id", traceId);
+        if (t != null) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        if (id.strippedHeaders() > 0) {
-            o.put("stripped_headers", id.strippedHeaders());
-        }
-        return json.writeValueAsString(o);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return writer != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return Integer.MIN_VALUE + 600; // started before and stopped after the web server: its last lines are written
     }
 }

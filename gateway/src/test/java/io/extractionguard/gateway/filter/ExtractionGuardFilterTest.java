@@ -13,6 +13,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
+
+import io.extractionguard.gateway.support.Await;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -236,14 +238,18 @@ class ExtractionGuardFilterTest {
     }
 
     @Test
-    void eachDecisionIsLoggedAsOneJsonLineWithoutPromptOrKeyAndCounted(CapturedOutput output) {
+    void eachDecisionIsLoggedAsOneJsonLineWithoutPromptOrKeyAndCounted(CapturedOutput output) throws InterruptedException {
         String account = account();
         double before = decisions();
         post("/v1/messages", account, anthropic("my secret prompt text", 8, false)).expectStatus().isOk();
         assertThat(decisions()).isEqualTo(before + 1);
-        String line = output.getOut().lines().filter(l -> l.contains(account)).findFirst().orElseThrow();
+        String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).startsWith("{\"ts\":").contains("\"event\":\"decision\"", "\"action\":\"ALLOW\"",
                 "\"reasons\":[]", "\"policy\":\"2026-11-28.1 (", "\"route\":\"model-api\"");
+        tools.jackson.databind.JsonNode parsed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(line);
+        assertThat(parsed.get("account").asString()).isEqualTo(account);
+        assertThat(parsed.get("score").isNumber()).isTrue();
+        assertThat(parsed.get("latency_us").asLong()).isNotNegative();
         assertThat(output.getAll()).doesNotContain("my secret prompt text").doesNotContain("sk-test-secret-key");
     }
 

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
+
+import io.extractionguard.gateway.support.Await;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
@@ -33,7 +35,7 @@ class TraceIdTest {
     WebTestClient client;
 
     @Test
-    void decisionLineCarriesTheIncomingTraceIdAndTheBackendSeesTheSameTrace(CapturedOutput output) {
+    void decisionLineCarriesTheIncomingTraceIdAndTheBackendSeesTheSameTrace(CapturedOutput output) throws InterruptedException {
         String traceId = UUID.randomUUID().toString().replace("-", "");
         String account = "acct-" + UUID.randomUUID();
         client.post().uri("/v1/messages")
@@ -42,7 +44,7 @@ class TraceIdTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .exchange().expectStatus().isOk();
-        String line = output.getOut().lines().filter(l -> l.contains(account)).findFirst().orElseThrow();
+        String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).contains("\"trace_id\":\"" + traceId + "\"");
         assertThat(TestBackend.get().lastRequest().orElseThrow().headers().get("traceparent")).contains(traceId);
     }

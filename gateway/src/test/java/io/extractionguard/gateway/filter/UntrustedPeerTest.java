@@ -9,6 +9,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
+
+import io.extractionguard.gateway.support.Await;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
@@ -51,7 +53,7 @@ class UntrustedPeerTest {
     }
 
     @Test
-    void forwardedForFromAnUntrustedPeerIsIgnoredAndTheAccountIsTheKeyHash(CapturedOutput output) {
+    void forwardedForFromAnUntrustedPeerIsIgnoredAndTheAccountIsTheKeyHash(CapturedOutput output) throws InterruptedException {
         String key = "sk-untrusted-" + UUID.randomUUID();
         client.post().uri("/v1/messages")
                 .header("x-forwarded-for", "203.0.113.5")
@@ -62,8 +64,8 @@ class UntrustedPeerTest {
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .exchange()
                 .expectStatus().isOk();
-        String line = output.getOut().lines().filter(l -> l.contains("\"event\":\"decision\"")
-                && l.contains("\"account_source\":\"CREDENTIAL\"")).reduce((a, b) -> b).orElseThrow();
+        String line = Await.logLine(output, l -> l.contains("\"event\":\"decision\"")
+                && l.contains("\"account_source\":\"CREDENTIAL\""));
         // the peer itself (loopback) is the client; neither claimed address nor the claimed account is used
         assertThat(line).contains("\"client_net\":\"127.0.0.0/24\"", "\"account\":\"key-", "\"stripped_headers\":1")
                 .doesNotContain("203.0.113", "198.51.100", "acct-victim");

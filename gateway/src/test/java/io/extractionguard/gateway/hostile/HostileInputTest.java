@@ -16,6 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
+
+import io.extractionguard.gateway.support.Await;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
@@ -134,7 +136,7 @@ class HostileInputTest {
     }
 
     @Test
-    void identityHeaderInjectionIsNotTrusted(CapturedOutput output) {
+    void identityHeaderInjectionIsNotTrusted(CapturedOutput output) throws InterruptedException {
         client.post().uri("/v1/messages")
                 .header("x-account-id", "acct-1 ; drop table")
                 .header("x-account-tier", "enterprise;role=admin")
@@ -145,7 +147,7 @@ class HostileInputTest {
                 .expectStatus().isOk()
                 // the invalid tier is dropped: the free tier's limits apply
                 .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60");
-        String decision = output.getOut().lines().filter(l -> l.contains("\"stripped_headers\":2")).findFirst().orElseThrow();
+        String decision = Await.logLine(output, l -> l.contains("\"stripped_headers\":2"));
         assertThat(decision).contains("\"account_source\":\"CREDENTIAL\"").doesNotContain("drop table");
         assertThat(output.getAll()).doesNotContain("sk-live-injection-test");
     }
@@ -241,7 +243,7 @@ class HostileInputTest {
     }
 
     @Test
-    void overlongAndRepeatedIdentityHeadersAreDroppedNotTrusted(CapturedOutput output) {
+    void overlongAndRepeatedIdentityHeadersAreDroppedNotTrusted(CapturedOutput output) throws InterruptedException {
         String marker = "sk-repeat-" + UUID.randomUUID();
         client.post().uri("/v1/messages")
                 // loopback is a trusted proxy here, yet two account ids are ambiguous and 129 characters too long
@@ -254,7 +256,7 @@ class HostileInputTest {
                 .exchange()
                 .expectStatus().isOk()
                 .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60");
-        String decision = output.getOut().lines().filter(l -> l.contains("\"stripped_headers\":3")).findFirst().orElseThrow();
+        String decision = Await.logLine(output, l -> l.contains("\"stripped_headers\":3"));
         assertThat(decision).contains("\"account_source\":\"CREDENTIAL\"").doesNotContain("acct-a", "acct-b", "ooooo");
         assertThat(output.getAll()).doesNotContain(marker);
     }
