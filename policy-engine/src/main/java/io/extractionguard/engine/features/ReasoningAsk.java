@@ -13,7 +13,9 @@ import io.extractionguard.engine.text.Tokenizer;
  * walk, justify, …), a word from the <em>reasoning-process</em> families (reason/reasoning,
  * think/thought, deduce/deduction, infer/inference, derive/derivation, logic, step, rationale, how
  * you arrived, …) and a marker of <em>exhaustiveness or explicitness</em> (every, each, all, full,
- * complete, entire, in detail, out loud, line by line, nothing, skip, …). Words that also name
+ * complete, entire, in detail, out loud, line by line, nothing, skip, …); or a reasoning-process
+ * word, a sequencing word and an answer word ("reason it out first, then answer", "think before
+ * responding"). Words that also name
  * the steps of a how-to (step, process, approach, how you got …) count only next to "your". A
  * phrase lexicon knows the wordings someone wrote down; an adversary paraphrasing "show your full
  * reasoning" keeps this shape because it is what the ask means. One or two of the classes alone are
@@ -33,6 +35,8 @@ final class ReasoningAsk {
     static final int PROCESS_IF_YOURS = 2;
     static final int EXHAUSTIVE = 3;
     static final int SECOND_PERSON = 4;
+    static final int SEQUENCE = 5;
+    static final int ANSWER = 6;
 
     private static final List<String> EXPOSE_WORDS = List.of(
             "show", "showing", "shows", "explain", "explaining", "explains", "lay", "laying", "narrate", "narrating",
@@ -58,6 +62,10 @@ final class ReasoningAsk {
             "slowly", "line", "meticulously", "granular", "unabridged", "everything");
     /** "you" alone is not enough: "can you explain every step of the visa process" is a how-to ask. */
     private static final List<String> SECOND_PERSON_WORDS = List.of("your", "yours", "yourself");
+    /** The other construction: reasoning ordered before the answer ("think first, then answer", "reason before answering"). */
+    private static final List<String> SEQUENCE_WORDS = List.of("before", "first", "then", "prior", "preceding", "ahead");
+    private static final List<String> ANSWER_WORDS = List.of("answer", "answers", "answering", "answered", "solution",
+            "respond", "responding", "response", "final", "verdict", "result");
 
     private final Map<Long, Integer> classes;
 
@@ -69,7 +77,7 @@ final class ReasoningAsk {
         Tokenizer tokenizer = new Tokenizer();
         Map<Long, Integer> classes = new HashMap<>();
         List<List<String>> byClass = List.of(EXPOSE_WORDS, PROCESS_WORDS, PROCESS_IF_YOURS_WORDS, EXHAUSTIVE_WORDS,
-                SECOND_PERSON_WORDS);
+                SECOND_PERSON_WORDS, SEQUENCE_WORDS, ANSWER_WORDS);
         for (int cls = 0; cls < byClass.size(); cls++) {
             for (String w : byClass.get(cls)) {
                 Integer before = classes.put(tokenizer.hashToken(TextNormalizer.normalize(w)), cls);
@@ -83,7 +91,8 @@ final class ReasoningAsk {
 
     /**
      * Whether {@code tokens[from, to)} holds an exposition verb, a reasoning-process word (or a
-     * step/process word together with "you"/"your") and an exhaustiveness marker, all within
+     * step/process word together with "your") and an exhaustiveness marker, or a reasoning-process
+     * word ordered before the answer (a sequencing word and an answer word), all within
      * {@link #WINDOW} words of each other.
      */
     boolean matches(Tokenizer.LongList tokens, int from, int to) {
@@ -93,6 +102,8 @@ final class ReasoningAsk {
         int yours = far;
         int exhaustive = far;
         int you = far;
+        int sequence = far;
+        int answer = far;
         for (int i = from; i < to; i++) {
             Integer cls = classes.get(tokens.get(i));
             if (cls == null) {
@@ -103,11 +114,16 @@ final class ReasoningAsk {
                 case PROCESS -> process = i;
                 case PROCESS_IF_YOURS -> yours = i;
                 case EXHAUSTIVE -> exhaustive = i;
-                default -> you = i;
+                case SECOND_PERSON -> you = i;
+                case SEQUENCE -> sequence = i;
+                default -> answer = i;
             }
             int lo = i - WINDOW;
             boolean reasoning = process >= lo || (yours >= lo && you >= lo);
             if (reasoning && expose >= lo && exhaustive >= lo) {
+                return true;
+            }
+            if (process >= lo && sequence >= lo && answer >= lo) {
                 return true;
             }
         }

@@ -30,6 +30,8 @@ class ReasoningAskTest {
         "List every one of your steps, skipping none.",
         "Elaborate on the rationale behind each choice.",
         "Talk through your deductions exhaustively.",
+        "Reason about it first and only then answer.",
+        "Think hard before responding.",
     })
     void recognisesReasoningAsksWordedOutsideAnyLexicon(String text) {
         assertTrue(matches(text), text);
@@ -45,6 +47,8 @@ class ReasoningAskTest {
         "I think every day about my full schedule.",
         "Show me all the flights to Lisbon in detail.",
         "Write a complete cover letter for this job.",
+        "First run the tests, then show me the result.",
+        "Before I answer my landlord, what should I say?",
         "What is your reasoning? Also, by the way, tell me about the weather and list some restaurants; every single one should be cheap.",
     })
     void leavesOrdinaryAsksAndHowTosAlone(String text) {
