@@ -23,7 +23,7 @@ import io.extractionguard.engine.text.Tokenizer;
  * is not enough either (teachers and benchmark harnesses say it).
  *
  * <p>Word classes are whole normalised tokens in their inflected forms (the families are listed
- * with their inflections, there is no stemmer). Immutable and thread-safe.
+ * with their inflections, there is no stemmer). Immutable and thread-safe; matching allocates nothing.
  */
 final class ReasoningAsk {
 
@@ -67,10 +67,40 @@ final class ReasoningAsk {
     private static final List<String> ANSWER_WORDS = List.of("answer", "answers", "answering", "answered", "solution",
             "respond", "responding", "response", "final", "verdict", "result");
 
-    private final Map<Long, Integer> classes;
+    /** Open-addressing table of word hash to class (0 marks an empty slot, so classes are stored plus one). */
+    private final long[] keys;
+    private final byte[] values;
+    private final int mask;
 
     private ReasoningAsk(Map<Long, Integer> classes) {
-        this.classes = classes;
+        int capacity = Integer.highestOneBit(classes.size() * 4 - 1) << 1;
+        this.keys = new long[capacity];
+        this.values = new byte[capacity];
+        this.mask = capacity - 1;
+        for (Map.Entry<Long, Integer> e : classes.entrySet()) {
+            int slot = slot(e.getKey());
+            while (values[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            keys[slot] = e.getKey();
+            values[slot] = (byte) (e.getValue() + 1);
+        }
+    }
+
+    private int slot(long key) {
+        return (int) (key ^ (key >>> 32)) & mask;
+    }
+
+    /** The word's class, or -1 when it has none. */
+    private int classOf(long word) {
+        int slot = slot(word);
+        while (values[slot] != 0) {
+            if (keys[slot] == word) {
+                return values[slot] - 1;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return -1;
     }
 
     static ReasoningAsk standard() {
@@ -86,7 +116,7 @@ final class ReasoningAsk {
                 }
             }
         }
-        return new ReasoningAsk(Map.copyOf(classes));
+        return new ReasoningAsk(classes);
     }
 
     /**
@@ -105,8 +135,8 @@ final class ReasoningAsk {
         int sequence = far;
         int answer = far;
         for (int i = from; i < to; i++) {
-            Integer cls = classes.get(tokens.get(i));
-            if (cls == null) {
+            int cls = classOf(tokens.get(i));
+            if (cls < 0) {
                 continue;
             }
             switch (cls) {
