@@ -75,6 +75,20 @@ final class CampaignText {
         new Template(Focus.AGENTIC, "", "Agent run {id}. Goal: {problem}. Think step by step about the whole trajectory, "
                 + "write out your chain of thought before each tool call and summarise each observation."));
 
+    /**
+     * Bank D: only the {@code unseen} mix uses it, written blind (without reading the engine's
+     * lexicon or evaluating it) before the structural recognition work of issue 4.
+     */
+    static final List<Template> BANK_D = List.of(
+        new Template(Focus.CODING, "", "Ticket {id} | stack: {lang}\n{problem}\nDeliverable: (1) your analysis of the problem, "
+                + "(2) each design choice with its justification, (3) the implementation, (4) a dry run on a small input."),
+        new Template(Focus.MATH, "Respond as a patient olympiad coach.", "{problem}\nI'd like the derivation from first "
+                + "principles, nothing left implicit; number every line of it and finish with the result."),
+        new Template(Focus.PUZZLE, "", "Riddle set {id}: {problem}\nTalk me through how you'd crack it, one inference at a time, "
+                + "and only then reveal the solution."),
+        new Template(Focus.PLANNING, "", "Draft a multi-stage strategy to {problem}. For each stage spell out the rationale, "
+                + "the risks you weighed and the alternatives you discarded."));
+
     // --- paraphrased (low-and-slow) prompts ---------------------------------------------------
 
     private static final String[] OPENERS = {"", "", "Hi,", "Hello!", "Hey there.", "Good morning.", "I have a question.",
@@ -96,13 +110,37 @@ final class CampaignText {
             "Go through it slowly and justify each move.", "Describe every consideration that leads to the result."};
     private static final String[] FORMATS = {"", "", "Then give the final answer.", "End with a short summary.",
             "Put the final code in one block.", "Format the answer in markdown.", "Be thorough."};
+    /** Bank D's slow-campaign wording, written blind: openers, intros and reasoning asks of its own. */
+    private static final String[] OPENERS_D = {"", "", "Morning!", "So,", "Okay, next one.", "Me again.", "Thanks for earlier.",
+            "Got another for you."};
+    private static final String[] INTROS_D = {"Here's the setup:", "Background:", "The question is this:", "Context below.",
+            "Problem statement:", "This is from a practice set:"};
+    private static final String[] COT_D = {"Reason it through out loud, and don't compress anything.",
+            "I care more about how you get there than the result, so make the path explicit.",
+            "Before you give me anything final, unpack your logic line by line.",
+            "Number each inference you make and say why it holds.",
+            "Pretend you're teaching it: every intermediate conclusion, in order.",
+            "Show me the scaffolding behind the answer, not just the answer.",
+            "Reveal the whole derivation, including the dead ends.",
+            "Give a blow-by-blow account of your thinking."};
+    private static final String[] FORMATS_D = {"", "", "Use headings.", "Keep the final answer on its own line.",
+            "A table at the end would help.", "Long answers are fine."};
+
     private static final Focus[] SLOW_FOCUS = {Focus.CODING, Focus.CODING, Focus.MATH, Focus.AGENTIC, Focus.PLANNING, Focus.PUZZLE};
 
     /**
      * A paraphrased harvesting prompt: the same request rephrased every time, with the reasoning ask
      * worded so the lexicon misses it {@code novelCot} of the time.
      */
-    static String paraphrased(Rng rng, double novelCot) {
+    static String paraphrased(Rng rng, double novelCot, char bank) {
+        if (bank == 'D') {
+            Focus focus = SLOW_FOCUS[rng.nextInt(SLOW_FOCUS.length)];
+            String problem = problem(rng, focus);
+            String body = rng.chance(0.5)
+                    ? join(rng.pick(INTROS_D), problem, rng.pick(COT_D), rng.pick(FORMATS_D))
+                    : join(rng.pick(COT_D), rng.pick(INTROS_D), problem, rng.pick(FORMATS_D));
+            return OrganicText.typos(rng, join(rng.pick(OPENERS_D), body));
+        }
         Focus focus = SLOW_FOCUS[rng.nextInt(SLOW_FOCUS.length)];
         String problem = problem(rng, focus);
         String cot = rng.chance(novelCot) ? rng.pick(COT_NOVEL) : rng.pick(COT_KNOWN);
@@ -144,6 +182,10 @@ final class CampaignText {
             + "the reasoning an expert would follow for the problem, explain your reasoning in detail for each criterion, "
             + "then give the total as SCORE=<n>.\n\n### Problem\n{q}\n\n### Submission\n{a}";
 
+    private static final String JUDGE_D = "Peer review. Below: a task and one attempt at it. Go over the attempt with a "
+            + "fine-toothed comb, re-deriving what a correct attempt would contain as you go, and justify every deduction of "
+            + "marks. Close with VERDICT: pass or fail.\n\nTASK >>> {q}\n\nATTEMPT >>> {a}";
+
     /** A grading request: the bank's fixed rubric around a problem and candidate answer(s). */
     static String grading(Rng rng, char bank) {
         Focus focus = rng.chance(0.6) ? Focus.CODING : Focus.MATH;
@@ -152,6 +194,7 @@ final class CampaignText {
         String rubric = switch (bank) {
             case 'B' -> JUDGE_B;
             case 'C' -> JUDGE_C;
+            case 'D' -> JUDGE_D;
             default -> JUDGE_A;
         };
         return rubric.replace("{q}", q).replace("{a}", a).replace("{b}", candidate(rng, focus));

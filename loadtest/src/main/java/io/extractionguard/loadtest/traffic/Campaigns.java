@@ -170,7 +170,7 @@ final class Campaigns {
                         } else {
                             int[] budgets = {4096, 8192, 16000};
                             r = new Request(c.api(), c.model(), "", List.of(Request.Turn.user(
-                                    CampaignText.paraphrased(a, novelCot))), List.of(), budgets[a.nextInt(3)], a.chance(0.4),
+                                    CampaignText.paraphrased(a, novelCot, ctx.bankName))), List.of(), budgets[a.nextInt(3)], a.chance(0.4),
                                     Double.NaN);
                         }
                         ctx.add(t, label(), "low-slow", acct, ip, c, r);

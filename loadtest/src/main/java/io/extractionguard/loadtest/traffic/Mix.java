@@ -8,7 +8,9 @@ import java.util.Map;
  * is the mix the shipped policy was tuned on; {@code holdout} differs in proportions, campaign
  * tactics (more clusters, more mixed-in ordinary requests, more paraphrased reasoning asks) and
  * uses template bank B; {@code fresh} differs again and uses template bank C, written and first
- * evaluated only after the policy's last change (docs/evaluation.md tells what was seen when).
+ * evaluated only after the policy's last change; {@code unseen} uses bank D and its own slow-campaign
+ * wording, written blind before the structural recognition of issue 4 (docs/evaluation.md tells what
+ * was seen when).
  *
  * @param name   mix name
  * @param days   trace duration
@@ -22,7 +24,8 @@ record Mix(String name, double days, char bank, Map<Population, Double> shares) 
             case "default" -> defaultMix();
             case "holdout" -> holdout();
             case "fresh" -> fresh();
-            default -> throw new IllegalArgumentException("unknown mix '" + name + "' (default, holdout, fresh)");
+            case "unseen" -> unseen();
+            default -> throw new IllegalArgumentException("unknown mix '" + name + "' (default, holdout, fresh, unseen)");
         };
     }
 
@@ -72,5 +75,21 @@ record Mix(String name, double days, char bank, Map<Population, Double> shares) 
         m.put(new Campaigns.Grader(), 0.03);
         m.put(new Campaigns.Harvester(), 0.02);
         return new Mix("fresh", 2.5, 'C', m);
+    }
+
+    static Mix unseen() {
+        Map<Population, Double> m = new LinkedHashMap<>();
+        m.put(new Organic.General(), 0.42);
+        m.put(new Organic.Coders(), 0.18);
+        m.put(new HardCases.Ide(), 0.05);
+        m.put(new HardCases.EvalHarness(), 0.035);
+        m.put(new HardCases.Company(), 0.02);
+        m.put(new HardCases.Campus(), 0.03);
+        m.put(new HardCases.NewAccounts(), 0.025);
+        m.put(new Campaigns.Hydra(4, 0.18), 0.12);
+        m.put(new Campaigns.LowAndSlow(1.0, 0.35), 0.06);
+        m.put(new Campaigns.Grader(), 0.025);
+        m.put(new Campaigns.Harvester(), 0.02);
+        return new Mix("unseen", 2.5, 'D', m);
     }
 }

@@ -19,7 +19,7 @@ final class TraceContext {
 
     final long start;
     final long end;
-    /** Template bank of the mix: 'A' (default), 'B' (holdout), 'C' (fresh). */
+    /** Template bank of the mix: 'A' (default), 'B' (holdout), 'C' (fresh), 'D' (unseen). */
     final char bankName;
     final List<String> carrierPools;
     final List<Event> events = new ArrayList<>();
@@ -37,6 +37,7 @@ final class TraceContext {
         return switch (bankName) {
             case 'B' -> CampaignText.BANK_B;
             case 'C' -> CampaignText.BANK_C;
+            case 'D' -> CampaignText.BANK_D;
             default -> CampaignText.BANK_A;
         };
     }

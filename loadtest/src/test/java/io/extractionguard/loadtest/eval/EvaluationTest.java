@@ -14,9 +14,10 @@ import io.extractionguard.loadtest.traffic.TraceGenerator;
 
 /**
  * CI's evaluation: a small seeded trace (40,000 requests of the default mix) through the shipped
- * policy and the plain per-key limiter. It asserts the issue's goals that hold at this size; the
- * low-and-slow goal (60%) is measured on the standard 200,000-request trace (docs/evaluation.md),
- * since slow campaigns become visible with their size, so here it only guards against regressions.
+ * policy and the plain per-key limiter. It asserts the issue's goals, the low-and-slow one (60%)
+ * included: since reasoning asks are recognised by their construction, slow campaigns are caught
+ * at this size too (about 85% here; docs/evaluation.md has the 200,000-request figures and the
+ * mixes the policy was not tuned on).
  */
 class EvaluationTest {
 
@@ -43,7 +44,7 @@ class EvaluationTest {
 
     @Test
     void slowCampaignsGraderAccountsAndTheHarvesterAreRejectedFarMoreThanByTheLimiter() {
-        assertThat(report.population("campaign/low-slow").guard().rejectedShare()).isGreaterThan(0.25);
+        assertThat(report.population("campaign/low-slow").guard().rejectedShare()).isGreaterThanOrEqualTo(0.6);
         assertThat(report.population("campaign/grader").guard().rejectedShare()).isGreaterThan(0.9);
         assertThat(report.population("campaign/harvester").guard().rejectedShare()).isGreaterThan(0.9);
         for (String campaign : new String[]{"campaign/low-slow", "campaign/grader", "campaign/harvester"}) {

@@ -15,7 +15,9 @@ import io.extractionguard.engine.text.Tokenizer;
 
 /**
  * Turns an {@link InferenceRequest} into {@link RequestFeatures}: one normalisation and one
- * tokenisation pass per text, then lexicon counts, a system-prompt hash and the prompt sketch.
+ * tokenisation pass per text, then lexicon counts, a system-prompt hash and the prompt sketch. A
+ * prompt asks for reasoning when the policy's phrase lexicon matches or when its new user text has
+ * the construction of such an ask ({@link ReasoningAsk}).
  *
  * <p>Thread-safe; per-thread scratch buffers keep steady-state extraction free of large
  * allocations. Built once per policy from its lexicons.
@@ -26,6 +28,7 @@ public final class FeatureExtractor {
     static final int MAX_SHINGLES = 4096;
 
     private final PhraseMatcher matcher;
+    private final ReasoningAsk reasoningAsk = ReasoningAsk.standard();
     private final int cotLabel;
     private final int minCapabilityMatches;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
@@ -116,7 +119,7 @@ public final class FeatureExtractor {
                 mask |= area.bit();
             }
         }
-        boolean cot = s.counts[cotLabel] > 0;
+        boolean cot = s.counts[cotLabel] > 0 || reasoningAsk.matches(tokens, userStart, userEnd);
         byte[] sketch = sketch(s, userStart, userEnd);
         return new RequestFeatures(sketch, systemHash, mask, cot, request.maxOutputTokens(),
                 request.toolNames().size(), systemTokens + tokens.size());
