@@ -3,7 +3,6 @@ package io.extractionguard.gateway.state.redis;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +11,6 @@ import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamReadArgs;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +49,6 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RedisCampaignStore.class);
     private static final byte[] FIELD = {'b'};
-    private static final int READ_COUNT = 64;
-    private static final Duration BLOCK = Duration.ofSeconds(2);
 
     private final InMemoryCampaignStore local;
     private final RStream<byte[], byte[]> stream;
@@ -62,8 +58,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     private final long timeoutMillis;
     private final CampaignRecordBuffer buffer;
     private final ScheduledExecutorService flusher;
-    private final Thread tail;
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final StreamTail tail;
     private final Counter shipped;
     private final Counter batches;
     private final Counter applied;
@@ -72,7 +67,6 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     /** A batch whose XADD failed: sent again before anything newer. Only the flusher thread touches it. */
     private byte[] unsent;
     private int unsentRecords;
-    private StreamMessageId last = new StreamMessageId(0, 0);
 
     public RedisCampaignStore(InMemoryCampaignStore local, RedissonClient client, RedisKeys keys,
                               RedisAvailability availability, String replica, RedisStateProperties.Campaign settings,
@@ -98,7 +92,8 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         Gauge.builder("guard.campaign.sync.pending", buffer, CampaignRecordBuffer::size)
                 .description("Campaign records waiting to be shipped to Redis").register(meters);
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "guard-campaign-sync"));
-        this.tail = daemon(this::tailLoop, "guard-campaign-tail");
+        this.tail = new StreamTail("campaign", stream, availability, new StreamMessageId(0, 0),
+                settings.flushInterval(), this::applyEntry);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -112,20 +107,8 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
      * not at all while Redis is unreachable; never on an event loop), then starts shipping.
      */
     public void start() {
-        tail.start();
-        long deadline = System.nanoTime() + settings.replayTimeout().toNanos();
-        try {
-            // while Redis is down there is nothing to wait for: start (fail-open) and replay when it returns
-            while (availability.available() && !caughtUp.await(50, TimeUnit.MILLISECONDS)) {
-                if (System.nanoTime() > deadline) {
-                    log.warn("campaign evidence: the shared stream was not replayed within {}; serving while it "
-                            + "continues", settings.replayTimeout());
-                    break;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // while Redis is down there is nothing to wait for: start (fail-open) and replay when it returns
+        tail.start(settings.replayTimeout());
         long period = settings.flushInterval().toMillis();
         flusher.scheduleWithFixedDelay(this::flush, period, period, TimeUnit.MILLISECONDS);
     }
@@ -254,44 +237,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
 
     // ---- tailing ----
 
-    private void tailLoop() {
-        boolean blocking = false;
-        while (running) {
-            if (!availability.available()) {
-                sleep(100);
-                continue;
-            }
-            Map<StreamMessageId, Map<byte[], byte[]>> entries;
-            long started = System.nanoTime();
-            try {
-                StreamReadArgs read = StreamReadArgs.greaterThan(last).count(READ_COUNT);
-                entries = blocking ? stream.read(read.timeout(BLOCK)) : stream.read(read);
-                availability.success();
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                availability.failure(e);
-                sleep(200);
-                continue;
-            }
-            if (entries != null) {
-                entries.forEach(this::applyEntry);
-            }
-            if (!blocking && (entries == null || entries.size() < READ_COUNT)) {
-                blocking = true;
-                caughtUp.countDown();
-                log.info("campaign evidence: replayed the shared stream up to {}", last);
-            } else if (blocking && entries != null && !entries.isEmpty() && entries.size() < READ_COUNT) {
-                // traffic flows: read at most once per flush interval, so one read collects every replica's
-                // latest batch (reads grow with the replicas, not with replicas × batches)
-                sleep(Math.max(0, settings.flushInterval().toMillis() - (System.nanoTime() - started) / 1_000_000));
-            }
-        }
-    }
-
     private void applyEntry(StreamMessageId id, Map<byte[], byte[]> fields) {
-        last = id;
         for (byte[] batch : fields.values()) {
             try {
                 if (!replica.equals(CampaignRecords.replicaOf(batch))) {
@@ -301,14 +247,6 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                 corrupt.increment();
                 log.warn("campaign stream entry {} skipped: {}", id, e.getMessage());
             }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -325,12 +263,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         if (pending() > 0) {
             log.warn("campaign evidence: {} records not shipped at shutdown", pending());
         }
-        tail.interrupt();
-        try {
-            tail.join(BLOCK.toMillis() + timeoutMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        tail.stop(timeoutMillis);
     }
 
     @Override

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +25,6 @@ import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamReadArgs;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +66,6 @@ final class RedisProfiles {
     private static final String HIGH_WATER_PREFIX = "hw:";
     private static final byte[] FIELD = {'b'};
     private static final byte BATCH_VERSION = 1;
-    private static final int READ_COUNT = 64;
-    private static final Duration BLOCK = Duration.ofSeconds(2);
 
     private final RedissonClient client;
     private final RedisKeys keys;
@@ -91,19 +87,15 @@ final class RedisProfiles {
     private final int maxOwn;
     private final long timeoutMillis;
     private final ScheduledExecutorService shipper;
-    private final Thread tail;
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private final StreamTail tail;
     private final Counter dropped;
     private final Counter overflow;
     private final Counter corrupt;
     private final Counter compactions;
     private final Counter batches;
     private final Counter applied;
-    private volatile boolean running = true;
     private volatile boolean overflowed; // some entries hold changes that did not fit `own`
     private byte[] unsent; // a batch whose XADD failed: sent again before anything newer (shipper thread only)
-    private volatile StreamMessageId last;
-    private volatile boolean readAny; // some stream entry was read (so `last` is an entry that existed)
 
     RedisProfiles(RedissonClient client, RedisKeys keys, WriteBehind writer, RedisAvailability availability,
                   String replicaId, RedisStateProperties props, Duration accountTtl, MeterRegistry meters) {
@@ -145,9 +137,10 @@ final class RedisProfiles {
         this.applied = Counter.builder("guard.state.profile_stream.applied")
                 .description("Account changes of other replicas merged into this replica's near cache")
                 .register(meters);
-        this.last = new StreamMessageId(Math.max(0, System.currentTimeMillis() - retentionMillis), 0);
         this.shipper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "guard-profile-sync"));
-        this.tail = daemon(this::tailLoop, "guard-profile-tail");
+        this.tail = new StreamTail("profile", stream, availability,
+                new StreamMessageId(Math.max(0, System.currentTimeMillis() - retentionMillis), 0),
+                props.sync().streamInterval(), this::applyEntry);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -161,19 +154,7 @@ final class RedisProfiles {
      * while Redis is unreachable), then starts shipping.
      */
     void start(Duration timeout) {
-        tail.start();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            while (availability.available() && !caughtUp.await(20, TimeUnit.MILLISECONDS)) {
-                if (System.nanoTime() > deadline) {
-                    log.warn("profiles: the retained profile stream was not read within {}; serving while it continues",
-                            timeout);
-                    break;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        tail.start(timeout);
         shipper.scheduleWithFixedDelay(this::ship, streamMillis, streamMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -245,8 +226,8 @@ final class RedisProfiles {
     }
 
     private boolean streamHasGap() {
-        StreamMessageId read = last;
-        if (!readAny) {
+        StreamMessageId read = tail.last();
+        if (!tail.readAny()) {
             return false; // nothing read yet: the start-up read covers the retained stream
         }
         try {
@@ -268,7 +249,7 @@ final class RedisProfiles {
 
     /** Graceful shutdown: ships what is not shipped and queues every account's durable write (the caller drains). */
     void flushForShutdown() {
-        running = false;
+        tail.halt();
         shipper.shutdown();
         try {
             shipper.awaitTermination(timeoutMillis * 2, TimeUnit.MILLISECONDS);
@@ -282,13 +263,7 @@ final class RedisProfiles {
 
     /** Stops tailing (after {@link #flushForShutdown} and the writer's drain). */
     void stopTailing() {
-        running = false;
-        tail.interrupt();
-        try {
-            tail.join(BLOCK.toMillis() + timeoutMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        tail.stop(timeoutMillis);
     }
 
     /** Accounts whose changes made here are not all in Redis yet (shipped and durable). */
@@ -392,43 +367,7 @@ final class RedisProfiles {
 
     // ---- tailing ----
 
-    private void tailLoop() {
-        boolean blocking = false;
-        while (running) {
-            if (!availability.available()) {
-                sleep(100);
-                continue;
-            }
-            Map<StreamMessageId, Map<byte[], byte[]>> entries;
-            long started = System.nanoTime();
-            try {
-                StreamReadArgs read = StreamReadArgs.greaterThan(last).count(READ_COUNT);
-                entries = blocking ? stream.read(read.timeout(BLOCK)) : stream.read(read);
-                availability.success();
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                availability.failure(e);
-                sleep(200);
-                continue;
-            }
-            if (entries != null) {
-                entries.forEach(this::applyEntry);
-            }
-            if (!blocking && (entries == null || entries.size() < READ_COUNT)) {
-                blocking = true;
-                caughtUp.countDown();
-            } else if (blocking && entries != null && !entries.isEmpty() && entries.size() < READ_COUNT) {
-                // traffic flows: one read per interval collects every replica's latest batch
-                sleep(Math.max(0, streamMillis - (System.nanoTime() - started) / 1_000_000));
-            }
-        }
-    }
-
     private void applyEntry(StreamMessageId id, Map<byte[], byte[]> fields) {
-        last = id;
-        readAny = true;
         for (byte[] batch : fields.values()) {
             try {
                 decodeBatch(batch, (replica, seq, account, blob) -> {
@@ -934,14 +873,6 @@ final class RedisProfiles {
                     upTo.merge(d.replica(), d.seq(), Math::max);
                 }
             }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
