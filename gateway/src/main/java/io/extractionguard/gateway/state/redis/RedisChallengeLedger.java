@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.redisson.api.RScript;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.protocol.ScoredEntry;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +42,10 @@ import io.micrometer.core.instrument.MeterRegistry;
  *   reserved request (local memory). Every request let through was taken from the counter first, so
  *   the fleet admits at most the granted number; a request reserved on a replica the client does not
  *   come back to is lost, so a client spreading its requests over R replicas may get up to R-1
- *   fewer.</li>
+ *   fewer. Grants are also indexed in {@code prefix:pass-index} (a sorted set: account by expiry,
+ *   expired members dropped on each grant), written before the announcement; a replica reads it each
+ *   time its subscription is confirmed, so one that starts, or re-subscribes after an outage, also
+ *   learns of the passes granted while it was not listening.</li>
  *   <li><b>Outage</b>: nonces are redeemed in a local ledger on fail-open routes (a solution could
  *   then be redeemed once per replica until the challenge expires); passes granted meanwhile are
  *   honoured on the granting replica only; passes granted elsewhere are not honoured (the client is
@@ -60,6 +65,18 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
             redis.call('SET', KEYS[1], ARGV[1])
             redis.call('PEXPIREAT', KEYS[1], ARGV[2])
             redis.call('PUBLISH', ARGV[3], ARGV[4])
+            return 1
+            """;
+
+    /**
+     * Indexes a grant: drops expired members, adds the account with its expiry and keeps the key until
+     * the last pass in it expires. KEYS[1] index; ARGV: now ms, expiry ms, account.
+     */
+    static final String INDEX_PASS = """
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+            local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+            redis.call('PEXPIREAT', KEYS[1], last[2])
             return 1
             """;
 
@@ -105,6 +122,7 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
     private final InMemoryChallengeLedger fallback;
     private final Cache<String, Pass> passes;
     private final Counter reservations;
+    private final Counter indexReads;
     private volatile RTopic topic;
 
     RedisChallengeLedger(RedissonClient client, RedisKeys keys, RedisAvailability availability, Clock clock,
@@ -124,6 +142,9 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
         this.reservations = Counter.builder("guard.challenge.pass.reservations")
                 .description("Round trips to Redis taking one request of a shared proof-of-work pass")
                 .register(meters);
+        this.indexReads = Counter.builder("guard.challenge.pass.index.reads")
+                .description("Reads of the shared pass index (at subscription: passes granted while not listening)")
+                .register(meters);
         subscribe();
         availability.onRecovery(this::subscribe);
     }
@@ -134,6 +155,10 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
 
     private String channel() {
         return keys.global("pass-events");
+    }
+
+    private String index() {
+        return keys.global("pass-index");
     }
 
     @Override
@@ -155,6 +180,11 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
         if (availability.available()) {
             try {
                 String message = replicaId + "|" + until + "|" + accountId;
+                // indexed before it is announced: a replica that subscribes too late for the announcement reads it
+                await(client.getScript(StringCodec.INSTANCE).<Long>evalAsync(index(), RScript.Mode.READ_WRITE,
+                        INDEX_PASS, RScript.ReturnType.LONG, List.of(index()),
+                        Long.toString(clock.millis()), Long.toString(until), accountId)
+                        .toCompletableFuture(), "index a pass");
                 await(client.getScript(StringCodec.INSTANCE).<Long>evalAsync(passKey(accountId), RScript.Mode.READ_WRITE,
                         GRANT_PASS, RScript.ReturnType.LONG, List.of(passKey(accountId)),
                         Integer.toString(requests - 1), Long.toString(until), channel(), message)
@@ -228,11 +258,52 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
         }
         try {
             RTopic t = client.getTopic(channel(), StringCodec.INSTANCE);
-            t.addListenerAsync(String.class, (ch, message) -> received(message));
+            // Read the index once the subscription is confirmed, and after every re-subscription: a grant
+            // announced before then was indexed before then, so the read sees it.
+            t.addListenerAsync(String.class, (ch, message) -> received(message)).whenComplete((id, error) -> {
+                if (error == null) {
+                    readIndex();
+                } else {
+                    availability.failure(error);
+                }
+            });
+            t.addListenerAsync(new StatusListener() {
+                @Override
+                public void onSubscribe(String ch) {
+                    readIndex();
+                }
+
+                @Override
+                public void onUnsubscribe(String ch) {
+                }
+            });
             topic = t;
         } catch (RuntimeException e) {
             availability.failure(e);
         }
+    }
+
+    /** Learns of every live pass in the index (asynchronously; never blocks the calling thread). */
+    private void readIndex() {
+        long now = clock.millis();
+        client.<String>getScoredSortedSet(index(), StringCodec.INSTANCE)
+                .entryRangeAsync(now, false, Double.POSITIVE_INFINITY, true)
+                .whenComplete((entries, error) -> {
+                    if (error != null) {
+                        log.debug("pass index not read: {}", error.toString());
+                        return;
+                    }
+                    for (ScoredEntry<String> e : entries) {
+                        learn(e.getValue(), e.getScore().longValue());
+                    }
+                    indexReads.increment();
+                });
+    }
+
+    /** A pass granted on another replica: known here from now on, with no request reserved yet. */
+    private void learn(String accountId, long until) {
+        passes.asMap().compute(accountId, (a, known) ->
+                known != null && known.expiresAtMillis >= until ? known : new Pass(until, 0));
     }
 
     private void received(String message) {
@@ -241,7 +312,7 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
             return; // own grant: already applied locally, with the granting request's reservation
         }
         try {
-            passes.put(parts[2], new Pass(Long.parseLong(parts[1]), 0));
+            learn(parts[2], Long.parseLong(parts[1]));
         } catch (NumberFormatException e) {
             log.warn("skipping an undecodable pass announcement");
         }

@@ -59,6 +59,31 @@ class RedisChallengeLedgerTest {
     }
 
     @Test
+    void aReplicaThatStartsAfterAGrantStillHonoursThePassAndExpiredGrantsLeaveTheIndex() {
+        replicas = new RedisTestReplicas(TestRedis.shared(), "ledger-late");
+        RedisChallengeLedger a = ledger(replicas.start());
+        a.grantPass("acct-expired", 3, Instant.now().plusMillis(200));
+        a.grantPass("acct-late", 4, Instant.now().plusSeconds(30));
+
+        // started after both announcements were published: it can only learn of the pass from the index
+        RedisChallengeLedger late = ledger(replicas.start());
+        await().atMost(Duration.ofSeconds(2)).until(() -> late.needsReservation("acct-late", Instant.now()));
+        int admitted = 0;
+        for (int i = 0; i < 6; i++) {
+            admitted += take(late, "acct-late") ? 1 : 0;
+        }
+        assertThat(admitted).as("the pass minus the request the granting replica holds").isEqualTo(3);
+        assertThat(late.needsReservation("acct-expired", Instant.now())).isFalse();
+
+        await().pollDelay(Duration.ofMillis(250)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        a.grantPass("acct-other", 2, Instant.now().plusSeconds(30)); // each grant drops expired members
+        RedisState probe = replicas.start();
+        assertThat(probe.client().<String>getScoredSortedSet(probe.keys().global("pass-index"),
+                org.redisson.client.codec.StringCodec.INSTANCE).readAll())
+                .containsExactlyInAnyOrder("acct-late", "acct-other");
+    }
+
+    @Test
     void whileRedisIsDownRedemptionsFailForTheCallerToDecideAndPassesAreHonouredWhereGranted() {
         replicas = RedisTestReplicas.onOwnRedis("ledger-outage");
         RedisState state = replicas.start();
