@@ -20,11 +20,11 @@ class SignalKindTest {
 
     static final Instant NOW = Instant.parse("2026-03-02T12:00:00Z");
     static final TierLimits FREE = new TierLimits("free", 20, 2400);
-    static final RequestFeatures NO_FEATURES = new RequestFeatures(null, 0, 0, false, -1, 0, 10);
+    static final RequestFeatures NO_FEATURES = new RequestFeatures(null, 0, 0, false, -1, 0, 10, false);
 
     static ProfileStats stats(long total, double templated, double cot, double tools, double capability,
                               double requestedTokens, double perHour, double cv, int gaps) {
-        return new ProfileStats(total, total, templated, cot, tools, capability, capability, requestedTokens, 0,
+        return new ProfileStats(total, total, templated, cot, tools, capability, capability, requestedTokens, 0, 0,
                 perHour / 60, perHour, cv, gaps, 0, 0);
     }
 
