@@ -75,7 +75,7 @@ public enum SignalKind {
      * {@code budget-low} → {@code budget-high} ramp.
      */
     ONE_SHOT_ASKS("one-shot-asks",
-            List.of(ParamSpec.share("low", 0.8), ParamSpec.share("high", 0.95), ParamSpec.count("min-requests", 10),
+            List.of(ParamSpec.share("low", 0.8), ParamSpec.share("high", 0.95), ParamSpec.count("min-requests", 6),
                     ParamSpec.count("budget-low", 2000), ParamSpec.count("budget-high", 8000))) {
         @Override
         double strength(SignalContext c, Map<String, Double> p) {

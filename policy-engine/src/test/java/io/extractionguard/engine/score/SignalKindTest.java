@@ -113,4 +113,24 @@ class SignalKindTest {
         assertThat(score.contributions()).extracting(Contribution::signal)
                 .containsExactly("cot-elicitation", "capability-focus");
     }
+
+    private static ProfileStats oneShot(double recent, double standaloneShare, double requestedTokens) {
+        return new ProfileStats((long) recent, recent, 0, 0, 0, 0, 0, requestedTokens, 0, standaloneShare, 0, 0,
+                Double.NaN, 0, 0, 0);
+    }
+
+    @Test
+    void oneShotAsksNeedStandaloneRequestsWithLongBudgetsAndEnoughRecentRequests() {
+        // a harvester: every request stands alone and asks for a long answer
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 1.0, 12000))).isEqualTo(1.0);
+        // too few recent requests to call the absence of follow-ups evidence
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(5, 1.0, 12000))).isZero();
+        // people follow up: 60% standalone is ordinary conversation
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 0.6, 12000))).isZero();
+        // scripts that classify or extract send standalone requests with short budgets
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 1.0, 256))).isZero();
+        // in between, both ramps multiply: share 0.875 (half way) x budget 5000 (half way)
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 0.875, 5000)))
+                .isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
+    }
 }
