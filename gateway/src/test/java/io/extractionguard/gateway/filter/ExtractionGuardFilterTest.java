@@ -95,7 +95,7 @@ class ExtractionGuardFilterTest {
     }
 
     @Test
-    void templatedCotHarvestingBurstIsThrottledThenChallengedOrBlockedWhileAnotherAccountIsUnaffected() {
+    void templatedCotHarvestingBurstIsChallengedOrBlockedWithinTenRequestsWhileAnotherAccountIsUnaffected() {
         String harvester = account();
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
@@ -107,9 +107,13 @@ class ExtractionGuardFilterTest {
         }
         int firstRejection = indexOfFirstOtherThan(statuses, 200);
         int firstForbidden = statuses.indexOf(403);
-        assertThat(firstRejection).as("statuses %s", statuses).isPositive();
-        assertThat(statuses.get(firstRejection)).as("first rejection is a throttle: %s", statuses).isEqualTo(429);
-        assertThat(firstForbidden).as("challenged or blocked within 30 requests: %s", statuses).isGreaterThan(firstRejection);
+        assertThat(firstRejection).as("statuses %s", statuses).isPositive().isLessThan(10);
+        // a throttle (429) comes first when the evidence builds up gradually; standalone long asks
+        // (one-shot-asks) add their evidence whole once 6 requests are seen, so the burst may go
+        // straight from 200 to 403
+        assertThat(statuses.get(firstRejection)).as("first rejection: %s", statuses).isIn(429, 403);
+        assertThat(firstForbidden).as("challenged or blocked within 10 requests: %s", statuses)
+                .isGreaterThanOrEqualTo(firstRejection).isLessThan(10);
         assertThat(statuses.subList(firstForbidden, statuses.size())).as("no request gets through after a 403")
                 .doesNotContain(200);
 
@@ -245,7 +249,7 @@ class ExtractionGuardFilterTest {
         assertThat(decisions()).isEqualTo(before + 1);
         String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).startsWith("{\"ts\":").contains("\"event\":\"decision\"", "\"action\":\"ALLOW\"",
-                "\"reasons\":[]", "\"policy\":\"2026-11-28.1 (", "\"route\":\"model-api\"");
+                "\"reasons\":[]", "\"policy\":\"2026-11-28.2 (", "\"route\":\"model-api\"");
         tools.jackson.databind.JsonNode parsed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(line);
         assertThat(parsed.get("account").asString()).isEqualTo(account);
         assertThat(parsed.get("score").isNumber()).isTrue();

@@ -11,10 +11,14 @@ import io.extractionguard.engine.features.RequestFeatures;
  * @param capability       added when the prompt targets a capability area
  * @param longOutput       added when the request asks for at least {@code longOutputTokens}
  * @param longOutputTokens the output budget that counts as long
+ * @param oneShot          added when the request asks for a long output and stands alone (no earlier turns): the
+ *                         shape of a harvesting ask whatever its wording (0 by default: policies written before
+ *                         it keep their heat scale)
  */
-public record ContentWeights(double cotElicitation, double capability, double longOutput, long longOutputTokens) {
+public record ContentWeights(double cotElicitation, double capability, double longOutput, long longOutputTokens,
+                             double oneShot) {
 
-    public static final ContentWeights DEFAULT = new ContentWeights(0.5, 0.3, 0.2, 4000);
+    public static final ContentWeights DEFAULT = new ContentWeights(0.5, 0.3, 0.2, 4000, 0);
 
     public double score(RequestFeatures f) {
         double q = 0;
@@ -26,6 +30,9 @@ public record ContentWeights(double cotElicitation, double capability, double lo
         }
         if (f.maxOutputTokens() >= longOutputTokens) {
             q += longOutput;
+            if (f.standalone()) {
+                q += oneShot;
+            }
         }
         return Math.min(1.0, q);
     }

@@ -122,7 +122,7 @@ public final class FeatureExtractor {
         boolean cot = s.counts[cotLabel] > 0 || reasoningAsk.matches(tokens, userStart, userEnd);
         byte[] sketch = sketch(s, userStart, userEnd);
         return new RequestFeatures(sketch, systemHash, mask, cot, request.maxOutputTokens(),
-                request.toolNames().size(), systemTokens + tokens.size());
+                request.toolNames().size(), systemTokens + tokens.size(), request.historyChars() == 0);
     }
 
     private static long hashTokens(Scratch s, int from, int to) {

@@ -10,6 +10,9 @@ package io.extractionguard.engine.features;
  * @param maxOutputTokens  requested output budget, -1 when unset
  * @param toolCount        number of tools offered (agentic shape)
  * @param promptTokens     word tokens in system prompt and new user text
+ * @param standalone       whether the request stands alone: no earlier turns (user, assistant or tool output) before
+ *                         its new user text, only (optionally) a system prompt. Harvesting asks are standalone; people
+ *                         and agents continue conversations
  */
 public record RequestFeatures(
         byte[] sketch,
@@ -18,7 +21,8 @@ public record RequestFeatures(
         boolean cotElicitation,
         long maxOutputTokens,
         int toolCount,
-        int promptTokens) {
+        int promptTokens,
+        boolean standalone) {
 
     public boolean targets(CapabilityArea area) {
         return (capabilityMask & area.bit()) != 0;

@@ -30,7 +30,7 @@ final class CampaignPolicyReader {
             "min-similarity", "min-words");
     private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
     private static final Set<String> CONTENT = keys("cot-elicitation", "capability", "long-output",
-            "long-output-tokens");
+            "long-output-tokens", "one-shot");
     private static final Map<String, Mode> MODES = PolicyLoader.MODES;
 
     private CampaignPolicyReader() {
@@ -163,14 +163,16 @@ final class CampaignPolicyReader {
         Long tokens = c.containsKey("long-output-tokens")
                 ? r.integer(c.get("long-output-tokens"), p + ".long-output-tokens", 1, 10_000_000)
                 : Long.valueOf(d.longOutputTokens());
-        if (cot == null || capability == null || longOutput == null || tokens == null) {
+        Double oneShot = c.containsKey("one-shot")
+                ? r.number(c.get("one-shot"), p + ".one-shot", 0, 1) : Double.valueOf(d.oneShot());
+        if (cot == null || capability == null || longOutput == null || tokens == null || oneShot == null) {
             return null;
         }
-        if (cot + capability + longOutput <= 0) {
-            r.error(node, p, "cot-elicitation, capability and long-output are all 0: no template could ever be hot");
+        if (cot + capability + longOutput + oneShot <= 0) {
+            r.error(node, p, "cot-elicitation, capability, long-output and one-shot are all 0: no template could ever be hot");
             return null;
         }
-        return new ContentWeights(cot, capability, longOutput, tokens);
+        return new ContentWeights(cot, capability, longOutput, tokens, oneShot);
     }
 
     private static Map<IndicatorKind, IndicatorSettings> indicators(YamlReader r, Node node) {

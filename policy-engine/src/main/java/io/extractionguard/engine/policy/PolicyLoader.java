@@ -318,10 +318,17 @@ public final class PolicyLoader {
             Mode mode = s.containsKey("mode") ? r.choice(s.get("mode"), path + ".mode", MODES) : Mode.ENFORCE;
             Map<String, Double> params = new HashMap<>();
             boolean ok = Params.read(r, s, path, kind.params(), params) && weight != null && mode != null;
-            if (params.containsKey("low") && params.containsKey("high") && params.get("low") >= params.get("high")) {
-                r.error(s.getOrDefault("high", e.getValue()), path + ".high",
-                        "must be greater than low (" + params.get("low") + "), was " + params.get("high"));
-                ok = false;
+            for (SignalKind.ParamSpec spec : kind.params()) { // every "…low" / "…high" pair: low < high
+                if (!spec.name().endsWith("low")) {
+                    continue;
+                }
+                String low = spec.name();
+                String high = low.substring(0, low.length() - 3) + "high";
+                if (params.containsKey(low) && params.containsKey(high) && params.get(low) >= params.get(high)) {
+                    r.error(s.getOrDefault(high, e.getValue()), path + "." + high,
+                            "must be greater than " + low + " (" + params.get(low) + "), was " + params.get(high));
+                    ok = false;
+                }
             }
             if (ok) {
                 signals.add(kind.create(weight, mode, params));

@@ -65,6 +65,29 @@ public enum SignalKind {
         }
     },
 
+    /**
+     * The account keeps sending standalone asks for long outputs: no earlier turns, never a follow-up,
+     * a large output budget. A distiller wants independent samples of long answers, so it starts afresh
+     * every time; people, apps and agents continue conversations, and scripts that do send standalone
+     * requests (classification, extraction, benchmarks) ask for short answers. Reads only the request's
+     * structure, not its wording: the share of recent requests with no earlier turns (unshrunk, so it
+     * needs {@code min-requests} recent requests) times the mean requested output budget on the
+     * {@code budget-low} → {@code budget-high} ramp.
+     */
+    ONE_SHOT_ASKS("one-shot-asks",
+            List.of(ParamSpec.share("low", 0.8), ParamSpec.share("high", 0.95), ParamSpec.count("min-requests", 6),
+                    ParamSpec.count("budget-low", 2000), ParamSpec.count("budget-high", 8000))) {
+        @Override
+        double strength(SignalContext c, Map<String, Double> p) {
+            ProfileStats s = c.stats();
+            if (s.recentRequests() < p.get("min-requests")) {
+                return 0;
+            }
+            return Scorer.ramp(s.standaloneShare(), p.get("low"), p.get("high"))
+                    * Scorer.ramp(s.meanRequestedTokens(), p.get("budget-low"), p.get("budget-high"));
+        }
+    },
+
     /** The account's calls carry tool definitions (agentic trajectories). */
     AGENTIC_SHAPE("agentic-shape", List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 1.0))) {
         @Override

@@ -41,7 +41,9 @@ public final class AccountProfile {
     static final int APPETITE_SUM = APPETITE_COUNT + 1;
     static final int OUTPUT_SUM = APPETITE_SUM + 1;
     static final int INPUT_SUM = OUTPUT_SUM + 1;
-    static final int DAY_COUNTERS = INPUT_SUM + 1;
+    /** Requests with no earlier turns (added 2026-11-28; profiles stored before read it as 0: no evidence). */
+    static final int STANDALONE = INPUT_SUM + 1;
+    static final int DAY_COUNTERS = STANDALONE + 1;
 
     // package-private: ProfileCodec encodes exactly these fields
     final double[] day = new double[DAY_COUNTERS];
@@ -106,6 +108,9 @@ public final class AccountProfile {
         }
         if (f.toolCount() > 0) {
             day[TOOLS] += wDay;
+        }
+        if (f.standalone()) {
+            day[STANDALONE] += wDay;
         }
         if (f.targetsAnyCapability()) {
             day[CAPABILITY] += wDay;
@@ -326,6 +331,7 @@ public final class AccountProfile {
                 share(dominant * fDay, denominator),
                 appetiteCount > 1e-9 ? day[APPETITE_SUM] / appetiteCount : 0,
                 day[REQUESTS] > 1e-9 ? day[OUTPUT_SUM] / day[REQUESTS] : 0,
+                day[REQUESTS] > 1e-9 ? Math.min(1.0, day[STANDALONE] / day[REQUESTS]) : 0,
                 minute * Math.exp(-dt / MINUTE_MS),
                 hour * Math.exp(-dt / HOUR_MS),
                 coefficientOfVariation(gaps),

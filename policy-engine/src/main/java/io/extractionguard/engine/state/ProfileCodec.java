@@ -6,8 +6,9 @@ import io.extractionguard.engine.features.PromptSketch;
  * The compact binary form of an {@link AccountProfile}, used to store profiles and ship profile
  * changes between replicas. A full profile (12 sketches, 16 arrivals) takes about 500 bytes; a
  * change holding one observation about 80. Counters are stored as 32-bit floats: they feed shares
- * and means, where a relative error of 10⁻⁷ is immaterial, and the 60 bytes saved keep a stored
- * profile inside Redis's 512-byte allocation class.
+ * and means, where a relative error of 10⁻⁷ is immaterial, and the 60 bytes saved kept a stored
+ * profile inside Redis's 512-byte allocation class (a full profile of standalone requests now takes 510
+ * bytes, 4 over it, since the standalone counter was added).
  *
  * <pre>
  * u8      format version (1)

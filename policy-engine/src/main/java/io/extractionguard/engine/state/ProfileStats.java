@@ -14,6 +14,10 @@ package io.extractionguard.engine.state;
  * @param dominantAreaShare  share of recent requests in the most targeted single area
  * @param meanRequestedTokens mean requested output budget of recent requests that set one
  * @param meanOutputTokens   mean output tokens actually served per recent request (0 before usage is known)
+ * @param standaloneShare    share of recent requests that stood alone (no earlier turns: nothing followed up),
+ *                           <em>not</em> shrunk by the prior (it is evidence by its absence of follow-ups, which a
+ *                           prior towards zero would invent for small samples); signals reading it require a
+ *                           minimum of recent requests instead
  * @param requestsLastMinute decayed count with a one-minute horizon
  * @param requestsLastHour   decayed count with a one-hour horizon
  * @param timingCv           coefficient of variation of recent inter-arrival gaps, NaN with too few samples
@@ -31,6 +35,7 @@ public record ProfileStats(
         double dominantAreaShare,
         double meanRequestedTokens,
         double meanOutputTokens,
+        double standaloneShare,
         double requestsLastMinute,
         double requestsLastHour,
         double timingCv,

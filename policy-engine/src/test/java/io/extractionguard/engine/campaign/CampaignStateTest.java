@@ -195,7 +195,7 @@ class CampaignStateTest {
     private static long network(CampaignSettings s, String ip) {
         var id = new io.extractionguard.engine.identity.ClientIdentity("a", io.extractionguard.engine.identity.ClientIdentity.Source.TRUSTED_HEADER,
                 null, null, null, null, null, null, null, ip, 0);
-        var f = new io.extractionguard.engine.features.RequestFeatures(null, 0, 0, false, -1, 0, 0);
+        var f = new io.extractionguard.engine.features.RequestFeatures(null, 0, 0, false, -1, 0, 0, false);
         return Indicators.extract(s, id, f).value(IndicatorKind.NETWORK);
     }
 }

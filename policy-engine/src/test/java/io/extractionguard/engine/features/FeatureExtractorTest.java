@@ -99,4 +99,18 @@ class FeatureExtractorTest {
         assertThat(b.promptTokens()).isEqualTo(a.promptTokens()).isEqualTo(19);
         assertThat(b.sketch()).isEqualTo(a.sketch());
     }
+
+    @Test
+    void aRequestStandsAloneOnlyWithoutEarlierTurnsWhateverItsSystemPrompt() {
+        InferenceRequest fresh = new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m", "You are a helpful assistant.",
+                "Solve this puzzle.", 0, 1, List.of(), 16000, false, Double.NaN);
+        InferenceRequest followUp = new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m", "You are a helpful assistant.",
+                "And why is that?", 240, 3, List.of(), 16000, false, Double.NaN);
+        InferenceRequest toolLoop = new InferenceRequest(ApiFormat.OPENAI_RESPONSES, "m", "",
+                "", 1800, 4, List.of("read_file"), 8192, false, Double.NaN);
+        assertThat(extractor.extract(fresh).standalone()).isTrue();
+        assertThat(extractor.extract(Fixtures.prompt("a plain first question")).standalone()).isTrue();
+        assertThat(extractor.extract(followUp).standalone()).isFalse();
+        assertThat(extractor.extract(toolLoop).standalone()).isFalse();
+    }
 }

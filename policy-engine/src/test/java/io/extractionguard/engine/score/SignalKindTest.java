@@ -20,11 +20,11 @@ class SignalKindTest {
 
     static final Instant NOW = Instant.parse("2026-03-02T12:00:00Z");
     static final TierLimits FREE = new TierLimits("free", 20, 2400);
-    static final RequestFeatures NO_FEATURES = new RequestFeatures(null, 0, 0, false, -1, 0, 10);
+    static final RequestFeatures NO_FEATURES = new RequestFeatures(null, 0, 0, false, -1, 0, 10, false);
 
     static ProfileStats stats(long total, double templated, double cot, double tools, double capability,
                               double requestedTokens, double perHour, double cv, int gaps) {
-        return new ProfileStats(total, total, templated, cot, tools, capability, capability, requestedTokens, 0,
+        return new ProfileStats(total, total, templated, cot, tools, capability, capability, requestedTokens, 0, 0,
                 perHour / 60, perHour, cv, gaps, 0, 0);
     }
 
@@ -112,5 +112,25 @@ class SignalKindTest {
         assertThat(score.score()).isEqualTo(100.0);
         assertThat(score.contributions()).extracting(Contribution::signal)
                 .containsExactly("cot-elicitation", "capability-focus");
+    }
+
+    private static ProfileStats oneShot(double recent, double standaloneShare, double requestedTokens) {
+        return new ProfileStats((long) recent, recent, 0, 0, 0, 0, 0, requestedTokens, 0, standaloneShare, 0, 0,
+                Double.NaN, 0, 0, 0);
+    }
+
+    @Test
+    void oneShotAsksNeedStandaloneRequestsWithLongBudgetsAndEnoughRecentRequests() {
+        // a harvester: every request stands alone and asks for a long answer
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 1.0, 12000))).isEqualTo(1.0);
+        // too few recent requests to call the absence of follow-ups evidence
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(5, 1.0, 12000))).isZero();
+        // people follow up: 60% standalone is ordinary conversation
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 0.6, 12000))).isZero();
+        // scripts that classify or extract send standalone requests with short budgets
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 1.0, 256))).isZero();
+        // in between, both ramps multiply: share 0.875 (half way) x budget 5000 (half way)
+        assertThat(strength(SignalKind.ONE_SHOT_ASKS, oneShot(30, 0.875, 5000)))
+                .isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
     }
 }

@@ -111,4 +111,35 @@ class AccountProfileTest {
         profile.addUsage(1000, 100, 1000);
         assertThat(profile.stats(1000, 0).meanOutputTokens()).isCloseTo(2000, org.assertj.core.data.Offset.offset(1.0));
     }
+
+    private RequestFeatures turn(String text, long historyChars) {
+        return extractor.extract(new io.extractionguard.engine.request.InferenceRequest(
+                io.extractionguard.engine.request.ApiFormat.ANTHROPIC_MESSAGES, "m", "", text, historyChars,
+                historyChars == 0 ? 1 : 3, List.of(), 8192, false, Double.NaN));
+    }
+
+    @Test
+    void standaloneShareCountsRequestsWithoutEarlierTurnsUnshrunkByThePrior() {
+        ProfileStats s = null;
+        for (int i = 0; i < 8; i++) {
+            s = profile.apply(new Observation(i * 60_000L, turn("question " + i, i % 4 == 3 ? 500 : 0), 0.5), 4);
+        }
+        // 6 of 8 stood alone; the prior of 4 that shrinks the other shares does not apply to this one
+        assertThat(s.standaloneShare()).isCloseTo(0.75, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(new AccountProfile().stats(0, 4).standaloneShare()).isZero();
+    }
+
+    @Test
+    void standaloneShareMergesAcrossReplicasLikeTheOtherCounters() {
+        AccountProfile a = new AccountProfile();
+        AccountProfile b = new AccountProfile();
+        AccountProfile changes = new AccountProfile();
+        for (int i = 0; i < 4; i++) {
+            a.apply(new Observation(i * 1000L, turn("alone " + i, 0), 0.5), 4);
+            b.apply(new Observation(i * 1000L + 500, turn("follow-up " + i, 900), 0.5), 4, changes);
+        }
+        a.merge(changes);
+        assertThat(a.stats(4000, 4).standaloneShare()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(a.totalRequests()).isEqualTo(8);
+    }
 }

@@ -52,10 +52,13 @@ class ProfileCodecTest {
         assertThat(b.requestsLastHour()).isCloseTo(a.requestsLastHour(), within(1e-5));
     }
 
-    /** 506 bytes is the largest string Redis keeps in a 512-byte allocation. */
+    /**
+     * 506 bytes is the largest string Redis keeps in a 512-byte allocation; this profile (every request standalone,
+     * so every counter but tools and three areas set) took 506 until the standalone counter (2026-11-28) added 4.
+     */
     @Test
-    void aFullProfileFitsRedisFiveHundredTwelveByteAllocationAndASingleChangeIsSmall() {
-        assertThat(ProfileCodec.encode(profileWith(500)).length).isLessThanOrEqualTo(506);
+    void aFullProfileTakesAboutFiveHundredBytesAndASingleChangeIsSmall() {
+        assertThat(ProfileCodec.encode(profileWith(500)).length).isLessThanOrEqualTo(510);
         AccountProfile view = new AccountProfile();
         AccountProfile change = new AccountProfile();
         view.apply(new Observation(1_764_000_000_000L, extractor.extract(Fixtures.prompt("hello there python")), 0.5),
@@ -101,5 +104,31 @@ class ProfileCodecTest {
         byte[] kind = bytes.clone();
         kind[1] = 7;
         assertThatThrownBy(() -> VerdictCodec.decode(kind)).hasMessageContaining("unknown verdict kind 7");
+    }
+
+    /**
+     * Written by the build before the standalone counter existed (3 requests of 8000 tokens, each with
+     * usage): stores on Redis hold such blobs when the new build starts, and must keep reading them.
+     */
+    private static final String BEFORE_STANDALONE_COUNTER = "01030fd09fd5e9d666dff1013fbfc56c403cd561403fddc63fffe91a"
+            + "403fddc6403fddc6403fddc6403fddc646bb5e934528a2044315e5598fd60e8f038fd60e3c064ab84cf0305a883bdcb6fd69b9ac9d3b"
+            + "b891f7c190a5236596d27467e77bc0a9075ba642b84cf0305b863bdcb6fd69b9339d3bd891f7c190a5236796d37c67577bc0a9075c6"
+            + "642b86cf0305a863b9cb6fd69b5a69d3bd891f7c190a5236596d77c67e77b038fd60ec0a907c0a907";
+
+    @Test
+    void aProfileStoredBeforeTheStandaloneCounterStillDecodesAndReadsAsNoStandaloneEvidence() {
+        AccountProfile old = ProfileCodec.decode(java.util.HexFormat.of().parseHex(BEFORE_STANDALONE_COUNTER));
+        ProfileStats s = old.stats(1_764_000_180_000L, 4);
+        assertThat(s.totalRequests()).isEqualTo(3);
+        assertThat(s.recentRequests()).isCloseTo(2.998, within(1e-3));
+        assertThat(s.cotShare()).isCloseTo(0.4284, within(1e-4));
+        assertThat(s.meanRequestedTokens()).isCloseTo(8000, within(1e-2));
+        assertThat(s.meanOutputTokens()).isCloseTo(900, within(1e-2));
+        assertThat(s.timingSamples()).isEqualTo(2);
+        assertThat(s.standaloneShare()).isZero();
+        // and it keeps counting: a standalone request after the upgrade is recorded and survives the codec
+        old.apply(new Observation(1_764_000_240_000L, extractor.extract(Fixtures.prompt("one more python question")), 0.5), 4);
+        AccountProfile back = ProfileCodec.decode(ProfileCodec.encode(old));
+        assertThat(back.stats(1_764_000_240_000L, 4).standaloneShare()).isCloseTo(0.25, within(1e-3));
     }
 }

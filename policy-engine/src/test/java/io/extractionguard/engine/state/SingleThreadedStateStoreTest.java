@@ -36,7 +36,7 @@ class SingleThreadedStateStoreTest {
             switch (random.nextInt(6)) {
                 case 0 -> {
                     var features = new RequestFeatures(null, random.nextInt(3), random.nextInt(4), random.nextBoolean(),
-                            random.nextInt(8000), random.nextInt(3), random.nextInt(500));
+                            random.nextInt(8000), random.nextInt(3), random.nextInt(500), random.nextBoolean());
                     var o = new Observation(now.toEpochMilli(), features, random.nextDouble());
                     assertThat(plain.observe(account, o, 0.1)).isEqualTo(caffeine.observe(account, o, 0.1));
                 }
