@@ -42,6 +42,8 @@ public final class CampaignEvidence {
         final Indicator.Kind kind;
         final String value;
         final byte[] sketch;
+        /** {@link #sketch} as four longs (templates only), for {@link #sameTemplate}. */
+        final long[] packed;
         final Instant firstSeen;
         Instant lastSeen;
         double strength;
@@ -50,6 +52,7 @@ public final class CampaignEvidence {
             this.kind = kind;
             this.value = value;
             this.sketch = sketch;
+            this.packed = sketch == null ? null : pack(sketch);
             this.firstSeen = at;
             this.lastSeen = at;
             this.strength = strength;
@@ -95,8 +98,9 @@ public final class CampaignEvidence {
     }
 
     private void recordTemplate(byte[] sketch, double strength, Instant now) {
+        long[] packed = pack(sketch);
         for (Map.Entry<ByteBuffer, Entry> e : templates.entrySet()) {
-            if (PromptSketch.similarity(e.getValue().sketch, 0, sketch, 0) >= SAME_TEMPLATE) {
+            if (sameTemplate(e.getValue().packed, packed)) {
                 touch(templates.get(e.getKey()), strength, now); // get(): moves it to most recently seen
                 return;
             }
@@ -104,6 +108,51 @@ public final class CampaignEvidence {
         byte[] copy = sketch.clone();
         templates.put(ByteBuffer.wrap(copy), new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, copy, now, strength));
         trim(templates, MAX_TEMPLATES);
+    }
+
+    /**
+     * Equal 4-bit components two sketches need to be one template: the smallest count whose
+     * {@link PromptSketch#similarity} reaches {@link #SAME_TEMPLATE}, found with that method itself so the
+     * scan below decides exactly as comparing with it would.
+     */
+    static final int SAME_TEMPLATE_EQUAL_COMPONENTS = sameTemplateEqualComponents();
+
+    private static int sameTemplateEqualComponents() {
+        for (int equal = 0; equal <= PromptSketch.COMPONENTS; equal++) {
+            byte[] a = new byte[PromptSketch.BYTES];
+            byte[] b = new byte[PromptSketch.BYTES];
+            for (int i = equal; i < PromptSketch.COMPONENTS; i++) { // components equal..63 differ (0 vs 1)
+                b[i >>> 1] |= (byte) ((i & 1) == 0 ? 0x01 : 0x10);
+            }
+            if (PromptSketch.similarity(a, b) >= SAME_TEMPLATE) {
+                return equal;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Whether two packed sketches share at least {@link #SAME_TEMPLATE_EQUAL_COMPONENTS} components: 16
+     * components per long, a component equal where its 4 XORed bits are all zero. The scan over up to
+     * {@value #MAX_TEMPLATES} stored templates runs for every request with template evidence (it was a
+     * quarter of the replay's deciding thread as 32 table lookups per template).
+     */
+    static boolean sameTemplate(long[] a, long[] b) {
+        int differing = 0;
+        for (int i = 0; i < a.length; i++) {
+            long x = a[i] ^ b[i];
+            differing += Long.bitCount((x | x >>> 1 | x >>> 2 | x >>> 3) & 0x1111_1111_1111_1111L);
+        }
+        return PromptSketch.COMPONENTS - differing >= SAME_TEMPLATE_EQUAL_COMPONENTS;
+    }
+
+    /** A sketch's bytes as longs, 8 bytes (16 whole components) each. */
+    static long[] pack(byte[] sketch) {
+        long[] out = new long[(sketch.length + 7) >>> 3];
+        for (int i = 0; i < sketch.length; i++) {
+            out[i >>> 3] |= (sketch[i] & 0xFFL) << ((i & 7) << 3);
+        }
+        return out;
     }
 
     private void recordValue(Indicator.Kind kind, String value, double strength, Instant now) {

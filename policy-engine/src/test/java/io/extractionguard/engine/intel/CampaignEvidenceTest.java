@@ -65,4 +65,32 @@ class CampaignEvidenceTest {
                 .hasSize(1);
         assertThat(evidence.indicators("Lab", Duration.ofDays(30), NOW.plus(CampaignEvidence.HORIZON))).isEmpty();
     }
+
+    @Test
+    void packedTemplateComparisonAgreesWithPromptSketchSimilarityAtEveryDistance() {
+        java.util.Random random = new java.util.Random(5);
+        int same = 0;
+        int different = 0;
+        for (int round = 0; round < 20_000; round++) {
+            byte[] a = new byte[io.extractionguard.engine.features.PromptSketch.BYTES];
+            random.nextBytes(a);
+            byte[] b = a.clone();
+            int changes = random.nextInt(24); // around the threshold (~13 of 64 components may differ)
+            for (int c = 0; c < changes; c++) {
+                int component = random.nextInt(io.extractionguard.engine.features.PromptSketch.COMPONENTS);
+                b[component >>> 1] ^= (byte) ((1 + random.nextInt(15)) << ((component & 1) * 4));
+            }
+            boolean expected = io.extractionguard.engine.features.PromptSketch.similarity(a, b)
+                    >= CampaignEvidence.SAME_TEMPLATE;
+            assertThat(CampaignEvidence.sameTemplate(CampaignEvidence.pack(a), CampaignEvidence.pack(b)))
+                    .as("round %d, %d changes", round, changes).isEqualTo(expected);
+            if (expected) {
+                same++;
+            } else {
+                different++;
+            }
+        }
+        assertThat(same).as("both sides of the threshold exercised").isGreaterThan(1000);
+        assertThat(different).isGreaterThan(1000);
+    }
 }
