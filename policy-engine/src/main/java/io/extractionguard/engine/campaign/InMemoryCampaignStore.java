@@ -59,7 +59,8 @@ public final class InMemoryCampaignStore implements CampaignStore {
         this.clock = clock;
     }
 
-    private static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
+    /** One of the store's caches (also the single-threaded store's account cache, so both count accounts alike). */
+    static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
         return Caffeine.newBuilder()
                 .ticker(ClockTicker.of(clock))
                 .maximumSize(max)
