@@ -1,10 +1,10 @@
 package io.extractionguard.engine.intel;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -42,8 +42,6 @@ public final class CampaignEvidence {
         final Indicator.Kind kind;
         final String value;
         final byte[] sketch;
-        /** {@link #sketch} as four longs (templates only), for {@link #sameTemplate}. */
-        final long[] packed;
         final Instant firstSeen;
         Instant lastSeen;
         double strength;
@@ -52,7 +50,6 @@ public final class CampaignEvidence {
             this.kind = kind;
             this.value = value;
             this.sketch = sketch;
-            this.packed = sketch == null ? null : pack(sketch);
             this.firstSeen = at;
             this.lastSeen = at;
             this.strength = strength;
@@ -61,8 +58,18 @@ public final class CampaignEvidence {
 
     /** Access-ordered: iteration starts at the least recently seen entry. */
     private final Map<String, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
-    /** Keyed by the sketch bytes; the hex form is made only on export (it cost ~12% of a replay). */
-    private final Map<ByteBuffer, Entry> templates = new LinkedHashMap<>(64, 0.75f, true);
+    /**
+     * Templates in flat arrays, scanned in full per request (contiguous longs, no map iteration): slot
+     * {@code i} holds {@code templates[i]}, its sketch packed at {@code packed[i * PACKED]} and the
+     * sequence number of its last use. Least recently used first is ascending {@code lastUse}: the
+     * order an access-ordered map would iterate in. The hex form is made only on export.
+     */
+    private static final int PACKED = PromptSketch.BYTES / Long.BYTES;
+    private final Entry[] templates = new Entry[MAX_TEMPLATES];
+    private final long[] packed = new long[MAX_TEMPLATES * PACKED];
+    private final long[] lastUse = new long[MAX_TEMPLATES];
+    private int templateCount;
+    private long uses;
 
     /** Records a request's enforced campaign contributions (no-op without any). */
     public void record(List<Contribution> contributions, ClientIdentity identity, byte[] sketch, Instant now) {
@@ -97,17 +104,52 @@ public final class CampaignEvidence {
         }
     }
 
+    /**
+     * Merges the sketch into the least recently used stored template it matches, or stores it,
+     * dropping the least recently used template when {@value #MAX_TEMPLATES} are held.
+     */
     private void recordTemplate(byte[] sketch, double strength, Instant now) {
-        long[] packed = pack(sketch);
-        for (Map.Entry<ByteBuffer, Entry> e : templates.entrySet()) {
-            if (sameTemplate(e.getValue().packed, packed)) {
-                touch(templates.get(e.getKey()), strength, now); // get(): moves it to most recently seen
-                return;
+        long[] p = pack(sketch);
+        int match = -1;
+        for (int i = 0; i < templateCount; i++) {
+            if ((match < 0 || lastUse[i] < lastUse[match]) && sameTemplate(packed, i * PACKED, p)) {
+                match = i;
             }
         }
-        byte[] copy = sketch.clone();
-        templates.put(ByteBuffer.wrap(copy), new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, copy, now, strength));
-        trim(templates, MAX_TEMPLATES);
+        if (match >= 0) {
+            touch(templates[match], strength, now);
+            lastUse[match] = ++uses;
+            return;
+        }
+        int slot = templateCount < MAX_TEMPLATES ? templateCount++ : leastRecentlyUsed();
+        templates[slot] = new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, sketch.clone(), now, strength);
+        System.arraycopy(p, 0, packed, slot * PACKED, PACKED);
+        lastUse[slot] = ++uses;
+    }
+
+    private int leastRecentlyUsed() {
+        int lru = 0;
+        for (int i = 1; i < templateCount; i++) {
+            if (lastUse[i] < lastUse[lru]) {
+                lru = i;
+            }
+        }
+        return lru;
+    }
+
+    /** Drops the templates {@code keep} rejects, keeping the others' slots contiguous. */
+    private void retainTemplates(java.util.function.Predicate<Entry> keep) {
+        int n = 0;
+        for (int i = 0; i < templateCount; i++) {
+            if (keep.test(templates[i])) {
+                templates[n] = templates[i];
+                lastUse[n] = lastUse[i];
+                System.arraycopy(packed, i * PACKED, packed, n * PACKED, PACKED);
+                n++;
+            }
+        }
+        java.util.Arrays.fill(templates, n, templateCount, null);
+        templateCount = n;
     }
 
     /**
@@ -137,10 +179,10 @@ public final class CampaignEvidence {
      * {@value #MAX_TEMPLATES} stored templates runs for every request with template evidence (it was a
      * quarter of the replay's deciding thread as 32 table lookups per template).
      */
-    static boolean sameTemplate(long[] a, long[] b) {
+    static boolean sameTemplate(long[] a, int aOffset, long[] b) {
         int differing = 0;
-        for (int i = 0; i < a.length; i++) {
-            long x = a[i] ^ b[i];
+        for (int i = 0; i < b.length; i++) {
+            long x = a[aOffset + i] ^ b[i];
             differing += Long.bitCount((x | x >>> 1 | x >>> 2 | x >>> 3) & 0x1111_1111_1111_1111L);
         }
         return PromptSketch.COMPONENTS - differing >= SAME_TEMPLATE_EQUAL_COMPONENTS;
@@ -188,10 +230,12 @@ public final class CampaignEvidence {
      * replaces instead of duplicating).
      */
     public synchronized List<Indicator> indicators(String producer, Duration validity, Instant now) {
-        List<Indicator> out = new ArrayList<>(templates.size() + values.size());
-        for (Map<?, Entry> map : List.of(templates, values)) {
-            map.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
-            for (Entry e : map.values()) {
+        retainTemplates(e -> now.isBefore(e.lastSeen.plus(HORIZON)));
+        values.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
+        List<Indicator> out = new ArrayList<>(templateCount + values.size());
+        for (List<Entry> entries : List.of(Arrays.asList(templates).subList(0, templateCount),
+                List.copyOf(values.values()))) {
+            for (Entry e : entries) {
                 String value = e.value != null ? e.value : StixBundles.sketchHex(e.sketch);
                 String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + value)
                         .getBytes(StandardCharsets.UTF_8));
@@ -206,6 +250,6 @@ public final class CampaignEvidence {
 
     /** Entries held (templates and fingerprints). */
     public synchronized int size() {
-        return templates.size() + values.size();
+        return templateCount + values.size();
     }
 }
