@@ -59,17 +59,20 @@ public final class CampaignEvidence {
     /** Access-ordered: iteration starts at the least recently seen entry. */
     private final Map<String, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
     /**
-     * Templates in flat arrays, scanned in full per request (contiguous longs, no map iteration): slot
-     * {@code i} holds {@code templates[i]}, its sketch packed at {@code packed[i * PACKED]} and the
-     * sequence number of its last use. Least recently used first is ascending {@code lastUse}: the
-     * order an access-ordered map would iterate in. The hex form is made only on export.
+     * Templates in flat arrays: slot {@code i} holds {@code templates[i]} and its sketch packed at
+     * {@code packed[i * PACKED]}; {@code older}/{@code newer} link the slots from the least recently
+     * used ({@code oldest}) to the most recently used ({@code newest}), the order an access-ordered
+     * map iterates in, without a map entry and a byte array to visit per template. The hex form is
+     * made only on export.
      */
     private static final int PACKED = PromptSketch.BYTES / Long.BYTES;
     private final Entry[] templates = new Entry[MAX_TEMPLATES];
     private final long[] packed = new long[MAX_TEMPLATES * PACKED];
-    private final long[] lastUse = new long[MAX_TEMPLATES];
+    private final int[] older = new int[MAX_TEMPLATES];
+    private final int[] newer = new int[MAX_TEMPLATES];
+    private int oldest = -1;
+    private int newest = -1;
     private int templateCount;
-    private long uses;
 
     /** Records a request's enforced campaign contributions (no-op without any). */
     public void record(List<Contribution> contributions, ClientIdentity identity, byte[] sketch, Instant now) {
@@ -110,46 +113,70 @@ public final class CampaignEvidence {
      */
     private void recordTemplate(byte[] sketch, double strength, Instant now) {
         long[] p = pack(sketch);
-        int match = -1;
-        for (int i = 0; i < templateCount; i++) {
-            if ((match < 0 || lastUse[i] < lastUse[match]) && sameTemplate(packed, i * PACKED, p)) {
-                match = i;
+        for (int i = oldest; i >= 0; i = newer[i]) {
+            if (sameTemplate(packed, i * PACKED, p)) {
+                touch(templates[i], strength, now);
+                unlink(i);
+                link(i);
+                return;
             }
         }
-        if (match >= 0) {
-            touch(templates[match], strength, now);
-            lastUse[match] = ++uses;
-            return;
+        int slot;
+        if (templateCount < MAX_TEMPLATES) {
+            slot = templateCount++;
+        } else {
+            slot = oldest;
+            unlink(slot);
         }
-        int slot = templateCount < MAX_TEMPLATES ? templateCount++ : leastRecentlyUsed();
         templates[slot] = new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, sketch.clone(), now, strength);
         System.arraycopy(p, 0, packed, slot * PACKED, PACKED);
-        lastUse[slot] = ++uses;
+        link(slot);
     }
 
-    private int leastRecentlyUsed() {
-        int lru = 0;
-        for (int i = 1; i < templateCount; i++) {
-            if (lastUse[i] < lastUse[lru]) {
-                lru = i;
-            }
+    /** Makes slot {@code i} the most recently used. */
+    private void link(int i) {
+        older[i] = newest;
+        newer[i] = -1;
+        if (newest >= 0) {
+            newer[newest] = i;
+        } else {
+            oldest = i;
         }
-        return lru;
+        newest = i;
     }
 
-    /** Drops the templates {@code keep} rejects, keeping the others' slots contiguous. */
+    private void unlink(int i) {
+        if (older[i] >= 0) {
+            newer[older[i]] = newer[i];
+        } else {
+            oldest = newer[i];
+        }
+        if (newer[i] >= 0) {
+            older[newer[i]] = older[i];
+        } else {
+            newest = older[i];
+        }
+    }
+
+    /** Drops the templates {@code keep} rejects; the others keep their order in compacted slots. */
     private void retainTemplates(java.util.function.Predicate<Entry> keep) {
-        int n = 0;
-        for (int i = 0; i < templateCount; i++) {
+        List<Entry> kept = new ArrayList<>(templateCount);
+        List<long[]> keptPacked = new ArrayList<>(templateCount);
+        for (int i = oldest; i >= 0; i = newer[i]) {
             if (keep.test(templates[i])) {
-                templates[n] = templates[i];
-                lastUse[n] = lastUse[i];
-                System.arraycopy(packed, i * PACKED, packed, n * PACKED, PACKED);
-                n++;
+                kept.add(templates[i]);
+                keptPacked.add(Arrays.copyOfRange(packed, i * PACKED, (i + 1) * PACKED));
             }
         }
-        java.util.Arrays.fill(templates, n, templateCount, null);
-        templateCount = n;
+        Arrays.fill(templates, null);
+        oldest = -1;
+        newest = -1;
+        templateCount = kept.size();
+        for (int i = 0; i < templateCount; i++) {
+            templates[i] = kept.get(i);
+            System.arraycopy(keptPacked.get(i), 0, packed, i * PACKED, PACKED);
+            link(i);
+        }
     }
 
     /**

@@ -131,27 +131,37 @@ class CampaignEvidenceTest {
             random.nextBytes(f);
         }
         Instant now = NOW;
-        for (int i = 0; i < 20_000; i++) {
-            now = now.plusSeconds(random.nextInt(30));
-            byte[] sketch = families[random.nextInt(random.nextBoolean() ? 40 : families.length)].clone();
-            for (int c = random.nextInt(20); c > 0; c--) { // near the threshold: some merge, some do not
-                int component = random.nextInt(io.extractionguard.engine.features.PromptSketch.COMPONENTS);
-                sketch[component >>> 1] ^= (byte) ((1 + random.nextInt(15)) << ((component & 1) * 4));
-            }
-            double strength = (1 + random.nextInt(100)) / 100.0; // above 0: evidence without points is not kept
-            evidence.record(List.of(c("campaign/template", strength, false)),
-                    Fixtures.account("a", null, null, null, NOW), sketch, now);
-            reference.record(sketch, strength, now);
-        }
         Duration validity = Duration.ofDays(30);
-        List<String> expected = reference.map.values().stream()
-                .map(s -> StixBundles.sketchHex(s.sketch()) + " " + Math.max(1, Math.min(100, Math.round(s.strength() * 100)))
-                        + " " + s.firstSeen() + " " + s.lastSeen().plus(validity))
-                .sorted().toList();
-        List<String> actual = evidence.indicators("Lab", validity, now).stream()
-                .map(x -> x.value() + " " + x.confidence() + " " + x.validFrom() + " " + x.validUntil())
-                .sorted().toList();
-        assertThat(expected).hasSize(CampaignEvidence.MAX_TEMPLATES);
-        assertThat(actual).containsExactlyElementsOf(expected);
+        for (int phase = 0; phase < 3; phase++) {
+            for (int i = 0; i < 10_000; i++) {
+                now = now.plusSeconds(random.nextInt(30));
+                byte[] sketch = families[random.nextInt(random.nextBoolean() ? 40 : families.length)].clone();
+                for (int c = random.nextInt(20); c > 0; c--) { // near the threshold: some merge, some do not
+                    int component = random.nextInt(io.extractionguard.engine.features.PromptSketch.COMPONENTS);
+                    sketch[component >>> 1] ^= (byte) ((1 + random.nextInt(15)) << ((component & 1) * 4));
+                }
+                double strength = (1 + random.nextInt(100)) / 100.0; // above 0: evidence without points is not kept
+                evidence.record(List.of(c("campaign/template", strength, false)),
+                        Fixtures.account("a", null, null, null, NOW), sketch, now);
+                reference.record(sketch, strength, now);
+            }
+            // the export drops templates not seen for the horizon; in phase 1 it is taken late enough to drop some
+            Instant exportAt = phase == 1 ? now.plus(CampaignEvidence.HORIZON).minus(Duration.ofMinutes(20)) : now;
+            reference.map.values().removeIf(s -> !exportAt.isBefore(s.lastSeen().plus(CampaignEvidence.HORIZON)));
+            List<String> expected = reference.map.values().stream()
+                    .map(s -> StixBundles.sketchHex(s.sketch()) + " " + Math.max(1, Math.min(100, Math.round(s.strength() * 100)))
+                            + " " + s.firstSeen() + " " + s.lastSeen().plus(validity))
+                    .sorted().toList();
+            List<String> actual = evidence.indicators("Lab", validity, exportAt).stream()
+                    .map(x -> x.value() + " " + x.confidence() + " " + x.validFrom() + " " + x.validUntil())
+                    .sorted().toList();
+            if (phase == 1) {
+                assertThat(expected).as("some dropped, some kept").hasSizeBetween(10, CampaignEvidence.MAX_TEMPLATES - 10);
+            } else {
+                assertThat(expected).as("full: the least recently used were dropped").hasSize(CampaignEvidence.MAX_TEMPLATES);
+            }
+            assertThat(actual).as("phase %d", phase).containsExactlyElementsOf(expected);
+            now = exportAt;
+        }
     }
 }
