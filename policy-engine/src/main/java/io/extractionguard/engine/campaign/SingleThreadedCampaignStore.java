@@ -1,7 +1,6 @@
 package io.extractionguard.engine.campaign;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +9,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Ticker;
+
+import io.extractionguard.engine.state.ClockTicker;
 
 /**
  * The {@link InMemoryCampaignStore} for a caller that uses it from one thread (the replay decides in
@@ -98,6 +100,8 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
     private static final Function<Long, AccountLinks> NEW_LINKS = k -> new AccountLinks();
 
     private final Clock clock;
+    /** Caffeine's time base for expiry ({@link ClockTicker}): the same instants as the Caffeine caches. */
+    private final Ticker ticker;
     private final IdleMap<TemplateBucket> buckets;
     private final Cache<Long, AccountLinks> accounts;
     private final IdleMap<IndicatorRecord> values;
@@ -118,6 +122,7 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
 
     public SingleThreadedCampaignStore(Clock clock, InMemoryCampaignStore.Settings settings) {
         this.clock = clock;
+        this.ticker = ClockTicker.of(clock);
         long idle = settings.idleExpiry().toNanos();
         this.buckets = new IdleMap<>(settings.maxTemplateBuckets(), idle);
         this.accounts = InMemoryCampaignStore.cache(clock, settings.maxAccounts(), settings.idleExpiry());
@@ -125,28 +130,13 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
         this.maxQueued = settings.maxIndicatorValues();
     }
 
-    /** The same time base as {@link io.extractionguard.engine.state.ClockTicker}. */
-    private long nowNanos() {
-        Instant now = clock.instant();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    }
-
     @Override
     public TemplateStats[] observeTemplates(long accountHash, long[] keys, byte[] sketch, double minSimilarity,
                                             double content, double minContentToCreate, long atMillis) {
-        TemplateStats[] out = new TemplateStats[keys.length];
-        boolean create = content >= minContentToCreate;
-        long now = nowNanos();
-        for (int i = 0; i < keys.length; i++) {
-            if (create ? !firstSightings.seenBefore(keys[i]) : !firstSightings.seen(keys[i])) {
-                out[i] = TemplateStats.EMPTY;
-                continue;
-            }
-            TemplateBucket bucket = create ? buckets.get(keys[i], TemplateBucket::new, now)
-                    : buckets.getIfPresent(keys[i], now);
-            out[i] = bucket == null ? TemplateStats.EMPTY : bucket.apply(accountHash, sketch, minSimilarity, content, atMillis);
-        }
-        return out;
+        long now = ticker.read();
+        return InMemoryCampaignStore.observeTemplates(firstSightings,
+                (key, create) -> create ? buckets.get(key, TemplateBucket::new, now) : buckets.getIfPresent(key, now),
+                accountHash, keys, sketch, minSimilarity, content, minContentToCreate, atMillis);
     }
 
     @Override
@@ -160,7 +150,7 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
         float peak = links(accountHash).peakSuspicion(suspicion, atMillis, halfLifeMillis);
         lastLinks = null; // the request is done with it: the next one looks the account up afresh
         IndicatorEvidence[] out = new IndicatorEvidence[keys.length];
-        long now = nowNanos();
+        long now = ticker.read();
         for (int i = 0; i < keys.length; i++) {
             long key = keys[i];
             if (key == 0) {
@@ -211,13 +201,13 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
 
     @Override
     public double distinctAccounts(long valueKey) {
-        IndicatorRecord r = values.getIfPresent(valueKey, nowNanos());
+        IndicatorRecord r = values.getIfPresent(valueKey, ticker.read());
         return r == null ? Double.NaN : r.distinctAccounts();
     }
 
     @Override
     public void publishRarity(long valueKey, float rarity) {
-        IndicatorRecord r = values.getIfPresent(valueKey, nowNanos());
+        IndicatorRecord r = values.getIfPresent(valueKey, ticker.read());
         if (r != null) {
             r.publishRarity(rarity);
         }
@@ -240,27 +230,7 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
 
     @Override
     public List<SharedValue> sharedValues(int minAccounts, int max) {
-        List<SharedValue> out = new ArrayList<>();
-        long now = nowNanos();
-        for (Map.Entry<Long, IndicatorRecord> e : values.entries(now)) {
-            if (out.size() >= max) {
-                return out;
-            }
-            SharedValue v = e.getValue().shared(e.getKey(), minAccounts);
-            if (v != null) {
-                out.add(v);
-            }
-        }
-        long millis = clock.millis();
-        for (Map.Entry<Long, TemplateBucket> e : buckets.entries(now)) {
-            if (out.size() >= max) {
-                return out;
-            }
-            SharedValue v = e.getValue().shared(e.getKey(), minAccounts, millis);
-            if (v != null) {
-                out.add(v);
-            }
-        }
-        return out;
+        long now = ticker.read();
+        return InMemoryCampaignStore.sharedValues(values.entries(now), buckets.entries(now), minAccounts, max, clock);
     }
 }
