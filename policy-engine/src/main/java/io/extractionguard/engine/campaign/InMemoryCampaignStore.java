@@ -59,7 +59,8 @@ public final class InMemoryCampaignStore implements CampaignStore {
         this.clock = clock;
     }
 
-    private static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
+    /** One of the store's caches (also the single-threaded store's account cache, so both count accounts alike). */
+    static <V> Cache<Long, V> cache(Clock clock, long max, Duration idle) {
         return Caffeine.newBuilder()
                 .ticker(ClockTicker.of(clock))
                 .maximumSize(max)
@@ -71,6 +72,20 @@ public final class InMemoryCampaignStore implements CampaignStore {
     @Override
     public TemplateStats[] observeTemplates(long accountHash, long[] keys, byte[] sketch, double minSimilarity,
                                             double content, double minContentToCreate, long atMillis) {
+        return observeTemplates(firstSightings, (key, create) -> create ? buckets.get(key, NEW_BUCKET) : buckets.getIfPresent(key),
+                accountHash, keys, sketch, minSimilarity, content, minContentToCreate, atMillis);
+    }
+
+    /** A template bucket by key: created if absent when {@code create}, else null when absent. */
+    @FunctionalInterface
+    interface Buckets {
+        TemplateBucket get(long key, boolean create);
+    }
+
+    /** {@link #observeTemplates} over any bucket map (this store's and {@link SingleThreadedCampaignStore}'s). */
+    static TemplateStats[] observeTemplates(Doorkeeper firstSightings, Buckets buckets, long accountHash, long[] keys,
+                                            byte[] sketch, double minSimilarity, double content,
+                                            double minContentToCreate, long atMillis) {
         TemplateStats[] out = new TemplateStats[keys.length];
         boolean create = content >= minContentToCreate;
         for (int i = 0; i < keys.length; i++) {
@@ -80,7 +95,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
                 out[i] = TemplateStats.EMPTY;
                 continue;
             }
-            TemplateBucket bucket = create ? buckets.get(keys[i], NEW_BUCKET) : buckets.getIfPresent(keys[i]);
+            TemplateBucket bucket = buckets.get(keys[i], create);
             out[i] = bucket == null ? TemplateStats.EMPTY : bucket.apply(accountHash, sketch, minSimilarity, content, atMillis);
         }
         return out;
@@ -170,8 +185,15 @@ public final class InMemoryCampaignStore implements CampaignStore {
 
     @Override
     public java.util.List<SharedValue> sharedValues(int minAccounts, int max) {
+        return sharedValues(values.asMap().entrySet(), buckets.asMap().entrySet(), minAccounts, max, clock);
+    }
+
+    /** {@link #sharedValues} over any value and bucket maps: values first, then buckets, up to {@code max}. */
+    static java.util.List<SharedValue> sharedValues(Iterable<? extends java.util.Map.Entry<Long, IndicatorRecord>> values,
+                                                    Iterable<? extends java.util.Map.Entry<Long, TemplateBucket>> buckets,
+                                                    int minAccounts, int max, Clock clock) {
         java.util.List<SharedValue> out = new java.util.ArrayList<>();
-        for (var e : values.asMap().entrySet()) {
+        for (var e : values) {
             if (out.size() >= max) {
                 return out;
             }
@@ -181,7 +203,7 @@ public final class InMemoryCampaignStore implements CampaignStore {
             }
         }
         long now = clock.millis();
-        for (var e : buckets.asMap().entrySet()) {
+        for (var e : buckets) {
             if (out.size() >= max) {
                 return out;
             }

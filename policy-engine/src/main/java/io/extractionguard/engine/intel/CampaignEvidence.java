@@ -1,10 +1,10 @@
 package io.extractionguard.engine.intel;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -58,8 +58,21 @@ public final class CampaignEvidence {
 
     /** Access-ordered: iteration starts at the least recently seen entry. */
     private final Map<String, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
-    /** Keyed by the sketch bytes; the hex form is made only on export (it cost ~12% of a replay). */
-    private final Map<ByteBuffer, Entry> templates = new LinkedHashMap<>(64, 0.75f, true);
+    /**
+     * Templates in flat arrays: slot {@code i} holds {@code templates[i]} and its sketch packed at
+     * {@code packed[i * PACKED]}; {@code older}/{@code newer} link the slots from the least recently
+     * used ({@code oldest}) to the most recently used ({@code newest}), the order an access-ordered
+     * map iterates in, without a map entry and a byte array to visit per template. The hex form is
+     * made only on export.
+     */
+    private static final int PACKED = PromptSketch.BYTES / Long.BYTES;
+    private final Entry[] templates = new Entry[MAX_TEMPLATES];
+    private final long[] packed = new long[MAX_TEMPLATES * PACKED];
+    private final int[] older = new int[MAX_TEMPLATES];
+    private final int[] newer = new int[MAX_TEMPLATES];
+    private int oldest = -1;
+    private int newest = -1;
+    private int templateCount;
 
     /** Records a request's enforced campaign contributions (no-op without any). */
     public void record(List<Contribution> contributions, ClientIdentity identity, byte[] sketch, Instant now) {
@@ -94,16 +107,121 @@ public final class CampaignEvidence {
         }
     }
 
+    /**
+     * Merges the sketch into the least recently used stored template it matches, or stores it,
+     * dropping the least recently used template when {@value #MAX_TEMPLATES} are held.
+     */
     private void recordTemplate(byte[] sketch, double strength, Instant now) {
-        for (Map.Entry<ByteBuffer, Entry> e : templates.entrySet()) {
-            if (PromptSketch.similarity(e.getValue().sketch, 0, sketch, 0) >= SAME_TEMPLATE) {
-                touch(templates.get(e.getKey()), strength, now); // get(): moves it to most recently seen
+        long[] p = pack(sketch);
+        for (int i = oldest; i >= 0; i = newer[i]) {
+            if (sameTemplate(packed, i * PACKED, p)) {
+                touch(templates[i], strength, now);
+                unlink(i);
+                link(i);
                 return;
             }
         }
-        byte[] copy = sketch.clone();
-        templates.put(ByteBuffer.wrap(copy), new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, copy, now, strength));
-        trim(templates, MAX_TEMPLATES);
+        int slot;
+        if (templateCount < MAX_TEMPLATES) {
+            slot = templateCount++;
+        } else {
+            slot = oldest;
+            unlink(slot);
+        }
+        templates[slot] = new Entry(Indicator.Kind.PROMPT_TEMPLATE, null, sketch.clone(), now, strength);
+        System.arraycopy(p, 0, packed, slot * PACKED, PACKED);
+        link(slot);
+    }
+
+    /** Makes slot {@code i} the most recently used. */
+    private void link(int i) {
+        older[i] = newest;
+        newer[i] = -1;
+        if (newest >= 0) {
+            newer[newest] = i;
+        } else {
+            oldest = i;
+        }
+        newest = i;
+    }
+
+    private void unlink(int i) {
+        if (older[i] >= 0) {
+            newer[older[i]] = newer[i];
+        } else {
+            oldest = newer[i];
+        }
+        if (newer[i] >= 0) {
+            older[newer[i]] = older[i];
+        } else {
+            newest = older[i];
+        }
+    }
+
+    /** Drops the templates {@code keep} rejects; the others keep their order in compacted slots. */
+    private void retainTemplates(java.util.function.Predicate<Entry> keep) {
+        List<Entry> kept = new ArrayList<>(templateCount);
+        List<long[]> keptPacked = new ArrayList<>(templateCount);
+        for (int i = oldest; i >= 0; i = newer[i]) {
+            if (keep.test(templates[i])) {
+                kept.add(templates[i]);
+                keptPacked.add(Arrays.copyOfRange(packed, i * PACKED, (i + 1) * PACKED));
+            }
+        }
+        Arrays.fill(templates, null);
+        oldest = -1;
+        newest = -1;
+        templateCount = kept.size();
+        for (int i = 0; i < templateCount; i++) {
+            templates[i] = kept.get(i);
+            System.arraycopy(keptPacked.get(i), 0, packed, i * PACKED, PACKED);
+            link(i);
+        }
+    }
+
+    /**
+     * Equal 4-bit components two sketches need to be one template: the smallest count whose
+     * {@link PromptSketch#similarity} reaches {@link #SAME_TEMPLATE}, found with that method itself so the
+     * scan below decides exactly as comparing with it would.
+     */
+    static final int SAME_TEMPLATE_EQUAL_COMPONENTS = sameTemplateEqualComponents();
+
+    private static int sameTemplateEqualComponents() {
+        for (int equal = 0; equal <= PromptSketch.COMPONENTS; equal++) {
+            byte[] a = new byte[PromptSketch.BYTES];
+            byte[] b = new byte[PromptSketch.BYTES];
+            for (int i = equal; i < PromptSketch.COMPONENTS; i++) { // components equal..63 differ (0 vs 1)
+                b[i >>> 1] |= (byte) ((i & 1) == 0 ? 0x01 : 0x10);
+            }
+            if (PromptSketch.similarity(a, b) >= SAME_TEMPLATE) {
+                return equal;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * Whether two packed sketches share at least {@link #SAME_TEMPLATE_EQUAL_COMPONENTS} components: 16
+     * components per long, a component equal where its 4 XORed bits are all zero. The scan over up to
+     * {@value #MAX_TEMPLATES} stored templates runs for every request with template evidence (it was a
+     * quarter of the replay's deciding thread as 32 table lookups per template).
+     */
+    static boolean sameTemplate(long[] a, int aOffset, long[] b) {
+        int differing = 0;
+        for (int i = 0; i < b.length; i++) {
+            long x = a[aOffset + i] ^ b[i];
+            differing += Long.bitCount((x | x >>> 1 | x >>> 2 | x >>> 3) & 0x1111_1111_1111_1111L);
+        }
+        return PromptSketch.COMPONENTS - differing >= SAME_TEMPLATE_EQUAL_COMPONENTS;
+    }
+
+    /** A sketch's bytes as longs, 8 bytes (16 whole components) each. */
+    static long[] pack(byte[] sketch) {
+        long[] out = new long[(sketch.length + 7) >>> 3];
+        for (int i = 0; i < sketch.length; i++) {
+            out[i >>> 3] |= (sketch[i] & 0xFFL) << ((i & 7) << 3);
+        }
+        return out;
     }
 
     private void recordValue(Indicator.Kind kind, String value, double strength, Instant now) {
@@ -139,10 +257,12 @@ public final class CampaignEvidence {
      * replaces instead of duplicating).
      */
     public synchronized List<Indicator> indicators(String producer, Duration validity, Instant now) {
-        List<Indicator> out = new ArrayList<>(templates.size() + values.size());
-        for (Map<?, Entry> map : List.of(templates, values)) {
-            map.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
-            for (Entry e : map.values()) {
+        retainTemplates(e -> now.isBefore(e.lastSeen.plus(HORIZON)));
+        values.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
+        List<Indicator> out = new ArrayList<>(templateCount + values.size());
+        for (List<Entry> entries : List.of(Arrays.asList(templates).subList(0, templateCount),
+                List.copyOf(values.values()))) {
+            for (Entry e : entries) {
                 String value = e.value != null ? e.value : StixBundles.sketchHex(e.sketch);
                 String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + value)
                         .getBytes(StandardCharsets.UTF_8));
@@ -157,6 +277,6 @@ public final class CampaignEvidence {
 
     /** Entries held (templates and fingerprints). */
     public synchronized int size() {
-        return templates.size() + values.size();
+        return templateCount + values.size();
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
+import io.extractionguard.engine.campaign.SingleThreadedCampaignStore;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
@@ -77,7 +78,9 @@ public final class Replay {
 
     public Replay(Supplier<Policy> policy, byte[] credentialKey, int workers, Clock wallClock) {
         this.wallClock = wallClock;
-        this.engine = new GuardEngine(policy, new SingleThreadedStateStore(clock), new LocalRateLimiter(clock), clock);
+        // single-threaded twins of the in-memory stores: every decision is made on the calling thread
+        this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
+                .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock)).build();
         this.identities = IdentityResolver.trustingEveryone(credentialKey);
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);

@@ -3,6 +3,7 @@ package io.extractionguard.engine.replay;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -18,7 +19,8 @@ public final class ReplaySummary {
 
     private final String policy;
     private final Map<Action, Long> actions = new EnumMap<>(Action.class);
-    private final Map<String, Long> reasons = new TreeMap<>();
+    /** Per reason; sorted only when written (a tree map's string compares were on the deciding thread). */
+    private final Map<String, long[]> reasons = new HashMap<>();
     private long processed;
     private long skipped;
     private long outOfOrder;
@@ -35,7 +37,7 @@ public final class ReplaySummary {
         processed++;
         actions.merge(d.action(), 1L, Long::sum);
         for (String r : d.reasons()) {
-            reasons.merge(r, 1L, Long::sum);
+            reasons.computeIfAbsent(r, k -> new long[1])[0]++;
         }
     }
 
@@ -82,8 +84,8 @@ public final class ReplaySummary {
             g.writeEndObject();
             g.writeName("reasons");
             g.writeStartObject();
-            for (Map.Entry<String, Long> e : reasons.entrySet()) {
-                g.writeNumberProperty(e.getKey(), e.getValue());
+            for (Map.Entry<String, long[]> e : new TreeMap<>(reasons).entrySet()) {
+                g.writeNumberProperty(e.getKey(), e.getValue()[0]);
             }
             g.writeEndObject();
             g.writeNumberProperty("elapsed_ms", Math.round(elapsedNanos / 1e6));

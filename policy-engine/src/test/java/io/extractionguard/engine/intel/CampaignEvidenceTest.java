@@ -65,4 +65,103 @@ class CampaignEvidenceTest {
                 .hasSize(1);
         assertThat(evidence.indicators("Lab", Duration.ofDays(30), NOW.plus(CampaignEvidence.HORIZON))).isEmpty();
     }
+
+    @Test
+    void packedTemplateComparisonAgreesWithPromptSketchSimilarityAtEveryDistance() {
+        java.util.Random random = new java.util.Random(5);
+        int same = 0;
+        int different = 0;
+        for (int round = 0; round < 20_000; round++) {
+            byte[] a = new byte[io.extractionguard.engine.features.PromptSketch.BYTES];
+            random.nextBytes(a);
+            byte[] b = a.clone();
+            int changes = random.nextInt(24); // around the threshold (~13 of 64 components may differ)
+            for (int c = 0; c < changes; c++) {
+                int component = random.nextInt(io.extractionguard.engine.features.PromptSketch.COMPONENTS);
+                b[component >>> 1] ^= (byte) ((1 + random.nextInt(15)) << ((component & 1) * 4));
+            }
+            boolean expected = io.extractionguard.engine.features.PromptSketch.similarity(a, b)
+                    >= CampaignEvidence.SAME_TEMPLATE;
+            assertThat(CampaignEvidence.sameTemplate(CampaignEvidence.pack(a), 0, CampaignEvidence.pack(b)))
+                    .as("round %d, %d changes", round, changes).isEqualTo(expected);
+            if (expected) {
+                same++;
+            } else {
+                different++;
+            }
+        }
+        assertThat(same).as("both sides of the threshold exercised").isGreaterThan(1000);
+        assertThat(different).isGreaterThan(1000);
+    }
+
+    /** The template store as it was (an access-ordered map scanned in order), as the reference. */
+    private static final class MapTemplates {
+        record Seen(byte[] sketch, Instant firstSeen, Instant lastSeen, double strength) {
+        }
+
+        final java.util.LinkedHashMap<java.nio.ByteBuffer, Seen> map = new java.util.LinkedHashMap<>(64, 0.75f, true);
+
+        void record(byte[] sketch, double strength, Instant now) {
+            for (var e : map.entrySet()) {
+                Seen s = e.getValue();
+                if (io.extractionguard.engine.features.PromptSketch.similarity(s.sketch(), sketch)
+                        >= CampaignEvidence.SAME_TEMPLATE) {
+                    map.get(e.getKey());
+                    map.put(e.getKey(), new Seen(s.sketch(), s.firstSeen(),
+                            now.isAfter(s.lastSeen()) ? now : s.lastSeen(), Math.max(s.strength(), strength)));
+                    return;
+                }
+            }
+            map.put(java.nio.ByteBuffer.wrap(sketch.clone()), new Seen(sketch.clone(), now, now, strength));
+            var it = map.values().iterator();
+            while (map.size() > CampaignEvidence.MAX_TEMPLATES) {
+                it.next();
+                it.remove();
+            }
+        }
+    }
+
+    @Test
+    void templatesMergeIntoTheLeastRecentlyUsedMatchAndTheLeastRecentlyUsedIsDroppedAsAMapWouldDoIt() {
+        java.util.Random random = new java.util.Random(9);
+        CampaignEvidence evidence = new CampaignEvidence();
+        MapTemplates reference = new MapTemplates();
+        byte[][] families = new byte[600][io.extractionguard.engine.features.PromptSketch.BYTES];
+        for (byte[] f : families) {
+            random.nextBytes(f);
+        }
+        Instant now = NOW;
+        Duration validity = Duration.ofDays(30);
+        for (int phase = 0; phase < 3; phase++) {
+            for (int i = 0; i < 10_000; i++) {
+                now = now.plusSeconds(random.nextInt(30));
+                byte[] sketch = families[random.nextInt(random.nextBoolean() ? 40 : families.length)].clone();
+                for (int c = random.nextInt(20); c > 0; c--) { // near the threshold: some merge, some do not
+                    int component = random.nextInt(io.extractionguard.engine.features.PromptSketch.COMPONENTS);
+                    sketch[component >>> 1] ^= (byte) ((1 + random.nextInt(15)) << ((component & 1) * 4));
+                }
+                double strength = (1 + random.nextInt(100)) / 100.0; // above 0: evidence without points is not kept
+                evidence.record(List.of(c("campaign/template", strength, false)),
+                        Fixtures.account("a", null, null, null, NOW), sketch, now);
+                reference.record(sketch, strength, now);
+            }
+            // the export drops templates not seen for the horizon; in phase 1 it is taken late enough to drop some
+            Instant exportAt = phase == 1 ? now.plus(CampaignEvidence.HORIZON).minus(Duration.ofMinutes(20)) : now;
+            reference.map.values().removeIf(s -> !exportAt.isBefore(s.lastSeen().plus(CampaignEvidence.HORIZON)));
+            List<String> expected = reference.map.values().stream()
+                    .map(s -> StixBundles.sketchHex(s.sketch()) + " " + Math.max(1, Math.min(100, Math.round(s.strength() * 100)))
+                            + " " + s.firstSeen() + " " + s.lastSeen().plus(validity))
+                    .sorted().toList();
+            List<String> actual = evidence.indicators("Lab", validity, exportAt).stream()
+                    .map(x -> x.value() + " " + x.confidence() + " " + x.validFrom() + " " + x.validUntil())
+                    .sorted().toList();
+            if (phase == 1) {
+                assertThat(expected).as("some dropped, some kept").hasSizeBetween(10, CampaignEvidence.MAX_TEMPLATES - 10);
+            } else {
+                assertThat(expected).as("full: the least recently used were dropped").hasSize(CampaignEvidence.MAX_TEMPLATES);
+            }
+            assertThat(actual).as("phase %d", phase).containsExactlyElementsOf(expected);
+            now = exportAt;
+        }
+    }
 }
