@@ -23,7 +23,10 @@ import io.extractionguard.engine.features.PromptSketch;
  * </pre>
  * The base time is the reference time when counters are present, else 0. Sketch and arrival times
  * are each relative to the previous one in their list (the first to the base): gaps take a byte or two. Decoding rejects any
- * other version, impossible counts and trailing bytes with an {@link IllegalArgumentException}.
+ * other version, impossible counts and trailing bytes with an {@link IllegalArgumentException}. Counters
+ * a newer build added (bitmap bits past the ones this build knows) are read and skipped, not rejected:
+ * {@link #read} says when that happened, so a caller that rewrites stored profiles (compaction) can
+ * leave such blobs to the newer build instead of dropping what it cannot represent.
  */
 public final class ProfileCodec {
 
@@ -81,7 +84,15 @@ public final class ProfileCodec {
         return w.toByteArray();
     }
 
+    /** A decoded profile; {@code complete} is false when counters of a newer build were skipped. */
+    public record Read(AccountProfile profile, boolean complete) {
+    }
+
     public static AccountProfile decode(byte[] bytes) {
+        return read(bytes).profile();
+    }
+
+    public static Read read(byte[] bytes) {
         Bytes.Reader r = new Bytes.Reader("account profile", bytes);
         int version = r.u8();
         if (version != VERSION) {
@@ -97,19 +108,21 @@ public final class ProfileCodec {
             throw r.corrupt("unknown flags " + flags);
         }
         long base = 0;
+        boolean complete = true;
         if ((flags & HAS_COUNTERS) != 0) {
             p.decayedAt = r.zigzag();
             base = p.decayedAt;
             long bitmap = r.varlong();
-            if ((bitmap >>> COUNTERS) != 0) {
-                throw r.corrupt("counter bitmap names counters this build does not know (written by a newer one?)");
-            }
+            complete = (bitmap >>> COUNTERS) == 0; // higher bits: counters a newer build added, skipped here
             double[] values = new double[COUNTERS];
-            for (int i = 0; i < COUNTERS; i++) {
+            for (int i = 0; i < Long.SIZE; i++) {
                 if ((bitmap & (1L << i)) != 0) {
-                    values[i] = r.f32();
-                    if (!Double.isFinite(values[i]) || values[i] < 0) {
-                        throw r.corrupt("counter " + i + " is " + values[i]);
+                    double v = r.f32();
+                    if (!Double.isFinite(v) || v < 0) {
+                        throw r.corrupt("counter " + i + " is " + v);
+                    }
+                    if (i < COUNTERS) {
+                        values[i] = v;
                     }
                 }
             }
@@ -145,7 +158,7 @@ public final class ProfileCodec {
         p.arrivalCount = arrivals;
         p.arrivalNext = arrivals % AccountProfile.ARRIVAL_HISTORY;
         r.expectEnd();
-        return p;
+        return new Read(p, complete);
     }
 
     private static double[] counterValues(AccountProfile p) {

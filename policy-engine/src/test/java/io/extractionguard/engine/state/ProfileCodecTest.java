@@ -131,4 +131,26 @@ class ProfileCodecTest {
         AccountProfile back = ProfileCodec.decode(ProfileCodec.encode(old));
         assertThat(back.stats(1_764_000_240_000L, 4).standaloneShare()).isCloseTo(0.25, within(1e-3));
     }
+
+    @Test
+    void countersANewerBuildAddedAreSkippedAndReportedNotRejected() {
+        int known = AccountProfile.DAY_COUNTERS + 2;
+        long decayedAt = 1_764_000_000_000L;
+        byte[] newer = new Bytes.Writer(64)
+                .u8(ProfileCodec.VERSION).varlong(7).u8(1) // 7 requests, counters present, no sketches
+                .zigzag(decayedAt)
+                .varlong(1L | 1L << known) // the minute counter, and one this build does not know
+                .f32(2.5f).f32(9f)
+                .u8(0) // no arrivals
+                .toByteArray();
+        ProfileCodec.Read read = ProfileCodec.read(newer);
+        assertThat(read.complete()).as("a newer build's counter was skipped").isFalse();
+        assertThat(read.profile().total).isEqualTo(7);
+        assertThat(read.profile().minute).isEqualTo(2.5);
+        assertThat(ProfileCodec.read(ProfileCodec.encode(profileWith(3))).complete()).isTrue();
+
+        byte[] negative = new Bytes.Writer(64).u8(ProfileCodec.VERSION).varlong(1).u8(1).zigzag(decayedAt)
+                .varlong(1L << known).f32(-1f).u8(0).toByteArray();
+        assertThatThrownBy(() -> ProfileCodec.read(negative)).hasMessageContaining("counter " + known + " is -1.0");
+    }
 }

@@ -92,6 +92,7 @@ final class RedisProfiles {
     private final Counter overflow;
     private final Counter corrupt;
     private final Counter compactions;
+    private final Counter foreignSkips;
     private final Counter batches;
     private final Counter applied;
     private volatile boolean overflowed; // some entries hold changes that did not fit `own`
@@ -130,6 +131,9 @@ final class RedisProfiles {
                 .register(meters);
         this.compactions = Counter.builder("guard.state.compactions")
                 .description("Profile change records folded into snapshots by this replica")
+                .register(meters);
+        this.foreignSkips = Counter.builder("guard.state.compactions.skipped.newer_format")
+                .description("Compactions left to a newer build: the hash holds counters this build does not know")
                 .register(meters);
         this.batches = Counter.builder("guard.state.profile_stream.batches")
                 .description("Profile stream entries (one XADD each, all changed accounts) this replica wrote")
@@ -481,7 +485,13 @@ final class RedisProfiles {
     }
 
     /** What an account's hash held when read: the merge of all of it, the snapshot's SHA-1, the record names, high-water marks. */
-    private record Stored(AccountProfile merged, String snapshotSha, List<String> records, Map<String, Long> highWater) {
+    /**
+     * An account's hash as read. {@code foreign}: some field holds counters a newer build added (a
+     * rolling upgrade is under way); this build then does not compact the hash, so that what it cannot
+     * represent is not folded away.
+     */
+    private record Stored(AccountProfile merged, String snapshotSha, List<String> records, Map<String, Long> highWater,
+                          boolean foreign) {
     }
 
     private Stored parse(List<Object> flat) {
@@ -489,6 +499,7 @@ final class RedisProfiles {
         String snapshotSha = "";
         List<String> records = new ArrayList<>();
         Map<String, Long> highWater = new HashMap<>();
+        boolean foreign = false;
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             String field = text(flat.get(i));
             Object value = flat.get(i + 1);
@@ -508,7 +519,9 @@ final class RedisProfiles {
                 snapshotSha = sha1Hex((byte[]) value);
             }
             try {
-                merged.merge(ProfileCodec.decode((byte[]) value));
+                ProfileCodec.Read read = ProfileCodec.read((byte[]) value);
+                merged.merge(read.profile());
+                foreign |= !read.complete();
             } catch (RuntimeException ex) {
                 corrupt.increment();
                 log.warn("skipping an undecodable profile field '{}': {}", field, ex.getMessage());
@@ -520,7 +533,7 @@ final class RedisProfiles {
                 records.add(field); // undecodable records are folded away (dropped) by compaction too
             }
         }
-        return new Stored(merged, snapshotSha, records, highWater);
+        return new Stored(merged, snapshotSha, records, highWater, foreign);
     }
 
     private static String sha1Hex(byte[] bytes) {
@@ -560,6 +573,10 @@ final class RedisProfiles {
 
     /** Folds the records into the snapshot unless someone else compacted first; asynchronous. */
     private void compact(String key, Stored stored) {
+        if (stored.foreign()) {
+            foreignSkips.increment(); // a newer build's counters are in it: that build compacts it
+            return;
+        }
         List<Object> args = new ArrayList<>(3 + stored.records().size());
         args.add(bytes(stored.snapshotSha()));
         args.add(ProfileCodec.encode(stored.merged()));

@@ -143,7 +143,9 @@ class RedisProfileStreamTest {
             assertThat(calls.getOrDefault("xadd", 0L)).as("one batch per replica and second").isBetween(2L, 2L * 7);
             assertThat(commands / (double) observations).isLessThan(0.1);
         }
-        await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+        // convergence is another test's subject (< 1 s when the machine is idle); here only that nothing is lost,
+        // with room for a loaded CI machine (a 3 s bound failed once at load 7)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(total(b.store(), "acct-7")).isEqualTo(total(a.store(), "acct-7")).isEqualTo(12));
     }
 

@@ -109,6 +109,59 @@ class RedisStateStoreTest {
                 + replicas.meters.get(1).counter("guard.state.compactions").count()).isGreaterThan(15);
     }
 
+    /** A change record as a newer build writes it: 7 requests, the minute counter and one counter this build lacks. */
+    static byte[] newerBuildRecord(long decayedAt) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(ProfileCodec.VERSION);
+        leb128(out, 7);
+        out.write(1); // counters present; no sketches, no first/last seen
+        leb128(out, (decayedAt << 1) ^ (decayedAt >> 63));
+        leb128(out, 1L | 1L << 40); // bit 40: far past the counters this build has
+        for (float f : new float[] {2.5f, 9f}) {
+            int bits = Float.floatToRawIntBits(f);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                out.write(bits >>> shift);
+            }
+        }
+        out.write(0); // no arrivals
+        return out.toByteArray();
+    }
+
+    private static void leb128(java.io.ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    @Test
+    void aHashHoldingANewerBuildsCountersIsReadButNotCompactedAway() {
+        RedisState sa = replicas.start();
+        String account = "acct-newer";
+        String key = replicas.prefix + ":{" + account + "}:p";
+        long t = System.currentTimeMillis();
+        sa.client().<String, byte[]>getMap(key, new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE))
+                .fastPut("d:newer-build-1", newerBuildRecord(t));
+        RedisStateStore a = sa.store();
+        RedisStateStore b = replicas.start().store();
+        for (int i = 0; i < 40; i++) {
+            (i % 2 == 0 ? a : b).observe(account, observation(t + i * 50L, i), 4);
+            sleep(15); // many small flushes: enough records for compaction to be due
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(total(a, account)).as("the newer record's requests count here too").isEqualTo(47);
+            assertThat(replicas.meters.get(0).counter("guard.state.compactions.skipped.newer_format").count()
+                    + replicas.meters.get(1).counter("guard.state.compactions.skipped.newer_format").count())
+                    .isGreaterThan(0);
+        });
+        Map<String, byte[]> fields = sa.client().<String, byte[]>getMap(key,
+                new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE)).readAllMap();
+        assertThat(fields).as("left for the newer build to compact").containsKey("d:newer-build-1");
+        assertThat(replicas.meters.get(0).counter("guard.state.compactions").count()
+                + replicas.meters.get(1).counter("guard.state.compactions").count()).isZero();
+    }
+
     @Test
     void verdictSetOnOneReplicaIsEnforcedOnTheOtherWithinASecondAndSoIsItsRemoval() {
         RedisStateStore a = replicas.start().store();
