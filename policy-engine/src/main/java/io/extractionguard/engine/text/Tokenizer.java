@@ -1,7 +1,6 @@
 package io.extractionguard.engine.text;
 
 import com.dynatrace.hash4j.hashing.HashStream64;
-import com.dynatrace.hash4j.hashing.Hasher64;
 import com.dynatrace.hash4j.hashing.Hashing;
 
 /**
@@ -13,17 +12,11 @@ import com.dynatrace.hash4j.hashing.Hashing;
  */
 public final class Tokenizer {
 
-    private final Hasher64 hasher = Hashing.komihash5_0();
-    private final HashStream64 stream = hasher.hashStream();
-    private final CharView token = new CharView();
+    private final HashStream64 stream = Hashing.komihash5_0().hashStream();
 
-    /**
-     * Hash of one token given as chars; the same function {@link #tokenize} uses. Equal to
-     * {@code hashStream().putChars(chars, from, to - from).getAsLong()} (hash4j's contract for
-     * {@code hashCharsToLong}), computed in one pass instead of through the stream's buffer.
-     */
+    /** Hash of one token given as chars; the same function {@link #tokenize} uses. */
     public long hashToken(char[] chars, int from, int to) {
-        return hasher.hashCharsToLong(token.of(chars, from, to));
+        return stream.reset().putChars(chars, from, to - from).getAsLong();
     }
 
     /** Hash of a token given as a string (configuration time). */
@@ -63,40 +56,6 @@ public final class Tokenizer {
     /** Mixes consecutive token hashes into one shingle hash. */
     public long shingle(long a, long b, long c) {
         return stream.reset().putLong(a).putLong(b).putLong(c).getAsLong();
-    }
-
-    /** A reusable view of a char range, so hashing a token creates no string. */
-    private static final class CharView implements CharSequence {
-        private char[] chars;
-        private int from;
-        private int length;
-
-        CharView of(char[] chars, int from, int to) {
-            this.chars = chars;
-            this.from = from;
-            this.length = to - from;
-            return this;
-        }
-
-        @Override
-        public int length() {
-            return length;
-        }
-
-        @Override
-        public char charAt(int index) {
-            return chars[from + index];
-        }
-
-        @Override
-        public CharSequence subSequence(int start, int end) {
-            return new String(chars, from + start, end - start);
-        }
-
-        @Override
-        public String toString() {
-            return new String(chars, from, length);
-        }
     }
 
     /** A growable list of primitive longs, reused across requests. */
