@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Logs carry the resolved account id (a keyed hash when it came from an API key), the client's
  * network prefix rather than its address, and never a credential or prompt text.
  *
- * <p>Hot path: the meters of a route/action/reason are looked up once and kept; the line is
+ * <p>Hot path: the meters of a route/action/reason (and the body-size summary of a route) are looked up once and kept; the line is
  * streamed by a {@link JsonGenerator} (no tree); and it is handed to a bounded queue that a
  * dedicated thread writes to the logger, so a request thread (a Netty event loop) never waits
  * for the log sink. A full queue (the sink cannot keep up) drops lines and counts them in
@@ -59,6 +59,7 @@ public class DecisionRecorder implements SmartLifecycle {
     private final double sampleRate;
     private final ConcurrentHashMap<DecisionKey, Counter> decisionCounters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RouteMeters> routeMeters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, DistributionSummary> bodySizes = new ConcurrentHashMap<>();
     private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Counter dropped;
     private volatile Thread writer;
@@ -133,11 +134,11 @@ public class DecisionRecorder implements SmartLifecycle {
     }
 
     public void bodyBytes(String route, long bytes) {
-        DistributionSummary.builder("guard.request.body.bytes")
-                .description("Size of inference request bodies read by the guard")
-                .baseUnit("bytes")
-                .tag("route", route)
-                .register(meters)
+        bodySizes.computeIfAbsent(route, r -> DistributionSummary.builder("guard.request.body.bytes")
+                        .description("Size of inference request bodies read by the guard")
+                        .baseUnit("bytes")
+                        .tag("route", r)
+                        .register(meters))
                 .record(bytes);
     }
 

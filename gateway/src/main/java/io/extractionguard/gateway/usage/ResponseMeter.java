@@ -103,6 +103,15 @@ final class ResponseMeter {
      * @param complete whether the response ended normally (its last usage figures are final)
      */
     Usage usage(boolean complete) {
+        if (body != null) {
+            // closing hands the field names this response added back to the factory's shared table,
+            // so the next response's parser finds them instead of copying the table to add them again
+            try {
+                body.close();
+            } catch (JacksonException e) {
+                // nothing to release then
+            }
+        }
         long input = usage.input();
         long output = usage.output();
         boolean reported = complete && input >= 0 && output >= 0;

@@ -1,5 +1,6 @@
 package io.extractionguard.gateway.usage;
 
+import java.util.List;
 import java.util.Set;
 
 import tools.jackson.core.JsonParser;
@@ -24,20 +25,22 @@ import tools.jackson.core.JsonToken;
  */
 final class UsageJson {
 
-    private static final Set<String> USAGE_PATHS = Set.of("usage", "message.usage", "response.usage");
+    static final Set<String> USAGE_PATHS = Set.of("usage", "message.usage", "response.usage");
     private static final Set<String> INPUT_FIELDS = Set.of("input_tokens", "prompt_tokens",
             "cache_creation_input_tokens", "cache_read_input_tokens");
     private static final Set<String> OUTPUT_FIELDS = Set.of("output_tokens", "completion_tokens");
     /** Generated text: Anthropic deltas, Chat deltas, Responses deltas, and non-streamed answers. */
-    private static final Set<String> TEXT_PATHS = Set.of("delta.text", "delta.thinking", "delta.partial_json",
+    static final Set<String> TEXT_PATHS = Set.of("delta.text", "delta.thinking", "delta.partial_json",
             "choices[].delta.content", "choices[].delta.reasoning_content",
             "choices[].delta.tool_calls[].function.arguments", "delta",
             "content[].text", "content[].thinking", "choices[].message.content", "output[].content[].text");
-    private static final Set<String> TEXT_CONTAINERS = Set.of("", "delta", "choices[].delta",
+    static final Set<String> TEXT_CONTAINERS = Set.of("", "delta", "choices[].delta",
             "choices[].delta.tool_calls[].function", "content[]", "choices[].message", "output[].content[]");
     private static final int MAX_DEPTH = 32;
+    static final Set<String> CHOICES_PATH = Set.of("choices");
+    private static final Path ROOT = Path.tree(CHOICES_PATH, USAGE_PATHS, TEXT_PATHS, TEXT_CONTAINERS);
 
-    private final String[] containers = new String[MAX_DEPTH + 1];
+    private final Path[] containers = new Path[MAX_DEPTH + 1];
     private final boolean[] arrays = new boolean[MAX_DEPTH + 1];
     private final int[] entries = new int[MAX_DEPTH + 1];
     private int depth = -1;
@@ -80,12 +83,12 @@ final class UsageJson {
                     skipped = 1;
                     return;
                 }
-                String path = depth == -1 ? "" : childPath(p);
+                Path path = depth == -1 ? ROOT : childPath(p);
                 depth++;
                 containers[depth] = path;
                 arrays[depth] = t == JsonToken.START_ARRAY;
                 entries[depth] = 0;
-                if (t == JsonToken.START_OBJECT && USAGE_PATHS.contains(path)) {
+                if (t == JsonToken.START_OBJECT && path.usage) {
                     inUsage = true;
                     usageDepth = depth;
                     usageInput = 0;
@@ -105,7 +108,7 @@ final class UsageJson {
                         output = usageOutput;
                     }
                 }
-                if (t == JsonToken.END_ARRAY && depth == 1 && "choices".equals(containers[depth]) && entries[depth] == 0) {
+                if (t == JsonToken.END_ARRAY && depth == 1 && containers[depth].choices && entries[depth] == 0) {
                     emptyChoices = true;
                 }
                 depth--;
@@ -124,7 +127,7 @@ final class UsageJson {
                 }
             }
             case VALUE_STRING -> {
-                if (depth >= 0 && TEXT_CONTAINERS.contains(containers[depth]) && TEXT_PATHS.contains(childPath(p))) {
+                if (depth >= 0 && containers[depth].textContainer && childPath(p).text) {
                     textChars += p.getStringLength();
                 }
             }
@@ -133,13 +136,80 @@ final class UsageJson {
         }
     }
 
-    private String childPath(JsonParser p) {
-        String parent = containers[depth];
-        if (arrays[depth]) {
-            return parent + "[]";
+    private Path childPath(JsonParser p) {
+        Path parent = containers[depth];
+        return arrays[depth] ? parent.element() : parent.child(p.currentName());
+    }
+
+    /**
+     * A container or value path as the string {@code parent.name} / {@code parent[]} (names joined
+     * with dots, array elements as {@code []}, the top level ""), resolved without building the
+     * string: only the paths that are, or can still lead to, a path this class looks at get a node
+     * of their own; every other path is {@link #OTHER}, and so are all of its descendants (they
+     * extend its string, so none can be a path looked at). Same answers as comparing the joined
+     * strings, names containing dots or brackets included.
+     */
+    static final class Path {
+
+        /** Every path that neither is nor leads to one of the paths looked at. */
+        static final Path OTHER = new Path("", Set.of(), Set.of(), Set.of(), Set.of());
+
+        final boolean choices;
+        final boolean usage;
+        final boolean text;
+        final boolean textContainer;
+        private java.util.Map<String, Path> children = java.util.Map.of();
+        private Path element; // null: OTHER (not yet created when OTHER itself is)
+
+        private Path(String path, Set<String> choices, Set<String> usage, Set<String> text, Set<String> textContainers) {
+            this.choices = choices.contains(path);
+            this.usage = usage.contains(path);
+            this.text = text.contains(path);
+            this.textContainer = textContainers.contains(path);
         }
-        String name = p.currentName();
-        return parent.isEmpty() ? name : parent + "." + name;
+
+        Path element() {
+            return element == null ? OTHER : element;
+        }
+
+        Path child(String name) {
+            Path child = name == null ? null : children.get(name);
+            return child == null ? OTHER : child;
+        }
+
+        /** The root ("") of the tree of the given paths and of every path string that can still grow into one. */
+        static Path tree(Set<String> choices, Set<String> usage, Set<String> text, Set<String> textContainers) {
+            java.util.Set<String> all = new java.util.HashSet<>();
+            for (Set<String> set : List.of(choices, usage, text, textContainers)) {
+                all.addAll(set);
+            }
+            java.util.Set<String> nodes = new java.util.HashSet<>(all);
+            nodes.add("");
+            for (String path : all) { // a child path is its parent's string followed by "." or "[]"
+                for (int i = 0; i < path.length(); i++) {
+                    if (path.charAt(i) == '.' || path.charAt(i) == '[') {
+                        nodes.add(path.substring(0, i));
+                    }
+                }
+            }
+            java.util.Map<String, Path> byPath = new java.util.HashMap<>();
+            for (String path : nodes) {
+                byPath.put(path, new Path(path, choices, usage, text, textContainers));
+            }
+            byPath.forEach((path, node) -> {
+                java.util.Map<String, Path> children = new java.util.HashMap<>();
+                for (String other : nodes) {
+                    if (path.isEmpty()) {
+                        children.put(other, byPath.get(other)); // a top-level name is the whole path ("" too)
+                    } else if (!path.isEmpty() && other.startsWith(path + ".")) {
+                        children.put(other.substring(path.length() + 1), byPath.get(other));
+                    }
+                }
+                node.children = java.util.Map.copyOf(children);
+                node.element = byPath.get(path + "[]");
+            });
+            return byPath.get("");
+        }
     }
 
     /** Input tokens of the latest usage object, -1 when none was seen. */

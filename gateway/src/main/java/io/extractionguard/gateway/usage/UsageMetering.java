@@ -1,5 +1,6 @@
 package io.extractionguard.gateway.usage;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -34,6 +35,8 @@ public class UsageMetering {
     private final JsonMapper json;
     private final JsonFactory factory = JsonFactory.builder().build();
     private final MeterRegistry meters;
+    /** Looked up once per route/direction/source, not built and registered per response. */
+    private final ConcurrentHashMap<TokenKey, Counter> counters = new ConcurrentHashMap<>();
 
     public UsageMetering(GuardEngine engine, JsonMapper json, MeterRegistry meters) {
         this.engine = engine;
@@ -103,12 +106,15 @@ public class UsageMetering {
     }
 
     private void count(String route, String direction, String source, long tokens) {
-        Counter.builder("guard.tokens")
-                .description("Model tokens served through the guard, from response usage or estimated")
-                .tag("route", route)
-                .tag("direction", direction)
-                .tag("source", source)
-                .register(meters)
+        counters.computeIfAbsent(new TokenKey(route, direction, source), k -> Counter.builder("guard.tokens")
+                        .description("Model tokens served through the guard, from response usage or estimated")
+                        .tag("route", k.route())
+                        .tag("direction", k.direction())
+                        .tag("source", k.source())
+                        .register(meters))
                 .increment(tokens);
+    }
+
+    private record TokenKey(String route, String direction, String source) {
     }
 }
