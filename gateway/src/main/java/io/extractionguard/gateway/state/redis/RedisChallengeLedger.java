@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.redisson.api.RScript;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.listener.StatusListener;
 import org.redisson.client.protocol.ScoredEntry;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
@@ -258,25 +257,7 @@ public final class RedisChallengeLedger implements RemoteChallengeLedger, AutoCl
         }
         try {
             RTopic t = client.getTopic(channel(), StringCodec.INSTANCE);
-            // Read the index once the subscription is confirmed, and after every re-subscription: a grant
-            // announced before then was indexed before then, so the read sees it.
-            t.addListenerAsync(String.class, (ch, message) -> received(message)).whenComplete((id, error) -> {
-                if (error == null) {
-                    readIndex();
-                } else {
-                    availability.failure(error);
-                }
-            });
-            t.addListenerAsync(new StatusListener() {
-                @Override
-                public void onSubscribe(String ch) {
-                    readIndex();
-                }
-
-                @Override
-                public void onUnsubscribe(String ch) {
-                }
-            });
+            RedisTopics.listen(t, String.class, (ch, message) -> received(message), this::readIndex, availability);
             topic = t;
         } catch (RuntimeException e) {
             availability.failure(e);

@@ -23,7 +23,6 @@ import org.redisson.api.RMap;
 import org.redisson.api.RScript;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.codec.CompositeCodec;
@@ -239,26 +238,7 @@ public final class RedisIndicatorRegistry implements IndicatorRegistry, AutoClos
         }
         try {
             RTopic t = client.getTopic(keys.global("indicator-events"), StringCodec.INSTANCE);
-            // Re-read once the subscription is confirmed: an import announced before it (the announcement is
-            // missed) wrote the hash before it too, so this read sees it. onSubscribe below may be registered
-            // only after the channel was already subscribed, so it alone does not close that gap.
-            t.addListenerAsync(String.class, (channel, origin) -> requestReload()).whenComplete((id, error) -> {
-                if (error == null) {
-                    requestReload();
-                } else {
-                    availability.failure(error);
-                }
-            });
-            t.addListenerAsync(new StatusListener() {
-                @Override
-                public void onSubscribe(String channel) {
-                    requestReload(); // heals imports announced while not listening
-                }
-
-                @Override
-                public void onUnsubscribe(String channel) {
-                }
-            });
+            RedisTopics.listen(t, String.class, (channel, origin) -> requestReload(), this::requestReload, availability);
             topic = t;
         } catch (RuntimeException e) {
             availability.failure(e);
