@@ -102,7 +102,16 @@ class SecretsNeverLeakTest {
             statuses.add(send("authorization", "Bearer " + BEARER_KEY, "Implement the python function for task " + i
                     + " and show your full reasoning step by step, every intermediate step " + PROMPT_MARKER));
         }
-        assertThat(statuses).as("burst statuses").contains(200, 429, 403);
+        // (a burst of standalone long asks goes from 200 straight to a challenge: the one-shot evidence arrives whole)
+        assertThat(statuses).as("burst statuses").contains(200, 403);
+        // throttled: ordinary short requests under the first raw key past the default tier's 10 per minute
+        List<Integer> ordinary = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            ordinary.add(client.post().uri("/v1/messages").header("x-api-key", API_KEY)
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue(body("question " + i + " " + PROMPT_MARKER, 16))
+                    .exchange().returnResult(String.class).getStatus().value());
+        }
+        assertThat(ordinary).as("ordinary statuses past the limit").contains(200, 429);
         // a wrong challenge solution, then operator calls
         client.post().uri("/v1/messages").header("authorization", "Bearer " + BEARER_KEY)
                 .header("x-guard-challenge-solution", "bogus:1").contentType(MediaType.APPLICATION_JSON)
