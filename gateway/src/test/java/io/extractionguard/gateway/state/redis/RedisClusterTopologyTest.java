@@ -37,6 +37,15 @@ class RedisClusterTopologyTest {
                 .initializationTimeout(Duration.ofSeconds(20))
                 .build();
         cluster.start();
+        // start() returns once the slots are assigned; the nodes may not all report the cluster as up yet
+        // (a replica connecting then got CLUSTERDOWN once): wait until every node does
+        for (int port : cluster.serverPorts()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
+                    return jedis.clusterInfo().contains("cluster_state:ok");
+                }
+            });
+        }
         nodes = cluster.serverPorts().stream().map(p -> "redis://127.0.0.1:" + p).collect(Collectors.joining(","));
     }
 
