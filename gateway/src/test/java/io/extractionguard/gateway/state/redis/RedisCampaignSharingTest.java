@@ -91,8 +91,10 @@ class RedisCampaignSharingTest {
         hydra(a.client(), card);
         long sent = System.nanoTime();
         RedisCampaignStore storeA = a.bean(RedisCampaignStore.class);
-        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(5)).until(() -> storeA.pending() == 0
-                && count(b, "guard.campaign.sync.applied") >= count(a, "guard.campaign.sync.shipped"));
+        // A's buffer can be momentarily empty while records of its last requests are still being added (a loaded
+        // machine once passed the pending == 0 check at 9 records): wait for the whole burst's records as well
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> storeA.pending() == 0
+                && count(b, "guard.campaign.sync.applied") >= Math.max(50, count(a, "guard.campaign.sync.shipped")));
         System.out.printf("[measure] campaign evidence A->B: all of A's records applied on B %.0f ms after A's last "
                 + "response (flush-interval 1 s)%n", (System.nanoTime() - sent) / 1e6);
         assertThat(count(b, "guard.campaign.sync.applied")).isGreaterThanOrEqualTo(50);
