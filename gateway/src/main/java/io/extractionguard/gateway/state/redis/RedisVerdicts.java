@@ -24,6 +24,7 @@ import org.redisson.api.RMap;
 import org.redisson.api.RScript;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.codec.CompositeCodec;
@@ -132,7 +133,17 @@ final class RedisVerdicts {
         }
         try {
             RTopic t = client.getTopic(keys.verdictChannel(), ByteArrayCodec.INSTANCE);
-            RedisTopics.listen(t, byte[].class, (channel, message) -> received(message), this::resync, availability);
+            t.addListenerAsync(byte[].class, (channel, message) -> received(message));
+            t.addListenerAsync(new StatusListener() {
+                @Override
+                public void onSubscribe(String channel) {
+                    resync();
+                }
+
+                @Override
+                public void onUnsubscribe(String channel) {
+                }
+            });
             topic = t;
         } catch (RuntimeException e) {
             availability.failure(e);
