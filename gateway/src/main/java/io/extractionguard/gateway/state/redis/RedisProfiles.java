@@ -616,6 +616,7 @@ final class RedisProfiles {
         private AccountProfile writing;
         private long writingHighWater;
         private String field;
+        private boolean forceAfterWrite; // a forced write (shutdown) came while one was in flight: write the rest at once
         private boolean retired; // removed from `own` (nothing left to write): changes go to a new one
 
         Own(String account, String key, String taskId) {
@@ -649,6 +650,9 @@ final class RedisProfiles {
         void queueIfDue(long now, boolean force) {
             boolean due;
             synchronized (this) {
+                if (force && writing != null) {
+                    forceAfterWrite = true;
+                }
                 due = undurable != null && writing == null && (force || now - dueNanos >= 0);
             }
             if (due) {
@@ -693,6 +697,7 @@ final class RedisProfiles {
 
         private void completed(Long records, Throwable error) {
             boolean retry = false;
+            boolean urgent;
             synchronized (this) {
                 if (writing == null) {
                     return;
@@ -708,8 +713,11 @@ final class RedisProfiles {
                     field = null;
                     if (undurable != null) {
                         dueNanos = System.nanoTime() + durableNanos;
+                        retry = forceAfterWrite;
                     }
                 }
+                urgent = forceAfterWrite;
+                forceAfterWrite = false;
                 writing = null;
                 if (pending == null && undurable == null) {
                     retired = true;
@@ -717,8 +725,9 @@ final class RedisProfiles {
                 }
             }
             if (retry && availability.available()) {
-                writer.enqueue(taskId, this, false);
-            } else if (error == null && records >= compactAfter) {
+                writer.enqueue(taskId, this, urgent);
+            }
+            if (error == null && records >= compactAfter) {
                 compactNow(key);
             }
         }

@@ -65,6 +65,7 @@ public final class WriteBehind {
     private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicBoolean inFlight = new AtomicBoolean();
+    private volatile CompletableFuture<Void> current = CompletableFuture.completedFuture(null);
     private final AtomicBoolean urgentScheduled = new AtomicBoolean();
     private final AtomicBoolean overflowed = new AtomicBoolean();
     private final List<Runnable> roomListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -152,11 +153,16 @@ public final class WriteBehind {
         }
     }
 
-    /** Sends up to one batch; returns its completion (already complete when nothing was sent). */
+    /**
+     * Sends up to one batch; returns its completion, which comes after every task's own completion handling
+     * (already complete when nothing was sent, or when another batch is in flight: {@link #drain} waits for that one).
+     */
     CompletableFuture<Void> flush() {
         if (!inFlight.compareAndSet(false, true)) {
             return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        current = done; // before any task leaves the queue: drain reads the queue size first, then this
         try {
             RBatch batch = client.createBatch(BatchOptions.defaults()
                     .responseTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
@@ -182,8 +188,7 @@ public final class WriteBehind {
                 }
             }
             if (parts.isEmpty()) {
-                inFlight.set(false);
-                return CompletableFuture.completedFuture(null);
+                return finish(done);
             }
             long started = System.nanoTime();
             RFuture<?> sent;
@@ -191,12 +196,10 @@ public final class WriteBehind {
                 sent = batch.executeAsync();
             } catch (RuntimeException e) {
                 // not even sent (e.g. a client that never connected): the command futures will not complete
-                inFlight.set(false);
                 availability.failure(e);
                 added.forEach(t -> t.failed(e));
-                return CompletableFuture.completedFuture(null);
+                return finish(done);
             }
-            CompletableFuture<Void> done = new CompletableFuture<>();
             sent.whenComplete((result, error) -> {
                 inFlight.set(false);
                 if (error != null) {
@@ -214,32 +217,53 @@ public final class WriteBehind {
             });
             return done;
         } catch (RuntimeException e) {
-            inFlight.set(false);
             availability.failure(e);
             log.warn("write batch could not be built: {}", e.toString());
-            return CompletableFuture.completedFuture(null);
+            return finish(done);
         }
     }
 
+    private CompletableFuture<Void> finish(CompletableFuture<Void> done) {
+        inFlight.set(false);
+        done.complete(null);
+        return done;
+    }
+
     /**
-     * Writes everything queued, waiting up to {@code timeout} (for shutdown: not on a request thread).
+     * Writes everything queued and waits for the batch in flight (whose tasks may queue again, e.g. a durable
+     * write forced while an earlier one was being written), up to {@code timeout}; for shutdown, not on a
+     * request thread.
      *
      * @return entries still unwritten
      */
     public int drain(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (size.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                CompletableFuture<Void> f = flush();
-                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (!availability.available()) {
+        while (System.nanoTime() < deadline) {
+            CompletableFuture<Void> wait;
+            if (size.get() > 0) {
+                wait = flush();
+                if (wait.isDone()) {
+                    wait = current; // another batch was in flight (or this one sent nothing)
+                }
+            } else {
+                wait = current; // read after the size: a batch that took the last entries is visible here
+                if (wait.isDone()) {
                     break;
                 }
-                Thread.sleep(5);
+            }
+            try {
+                if (wait.isDone()) {
+                    Thread.sleep(1); // a batch between its send and its flag: let it settle
+                } else {
+                    wait.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (Exception e) {
+                break;
+            }
+            if (!availability.available()) {
                 break;
             }
         }
