@@ -17,14 +17,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.redisson.api.RBatch;
 import org.redisson.api.RMap;
 import org.redisson.api.RScript;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.codec.CompositeCodec;
@@ -44,8 +43,10 @@ import io.micrometer.core.instrument.Timer;
  * trip. A change is applied locally at once and written, as an urgent write-behind task, by a script
  * that updates the verdict hash and publishes the change in one atomic step; every replica
  * (including the writer) applies the published changes in the order Redis applied them, so all
- * converge. The whole hash is re-read at start-up, after every (re)subscription to the channel and
- * every {@code verdict-resync}, which heals changes missed while disconnected.
+ * converge. The whole hash is re-read at start-up, once the subscription is confirmed, after every
+ * re-subscription and every {@code verdict-resync}, which heals changes missed while not listening. A
+ * re-read never overwrites an account whose change message arrived after the read was sent: that
+ * message (and any later one, delivered in order) is at least as new as the snapshot.
  */
 final class RedisVerdicts {
 
@@ -61,7 +62,12 @@ final class RedisVerdicts {
     private final String replicaId;
     private final ConcurrentHashMap<String, Verdict> local = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Write> unwritten = new ConcurrentHashMap<>();
-    private final AtomicBoolean resyncing = new AtomicBoolean();
+    private final Object resyncLock = new Object();
+    private boolean resyncing; // a re-read is in flight; under resyncLock
+    private CompletableFuture<Void> resyncNext; // completes after the re-read requested during it
+    private final AtomicLong messages = new AtomicLong();
+    // accounts with a change message since the oldest re-read in flight began: sequence of their latest message
+    private final ConcurrentHashMap<String, Long> messaged = new ConcurrentHashMap<>();
     private final Timer propagation;
     private final Counter corrupt;
     private volatile RTopic topic;
@@ -123,9 +129,9 @@ final class RedisVerdicts {
     }
 
     /**
-     * Subscribes to verdict changes (once; Redisson re-subscribes by itself after reconnects); each
-     * (re)subscription triggers a full re-read. Without Redis it stays unsubscribed and is called
-     * again on recovery.
+     * Subscribes to verdict changes (once; Redisson re-subscribes by itself after reconnects); the
+     * confirmation and each re-subscription trigger a full re-read. Without Redis it stays unsubscribed
+     * and is called again on recovery.
      */
     synchronized void subscribe() {
         if (topic != null) {
@@ -133,28 +139,35 @@ final class RedisVerdicts {
         }
         try {
             RTopic t = client.getTopic(keys.verdictChannel(), ByteArrayCodec.INSTANCE);
-            t.addListenerAsync(byte[].class, (channel, message) -> received(message));
-            t.addListenerAsync(new StatusListener() {
-                @Override
-                public void onSubscribe(String channel) {
-                    resync();
-                }
-
-                @Override
-                public void onUnsubscribe(String channel) {
-                }
-            });
+            RedisTopics.listen(t, byte[].class, (channel, message) -> received(message), this::resync, availability);
             topic = t;
         } catch (RuntimeException e) {
             availability.failure(e);
         }
     }
 
-    /** Re-reads the whole verdict hash; returns when done (or failed). Never call on an event loop. */
+    /**
+     * Re-reads the whole verdict hash; the future completes when done (or failed). A request made while a
+     * read is in flight gets one more read after it (that snapshot may predate what the request is for),
+     * and its future completes after that one. Never wait on it on an event loop.
+     */
     CompletableFuture<Void> resync() {
-        if (!resyncing.compareAndSet(false, true)) {
-            return CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (resyncLock) {
+            if (resyncing) {
+                if (resyncNext == null) {
+                    resyncNext = new CompletableFuture<>();
+                }
+                return resyncNext;
+            }
+            resyncing = true;
         }
+        read(done);
+        return done;
+    }
+
+    private void read(CompletableFuture<Void> done) {
+        long since = messages.get(); // before the read is sent: later messages win over its snapshot
         RMap<String, byte[]> map = client.getMap(keys.verdicts(), HASH_CODEC);
         CompletableFuture<Map<String, byte[]>> read;
         try {
@@ -162,19 +175,41 @@ final class RedisVerdicts {
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
-        return read.handle((all, error) -> {
-            resyncing.set(false);
+        read.whenComplete((all, error) -> {
             if (error != null) {
                 availability.failure(error);
-                return null;
+            } else {
+                availability.success();
+                try {
+                    applySnapshot(all, since);
+                } catch (RuntimeException e) {
+                    log.warn("verdict re-read could not be applied (the next one retries): {}", e.toString());
+                }
             }
-            availability.success();
-            apply(all, map);
-            return null;
+            messaged.values().removeIf(seq -> seq <= since); // conditional per entry: a newer message stays
+            CompletableFuture<Void> next;
+            synchronized (resyncLock) {
+                resyncing = false;
+                next = resyncNext;
+                resyncNext = null;
+            }
+            done.complete(null);
+            if (next != null) {
+                resync().whenComplete((v, e) -> next.complete(null));
+            }
         });
     }
 
-    private void apply(Map<String, byte[]> all, RMap<String, byte[]> map) {
+    /** Number of change messages received so far (a re-read's snapshot yields to those after its start). */
+    long messagesReceived() {
+        return messages.get();
+    }
+
+    /**
+     * Applies a full read of the verdict hash that was sent when {@link #messagesReceived} was {@code since}:
+     * accounts with a later message, or with a change of ours not yet written, keep what they have.
+     */
+    void applySnapshot(Map<String, byte[]> all, long since) {
         Instant now = clock.instant();
         List<String> expired = new ArrayList<>();
         Map<String, Verdict> fresh = new java.util.HashMap<>();
@@ -192,19 +227,24 @@ final class RedisVerdicts {
             }
         });
         for (String account : local.keySet()) {
-            if (!fresh.containsKey(account) && !unwritten.containsKey(account)) {
+            if (!fresh.containsKey(account) && !unwritten.containsKey(account) && !announcedSince(account, since)) {
                 local.remove(account); // cleared elsewhere while we were not listening
             }
         }
         fresh.forEach((account, v) -> {
-            if (!unwritten.containsKey(account)) {
+            if (!unwritten.containsKey(account) && !announcedSince(account, since)) {
                 local.put(account, v);
             }
         });
         if (!expired.isEmpty()) {
-            map.fastRemoveAsync(expired.toArray(String[]::new));
+            client.<String, byte[]>getMap(keys.verdicts(), HASH_CODEC).fastRemoveAsync(expired.toArray(String[]::new));
         }
         log.debug("verdicts re-read: {} active, {} expired removed", fresh.size(), expired.size());
+    }
+
+    private boolean announcedSince(String account, long since) {
+        Long seq = messaged.get(account);
+        return seq != null && seq > since;
     }
 
     private void received(byte[] message) {
@@ -218,6 +258,7 @@ final class RedisVerdicts {
             String account = in.readUTF();
             byte[] blob = new byte[in.readInt()];
             in.readFully(blob);
+            messaged.put(account, messages.incrementAndGet());
             if (blob.length == 0) {
                 local.remove(account);
             } else {
