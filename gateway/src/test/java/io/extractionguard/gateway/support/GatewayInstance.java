@@ -6,9 +6,6 @@ import java.util.Map;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.GatewayApplication;
@@ -16,7 +13,8 @@ import io.extractionguard.gateway.GatewayApplication;
 /**
  * A whole gateway application (its own Spring context, ports, Redis client) started inside a test,
  * so one test can run several replicas side by side and stop or restart them. Points at the shared
- * test backend; the embedded demo backend stays off.
+ * test backend; the embedded demo backend stays off. Each application runs on event loops of its own
+ * ({@code NettyResourcesConfiguration}), so closing one leaves the others and the backend running.
  */
 public final class GatewayInstance implements AutoCloseable {
 
@@ -40,24 +38,10 @@ public final class GatewayInstance implements AutoCloseable {
         props.putAll(extra);
         // as command-line arguments: they outrank application.yml (builder "properties" are only defaults)
         String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class, OwnNettyResources.class)
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
                 .profiles("redis")
                 .run(args);
         return new GatewayInstance(context);
-    }
-
-    /**
-     * Event loops of its own: with Boot's default (Reactor Netty's global resources), closing one of
-     * several applications in a JVM disposes the global loops and with them the shared test backend.
-     */
-    @Configuration(proxyBeanMethods = false)
-    static class OwnNettyResources {
-        @Bean
-        ReactorResourceFactory reactorResourceFactory() {
-            ReactorResourceFactory factory = new ReactorResourceFactory();
-            factory.setUseGlobalResources(false);
-            return factory;
-        }
     }
 
     public ConfigurableApplicationContext context() {

@@ -18,6 +18,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,6 +40,9 @@ public final class DemoBackend implements AutoCloseable {
             + "the gateway like a real completion would").split(" ");
 
     private final DemoBackendSettings settings;
+    // loops of its own (as many as Reactor Netty's global ones): an application in the same JVM that disposes
+    // the global loops when it closes (Boot's default) would otherwise take this server down with it
+    private final LoopResources loops = LoopResources.create("demo-backend");
     private final DisposableServer server;
     private final AtomicLong requests = new AtomicLong();
     private volatile ReceivedRequest lastRequest;
@@ -48,6 +52,7 @@ public final class DemoBackend implements AutoCloseable {
     private DemoBackend(DemoBackendSettings settings) {
         this.settings = settings;
         this.server = HttpServer.create()
+                .runOn(loops)
                 .host(settings.host())
                 .port(settings.port())
                 .route(routes -> routes
@@ -97,6 +102,7 @@ public final class DemoBackend implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
+        loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
     }
 
     enum Dialect { ANTHROPIC, CHAT, RESPONSES }
