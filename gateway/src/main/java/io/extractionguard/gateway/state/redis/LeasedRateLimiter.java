@@ -53,8 +53,12 @@ import io.micrometer.core.instrument.MeterRegistry;
  * bucket goes negative if need be, so the window absorbs it). Once Redis reports the bucket
  * depleted, the replica admits nothing beyond what it holds until the time the bucket needs to refill.
  *
- * <p>While Redis is unreachable each replica enforces the tier limits on its own (a local bucket)
- * and records what it admitted as debt, charged to Redis (which may go negative) as soon as it returns.
+ * <p>While Redis is unreachable each replica enforces the tier limits on its own and records what it
+ * admitted as debt, charged to Redis (which may go negative) as soon as it returns. For an account it
+ * has had an answer about, it spends what it holds, then what the shared bucket was estimated to hold
+ * (the last answer plus refill since, less what it admitted since): an outage does not hand every
+ * replica a full bucket for an account that had just emptied it. For an account it never had an answer
+ * about, a local bucket of the tier's size decides.
  */
 public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
@@ -118,6 +122,10 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         long cost = RateLimiter.cost(limitFactor);
         Lease lease = lease(accountId, limits);
         if (!availability.available()) {
+            LimitOutcome known = lease.acquireOffline(cost);
+            if (known != null) {
+                return known;
+            }
             LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor);
             if (local.allowed()) {
                 lease.owe(cost);
@@ -132,10 +140,12 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         if (limits.unlimited()) {
             return true;
         }
+        Lease lease = lease(accountId, limits);
         if (!availability.available()) {
-            return fallback.wouldAdmit(accountId, limits, limitFactor);
+            Boolean known = lease.wouldAdmitOffline(RateLimiter.cost(limitFactor));
+            return known != null ? known : fallback.wouldAdmit(accountId, limits, limitFactor);
         }
-        return lease(accountId, limits).wouldAdmit(RateLimiter.cost(limitFactor));
+        return lease.wouldAdmit(RateLimiter.cost(limitFactor));
     }
 
     private Lease lease(String accountId, TierLimits limits) {
@@ -239,6 +249,46 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 refill(cost, now);
             }
             return outcome(admitted, cost, now);
+        }
+
+        /**
+         * While Redis is unreachable: spends what this replica holds, then what the shared bucket was
+         * estimated to hold at its last answer (with the refill since) less what was admitted here since,
+         * as debt. Null when this replica never had an answer for the bucket.
+         */
+        synchronized LimitOutcome acquireOffline(long cost) {
+            if (remote == null) {
+                return null;
+            }
+            long now = System.nanoTime();
+            lastUse = now;
+            boolean admitted;
+            if (tokens >= cost) {
+                tokens -= cost;
+                admitted = true;
+            } else if (offlineRoom(now) >= cost) {
+                owed += cost;
+                admitted = true;
+            } else {
+                admitted = false;
+            }
+            return outcome(admitted, cost, now);
+        }
+
+        synchronized Boolean wouldAdmitOffline(long cost) {
+            if (remote == null) {
+                return null;
+            }
+            return tokens >= cost || offlineRoom(System.nanoTime()) >= cost;
+        }
+
+        /** Must hold the lock. Units the shared bucket is estimated to hold for this replica now, offline. */
+        private long offlineRoom(long now) {
+            long estimate = Long.MAX_VALUE;
+            for (int i = 0; i < bandwidths.length; i++) {
+                estimate = Math.min(estimate, remoteNow(i, now));
+            }
+            return estimate + Math.min(0, tokens) - owed; // less what was admitted ahead of Redis or offline
         }
 
         synchronized boolean wouldAdmit(long cost) {

@@ -135,7 +135,8 @@ class RedisOutageStoreTest {
         for (int i = 0; i < 5; i++) {
             during += a.limiter().tryAcquire("acct-limited", tenPerDay, 1.0).allowed() ? 1 : 0;
         }
-        assertThat(during).as("local fallback bucket").isEqualTo(5);
+        // what it held, then what the shared bucket had left at its last answer: never more than the day has left
+        assertThat(during).as("admitted locally during the outage").isBetween(1, 10 - before);
 
         recovery(a);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
@@ -148,6 +149,30 @@ class RedisOutageStoreTest {
             sleep(20);
         }
         assertThat(before + during + after).as("the day's 10 are not exceeded because of the outage").isEqualTo(10);
+    }
+
+    @Test
+    void anAccountThatHadEmptiedTheSharedBucketGetsNoFreshBucketDuringAnOutage() {
+        RedisState a = replicas.start();
+        TierLimits tenPerDay = new TierLimits("free", 0, 10);
+        int before = 0;
+        for (int i = 0; i < 14; i++) {
+            before += a.limiter().tryAcquire("acct-emptied", tenPerDay, 1.0).allowed() ? 1 : 0;
+            sleep(50); // each lease arrives before the next request
+        }
+        assertThat(before).as("the day's 10, then refusals").isBetween(10, 11); // first sight may run one ahead
+
+        outage(a);
+        int during = 0;
+        for (int i = 0; i < 10; i++) {
+            during += a.limiter().tryAcquire("acct-emptied", tenPerDay, 1.0).allowed() ? 1 : 0;
+        }
+        // a fresh local bucket would admit all 10 again; the last answer said the shared bucket was empty
+        assertThat(during).as("admitted during the outage").isZero();
+        assertThat(a.limiter().wouldAdmit("acct-emptied", tenPerDay, 1.0)).isFalse();
+        // an account this replica never had an answer about is still served by a local bucket of the tier's size
+        assertThat(a.limiter().tryAcquire("acct-unknown", tenPerDay, 1.0).allowed()).isTrue();
+        recovery(a);
     }
 
     private static void sleep(long ms) {
