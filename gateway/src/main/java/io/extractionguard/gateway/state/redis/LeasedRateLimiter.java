@@ -233,8 +233,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             long now = System.nanoTime();
             lastUse = now;
             boolean admitted;
-            if (tokens >= cost) {
-                tokens -= cost;
+            if (takeHeld(cost)) {
                 admitted = true;
             } else if (depleted || now < deniedUntil) {
                 admitted = false;
@@ -262,17 +261,21 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             }
             long now = System.nanoTime();
             lastUse = now;
-            boolean admitted;
-            if (tokens >= cost) {
-                tokens -= cost;
-                admitted = true;
-            } else if (offlineRoom(now) >= cost) {
+            boolean admitted = takeHeld(cost);
+            if (!admitted && offlineRoom(now) >= cost) {
                 owed += cost;
                 admitted = true;
-            } else {
-                admitted = false;
             }
             return outcome(admitted, cost, now);
+        }
+
+        /** Must hold the lock. Spends {@code cost} of what this replica holds, if it holds that much. */
+        private boolean takeHeld(long cost) {
+            if (tokens < cost) {
+                return false;
+            }
+            tokens -= cost;
+            return true;
         }
 
         synchronized Boolean wouldAdmitOffline(long cost) {
