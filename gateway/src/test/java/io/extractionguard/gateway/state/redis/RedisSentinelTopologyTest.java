@@ -78,6 +78,12 @@ class RedisSentinelTopologyTest {
         }
     }
 
+    /** A numeric field of the server's {@code INFO replication} (0 when absent or unreachable). */
+    private static long replicationField(int port, String field) {
+        return info(port, "replication").lines().filter(l -> l.startsWith(field + ":"))
+                .map(l -> Long.parseLong(l.substring(field.length() + 1).trim())).findFirst().orElse(0L);
+    }
+
     private static Verdict block(String reason) {
         return new Verdict(Verdict.Kind.BLOCK, Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS),
                 "operator/test", List.of("operator/test"), reason);
@@ -106,14 +112,8 @@ class RedisSentinelTopologyTest {
             });
             assertThat(admittedOnBoth(a, b, "acct-limited-before")).as("the shared limit holds before the failover").isEqualTo(5);
             // everything written so far has reached the replica before the failover is asked for
-            await().atMost(Duration.ofSeconds(10)).until(() -> info(replicaPort, "keyspace").contains("keys="));
-            try (Jedis m = new Jedis("127.0.0.1", masterPort)) {
-                long offset = Long.parseLong(m.info("replication").lines().filter(l -> l.startsWith("master_repl_offset:"))
-                        .findFirst().orElseThrow().substring("master_repl_offset:".length()).trim());
-                await().atMost(Duration.ofSeconds(10)).until(() -> info(replicaPort, "replication").lines()
-                        .filter(l -> l.startsWith("slave_repl_offset:")).map(l -> Long.parseLong(l.substring(18).trim()))
-                        .findFirst().orElse(0L) >= offset);
-            }
+            long offset = replicationField(masterPort, "master_repl_offset");
+            await().atMost(Duration.ofSeconds(10)).until(() -> replicationField(replicaPort, "slave_repl_offset") >= offset);
 
             try (Jedis s = new Jedis("127.0.0.1", sentinelPort)) {
                 s.sentinelFailover(MASTER_NAME);
