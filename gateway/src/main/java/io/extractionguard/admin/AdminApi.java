@@ -30,6 +30,9 @@ import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.observe.RecentDecisions;
+import io.extractionguard.gateway.operators.Operator;
+import io.extractionguard.gateway.operators.OperatorAccess;
+import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.policy.PolicyReloader;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -40,16 +43,16 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The operators' admin API (management port, bearer token; reference: {@code docs/operations.md}).
- * Overrides go through the shared state store, so they take effect on every replica; each one is
- * written to the audit trail first, and an override that cannot be audited is not applied.
+ * The operators' admin API (management port; who may call what: {@link OperatorAccess}, reference:
+ * {@code docs/operations.md}). Overrides go through the shared state store, so they take effect on
+ * every replica; each one is written to the audit trail first, naming the authenticated operator, and
+ * an override that cannot be audited is not applied.
  */
 final class AdminApi {
 
     static final String BASE = "/admin";
     static final Duration MAX_OVERRIDE_TTL = Duration.ofDays(365);
-    static final String OPERATOR_HEADER = "x-guard-operator";
-
+    private final OperatorAccess access;
     private final GuardEngine engine;
     private final StateStore store;
     private final AuditTrail audit;
@@ -60,8 +63,9 @@ final class AdminApi {
     private final JsonMapper json;
     private final Clock clock;
 
-    AdminApi(GuardEngine engine, StateStore store, AuditTrail audit, RecentDecisions recent, PolicyReloader reloader,
+    AdminApi(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit, RecentDecisions recent, PolicyReloader reloader,
              RequestParser parser, IdentityResolver identities, JsonMapper json, Clock clock) {
+        this.access = access;
         this.engine = engine;
         this.store = store;
         this.audit = audit;
@@ -75,13 +79,13 @@ final class AdminApi {
 
     RouterFunction<ServerResponse> routes() {
         return RouterFunctions.route()
-                .GET(BASE + "/accounts/{account}", this::account)
-                .POST(BASE + "/accounts/{account}/allow", r -> override(r, Verdict.Kind.ALLOW))
-                .POST(BASE + "/accounts/{account}/block", r -> override(r, Verdict.Kind.BLOCK))
-                .POST(BASE + "/accounts/{account}/release", this::release)
-                .POST(BASE + "/explain", this::explain)
-                .GET(BASE + "/policy", r -> ok(policyStatus()))
-                .POST(BASE + "/policy/reload", this::reload)
+                .GET(BASE + "/accounts/{account}", access.requires(Role.READ, this::account))
+                .POST(BASE + "/accounts/{account}/allow", access.requires(Role.OVERRIDE, r -> override(r, Verdict.Kind.ALLOW)))
+                .POST(BASE + "/accounts/{account}/block", access.requires(Role.OVERRIDE, r -> override(r, Verdict.Kind.BLOCK)))
+                .POST(BASE + "/accounts/{account}/release", access.requires(Role.OVERRIDE, this::release))
+                .POST(BASE + "/explain", access.requires(Role.READ, this::explain))
+                .GET(BASE + "/policy", access.requires(Role.READ, r -> ok(policyStatus())))
+                .POST(BASE + "/policy/reload", access.requires(Role.POLICY, this::reload))
                 .build();
     }
 
@@ -115,7 +119,7 @@ final class AdminApi {
                 return error(HttpStatus.BAD_REQUEST, "ttl: required, a duration such as 30m, 24h or 7d, at most 365d");
             }
             Instant now = clock.instant();
-            Verdict verdict = new Verdict(kind, now.plus(ttl.get()), "operator/" + operator(r),
+            Verdict verdict = new Verdict(kind, now.plus(ttl.get()), "operator/" + OperatorAccess.operator(r).name(),
                     java.util.List.of("operator/" + kind.name().toLowerCase(Locale.ROOT)), reason);
             Optional<Verdict> previous = store.verdict(account, now);
             return audited(r, kind.name().toLowerCase(Locale.ROOT), account, reason, ttl.get(), previous,
@@ -147,8 +151,8 @@ final class AdminApi {
     /** Writes the audit record (blocking I/O, on a worker thread), then applies the change. */
     private Mono<Boolean> audited(ServerRequest r, String action, String account, String reason, Duration ttl,
                                   Optional<Verdict> previous, Runnable change) {
-        ObjectNode record = json.createObjectNode();
-        record.put("actor", operator(r)).put("action", action).put("account", account).put("reason", reason);
+        ObjectNode record = operatorRecord(json, r, action);
+        record.put("account", account).put("reason", reason);
         if (ttl != null) {
             record.put("ttl", ttl.toString()).put("expires", clock.instant().plus(ttl).toString());
         }
@@ -268,9 +272,11 @@ final class AdminApi {
         });
     }
 
-    static String operator(ServerRequest r) {
-        String who = r.headers().firstHeader(OPERATOR_HEADER);
-        return who == null || who.isBlank() ? "admin-token" : who.replaceAll("[^A-Za-z0-9._@-]", "_");
+    /** An operator action's audit record: the authenticated principal, how it authenticated, the action. */
+    static ObjectNode operatorRecord(JsonMapper json, ServerRequest r, String action) {
+        Operator operator = OperatorAccess.operator(r);
+        return json.createObjectNode().put("actor", operator.name()).put("auth", operator.credential().label())
+                .put("action", action);
     }
 
     private Mono<ServerResponse> ok(JsonNode body) {

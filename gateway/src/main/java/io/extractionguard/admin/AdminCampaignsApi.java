@@ -14,6 +14,8 @@ import io.extractionguard.engine.campaign.CampaignListing;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.gateway.observe.RecentDecisions;
+import io.extractionguard.gateway.operators.OperatorAccess;
+import io.extractionguard.gateway.operators.Role;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,18 +35,20 @@ final class AdminCampaignsApi {
     /** Accounts listed per campaign at most (its size is always given). */
     static final int ACCOUNTS_SHOWN = 100;
 
+    private final OperatorAccess access;
     private final GuardEngine engine;
     private final RecentDecisions recent;
     private final JsonMapper json;
 
-    AdminCampaignsApi(GuardEngine engine, RecentDecisions recent, JsonMapper json) {
+    AdminCampaignsApi(OperatorAccess access, GuardEngine engine, RecentDecisions recent, JsonMapper json) {
+        this.access = access;
         this.engine = engine;
         this.recent = recent;
         this.json = json;
     }
 
     RouterFunction<ServerResponse> routes() {
-        return RouterFunctions.route().GET(AdminApi.BASE + "/campaigns", this::campaigns).build();
+        return RouterFunctions.route().GET(AdminApi.BASE + "/campaigns", access.requires(Role.READ, this::campaigns)).build();
     }
 
     private Mono<ServerResponse> campaigns(ServerRequest r) {

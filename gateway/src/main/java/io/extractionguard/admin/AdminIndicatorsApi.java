@@ -28,6 +28,8 @@ import io.extractionguard.engine.intel.StixBundles;
 import io.extractionguard.engine.policy.Durations;
 import io.extractionguard.gateway.filter.DataBuffers;
 import io.extractionguard.gateway.audit.AuditTrail;
+import io.extractionguard.gateway.operators.OperatorAccess;
+import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.state.StoreUnavailableException;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -50,12 +52,14 @@ final class AdminIndicatorsApi {
     static final String STIX_JSON = "application/stix+json;version=2.1";
     private static final Pattern PRODUCER = Pattern.compile("[A-Za-z0-9 ._-]{1,64}");
 
+    private final OperatorAccess access;
     private final GuardEngine engine;
     private final AuditTrail audit;
     private final JsonMapper json;
     private final Clock clock;
 
-    AdminIndicatorsApi(GuardEngine engine, AuditTrail audit, JsonMapper json, Clock clock) {
+    AdminIndicatorsApi(OperatorAccess access, GuardEngine engine, AuditTrail audit, JsonMapper json, Clock clock) {
+        this.access = access;
         this.engine = engine;
         this.audit = audit;
         this.json = json;
@@ -64,9 +68,9 @@ final class AdminIndicatorsApi {
 
     RouterFunction<ServerResponse> routes() {
         return RouterFunctions.route()
-                .GET(BASE, this::list)
-                .GET(BASE + "/export", this::export)
-                .POST(BASE + "/import", this::importBundle)
+                .GET(BASE, access.requires(Role.READ, this::list))
+                .GET(BASE + "/export", access.requires(Role.INTEL, this::export))
+                .POST(BASE + "/import", access.requires(Role.INTEL, this::importBundle))
                 .build();
     }
 
@@ -142,9 +146,7 @@ final class AdminIndicatorsApi {
     }
 
     private ObjectNode record(ServerRequest r, String action) {
-        ObjectNode record = json.createObjectNode();
-        record.put("actor", AdminApi.operator(r)).put("action", action);
-        return record;
+        return AdminApi.operatorRecord(json, r, action);
     }
 
     private ArrayNode kinds(List<Indicator> indicators) {

@@ -1,13 +1,14 @@
 package io.extractionguard.admin;
 
 import java.time.Clock;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -16,15 +17,19 @@ import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
-import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.observe.RecentDecisions;
+import io.extractionguard.gateway.operators.OnOperatorsConfigured;
+import io.extractionguard.gateway.operators.OperatorAccess;
+import io.extractionguard.gateway.operators.OperatorAuthenticator;
 import io.extractionguard.gateway.policy.PolicyReloader;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Puts the admin API into the management server's context only (a separate port, never the traffic
- * port). Without {@code guard.admin.token} it is not registered at all, and start-up says so.
+ * port). Without any way of authenticating operators ({@code guard.admin.operators},
+ * {@code guard.admin.oidc.issuer} or the shared {@code guard.admin.token}) it is not registered at
+ * all, and start-up says so.
  *
  * <p>This package lies outside the application's component scan on purpose: a scanned management
  * configuration would also land in the main context and expose the admin API on the traffic port.
@@ -35,36 +40,39 @@ public class AdminManagementConfiguration {
     private static final Logger log = LoggerFactory.getLogger(AdminManagementConfiguration.class);
 
     @Bean
-    @ConditionalOnExpression("'${guard.admin.token:}' != ''")
-    RouterFunction<ServerResponse> adminRoutes(GuardEngine engine, StateStore store, AuditTrail audit,
+    @Conditional(OnOperatorsConfigured.class)
+    OperatorAccess adminOperatorAccess(OperatorAuthenticator authenticator, MeterRegistry meters, JsonMapper json) {
+        log.info("admin API enabled on the management port under {} ({})", AdminApi.BASE, authenticator.describe());
+        return new OperatorAccess(authenticator, meters, json, List.of(AdminApi.BASE));
+    }
+
+    @Bean
+    @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminRoutes(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit,
                                                RecentDecisions recent, PolicyReloader reloader, RequestParser parser,
                                                IdentityResolver identities, JsonMapper json, Clock clock) {
-        log.info("admin API enabled on the management port under {} (bearer token from guard.admin.token)", AdminApi.BASE);
-        return new AdminApi(engine, store, audit, recent, reloader, parser, identities, json, clock).routes();
+        return new AdminApi(access, engine, store, audit, recent, reloader, parser, identities, json, clock).routes();
     }
 
     @Bean
-    @ConditionalOnExpression("'${guard.admin.token:}' != ''")
-    RouterFunction<ServerResponse> adminCampaignRoutes(GuardEngine engine, RecentDecisions recent, JsonMapper json) {
-        return new AdminCampaignsApi(engine, recent, json).routes();
+    @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminCampaignRoutes(OperatorAccess access, GuardEngine engine, RecentDecisions recent,
+                                                       JsonMapper json) {
+        return new AdminCampaignsApi(access, engine, recent, json).routes();
     }
 
     @Bean
-    @ConditionalOnExpression("'${guard.admin.token:}' != ''")
-    RouterFunction<ServerResponse> adminIndicatorRoutes(GuardEngine engine, AuditTrail audit, JsonMapper json, Clock clock) {
-        return new AdminIndicatorsApi(engine, audit, json, clock).routes();
+    @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminIndicatorRoutes(OperatorAccess access, GuardEngine engine, AuditTrail audit,
+                                                        JsonMapper json, Clock clock) {
+        return new AdminIndicatorsApi(access, engine, audit, json, clock).routes();
     }
 
     @Bean
-    @ConditionalOnExpression("'${guard.admin.token:}' != ''")
-    AdminAuthFilter adminAuthFilter(GuardProperties properties, MeterRegistry meters) {
-        return new AdminAuthFilter(properties.admin().token(), meters);
-    }
-
-    @Bean
-    @ConditionalOnExpression("'${guard.admin.token:}' == ''")
+    @Conditional(OnOperatorsConfigured.Not.class)
     Object adminDisabledNotice() {
-        log.warn("admin API disabled: guard.admin.token is not set (set GUARD_ADMIN_TOKEN from a Secret to enable it)");
+        log.warn("admin API disabled: guard.admin.token is not set, nor guard.admin.operators or guard.admin.oidc.issuer "
+                + "(docs/operations.md, \"Operators\")");
         return new Object();
     }
 }

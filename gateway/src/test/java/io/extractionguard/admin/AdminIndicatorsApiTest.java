@@ -22,21 +22,24 @@ import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.intel.IndicatorRegistry;
 import io.extractionguard.gateway.GatewayApplication;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.TestBackend;
+import io.extractionguard.gateway.support.TestOperators;
+import io.extractionguard.gateway.support.TestOperators.Op;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The indicator-exchange admin endpoints: authentication, strict all-or-nothing imports, listing, audit. */
-@SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "guard.admin.token=test-admin-token-indicators")
+@SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient(timeout = "30s")
 class AdminIndicatorsApiTest {
 
-    private static final String TOKEN = "test-admin-token-indicators";
+    private static final Op CAROL = Op.of("carol", Role.READ, Role.INTEL);
 
     @DynamicPropertySource
     static void backend(DynamicPropertyRegistry registry) {
         TestBackend.register(registry);
+        TestOperators.register(registry, CAROL);
     }
 
     @LocalManagementPort
@@ -58,8 +61,8 @@ class AdminIndicatorsApiTest {
     }
 
     private WebTestClient.ResponseSpec importBundle(String body) {
-        return admin.post().uri("/admin/indicators/import").header("Authorization", "Bearer " + TOKEN)
-                .header("x-guard-operator", "carol").contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+        return admin.post().uri("/admin/indicators/import").header("Authorization", CAROL.bearer())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
     }
 
     private static String bundle(String pattern, String extra) {
@@ -122,7 +125,7 @@ class AdminIndicatorsApiTest {
         importBundle(bundle("[x-extraction-guard-payment:fingerprint = '" + value + "']", ",\"confidence\":90"))
                 .expectStatus().isOk().expectBody().jsonPath("$.imported").isEqualTo(1);
 
-        byte[] listed = admin.get().uri("/admin/indicators").header("Authorization", "Bearer " + TOKEN).exchange()
+        byte[] listed = admin.get().uri("/admin/indicators").header("Authorization", CAROL.bearer()).exchange()
                 .expectStatus().isOk().expectBody().returnResult().getResponseBody();
         JsonNode entry = null;
         for (JsonNode i : json.readTree(listed).path("indicators")) {
@@ -135,15 +138,14 @@ class AdminIndicatorsApiTest {
         assertThat(entry.path("source").asString()).isEqualTo("Peer Lab");
         assertThat(entry.path("active").asBoolean()).isTrue();
 
-        admin.get().uri("/admin/indicators/export").header("Authorization", "Bearer " + TOKEN)
-                .header("x-guard-operator", "carol").exchange().expectStatus().isOk()
+        admin.get().uri("/admin/indicators/export").header("Authorization", CAROL.bearer()).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.type").isEqualTo("bundle");
-        admin.get().uri("/admin/indicators/export?validity=forever").header("Authorization", "Bearer " + TOKEN).exchange()
+        admin.get().uri("/admin/indicators/export?validity=forever").header("Authorization", CAROL.bearer()).exchange()
                 .expectStatus().isBadRequest();
 
         Path audit = Path.of(properties.audit().path());
         assertThat(new AuditVerifier().verify(audit).intact()).isTrue();
-        assertThat(Files.readString(audit)).contains("\"actor\":\"carol\",\"action\":\"indicators-import\"",
-                "Peer Lab", "\"actor\":\"carol\",\"action\":\"indicators-export\"");
+        assertThat(Files.readString(audit)).contains("\"actor\":\"carol\",\"auth\":\"token\",\"action\":\"indicators-import\"",
+                "Peer Lab", "\"actor\":\"carol\",\"auth\":\"token\",\"action\":\"indicators-export\"");
     }
 }

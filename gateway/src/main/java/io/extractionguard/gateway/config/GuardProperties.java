@@ -2,6 +2,7 @@ package io.extractionguard.gateway.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -50,6 +51,16 @@ public record GuardProperties(
      */
     public record Identity(@DefaultValue("") String credentialHashKey,
                            @DefaultValue({"127.0.0.1/32", "::1/128"}) List<String> trustedProxies) {
+
+        /** Never the key itself (records print their components). */
+        @Override
+        public String toString() {
+            return "Identity[credentialHashKey=" + redacted(credentialHashKey) + ", trustedProxies=" + trustedProxies + "]";
+        }
+    }
+
+    private static String redacted(String secret) {
+        return secret.isBlank() ? "" : "<redacted>";
     }
 
     /**
@@ -106,12 +117,65 @@ public record GuardProperties(
      * @param verificationUrl where a client held for verification is sent (shown in the error message); empty: "contact support"
      */
     public record Challenge(@DefaultValue("") String hmacKey, @DefaultValue("") String verificationUrl) {
+
+        /** Never the key itself. */
+        @Override
+        public String toString() {
+            return "Challenge[hmacKey=" + redacted(hmacKey) + ", verificationUrl=" + verificationUrl + "]";
+        }
     }
 
     /**
-     * @param token bearer token of the admin API (from a Secret); empty: the admin API is disabled
+     * Who may call the admin API (docs/operations.md, "Operators"). The API is enabled when any of the
+     * three is configured.
+     *
+     * @param token     the shared bearer token of earlier versions (from a Secret): one principal,
+     *                  {@code admin-token}, with every role. Kept for migration; prefer {@code operators}.
+     * @param operators per-operator tokens, held as SHA-256 hashes only
+     * @param oidc      OIDC access tokens (JWTs) validated with the issuer's published keys
      */
-    public record Admin(@DefaultValue("") String token) {
+    public record Admin(@DefaultValue("") String token, @DefaultValue List<OperatorToken> operators, @DefaultValue Oidc oidc) {
+
+        /** Whether any way of authenticating operators is configured. */
+        public boolean enabled() {
+            return !token.isBlank() || !operators.isEmpty() || oidc.enabled();
+        }
+
+        /** Never the shared token itself (records print their components). */
+        @Override
+        public String toString() {
+            return "Admin[token=" + redacted(token) + ", operators=" + operators + ", oidc=" + oidc + "]";
+        }
+
+        /**
+         * @param name        the principal named in audit records and verdicts ({@code [A-Za-z0-9._@-]}, unique)
+         * @param tokenSha256 SHA-256 (64 hex digits) of the operator's token ({@code ./guard cli operator-token})
+         * @param roles       {@code read}, {@code override}, {@code policy}, {@code intel}
+         */
+        public record OperatorToken(String name, String tokenSha256, @DefaultValue List<String> roles) {
+        }
+
+        /**
+         * @param issuer         the issuer ({@code iss}) tokens must name exactly; empty: OIDC off
+         * @param jwksUri        where the issuer publishes its keys; empty: from the issuer's
+         *                       {@code /.well-known/openid-configuration}
+         * @param audience       the audience ({@code aud}) tokens must include (required with an issuer)
+         * @param principalClaim the claim naming the operator in audit records
+         * @param rolesClaim     the claim holding roles or groups (a dotted path such as {@code realm_access.roles};
+         *                       a list, or a space-separated string)
+         * @param roleMapping    claim value to roles (e.g. {@code "[guard-oncall]": [read, override]}); empty: claim
+         *                       values that are role names are the roles
+         * @param clockSkew      tolerance on {@code exp}/{@code nbf}
+         */
+        public record Oidc(@DefaultValue("") String issuer, @DefaultValue("") String jwksUri,
+                           @DefaultValue("") String audience, @DefaultValue("sub") String principalClaim,
+                           @DefaultValue("roles") String rolesClaim, @DefaultValue Map<String, List<String>> roleMapping,
+                           @DefaultValue("60s") Duration clockSkew) {
+
+            public boolean enabled() {
+                return !issuer.isBlank();
+            }
+        }
     }
 
     /** This replica's name: {@code guard.replica-id}, else HOSTNAME, else "local". */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -15,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 
+import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.GatewayInstance;
+import io.extractionguard.gateway.support.TestOperators;
+import io.extractionguard.gateway.support.TestOperators.Op;
 import io.extractionguard.gateway.support.TestRedis;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,6 +38,10 @@ class DeploymentAgainstApplicationTest {
     static final Set<String> ENUMERATED = Set.of("action", "outcome", "kind", "reason", "direction", "result");
     static final Pattern EXACT_LABEL = Pattern.compile("([a-z_]+)=\"([^\"~|*]+)\"");
 
+    /** The key of the operators Secret, mounted as a file and imported (k8s/base/deployment.yaml). */
+    static final String OPERATORS_FILE = "operators.yaml";
+    static final Op OPERATOR = Op.of("deploy-oncall", Role.READ, Role.OVERRIDE);
+
     static String redis;
     static String prefix;
     static GatewayInstance gateway;
@@ -42,7 +50,20 @@ class DeploymentAgainstApplicationTest {
     static void start() {
         redis = TestRedis.shared();
         prefix = TestRedis.uniquePrefix("deploy");
-        gateway = GatewayInstance.redis(redis, prefix, Map.of("guard.admin.token", "deploy-test-token"));
+        // operators as the manifests configure them: a YAML file (the mounted Secret) imported into the configuration
+        try {
+            Path operators = Files.createTempDirectory("operators").resolve(OPERATORS_FILE);
+            StringBuilder yaml = new StringBuilder("guard:\n  admin:\n    operators:\n");
+            TestOperators.properties(OPERATOR).forEach((k, v) -> {
+                String field = k.substring(k.lastIndexOf('.') + 1);
+                yaml.append(field.equals("name") ? "      - " : "        ").append(field).append(": ")
+                        .append(field.equals("roles") ? "[" + v + "]" : v).append('\n');
+            });
+            Files.writeString(operators, yaml);
+            gateway = GatewayInstance.redis(redis, prefix, Map.of("spring.config.import", "optional:file:" + operators));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         // traffic that makes the request-scoped meters exist: allowed, throttled, challenged, invalid
         for (int i = 0; i < 20; i++) {
             gateway.client().post().uri("/v1/messages").header("x-account-id", "acct-deploy")
@@ -59,6 +80,14 @@ class DeploymentAgainstApplicationTest {
     @AfterAll
     static void stop() {
         GatewayInstance.closeAll(redis, prefix, gateway);
+    }
+
+    @Test
+    void anOperatorFromTheImportedOperatorsFileCanCallTheAdminApi() {
+        gateway.management().get().uri("/admin/policy").header("Authorization", OPERATOR.bearer()).exchange()
+                .expectStatus().isOk();
+        gateway.management().post().uri("/admin/policy/reload").header("Authorization", OPERATOR.bearer()).exchange()
+                .expectStatus().isForbidden();
     }
 
     @Test

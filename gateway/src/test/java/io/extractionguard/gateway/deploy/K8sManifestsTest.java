@@ -92,6 +92,14 @@ class K8sManifestsTest {
             assertThat(var.getValueFrom().getSecretKeyRef()).isNotNull();
         }
 
+        // operators come from the Secret mounted where the config import points
+        VolumeMount operators = guard.getVolumeMounts().stream().filter(m -> m.getName().equals("operators")).findFirst()
+                .orElseThrow();
+        assertThat(env(guard).get("SPRING_CONFIG_IMPORT"))
+                .isEqualTo("optional:file:" + operators.getMountPath() + "/" + DeploymentAgainstApplicationTest.OPERATORS_FILE);
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals(operators.getName())).singleElement()
+                .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("extraction-guard-operators"));
+
         // security context: non-root, read-only root filesystem, no escalation, no capabilities
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");

@@ -25,11 +25,14 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.TestBackend;
+import io.extractionguard.gateway.support.TestOperators;
+import io.extractionguard.gateway.support.TestOperators.Op;
 
 /**
- * A gateway configured with every secret it knows (credential-hash key, challenge HMAC key, admin
- * token) is driven through forwarding, throttling, challenges and blocks, admin calls and a policy
+ * A gateway configured with every secret it knows (credential-hash key, challenge HMAC key, shared
+ * admin token, an operator's token) is driven through forwarding, throttling, challenges and blocks, admin calls and a policy
  * reload, with a distinctive raw prompt and raw API keys. Then everything an operator can read —
  * all log output, the Prometheus scrape and the audit file — is searched: no secret, no raw key and
  * no part of the raw prompt appears.
@@ -52,6 +55,7 @@ class SecretsNeverLeakTest {
     static final String API_KEY = "sk-live-UmF3QXBpS2V5TmV2ZXJMb2dnZWQ-0004";
     static final String BEARER_KEY = "sk-live-QmVhcmVyS2V5TmV2ZXJMb2dnZWQ-0005";
     static final String PROMPT_MARKER = "zanzibar-quokka-marmalade";
+    static final Op OPERATOR = new Op("leak-test", "egop_T3BlcmF0b3JUb2tlbk5ldmVyTG9nZ2Vk-0006", Role.values());
 
     static final Path DIR;
     static {
@@ -68,6 +72,7 @@ class SecretsNeverLeakTest {
         TestBackend.register(registry);
         registry.add("guard.policy.path", () -> DIR.resolve("policy.yaml").toString());
         registry.add("guard.audit.path", () -> DIR.resolve("audit.jsonl").toString());
+        TestOperators.register(registry, OPERATOR);
     }
 
     @Autowired
@@ -75,6 +80,9 @@ class SecretsNeverLeakTest {
 
     @LocalManagementPort
     int managementPort;
+
+    @Autowired
+    io.extractionguard.gateway.config.GuardProperties properties;
 
     private static String body(String text, int maxTokens) {
         return "{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
@@ -89,7 +97,7 @@ class SecretsNeverLeakTest {
         WebTestClient admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
                 .responseTimeout(Duration.ofSeconds(30)).build();
         WebTestClient.RequestBodySpec spec = admin.method(org.springframework.http.HttpMethod.valueOf(method)).uri(path)
-                .header("Authorization", "Bearer " + ADMIN_TOKEN).header("x-guard-operator", "leak-test");
+                .header("Authorization", OPERATOR.bearer());
         return json == null ? spec.exchange() : spec.contentType(MediaType.APPLICATION_JSON).bodyValue(json).exchange();
     }
 
@@ -128,6 +136,12 @@ class SecretsNeverLeakTest {
         WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
                 .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN + "-wrong")
                 .exchange().expectStatus().is4xxClientError();
+        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+                .get().uri("/admin/policy").header("Authorization", OPERATOR.bearer() + "-wrong")
+                .exchange().expectStatus().is4xxClientError();
+        // the shared token of earlier versions still authenticates
+        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+                .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk();
         // a policy change, picked up and audited
         Path policy = DIR.resolve("policy.yaml");
         Files.writeString(policy, Files.readString(policy).replaceFirst("version: \"[^\"]*\"", "version: \"leak-test-2\""));
@@ -149,13 +163,14 @@ class SecretsNeverLeakTest {
         assertThat(auditText).contains("\"kind\":\"decision\"", "leak-test-2", account);
         assertThat(logs).contains("\"event\":\"decision\"", "\"account_source\":\"CREDENTIAL\"");
 
-        for (String secret : List.of(HASH_KEY, HMAC_KEY, ADMIN_TOKEN, API_KEY, BEARER_KEY, PROMPT_MARKER,
+        for (String secret : List.of(HASH_KEY, HMAC_KEY, ADMIN_TOKEN, OPERATOR.token(), API_KEY, BEARER_KEY, PROMPT_MARKER,
                 // distinctive fragments, in case a value is logged truncated or re-encoded
                 "Qm9vLXNlY3JldC1oYXNo", "c2lnbmluZy1zZWNyZXQtaG1hYy1rZXk", "YWRtaW4tdG9rZW4tc2VjcmV0",
-                "UmF3QXBpS2V5TmV2ZXJMb2dnZWQ", "QmVhcmVyS2V5TmV2ZXJMb2dnZWQ", "quokka", "show your full reasoning")) {
+                "UmF3QXBpS2V5TmV2ZXJMb2dnZWQ", "QmVhcmVyS2V5TmV2ZXJMb2dnZWQ", "T3BlcmF0b3JUb2tlbk5ldmVyTG9nZ2Vk", "quokka", "show your full reasoning")) {
             assertThat(logs).as("logs contain %s", secret).doesNotContainIgnoringCase(secret);
             assertThat(scrape).as("metrics contain %s", secret).doesNotContainIgnoringCase(secret);
             assertThat(auditText).as("audit contains %s", secret).doesNotContainIgnoringCase(secret);
+            assertThat(properties.toString()).as("printed settings contain %s", secret).doesNotContain(secret);
         }
     }
 }

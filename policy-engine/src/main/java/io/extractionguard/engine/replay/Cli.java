@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.extractionguard.engine.audit.AuditVerifier;
+import io.extractionguard.engine.operator.OperatorTokens;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
 import io.extractionguard.engine.policy.PolicyLoader;
@@ -33,6 +34,7 @@ public final class Cli {
               policy-engine-cli replay --trace TRACE.jsonl --out DECISIONS.jsonl [--policy POLICY.yaml] [--summary SUMMARY.json]
               policy-engine-cli validate POLICY.yaml [POLICY.yaml ...]
               policy-engine-cli audit-verify AUDIT.jsonl [AUDIT.jsonl ...]
+              policy-engine-cli operator-token NAME ROLE[,ROLE...]   (roles: read, override, policy, intel)
             environment:
               GUARD_CREDENTIAL_KEY  key for hashing credentials into account ids (replay; default: a fixed replay key)""";
 
@@ -58,6 +60,7 @@ public final class Cli {
                 case "replay" -> replay(options(args));
                 case "validate" -> validate(List.of(args).subList(1, args.length));
                 case "audit-verify" -> auditVerify(List.of(args).subList(1, args.length));
+                case "operator-token" -> operatorToken(List.of(args).subList(1, args.length));
                 case "-h", "--help", "help" -> {
                     out.println(USAGE);
                     yield 0;
@@ -159,6 +162,23 @@ public final class Cli {
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    /**
+     * Prints a new operator token (give it to the operator, once) and the configuration entry that
+     * holds only its hash. Name and roles are checked by the gateway at start-up; here only their presence.
+     */
+    private int operatorToken(List<String> args) {
+        if (args.size() != 2) {
+            throw new UsageException("operator-token needs a name and a comma-separated list of roles\n" + USAGE);
+        }
+        String token = OperatorTokens.generate();
+        out.println("token (give it to " + args.get(0) + "; it is not stored anywhere): " + token);
+        out.println("entry for guard.admin.operators (docs/operations.md, \"Operators\"):");
+        out.println("  - name: " + args.get(0));
+        out.println("    token-sha256: " + OperatorTokens.sha256Hex(token));
+        out.println("    roles: [" + String.join(", ", args.get(1).split("\\s*,\\s*")) + "]");
+        return 0;
     }
 
     /** The policy at {@code path}; without one, the repository's default, else the copy bundled in the jar. */

@@ -140,6 +140,18 @@ class CliTest {
     }
 
     @Test
+    void operatorTokenPrintsAFreshTokenAndAnEntryHoldingOnlyItsHash() {
+        assertThat(run("operator-token", "alice", "read,override")).isZero();
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("(egop_[A-Za-z0-9_-]{43})").matcher(printed);
+        assertThat(token.find()).isTrue();
+        assertThat(printed).contains("  - name: alice", "roles: [read, override]",
+                "token-sha256: " + io.extractionguard.engine.operator.OperatorTokens.sha256Hex(token.group(1)));
+        assertThat(printed.indexOf(token.group(1))).isEqualTo(printed.lastIndexOf(token.group(1)));
+        assertThat(run("operator-token", "alice")).isEqualTo(2);
+    }
+
+    @Test
     void validateReportsOkOrEveryErrorWithLines() throws Exception {
         assertThat(run("validate", policy().toString())).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("engine-test.yaml: OK, version engine-test-1 (");
