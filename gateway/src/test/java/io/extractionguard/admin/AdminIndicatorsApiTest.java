@@ -21,6 +21,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.intel.IndicatorRegistry;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.TestBackend;
@@ -56,8 +57,7 @@ class AdminIndicatorsApiTest {
 
     @BeforeEach
     void adminClient() {
-        admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(java.time.Duration.ofSeconds(30)).build();
+        admin = TestHttp.to(managementPort);
     }
 
     private WebTestClient.ResponseSpec importBundle(String body) {

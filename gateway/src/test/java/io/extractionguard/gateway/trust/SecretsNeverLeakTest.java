@@ -26,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.operators.Role;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.support.TestBackend;
 import io.extractionguard.gateway.support.TestOperators;
 import io.extractionguard.gateway.support.TestOperators.Op;
@@ -94,8 +95,7 @@ class SecretsNeverLeakTest {
     }
 
     private WebTestClient.ResponseSpec admin(String method, String path, String json) {
-        WebTestClient admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(Duration.ofSeconds(30)).build();
+        WebTestClient admin = TestHttp.to(managementPort);
         WebTestClient.RequestBodySpec spec = admin.method(org.springframework.http.HttpMethod.valueOf(method)).uri(path)
                 .header("Authorization", OPERATOR.bearer());
         return json == null ? spec.exchange() : spec.contentType(MediaType.APPLICATION_JSON).bodyValue(json).exchange();
@@ -133,14 +133,14 @@ class SecretsNeverLeakTest {
                 + "\"body\":" + body("explain " + PROMPT_MARKER, 16) + "}").expectStatus().isOk();
         admin("POST", "/admin/accounts/" + account + "/release", "{\"reason\":\"leak test done\"}").expectStatus().isOk();
         // a wrong admin token is refused and not echoed
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN + "-wrong")
                 .exchange().expectStatus().is4xxClientError();
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", OPERATOR.bearer() + "-wrong")
                 .exchange().expectStatus().is4xxClientError();
         // the shared token of earlier versions still authenticates
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk();
         // a policy change, picked up and audited
         Path policy = DIR.resolve("policy.yaml");
@@ -153,7 +153,7 @@ class SecretsNeverLeakTest {
             Thread.sleep(50);
         }
 
-        String scrape = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        String scrape = TestHttp.to(managementPort)
                 .get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
         String auditText = Files.readString(audit, StandardCharsets.UTF_8);
