@@ -101,12 +101,29 @@ public record GuardProperties(
 
     /**
      * @param enabled            write the audit trail
-     * @param path               audit file (JSON lines, hash-chained); its directory is created
+     * @param path               audit file (JSON lines, keyed hash chain); its directory is created
      * @param decisionSampleRate share of decisions recorded (operator actions and policy changes are always recorded)
      * @param queueCapacity      decisions waiting to be written; beyond it sampled decisions are dropped and counted
+     * @param key                secret (≥ 32 bytes, from a Secret) keying the chain and signing its checkpoints; all
+     *                           replicas may share it. Empty: a key kept in {@code <path>.key}, created if missing
+     *                           (development: whoever can write the file can then rewrite the trail)
+     * @param checkpointInterval how often a signed checkpoint of the chain's head is published (Redis and the log),
+     *                           when the head moved; operator and policy records are checkpointed at once
+     * @param logRecords         also write every record to the {@code extraction_guard.audit} logger (stdout), for a
+     *                           log pipeline that ships it off the pod
      */
     public record Audit(@DefaultValue("true") boolean enabled, @DefaultValue("audit/guard-audit.jsonl") String path,
-                        @DefaultValue("0.01") double decisionSampleRate, @DefaultValue("10000") int queueCapacity) {
+                        @DefaultValue("0.01") double decisionSampleRate, @DefaultValue("10000") int queueCapacity,
+                        @DefaultValue("") String key, @DefaultValue("10s") Duration checkpointInterval,
+                        @DefaultValue("false") boolean logRecords) {
+
+        /** Never the key itself. */
+        @Override
+        public String toString() {
+            return "Audit[enabled=" + enabled + ", path=" + path + ", decisionSampleRate=" + decisionSampleRate
+                    + ", queueCapacity=" + queueCapacity + ", key=" + redacted(key) + ", checkpointInterval="
+                    + checkpointInterval + ", logRecords=" + logRecords + "]";
+        }
     }
 
     /**

@@ -60,13 +60,11 @@ public final class GatewayInstance implements AutoCloseable {
     }
 
     public WebTestClient client() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port())
-                .responseTimeout(Duration.ofSeconds(30)).build();
+        return TestHttp.to(port());
     }
 
     public WebTestClient management() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort())
-                .responseTimeout(Duration.ofSeconds(30)).build();
+        return TestHttp.to(managementPort());
     }
 
     @Override
