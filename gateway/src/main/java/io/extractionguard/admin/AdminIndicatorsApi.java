@@ -39,7 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Indicator exchange on the admin API (reference: {@code docs/operations.md}, format:
- * {@code docs/indicator-exchange.md}): list the peer indicators held, export this gateway's campaign
+ * {@code docs/intel.md}): list the peer indicators held, export this gateway's campaign
  * evidence as a STIX 2.1 bundle, import a peer's bundle. An import is validated whole before
  * anything is stored; a bundle with any problem is refused with every problem named. Exports and
  * imports are operator actions: each is written to the audit trail first, and one that cannot be

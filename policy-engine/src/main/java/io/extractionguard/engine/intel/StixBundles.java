@@ -25,7 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Reads and writes STIX 2.1 bundles of distillation-campaign indicators (format:
- * {@code docs/indicator-exchange.md}). Imports are validated strictly: a bundle with any invalid
+ * {@code docs/intel.md}). Imports are validated strictly: a bundle with any invalid
  * object is rejected whole, with every problem named; indicators already expired are skipped and
  * reported. Provenance ({@code created_by_ref} to an identity in the bundle), confidence and expiry
  * are required and kept.

@@ -1,7 +1,7 @@
 package io.extractionguard.engine.policy;
 
 /**
- * How imported peer indicators (STIX, see {@code docs/indicator-exchange.md}) weigh on the score: a
+ * How imported peer indicators (STIX, see {@code docs/intel.md}) weigh on the score: a
  * request matching an indicator gets {@code weight × confidence / 100} points, reason
  * {@code peer-indicator/<kind>}, for indicators with at least {@code minConfidence}.
  *
