@@ -18,11 +18,12 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.intel.IndicatorRegistry;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.operators.Role;
+import io.extractionguard.gateway.support.AuditFiles;
 import io.extractionguard.gateway.support.TestBackend;
 import io.extractionguard.gateway.support.TestOperators;
 import io.extractionguard.gateway.support.TestOperators.Op;
@@ -56,8 +57,7 @@ class AdminIndicatorsApiTest {
 
     @BeforeEach
     void adminClient() {
-        admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(java.time.Duration.ofSeconds(30)).build();
+        admin = TestHttp.to(managementPort);
     }
 
     private WebTestClient.ResponseSpec importBundle(String body) {
@@ -153,7 +153,7 @@ class AdminIndicatorsApiTest {
                 .expectStatus().isBadRequest();
 
         Path audit = Path.of(properties.audit().path());
-        assertThat(new AuditVerifier().verify(audit).intact()).isTrue();
+        assertThat(AuditFiles.verifier(audit).verify(audit).intact()).isTrue();
         assertThat(Files.readString(audit)).contains("\"actor\":\"carol\",\"auth\":\"token\",\"action\":\"indicators-import\"",
                 "Peer Lab", "\"actor\":\"carol\",\"auth\":\"token\",\"action\":\"indicators-export\"");
     }

@@ -56,8 +56,9 @@ class K8sManifestsTest {
         Container model = pod.getContainers().stream().filter(c -> c.getName().equals("model-server")).findFirst().orElseThrow();
         assertThat(String.join(" ", model.getArgs())).contains("--host 127.0.0.1", "--port 8000");
         assertThat(model.getPorts()).as("the model server publishes no port").isNullOrEmpty();
-        assertThat(env(guard)).containsEntry("GUARD_UPSTREAM_URI", "http://127.0.0.1:8000")
-                .containsEntry("GUARD_DEMO_BACKEND_ENABLED", "false");
+        assertThat(env(guard)).containsEntry("GUARD_UPSTREAM_URI", "http://127.0.0.1:8000");
+        // the guard's image is the product alone: no container runs demo code from it
+        assertThat(model.getImage()).isNotEqualTo(guard.getImage());
 
         // only the guard's port is exposed by the Service
         Service service = Manifests.one(objects, Service.class, "model-api");

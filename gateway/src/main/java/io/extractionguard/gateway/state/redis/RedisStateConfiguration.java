@@ -54,6 +54,12 @@ public class RedisStateConfiguration {
                 props.timeout(), GuardConfiguration.PEER_TEMPLATE_SIMILARITY, props.connectTimeout().plus(props.timeout()));
     }
 
+    /** Signed audit checkpoints of every replica, where no replica's disk can take them back. */
+    @Bean
+    RedisAuditCheckpoints redisAuditCheckpoints(RedisState state, RedisStateProperties props) {
+        return new RedisAuditCheckpoints(state.client(), state.keys(), props.timeout());
+    }
+
     /** Also the {@link io.extractionguard.gateway.state.StoreAvailability} the filter's outage gate reads. */
     @Bean
     RedisAvailability redisAvailability(RedisState state) {
