@@ -64,16 +64,17 @@ public final class StixImport {
      * @param notUsed    valid indicators not used, each with the reason (up to {@value #MAX_REPORTED})
      * @param invalid    invalid objects, each named with what is wrong (up to {@value #MAX_REPORTED})
      * @param invalidCount all invalid objects
+     * @param invalidAt  the positions of all invalid objects in {@code objects}
      * @param refused    why the input is not a STIX bundle at all, or null
      */
     public record Result(List<Indicator> indicators, Map<String, Integer> objects, List<String> notUsed,
-                         List<String> invalid, int invalidCount, String refused) {
+                         List<String> invalid, int invalidCount, Set<Integer> invalidAt, String refused) {
         public boolean accepted() {
             return refused == null;
         }
 
         static Result refuse(String why) {
-            return new Result(List.of(), Map.of(), List.of(), List.of(), 0, why);
+            return new Result(List.of(), Map.of(), List.of(), List.of(), 0, Set.of(), why);
         }
     }
 
@@ -102,7 +103,7 @@ public final class StixImport {
         }
         JsonNode objects = root.get("objects");
         if (objects == null) {
-            return new Result(List.of(), Map.of(), List.of(), List.of(), 0, null); // a bundle may be empty
+            return new Result(List.of(), Map.of(), List.of(), List.of(), 0, Set.of(), null); // a bundle may be empty
         }
         if (!objects.isArray()) {
             return Result.refuse("objects: must be an array");
@@ -120,7 +121,7 @@ public final class StixImport {
         private final Map<String, Integer> counts = new TreeMap<>();
         private final List<String> notUsed = new ArrayList<>();
         private final List<String> invalid = new ArrayList<>();
-        private int invalidCount;
+        private final Set<Integer> invalidAt = new java.util.TreeSet<>();
         private final Map<String, String> identities = new HashMap<>();
         private final Map<String, String> campaigns = new HashMap<>();
         private final Map<String, List<String>> indicates = new HashMap<>();
@@ -137,7 +138,7 @@ public final class StixImport {
                 String at = "objects[" + i + "]";
                 String problem = problem(o);
                 if (problem != null) {
-                    invalidCount++;
+                    invalidAt.add(i);
                     if (invalid.size() < MAX_REPORTED) {
                         String id = o.isObject() ? o.path("id").asString("") : "";
                         invalid.add(at + (id.isEmpty() || id.length() > 300 ? "" : " (" + id + ")") + problem);
@@ -179,7 +180,7 @@ public final class StixImport {
                 }, () -> used.remove(id));
             }
             return new Result(List.copyOf(used.values()), Map.copyOf(counts), List.copyOf(notUsed),
-                    List.copyOf(invalid), invalidCount, null);
+                    List.copyOf(invalid), invalidAt.size(), Set.copyOf(invalidAt), null);
         }
 
         private void report(String line) {
