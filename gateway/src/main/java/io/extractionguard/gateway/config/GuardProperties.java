@@ -94,9 +94,10 @@ public record GuardProperties(
 
     /**
      * @param enabled    write one JSON line per decision to the {@code extraction_guard.decision} logger
-     * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged)
+     * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged); the
+     *                   {@code guard.decisions} meters count every decision whatever the rate
      */
-    public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("1.0") double sampleRate) {
+    public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("0.01") double sampleRate) {
     }
 
     /**
