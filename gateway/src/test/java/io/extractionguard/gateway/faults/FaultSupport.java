@@ -98,6 +98,14 @@ final class FaultSupport {
         return sum;
     }
 
+    /** The shipped policy plus the suite's {@code metered} tier, written to {@code dir}/policy.yaml. */
+    static Path policy(Path dir) throws IOException {
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, Files.readString(Path.of("..", "config", "policies", "default.yaml"))
+                .replaceFirst("(?m)^tiers:.*\n", "$0" + METERED_TIER));
+        return policy;
+    }
+
     /**
      * The suite's Redis settings for a gateway and for the check (without the address): short intervals so a
      * scenario settles in seconds (stream 500 ms, durable writes 2 s, outage noticed within ~0.5 s).

@@ -60,9 +60,7 @@ class RedisFaultsUnderLoadTest {
         slowBackend = DemoBackend.start(DemoBackendSettings.DEFAULT.withFirstByteDelay(Duration.ofSeconds(3)));
         dir = Files.createTempDirectory("eg-faults-");
         audit = dir.resolve("audit.jsonl");
-        policy = dir.resolve("policy.yaml");
-        Files.writeString(policy, Files.readString(Path.of("..", "config", "policies", "default.yaml"))
-                .replaceFirst("(?m)^tiers:.*\n", "$0" + FaultSupport.METERED_TIER));
+        policy = FaultSupport.policy(dir);
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
