@@ -342,7 +342,8 @@ public class ExtractionGuardGatewayFilterFactory
                     + ": must be <challenge>:<counter>, the challenge as received in " + ChallengeService.CHALLENGE_HEADER);
         }
         Decision decision = engine.evaluate(new GuardRequest(identity, inference));
-        recorder.decided(route, format, identity, decision, System.nanoTime() - started);
+        recorder.decided(route, format, identity, decision, System.nanoTime() - started,
+                request.getHeaders().getFirst("traceparent"));
 
         LimitHeaders.write(exchange.getResponse().getHeaders(), format, decision, clock.instant());
         if (decision.action() != Action.ALLOW && decision.action() != Action.SHADOW) {
@@ -386,7 +387,8 @@ public class ExtractionGuardGatewayFilterFactory
             }
             BatchParser.Result.Parsed batch = (BatchParser.Result.Parsed) parsed;
             Decision decision = engine.evaluateBatch(identity, batch.items());
-            recorder.decided(route, format, identity, decision, System.nanoTime() - started);
+            recorder.decided(route, format, identity, decision, System.nanoTime() - started,
+                    request.getHeaders().getFirst("traceparent"));
             LimitHeaders.write(exchange.getResponse().getHeaders(), format, decision, clock.instant());
             if (decision.reasons().contains(GuardEngine.BATCH_TOO_LARGE) && decision.action() == Action.THROTTLE) {
                 return errors.write(exchange, format, ApiErrors.Kind.RATE_LIMITED, "A batch of " + batch.items().size()
