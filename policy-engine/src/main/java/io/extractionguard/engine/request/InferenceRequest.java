@@ -15,6 +15,8 @@ import java.util.List;
  * @param maxOutputTokens requested output budget, or -1 when the client did not set one
  * @param stream          whether the client asked for a streamed (SSE) response
  * @param temperature     requested temperature, or {@link Double#NaN} when not set
+ * @param rootHash        64-bit hash of the conversation's first user turn (0 when there is none): a
+ *                        follow-up or an agentic loop's next step keeps it, a new conversation does not
  */
 public record InferenceRequest(
         ApiFormat format,
@@ -26,10 +28,18 @@ public record InferenceRequest(
         List<String> toolNames,
         long maxOutputTokens,
         boolean stream,
-        double temperature) {
+        double temperature,
+        long rootHash) {
 
     public InferenceRequest {
         toolNames = List.copyOf(toolNames);
+    }
+
+    /** A request whose conversation root is not known. */
+    public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
+                            int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature) {
+        this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream,
+                temperature, 0);
     }
 
     public boolean hasTools() {
