@@ -86,7 +86,19 @@ final class AdminApi {
                 .POST(BASE + "/explain", access.requires(Role.READ, this::explain))
                 .GET(BASE + "/policy", access.requires(Role.READ, r -> ok(policyStatus())))
                 .POST(BASE + "/policy/reload", access.requires(Role.POLICY, this::reload))
+                .GET(BASE + "/audit/checkpoints", access.requires(Role.READ, this::auditCheckpoints))
                 .build();
+    }
+
+    /** The signed audit checkpoints (the fleet's, from Redis), one JSON line each: {@code audit-verify --checkpoints}. */
+    private Mono<ServerResponse> auditCheckpoints(ServerRequest r) {
+        return Mono.fromCallable(() -> {
+            StringBuilder lines = new StringBuilder();
+            audit.checkpoints().forEach(c -> lines.append(c.line()).append('\n'));
+            return lines.toString().getBytes(StandardCharsets.UTF_8);
+        }).subscribeOn(Schedulers.boundedElastic())
+                .flatMap(body -> ServerResponse.ok().contentType(MediaType.parseMediaType("application/x-ndjson")).bodyValue(body))
+                .onErrorResume(java.io.IOException.class, e -> error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage()));
     }
 
     private Mono<ServerResponse> account(ServerRequest r) {

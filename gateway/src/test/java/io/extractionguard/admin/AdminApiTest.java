@@ -24,13 +24,14 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.operator.OperatorTokens;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.operators.Role;
+import io.extractionguard.gateway.support.AuditFiles;
 import io.extractionguard.gateway.support.TestBackend;
 import io.extractionguard.gateway.support.TestOperators;
 import io.extractionguard.gateway.support.TestOperators.Op;
@@ -81,8 +82,7 @@ class AdminApiTest {
 
     @BeforeEach
     void adminClient() {
-        admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(java.time.Duration.ofSeconds(30)).build();
+        admin = TestHttp.to(managementPort);
     }
 
     private WebTestClient.ResponseSpec post(String path, String body) {
@@ -222,7 +222,7 @@ class AdminApiTest {
         assertThat(send(account, "hello")).isEqualTo(200);
 
         Path audit = Path.of(properties.audit().path());
-        assertThat(new AuditVerifier().verify(audit).intact()).isTrue();
+        assertThat(AuditFiles.verifier(audit).verify(audit).intact()).isTrue();
         assertThat(Files.readString(audit)).contains("\"actor\":\"alice\",\"auth\":\"token\",\"action\":\"block\",\"account\":\"" + account,
                 "ticket 4711: confirmed campaign", "\"action\":\"release\"", "ticket 4712: false positive");
     }

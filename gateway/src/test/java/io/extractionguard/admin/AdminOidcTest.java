@@ -17,9 +17,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.support.AuditFiles;
 import io.extractionguard.gateway.support.TestBackend;
 import io.extractionguard.gateway.support.TestIssuer;
 
@@ -61,8 +62,7 @@ class AdminOidcTest {
     }
 
     private WebTestClient.ResponseSpec block(String bearer, String account) {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).responseTimeout(Duration.ofSeconds(30))
-                .build().post().uri("/admin/accounts/" + account + "/block").header("Authorization", "Bearer " + bearer)
+        return TestHttp.to(managementPort).post().uri("/admin/accounts/" + account + "/block").header("Authorization", "Bearer " + bearer)
                 .header("x-guard-operator", "someone-else").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"ttl\":\"1h\",\"reason\":\"oidc test\"}").exchange();
     }
@@ -77,7 +77,7 @@ class AdminOidcTest {
         block("not-a-token-and-no-shared-token-configured", account).expectStatus().isForbidden();
 
         Path audit = Path.of(properties.audit().path());
-        assertThat(new AuditVerifier().verify(audit).intact()).isTrue();
+        assertThat(AuditFiles.verifier(audit).verify(audit).intact()).isTrue();
         assertThat(Files.readString(audit)).contains("\"actor\":\"omar\",\"auth\":\"oidc\",\"action\":\"block\",\"account\":\""
                 + account).doesNotContain("someone-else");
     }

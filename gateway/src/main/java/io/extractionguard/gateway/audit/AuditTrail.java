@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -23,25 +26,33 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 import io.extractionguard.engine.audit.AuditChain;
+import io.extractionguard.engine.audit.AuditCheckpoint;
+import io.extractionguard.engine.audit.AuditKey;
 import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The tamper-evident audit trail: one hash-chained JSON line per record (see {@link AuditChain}),
- * verifiable with {@code policy-engine-cli audit-verify FILE}.
+ * The tamper-evident audit trail: one JSON line per record in a keyed hash chain (see
+ * {@link AuditChain}), with signed checkpoints of its head published to {@link AuditCheckpoints}
+ * (Redis) and to the {@code extraction_guard.audit} logger, verifiable with
+ * {@code policy-engine-cli audit-verify --checkpoints … FILE}.
  *
  * <p>Decisions are sampled and queued; a background thread writes them, so the request path never
  * waits for the disk. Operator actions and policy changes are written synchronously and in full:
  * their callers (admin API on a worker thread, the policy reloader) learn of a failed write and must
  * not carry out an action that could not be audited. A queue overflow drops sampled decisions only,
- * and counts them ({@code guard.audit.dropped}).
+ * and counts them ({@code guard.audit.dropped}). A checkpoint follows every operator or policy record
+ * within 200 ms, and otherwise every {@code checkpoint-interval} while the chain grows; cutting the
+ * file's tail then contradicts a checkpoint already out of the replica's reach.
  */
 @Component
 public class AuditTrail implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
+    /** Records (with {@code log-records}) and checkpoints as raw JSON lines, for the log pipeline. */
+    private static final Logger shipped = LoggerFactory.getLogger("extraction_guard.audit");
 
     private final GuardProperties.Audit settings;
     private final String replica;
@@ -49,19 +60,25 @@ public class AuditTrail implements SmartLifecycle {
     private final BlockingQueue<String[]> decisions;
     private final Counter dropped;
     private final Counter written;
+    private final AuditCheckpoints checkpoints;
     private final Object lock = new Object();
     private AuditChain chain;
     private OutputStream out;
+    private long checkpointedSeq = -1;
+    private long checkpointedAt;
+    private volatile boolean checkpointDue;
     private volatile Thread writer;
 
     @Autowired
-    public AuditTrail(GuardProperties properties, Clock clock, MeterRegistry meters) {
-        this(properties.audit(), properties.replicaName(), clock, meters);
+    public AuditTrail(GuardProperties properties, AuditCheckpoints checkpoints, Clock clock, MeterRegistry meters) {
+        this(properties.audit(), properties.replicaName(), checkpoints, clock, meters);
     }
 
-    public AuditTrail(GuardProperties.Audit settings, String replica, Clock clock, MeterRegistry meters) {
+    public AuditTrail(GuardProperties.Audit settings, String replica, AuditCheckpoints checkpoints, Clock clock,
+                      MeterRegistry meters) {
         this.settings = settings;
         this.replica = replica;
+        this.checkpoints = checkpoints;
         this.clock = clock;
         this.decisions = new ArrayBlockingQueue<>(Math.max(1, settings.queueCapacity()));
         this.dropped = Counter.builder("guard.audit.dropped")
@@ -103,6 +120,7 @@ public class AuditTrail implements SmartLifecycle {
             writeLocked(kind, dataJson);
             out.flush();
         }
+        checkpointDue = true;
     }
 
     private void writeLocked(String kind, String dataJson) throws IOException {
@@ -113,6 +131,39 @@ public class AuditTrail implements SmartLifecycle {
         out.write(line.getBytes(StandardCharsets.UTF_8));
         out.write('\n');
         written.increment();
+        if (settings.logRecords()) {
+            shipped.info(line);
+        }
+    }
+
+    /**
+     * Publishes a signed checkpoint of the head, if it moved since the last one and one is due
+     * (or {@code force}). Called by the writer thread; the store's write is asynchronous.
+     */
+    private void checkpoint(boolean force) {
+        AuditCheckpoint c;
+        synchronized (lock) {
+            long now = clock.millis();
+            boolean due = force || checkpointDue || now - checkpointedAt >= settings.checkpointInterval().toMillis();
+            if (chain == null || !due || chain.seq() == 0 || chain.seq() == checkpointedSeq) {
+                return;
+            }
+            checkpointDue = false;
+            checkpointedAt = now;
+            checkpointedSeq = chain.seq();
+            c = chain.checkpoint(clock.instant());
+        }
+        shipped.info(c.line());
+        try {
+            checkpoints.publish(c);
+        } catch (RuntimeException e) {
+            log.warn("audit checkpoint {} not published: {}", c.seq(), e.getMessage());
+        }
+    }
+
+    /** The checkpoints published by the fleet (or this process), for the verifier. Blocking. */
+    public List<AuditCheckpoint> checkpoints() throws IOException {
+        return checkpoints.read();
     }
 
     @Override
@@ -136,11 +187,12 @@ public class AuditTrail implements SmartLifecycle {
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
-        AuditChain resumed = AuditChain.start(replica);
+        AuditKey key = key(settings, file);
+        AuditChain resumed = AuditChain.start(replica, key);
         if (Files.exists(file) && Files.size(file) > 0) {
             Optional<AuditVerifier.Tail> tail = AuditVerifier.tail(file);
             if (tail.isPresent()) {
-                resumed = new AuditChain(replica, tail.get().seq(), tail.get().hash());
+                resumed = new AuditChain(replica, key, tail.get().seq(), tail.get().hash());
             } else {
                 // The last line is not a record (e.g. a crash mid-write): keep the file as evidence and start anew.
                 Path aside = file.resolveSibling(file.getFileName() + ".broken-" + clock.millis());
@@ -153,6 +205,32 @@ public class AuditTrail implements SmartLifecycle {
             out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         log.info("audit trail {} (replica {}, continuing at record {})", file.toAbsolutePath(), replica, resumed.seq());
+        checkpoint(true);
+    }
+
+    /**
+     * The configured key, else the one in {@code <file>.key}, created with a random secret on first use
+     * (owner-only where the file system allows).
+     */
+    static AuditKey key(GuardProperties.Audit settings, Path file) throws IOException {
+        if (!settings.key().isBlank()) {
+            return AuditKey.of(settings.key(), "guard.audit.key");
+        }
+        Path keyFile = file.resolveSibling(file.getFileName() + ".key");
+        if (!Files.exists(keyFile)) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            Files.writeString(keyFile, HexFormat.of().formatHex(secret) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: the directory's permissions protect it
+            }
+            log.warn("guard.audit.key is not set: keyed the audit trail with a new key in {}; in production set "
+                    + "guard.audit.key from a Secret, or whoever can write the audit file can rewrite it", keyFile);
+        }
+        return AuditKey.readFile(keyFile);
     }
 
     private void drain() {
@@ -161,6 +239,7 @@ public class AuditTrail implements SmartLifecycle {
             try {
                 String[] first = decisions.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    checkpoint(false);
                     continue;
                 }
                 batch.add(first);
@@ -171,6 +250,7 @@ public class AuditTrail implements SmartLifecycle {
                     }
                     out.flush();
                 }
+                checkpoint(false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -194,6 +274,7 @@ public class AuditTrail implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
+        checkpoint(true);
         synchronized (lock) {
             if (out != null) {
                 try {

@@ -39,6 +39,8 @@ import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.gateway.audit.AuditCheckpoints;
+import io.extractionguard.gateway.audit.RecentAuditCheckpoints;
 import io.extractionguard.gateway.campaign.CampaignCorrelationRunner;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -86,6 +88,12 @@ public class GuardConfiguration {
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     ChallengeLedger challengeLedger(Clock clock) {
         return new InMemoryChallengeLedger(clock);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    AuditCheckpoints auditCheckpoints() {
+        return new RecentAuditCheckpoints();
     }
 
     @Bean

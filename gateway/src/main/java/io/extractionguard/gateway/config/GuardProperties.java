@@ -9,8 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Settings of the guard that are not policy: where the policy lives, how identities are hashed
- * and which proxies are trusted, in-memory state sizing, decision logging, and the embedded demo
- * backend. Documented in README.md ("Configuration").
+ * and which proxies are trusted, in-memory state sizing, decision logging. Documented in README.md
+ * ("Configuration").
  *
  * @param policy      policy file location
  * @param identity    credential hashing and trusted proxies
@@ -21,7 +21,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param challenge   challenge steps (proof of work, verification hold)
  * @param admin       the operators' admin API on the management port
  * @param replicaId   this replica's name in audit records and logs; empty: the HOSTNAME environment variable
- * @param demoBackend the embedded demo model backend
  */
 @ConfigurationProperties("guard")
 public record GuardProperties(
@@ -33,8 +32,7 @@ public record GuardProperties(
         @DefaultValue Audit audit,
         @DefaultValue Challenge challenge,
         @DefaultValue Admin admin,
-        @DefaultValue("") String replicaId,
-        @DefaultValue DemoBackend demoBackend) {
+        @DefaultValue("") String replicaId) {
 
     /**
      * @param path         policy file; empty means {@code config/policies/default.yaml} when it exists in the
@@ -96,19 +94,37 @@ public record GuardProperties(
 
     /**
      * @param enabled    write one JSON line per decision to the {@code extraction_guard.decision} logger
-     * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged)
+     * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged); the
+     *                   {@code guard.decisions} meters count every decision whatever the rate
      */
-    public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("1.0") double sampleRate) {
+    public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("0.01") double sampleRate) {
     }
 
     /**
      * @param enabled            write the audit trail
-     * @param path               audit file (JSON lines, hash-chained); its directory is created
+     * @param path               audit file (JSON lines, keyed hash chain); its directory is created
      * @param decisionSampleRate share of decisions recorded (operator actions and policy changes are always recorded)
      * @param queueCapacity      decisions waiting to be written; beyond it sampled decisions are dropped and counted
+     * @param key                secret (≥ 32 bytes, from a Secret) keying the chain and signing its checkpoints; all
+     *                           replicas may share it. Empty: a key kept in {@code <path>.key}, created if missing
+     *                           (development: whoever can write the file can then rewrite the trail)
+     * @param checkpointInterval how often a signed checkpoint of the chain's head is published (Redis and the log),
+     *                           when the head moved; operator and policy records are checkpointed at once
+     * @param logRecords         also write every record to the {@code extraction_guard.audit} logger (stdout), for a
+     *                           log pipeline that ships it off the pod
      */
     public record Audit(@DefaultValue("true") boolean enabled, @DefaultValue("audit/guard-audit.jsonl") String path,
-                        @DefaultValue("0.01") double decisionSampleRate, @DefaultValue("10000") int queueCapacity) {
+                        @DefaultValue("0.01") double decisionSampleRate, @DefaultValue("10000") int queueCapacity,
+                        @DefaultValue("") String key, @DefaultValue("10s") Duration checkpointInterval,
+                        @DefaultValue("false") boolean logRecords) {
+
+        /** Never the key itself. */
+        @Override
+        public String toString() {
+            return "Audit[enabled=" + enabled + ", path=" + path + ", decisionSampleRate=" + decisionSampleRate
+                    + ", queueCapacity=" + queueCapacity + ", key=" + redacted(key) + ", checkpointInterval="
+                    + checkpointInterval + ", logRecords=" + logRecords + "]";
+        }
     }
 
     /**
@@ -185,17 +201,5 @@ public record GuardProperties(
         }
         String host = System.getenv("HOSTNAME");
         return host == null || host.isBlank() ? "local" : host;
-    }
-
-    /**
-     * @param enabled          start the demo model backend in-process (the embedded default)
-     * @param port             its port (the default route points at it)
-     * @param outputTokens     tokens per answer (bounded by the request's max tokens)
-     * @param firstByteDelay   simulated time to first byte
-     * @param chunkInterval    delay between streamed chunks
-     */
-    public record DemoBackend(@DefaultValue("false") boolean enabled, @DefaultValue("18090") int port,
-                              @DefaultValue("64") int outputTokens, @DefaultValue("0ms") Duration firstByteDelay,
-                              @DefaultValue("0ms") Duration chunkInterval) {
     }
 }

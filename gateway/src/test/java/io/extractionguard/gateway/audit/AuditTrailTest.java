@@ -1,16 +1,23 @@
 package io.extractionguard.gateway.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisson.api.RedissonClient;
 
 import io.extractionguard.engine.audit.AuditVerifier;
+import io.extractionguard.gateway.state.redis.RedisAuditCheckpoints;
+import io.extractionguard.gateway.state.redis.RedisKeys;
+import io.extractionguard.gateway.support.AuditFiles;
+import io.extractionguard.gateway.support.TestRedis;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -21,10 +28,17 @@ class AuditTrailTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
+    private final RecentAuditCheckpoints published = new RecentAuditCheckpoints();
+
     private AuditTrail trail(Path file, double sampleRate, int capacity) {
-        return new AuditTrail(new GuardProperties.Audit(true, file.toString(), sampleRate, capacity), "gw-test",
-                Clock.systemUTC(), meters);
+        return trail(file, sampleRate, capacity, published);
     }
+
+    private AuditTrail trail(Path file, double sampleRate, int capacity, AuditCheckpoints checkpoints) {
+        return new AuditTrail(new GuardProperties.Audit(true, file.toString(), sampleRate, capacity, "", Duration.ofSeconds(10),
+                false), "gw-test", checkpoints, Clock.systemUTC(), meters);
+    }
+
 
     @Test
     void decisionsAndOperatorRecordsFormOneVerifiableChainAcrossRestarts() throws Exception {
@@ -41,9 +55,10 @@ class AuditTrailTest {
         second.record("policy", "{\"outcome\":\"applied\",\"version\":\"v2\"}");
         second.stop();
 
-        AuditVerifier.Result result = new AuditVerifier().verify(file);
+        AuditVerifier.Result result = AuditFiles.verifier(file).verify(file, published.read(), null);
         assertThat(result.intact()).as(result.toString()).isTrue();
         assertThat(result.records()).isEqualTo(3);
+        assertThat(result.anchor()).startsWith("from genesis; anchored to record 3");
         assertThat(Files.readAllLines(file)).extracting(l -> l.substring(0, l.indexOf(",\"ts\"")))
                 .containsExactlyInAnyOrder("{\"seq\":1", "{\"seq\":2", "{\"seq\":3");
     }
@@ -56,9 +71,41 @@ class AuditTrailTest {
         trail.start();
         trail.record("operator", "{\"action\":\"release\"}");
         trail.stop();
-        assertThat(new AuditVerifier().verify(file).intact()).isTrue();
+        assertThat(AuditFiles.verifier(file).verify(file).intact()).isTrue();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("audit.jsonl.broken-"));
+        }
+    }
+
+    @Test
+    void checkpointsInRedisExposeACutTailAndAnOldCopyOfTheFile() throws Exception {
+        String url = TestRedis.shared();
+        String prefix = TestRedis.uniquePrefix("audit");
+        RedissonClient client = TestRedis.client(url);
+        try {
+            RedisAuditCheckpoints redis = new RedisAuditCheckpoints(client, new RedisKeys(prefix), Duration.ofSeconds(2));
+            Path file = dir.resolve("redis/audit.jsonl");
+            AuditTrail trail = trail(file, 1.0, 100, redis);
+            trail.start();
+            for (int i = 0; i < 5; i++) {
+                trail.record("operator", "{\"action\":\"block\",\"account\":\"a" + i + "\"}");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> redis.read().stream().anyMatch(c -> c.seq() == 5));
+            byte[] oldCopy = Files.readAllBytes(file);
+            trail.record("policy", "{\"outcome\":\"applied\",\"version\":\"v3\"}");
+            trail.stop(); // a final checkpoint at record 6
+
+            AuditVerifier verifier = AuditFiles.verifier(file);
+            assertThat(verifier.verify(file, redis.read(), null).intact()).isTrue();
+            List<String> lines = Files.readAllLines(file);
+            Files.write(file, lines.subList(0, 4));
+            assertThat(verifier.verify(file, redis.read(), null).problem())
+                    .startsWith("tail cut").contains("reached record 6 but the file ends at record 4");
+            Files.write(file, oldCopy);
+            assertThat(verifier.verify(file, redis.read(), null).problem()).contains("the file ends at record 5");
+        } finally {
+            client.shutdown();
+            TestRedis.deleteKeys(url, prefix);
         }
     }
 

@@ -26,6 +26,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.support.AuditFiles;
 import io.extractionguard.gateway.support.TestBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -128,7 +129,7 @@ class PolicyReloadTest {
 
         // 3. both outcomes are in the tamper-evident audit trail
         Path audit = Path.of(properties.audit().path());
-        AuditVerifier.Result chain = new AuditVerifier().verify(audit);
+        AuditVerifier.Result chain = AuditFiles.verifier(audit).verify(audit);
         assertThat(chain.intact()).as(chain.toString()).isTrue();
         String trail = Files.readString(audit);
         assertThat(trail).contains("\"kind\":\"policy\"", "\"outcome\":\"applied\"", "\"version\":\"reload-test-2\"",

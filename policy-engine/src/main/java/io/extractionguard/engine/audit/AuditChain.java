@@ -1,21 +1,19 @@
 package io.extractionguard.engine.audit;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 
 /**
- * Links audit records into a hash chain so that editing, removing or reordering any line of an
- * audit file is detectable. Each line is a JSON object whose fields come in a fixed order and whose
- * last field is {@code "hash"}:
+ * Links audit records into a keyed hash chain so that editing, removing or reordering any line of
+ * an audit file, or rewriting it without the key, is detectable. Each line is a JSON object whose
+ * fields come in a fixed order and whose last field is {@code "hash"}:
  *
- * <pre>{"seq":7,"ts":"…","replica":"gw-1","kind":"operator","data":{…},"prev":"&lt;hash of line 6&gt;","hash":"&lt;sha256&gt;"}</pre>
+ * <pre>{"seq":7,"ts":"…","replica":"gw-1","kind":"operator","data":{…},"prev":"&lt;hash of line 6&gt;","hash":"&lt;hmac&gt;"}</pre>
  *
- * <p>{@code hash} is the SHA-256 (hex) of the line's UTF-8 bytes without the {@code ,"hash":…}
- * member, i.e. of {@code {"seq":…,"prev":"…"}}; {@code prev} is the previous line's hash (64
- * zeros for the first record of a chain). Not thread-safe: one writer appends.
+ * <p>{@code hash} is the HMAC-SHA256 (hex, under the {@link AuditKey}) of the line's UTF-8 bytes
+ * without the {@code ,"hash":…} member, i.e. of {@code {"seq":…,"prev":"…"}}; {@code prev} is the
+ * previous line's hash (64 zeros for record 1, the chain's genesis). Cutting the head shows as a
+ * chain not starting at genesis; cutting the tail needs the {@link AuditCheckpoint}s published
+ * elsewhere. Not thread-safe: one writer appends.
  */
 public final class AuditChain {
 
@@ -23,18 +21,20 @@ public final class AuditChain {
     public static final String GENESIS = "0".repeat(64);
 
     private final String replica;
+    private final AuditKey key;
     private long seq;
     private String lastHash;
 
     /** Starts a new chain, or continues one whose last record had {@code lastSeq} and {@code lastHash}. */
-    public AuditChain(String replica, long lastSeq, String lastHash) {
+    public AuditChain(String replica, AuditKey key, long lastSeq, String lastHash) {
         this.replica = replica;
+        this.key = key;
         this.seq = lastSeq;
         this.lastHash = lastHash;
     }
 
-    public static AuditChain start(String replica) {
-        return new AuditChain(replica, 0, GENESIS);
+    public static AuditChain start(String replica, AuditKey key) {
+        return new AuditChain(replica, key, 0, GENESIS);
     }
 
     /**
@@ -49,7 +49,7 @@ public final class AuditChain {
                 .append(",\"kind\":").append(quote(kind))
                 .append(",\"data\":").append(dataJson)
                 .append(",\"prev\":\"").append(lastHash).append("\"}");
-        String hash = sha256(body);
+        String hash = key.mac(body);
         seq++;
         lastHash = hash;
         body.setLength(body.length() - 1);
@@ -64,13 +64,13 @@ public final class AuditChain {
         return lastHash;
     }
 
-    static String sha256(CharSequence text) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(md.digest(text.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    public String replica() {
+        return replica;
+    }
+
+    /** A signed checkpoint of the chain's head now. */
+    public AuditCheckpoint checkpoint(Instant ts) {
+        return AuditCheckpoint.sign(key, replica, seq, lastHash, ts);
     }
 
     /** A JSON string literal. */

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.extractionguard.engine.audit.AuditCheckpoint;
+import io.extractionguard.engine.audit.AuditKey;
 import io.extractionguard.engine.audit.AuditVerifier;
 import io.extractionguard.engine.operator.OperatorTokens;
 import io.extractionguard.engine.policy.Policy;
@@ -33,10 +35,11 @@ public final class Cli {
             usage:
               policy-engine-cli replay --trace TRACE.jsonl --out DECISIONS.jsonl [--policy POLICY.yaml] [--summary SUMMARY.json]
               policy-engine-cli validate POLICY.yaml [POLICY.yaml ...]
-              policy-engine-cli audit-verify AUDIT.jsonl [AUDIT.jsonl ...]
+              policy-engine-cli audit-verify [--key-file KEY] [--checkpoints FILE] [--from SEQ:HASH] AUDIT.jsonl [AUDIT.jsonl ...]
               policy-engine-cli operator-token NAME ROLE[,ROLE...]   (roles: read, override, policy, intel)
             environment:
-              GUARD_CREDENTIAL_KEY  key for hashing credentials into account ids (replay; default: a fixed replay key)""";
+              GUARD_CREDENTIAL_KEY  key for hashing credentials into account ids (replay; default: a fixed replay key)
+              GUARD_AUDIT_KEY       the audit trail's key (audit-verify, unless --key-file is given)""";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -146,19 +149,54 @@ public final class Cli {
         return failures == 0 ? 0 : 1;
     }
 
-    private int auditVerify(List<String> files) {
+    /**
+     * Verifies audit files with the trail's key: against the checkpoints in {@code --checkpoints} (the
+     * lines of {@code GET /admin/audit/checkpoints} or of the log; others are skipped) to catch a cut
+     * tail or an old copy, and from genesis or from {@code --from SEQ:HASH} (a rotated file).
+     */
+    private int auditVerify(List<String> args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (List.of("--key-file", "--checkpoints", "--from").contains(a) && i + 1 < args.size()) {
+                options.put(a, args.get(++i));
+            } else if (a.startsWith("--")) {
+                throw new UsageException("unknown option or missing value '" + a + "'\n" + USAGE);
+            } else {
+                files.add(a);
+            }
+        }
         if (files.isEmpty()) {
             throw new UsageException("audit-verify needs at least one audit file\n" + USAGE);
+        }
+        AuditKey key;
+        List<AuditCheckpoint> checkpoints;
+        try {
+            String keyFile = options.get("--key-file");
+            String keyText = System.getenv("GUARD_AUDIT_KEY");
+            if (keyFile == null && (keyText == null || keyText.isBlank())) {
+                throw new UsageException("audit-verify needs the audit key: --key-file KEY or GUARD_AUDIT_KEY\n" + USAGE);
+            }
+            key = keyFile != null ? AuditKey.readFile(Path.of(keyFile)) : AuditKey.of(keyText, "GUARD_AUDIT_KEY");
+            String given = options.get("--checkpoints");
+            checkpoints = given == null ? List.of() : AuditVerifier.checkpoints(Path.of(given));
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("audit-verify: " + e.getMessage());
+            return 2;
         }
         int failures = 0;
         for (String file : files) {
             try {
-                AuditVerifier.Result result = new AuditVerifier().verify(Path.of(file));
+                AuditCheckpoint from = options.containsKey("--from") ? AuditCheckpoint.given("", options.get("--from")) : null;
+                AuditVerifier.Result result = new AuditVerifier(key).verify(Path.of(file), checkpoints, from);
                 (result.intact() ? out : err).println(file + ": " + result);
                 failures += result.intact() ? 0 : 1;
             } catch (IOException e) {
                 err.println(file + ": cannot read: " + e.getMessage());
                 failures++;
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage() + "\n" + USAGE);
             }
         }
         return failures == 0 ? 0 : 1;

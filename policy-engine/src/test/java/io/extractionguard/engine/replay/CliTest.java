@@ -121,22 +121,35 @@ class CliTest {
     }
 
     @Test
-    void auditVerifyAcceptsAnIntactChainAndNamesTheFirstEditedLine() throws Exception {
-        io.extractionguard.engine.audit.AuditChain chain = io.extractionguard.engine.audit.AuditChain.start("gw-1");
+    void auditVerifyAcceptsAnIntactChainAndNamesTheFirstEditedLineAndACutTail() throws Exception {
+        String secret = "cli-test-audit-key-0123456789abcdef";
+        Path keyFile = dir.resolve("audit.key");
+        Files.writeString(keyFile, secret + "\n");
+        io.extractionguard.engine.audit.AuditChain chain = io.extractionguard.engine.audit.AuditChain.start("gw-1",
+                io.extractionguard.engine.audit.AuditKey.of(secret, "test"));
         List<String> lines = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
             lines.add(chain.append(java.time.Instant.EPOCH.plusSeconds(i), "operator",
                     "{\"action\":\"block\",\"account\":\"acct-" + i + "\"}"));
         }
+        Path checkpoints = dir.resolve("checkpoints.jsonl");
+        Files.writeString(checkpoints, chain.checkpoint(java.time.Instant.EPOCH).line() + "\n");
         Path audit = dir.resolve("audit.jsonl");
         Files.write(audit, lines);
-        assertThat(run("audit-verify", audit.toString())).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("OK: 4 records, chain intact");
+        assertThat(run("audit-verify", "--key-file", keyFile.toString(), "--checkpoints", checkpoints.toString(),
+                audit.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("OK: 4 records, chain intact from genesis; anchored to record 4");
+
+        Files.write(audit, lines.subList(0, 3));
+        assertThat(run("audit-verify", "--key-file", keyFile.toString(), "--checkpoints", checkpoints.toString(),
+                audit.toString())).isEqualTo(1);
+        assertThat(stderr()).contains("line 4: tail cut");
 
         lines.set(2, lines.get(2).replace("acct-2", "acct-9"));
         Files.write(audit, lines);
-        assertThat(run("audit-verify", audit.toString())).isEqualTo(1);
-        assertThat(stderr()).contains("line 3: hash does not match the record's content (record edited)");
+        assertThat(run("audit-verify", "--key-file", keyFile.toString(), audit.toString())).isEqualTo(1);
+        assertThat(stderr()).contains("line 3: hash does not match the record's content (record edited");
+        assertThat(run("audit-verify", audit.toString())).isEqualTo(2);
     }
 
     @Test

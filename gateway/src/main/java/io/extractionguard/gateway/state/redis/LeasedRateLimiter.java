@@ -171,6 +171,26 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
+    /**
+     * What the account's shared bucket has been charged in its longest window (the per-day one), in
+     * {@link RateLimiter#UNITS_PER_REQUEST units}, read from Redis; leased tokens count as charged, the
+     * window's refill is not subtracted. For the fleet's convergence check ({@link FleetView}).
+     */
+    long chargedUnits(String accountId, TierLimits limits, Duration timeout) throws Exception {
+        BucketConfiguration config = LocalRateLimiter.configuration(limits);
+        var result = buckets.builder().build(keys.bucket(accountId, limits), () -> CompletableFuture.completedFuture(config))
+                .asVerbose().getAvailableTokens().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        long[] available = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+        Bandwidth[] windows = config.getBandwidths();
+        int longest = 0;
+        for (int i = 1; i < windows.length; i++) {
+            if (windows[i].getRefillPeriodNanos() > windows[longest].getRefillPeriodNanos()) {
+                longest = i;
+            }
+        }
+        return windows[longest].getCapacity() - available[longest];
+    }
+
     /** A replica's share of one account's bucket. */
     private final class Lease {
         private final AsyncBucketProxy bucket;
@@ -333,6 +353,12 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             synchronized (this) {
                 refilling = false;
                 if (error != null) {
+                    // what was admitted ahead of this lease is charged with the outage debt; before, it waited for
+                    // the next lease, and an account that sent nothing more after the outage was never charged
+                    if (tokens < 0) {
+                        owed -= tokens;
+                        tokens = 0;
+                    }
                     availability.failure(error);
                     return;
                 }

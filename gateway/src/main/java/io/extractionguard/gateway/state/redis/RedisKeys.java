@@ -15,6 +15,8 @@ import io.extractionguard.engine.limits.TierLimits;
  * {prefix}:profile-events                   stream of profile change batches (field "b": replica, batch seq, per-account deltas)
  * {prefix}:campaign-events                  stream of campaign evidence batches (field "b", binary records)
  * {prefix}:campaign-leader                  string: the replica holding the correlation lease (PX lease)
+ * {prefix}:audit-checkpoints                stream of signed audit checkpoints (field "c": JSON line)
+ * {prefix}:audit-heads                      hash: replica → its newest audit checkpoint
  * </pre>
  *
  * Further per-account state (e.g. campaign evidence) takes another suffix after the hash tag;
@@ -69,6 +71,14 @@ public final class RedisKeys {
 
     public String campaignLeader() {
         return global("campaign-leader");
+    }
+
+    public String auditCheckpoints() {
+        return global("audit-checkpoints");
+    }
+
+    public String auditHeads() {
+        return global("audit-heads");
     }
 
     /** The pattern matching every key of this prefix (for operators' and tests' clean-up). */
