@@ -54,7 +54,7 @@ class StructuralConvictionTest {
         clock.advance(Duration.ofSeconds(9));
         engine.correlateIfDue();
         return engine.evaluate(new GuardRequest(who, new InferenceRequest(ApiFormat.OPENAI_CHAT_COMPLETIONS, "m", "",
-                lastUser, history, turns, List.of(), maxTokens, false, 0.0, root.hashCode() | 1L)));
+                lastUser, history, turns, List.of(), maxTokens, false, 0.0, 1, root.hashCode() | 1L)));
     }
 
     /** A grading rubric with no reasoning words around a different problem each time. */
