@@ -74,13 +74,16 @@ class K8sManifestsTest {
         assertThat(guard.getStartupProbe().getHttpGet().getPath()).isEqualTo(DeploymentAgainstApplicationTest.READINESS);
         assertThat(guard.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
 
-        // the policies ConfigMap holds config/policies/default.yaml and is mounted where GUARD_POLICY_PATH points
-        if (Manifests.kubectlAvailable()) { // generated ConfigMaps exist only in rendered overlays
-            ConfigMap policies = Manifests.one(objects, ConfigMap.class, "extraction-guard-policies");
-            assertThat(policies.getData()).containsOnlyKeys("default.yaml");
-            assertThat(policies.getData().get("default.yaml"))
-                    .isEqualTo(Files.readString(Manifests.K8S.resolve("../config/policies/default.yaml")));
-        }
+        // the policies ConfigMap holds config/policies/default.yaml byte for byte (the file the app and CLI read)
+        // and is mounted where GUARD_POLICY_PATH points; the dashboard ConfigMap holds the dashboard
+        ConfigMap policies = Manifests.one(objects, ConfigMap.class, "extraction-guard-policies");
+        assertThat(policies.getData()).containsOnlyKeys("default.yaml");
+        assertThat(policies.getData().get("default.yaml"))
+                .isEqualTo(Files.readString(Manifests.K8S.resolve("../config/policies/default.yaml")));
+        ConfigMap dashboard = Manifests.one(objects, ConfigMap.class, "extraction-guard-dashboard");
+        assertThat(dashboard.getData().get("extraction-guard.json"))
+                .isEqualTo(Files.readString(Manifests.K8S.resolve("dashboards/extraction-guard.json")));
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
         VolumeMount mount = guard.getVolumeMounts().stream().filter(m -> m.getName().equals("policies")).findFirst().orElseThrow();
         assertThat(env(guard).get("GUARD_POLICY_PATH")).isEqualTo(mount.getMountPath() + "/default.yaml");
         assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getConfigMap().getName()).startsWith("extraction-guard-policies"));

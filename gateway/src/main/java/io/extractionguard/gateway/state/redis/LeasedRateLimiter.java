@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -72,6 +73,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
     private final long minLeaseUnits;
     private final double largeLeaseFraction;
     private final long idleReturnNanos;
+    private final long callTimeoutMillis; // a compare-and-swap is a read and a script, each with Redisson's timeout
     private final Counter leaseRequests;
     private final Counter provisional;
     private final Counter returned;
@@ -86,6 +88,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
         this.largeLeaseFraction = props.limits().largeLeaseFraction();
         this.idleReturnNanos = props.limits().idleReturn().toNanos();
+        this.callTimeoutMillis = 2 * (props.connectTimeout().toMillis() + props.timeout().toMillis());
         this.buckets = Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
                 .clientClock(LocalRateLimiter.timeMeter(clock))
                 .requestTimeout(props.timeout())
@@ -116,17 +119,22 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor) {
+        return tryAcquire(accountId, limits, limitFactor, 1);
+    }
+
+    @Override
+    public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor, int requests) {
         if (limits.unlimited()) {
             return LimitOutcome.UNLIMITED;
         }
-        long cost = RateLimiter.cost(limitFactor);
+        long cost = RateLimiter.cost(limitFactor) * requests;
         Lease lease = lease(accountId, limits);
         if (!availability.available()) {
             LimitOutcome known = lease.acquireOffline(cost);
             if (known != null) {
                 return known;
             }
-            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor);
+            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor, requests);
             if (local.allowed()) {
                 lease.owe(cost);
             }
@@ -169,6 +177,26 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         } catch (Exception e) {
             // best effort: unreturned leases only make the limit stricter until the bucket refills
         }
+    }
+
+    /**
+     * What the account's shared bucket has been charged in its longest window (the per-day one), in
+     * {@link RateLimiter#UNITS_PER_REQUEST units}, read from Redis; leased tokens count as charged, the
+     * window's refill is not subtracted. For the fleet's convergence check ({@link FleetView}).
+     */
+    long chargedUnits(String accountId, TierLimits limits, Duration timeout) throws Exception {
+        BucketConfiguration config = LocalRateLimiter.configuration(limits);
+        var result = buckets.builder().build(keys.bucket(accountId, limits), () -> CompletableFuture.completedFuture(config))
+                .asVerbose().getAvailableTokens().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        long[] available = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+        Bandwidth[] windows = config.getBandwidths();
+        int longest = 0;
+        for (int i = 1; i < windows.length; i++) {
+            if (windows[i].getRefillPeriodNanos() > windows[longest].getRefillPeriodNanos()) {
+                longest = i;
+            }
+        }
+        return windows[longest].getCapacity() - available[longest];
     }
 
     /** A replica's share of one account's bucket. */
@@ -317,7 +345,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             try {
                 scheduler.execute(() -> {
                     try {
-                        bucket.asVerbose().tryConsumeAsMuchAsPossible(want)
+                        call(() -> bucket.asVerbose().tryConsumeAsMuchAsPossible(want))
                                 .whenComplete((result, error) -> leased(want, cost, result, error));
                     } catch (RuntimeException e) {
                         leased(want, cost, null, e);
@@ -333,6 +361,12 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             synchronized (this) {
                 refilling = false;
                 if (error != null) {
+                    // what was admitted ahead of this lease is charged with the outage debt; before, it waited for
+                    // the next lease, and an account that sent nothing more after the outage was never charged
+                    if (tokens < 0) {
+                        owed -= tokens;
+                        tokens = 0;
+                    }
                     availability.failure(error);
                     return;
                 }
@@ -403,7 +437,9 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 long units = give;
                 returned.increment((double) units / UNITS_PER_REQUEST);
                 return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
-                    if (error != null) {
+                    // a return that timed out may have been applied: keeping it too could admit it twice, so only
+                    // a return that certainly failed is taken back (a lost one costs under-admission, never more)
+                    if (error != null && !(unwrap(error) instanceof TimeoutException)) {
                         synchronized (this) {
                             tokens += units;
                         }
@@ -413,13 +449,23 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             return charged;
         }
 
-        /** A Bucket4j call whose synchronous failure (client not connected) becomes a failed future. */
-        private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+        /**
+         * A Bucket4j call whose synchronous failure (client not connected) becomes a failed future, and
+         * which fails with a {@link TimeoutException} when no answer came in time. A call whose future never
+         * completed (seen when Redis died under a lease request) left the lease refilling for good: the
+         * requests admitted ahead of it were never charged and no lease was asked again.
+         */
+        private <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
             try {
-                return op.get();
+                return op.get().copy().orTimeout(callTimeoutMillis, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+
+        private static Throwable unwrap(Throwable error) {
+            return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
         }
 
         /** Time until every bandwidth has {@code units} more than {@code available}. */

@@ -207,6 +207,29 @@ final class RedisProfiles {
         return e.stats(now.toEpochMilli(), prior);
     }
 
+    /**
+     * The account's view once loaded from Redis (the hash ⊕ the retained stream changes ⊕ this replica's
+     * own), as a copy; empty, with the load queued, before that. For the fleet's convergence check.
+     */
+    Optional<AccountProfile> loadedView(String account) {
+        Entry e = entry(account);
+        synchronized (e) {
+            return e.loaded ? Optional.of(e.view.copy()) : Optional.empty();
+        }
+    }
+
+    /**
+     * The account's hash alone (snapshot ⊕ change records), read now: what a cold load will have once the
+     * retained stream no longer holds the changes. For the convergence check's durability test.
+     */
+    CompletableFuture<AccountProfile> readHash(String account) {
+        String key = keys.profile(account);
+        return client.getScript(ByteArrayCodec.INSTANCE)
+                .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.LOAD_PROFILE, RScript.ReturnType.LIST,
+                        Collections.singletonList(key), bytes(Long.toString(ttlMillis)))
+                .toCompletableFuture().thenApply(hash -> parse(hash).merged());
+    }
+
     /** Number of accounts in the near cache (approximate). */
     long cachedAccounts() {
         return cache.estimatedSize();
