@@ -33,6 +33,7 @@ import io.extractionguard.engine.decision.Action;
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.features.PhraseMatcher;
+import io.extractionguard.engine.intel.Tlp;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.score.Scorer;
@@ -54,7 +55,7 @@ public final class PolicyLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Set<String> TOP = ordered("version", "mode", "default-tier", "tiers", "features",
             "signals", "bands", "lists", "campaign", "peer-indicators");
-    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day",
+    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day", "batches",
             TokenBudgets.INPUT_PER_MINUTE, TokenBudgets.INPUT_PER_DAY, TokenBudgets.OUTPUT_PER_MINUTE,
             TokenBudgets.OUTPUT_PER_DAY);
     private static final Set<String> FEATURES = ordered("template-similarity", "min-capability-matches",
@@ -223,7 +224,16 @@ public final class PolicyLoader {
                     r.error(t.get("requests-per-day"), path + ".requests-per-day",
                             "must be at least requests-per-minute (" + perMinute + "), was " + perDay);
                 }
-                tiers.put(e.getKey(), new TierLimits(e.getKey(), perMinute, perDay));
+                TierLimits.Batches batches = TierLimits.Batches.EVALUATE;
+                if (t.containsKey("batches")) {
+                    String b = r.string(t.get("batches"), path + ".batches");
+                    if ("refuse".equals(b)) {
+                        batches = TierLimits.Batches.REFUSE;
+                    } else if (b != null && !"evaluate".equals(b)) {
+                        r.error(t.get("batches"), path + ".batches", "must be evaluate or refuse, was '" + b + "'");
+                    }
+                }
+                tiers.put(e.getKey(), new TierLimits(e.getKey(), perMinute, perDay, batches));
             }
             TokenBudget budget = TokenBudgets.read(r, t, path);
             if (budget != null && !budget.unlimited()) {
@@ -419,7 +429,9 @@ public final class PolicyLoader {
         return bands;
     }
 
-    private static final Set<String> PEER_INDICATORS = ordered("weight", "min-confidence", "mode");
+    private static final Set<String> PEER_INDICATORS = ordered("weight", "min-confidence", "mode", "export-tlp");
+    private static final Map<String, Tlp> TLPS = orderedMap("clear", Tlp.CLEAR, "green", Tlp.GREEN, "amber", Tlp.AMBER,
+            "amber+strict", Tlp.AMBER_STRICT, "red", Tlp.RED);
 
     private static PeerIndicatorSettings readPeerIndicators(YamlReader r, Node node) {
         Map<String, Node> m = r.mapping(node, "peer-indicators", PEER_INDICATORS);
@@ -431,8 +443,9 @@ public final class PolicyLoader {
         Long min = m.containsKey("min-confidence")
                 ? r.integer(m.get("min-confidence"), "peer-indicators.min-confidence", 0, 100) : Long.valueOf(50);
         Mode mode = m.containsKey("mode") ? r.choice(m.get("mode"), "peer-indicators.mode", MODES) : Mode.ENFORCE;
-        return weight == null || min == null || mode == null ? null
-                : new PeerIndicatorSettings(weight, min.intValue(), mode);
+        Tlp tlp = m.containsKey("export-tlp") ? r.choice(m.get("export-tlp"), "peer-indicators.export-tlp", TLPS) : Tlp.AMBER;
+        return weight == null || min == null || mode == null || tlp == null ? null
+                : new PeerIndicatorSettings(weight, min.intValue(), mode, tlp);
     }
 
     /** Proof-of-work settings of a CHALLENGE band; defaults for what it leaves out; null after an error. */

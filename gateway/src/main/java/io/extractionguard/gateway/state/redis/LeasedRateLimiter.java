@@ -119,17 +119,22 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor) {
+        return tryAcquire(accountId, limits, limitFactor, 1);
+    }
+
+    @Override
+    public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor, int requests) {
         if (limits.unlimited()) {
             return LimitOutcome.UNLIMITED;
         }
-        long cost = RateLimiter.cost(limitFactor);
+        long cost = RateLimiter.cost(limitFactor) * requests;
         Lease lease = lease(accountId, limits);
         if (!availability.available()) {
             LimitOutcome known = lease.acquireOffline(cost);
             if (known != null) {
                 return known;
             }
-            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor);
+            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor, requests);
             if (local.allowed()) {
                 lease.owe(cost);
             }

@@ -47,11 +47,25 @@ public class RedisStateConfiguration {
                 props.timeout(), meters);
     }
 
+    /** Evaluated OpenAI batch files shared by the fleet (replaces the in-memory ledger). */
+    @Bean
+    RedisEvaluatedFiles redisEvaluatedFiles(RedisState state, Clock clock) {
+        return new RedisEvaluatedFiles(state.client(), state.keys(), GuardConfiguration.EVALUATED_FILE_RETENTION,
+                new io.extractionguard.engine.boundary.InMemoryEvaluatedFiles(clock,
+                        GuardConfiguration.EVALUATED_FILE_RETENTION, 100_000));
+    }
+
     /** Imported peer indicators shared by the fleet (replaces the in-memory registry). */
     @Bean(destroyMethod = "close")
     RedisIndicatorRegistry redisIndicatorRegistry(RedisState state, RedisStateProperties props, Clock clock) {
         return new RedisIndicatorRegistry(state.client(), state.keys(), state.availability(), clock, state.replica().value(),
                 props.timeout(), GuardConfiguration.PEER_TEMPLATE_SIMILARITY, props.connectTimeout().plus(props.timeout()));
+    }
+
+    /** TAXII watermarks and the per-peer poll slot, shared by the fleet. */
+    @Bean
+    RedisTaxiiPollState redisTaxiiPollState(RedisState state, RedisStateProperties props) {
+        return new RedisTaxiiPollState(state.client(), state.keys(), state.replica().value(), props.timeout());
     }
 
     /** Signed audit checkpoints of every replica, where no replica's disk can take them back. */
