@@ -231,7 +231,8 @@ class BypassCorpusTest {
             headers.keySet().removeIf(k -> k.equalsIgnoreCase(name));
             headers.put(name, values);
         });
-        StringBuilder head = new StringBuilder(c.method()).append(' ').append(c.path()).append(" HTTP/1.1\r\n");
+        String target = c.path().replace("{authority}", "127.0.0.1:" + port);
+        StringBuilder head = new StringBuilder(c.method()).append(' ').append(target).append(" HTTP/1.1\r\n");
         headers.forEach((name, values) -> values.forEach(v -> head.append(name).append(": ").append(v).append("\r\n")));
         head.append("\r\n");
         try (Socket socket = new Socket("127.0.0.1", port)) {
