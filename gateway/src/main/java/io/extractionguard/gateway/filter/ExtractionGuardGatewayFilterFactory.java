@@ -247,7 +247,8 @@ public class ExtractionGuardGatewayFilterFactory
                 yield chain.filter(exchange.mutate()
                         .request(replay(request, outgoing, rewritten, strip))
                         .response(forward.response().apply(exchange.getResponse()))
-                        .build());
+                        .build())
+                        .doFinally(signal -> forward.settlement().ifNoResponse());
             }
             case THROTTLE -> {
                 long retry = decision.retryAfterSeconds();

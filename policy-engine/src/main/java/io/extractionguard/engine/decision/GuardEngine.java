@@ -30,6 +30,7 @@ import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
+import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Mode;
@@ -194,7 +195,7 @@ public final class GuardEngine {
         if (!extra.isEmpty()) {
             risk = p.scorer().score(context, extra);
         }
-        return decide(p, id, tier, risk, now);
+        return decide(p, id, tier, risk, request.inference(), now);
     }
 
     /**
@@ -267,25 +268,37 @@ public final class GuardEngine {
 
     /**
      * Adds a forwarded request's usage, known after its response, to the account's profile and
-     * charges it against the token budgets the request was admitted under (after the fact: see
-     * {@link TokenLimiter}).
+     * reconciles the token budgets' reservation with it (see {@link TokenLimiter}).
      *
-     * @return the budgets' state after the charge
+     * @return the budgets' state afterwards
      */
     public TokenOutcome recordUsage(Decision decision, long inputTokens, long outputTokens) {
         recordUsage(decision.accountId(), inputTokens, outputTokens);
+        return settle(decision, inputTokens, outputTokens);
+    }
+
+    /**
+     * Gives a forwarded request's token reservation back without charging anything: replay, whose
+     * trace has no responses, and a request the model never answered.
+     */
+    public void release(Decision decision) {
+        settle(decision, 0, 0);
+    }
+
+    private TokenOutcome settle(Decision decision, long inputTokens, long outputTokens) {
         TokenOutcome admitted = decision.tokens();
         if (admitted == null || admitted.isUnlimited()) {
             return TokenOutcome.UNLIMITED;
         }
-        return tokens.charge(decision.accountId(), admitted.budget(), admitted.factor(), inputTokens, outputTokens);
+        return tokens.settle(decision.accountId(), admitted, inputTokens, outputTokens);
     }
 
     public Policy policy() {
         return policy.get();
     }
 
-    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now) {
+    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, InferenceRequest inference,
+                            Instant now) {
         String account = id.accountId();
         List<String> riskReasons = reasons(risk.contributions(), false);
         boolean enforcing = p.mode() == Mode.ENFORCE;
@@ -333,10 +346,12 @@ public final class GuardEngine {
             riskReasons = withReason(riskReasons, CHALLENGE_PASSED);
         }
 
-        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted.
+        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted;
+        // a forwarded request holds a reservation of its bound until its usage is known.
         boolean tightened = band != null && bandAction == Action.THROTTLE && !band.shadow() && enforcing;
         TokenBudget budget = p.tokenBudget(tier);
-        TokenOutcome tokenState = tokens.check(account, budget, tightened ? band.tokenFactor() : 1.0);
+        TokenOutcome tokenState = tokens.reserve(account, budget, tightened ? band.tokenFactor() : 1.0,
+                estimatedInputTokens(inference), budget.outputReserve(inference.maxOutputTokens()));
         if (!tokenState.allowed() && enforcing) {
             List<String> why = tightened && band.tokenFactor() < 1.0 ? riskReasons : List.of(TOKEN_BUDGET);
             return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
@@ -346,6 +361,9 @@ public final class GuardEngine {
         LimitOutcome limit = limiter.tryAcquire(account, tier, factor);
         if (!limit.allowed()) {
             List<String> why = factor < 1.0 ? riskReasons : List.of("rate-limit");
+            if (tokenState.allowed()) {
+                tokenState = tokens.settle(account, tokenState, 0, 0); // not forwarded after all
+            }
             if (enforcing) {
                 return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
                         band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
@@ -380,6 +398,11 @@ public final class GuardEngine {
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
                 band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
+    }
+
+    /** Input tokens reserved for a request: its prompt characters at four per token (reconciled with usage). */
+    static long estimatedInputTokens(InferenceRequest inference) {
+        return (inference.promptChars() + 3) / 4;
     }
 
     private static Decision reject(Policy p, String account, Action action, RiskScore risk, List<String> reasons,

@@ -17,7 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
- * the in-memory {@link StateStore}, {@link RateLimiter}, {@link CampaignStore} and
+ * the in-memory {@link StateStore}, {@link RateLimiter}, {@link io.extractionguard.engine.limits.TokenLimiter}, {@link CampaignStore} and
  * {@link CorrelationLeadership}, challenge ledger and indicator registry of the embedded default.
  */
 @Configuration(proxyBeanMethods = false)
@@ -37,6 +37,12 @@ public class RedisStateConfiguration {
     @Bean(destroyMethod = "")
     LeasedRateLimiter leasedRateLimiter(RedisState state) {
         return state.limiter();
+    }
+
+    /** Token budgets shared by the fleet (replaces the per-replica {@code LocalTokenLimiter}). */
+    @Bean(destroyMethod = "")
+    LeasedTokenLimiter leasedTokenLimiter(RedisState state) {
+        return state.tokens();
     }
 
     /** Nonces and proof-of-work passes shared by the fleet (replaces the in-memory ledger). */
