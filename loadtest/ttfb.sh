@@ -11,7 +11,7 @@ JAVA_HOME=$(./guard java-home); export JAVA_HOME; export PATH="$JAVA_HOME/bin:$P
 
 GATEWAY_PORT=18480 BACKEND_PORT=18491
 log=$(mktemp)
-GUARD_UPSTREAM_URI="http://127.0.0.1:$BACKEND_PORT" GUARD_DEMO_BACKEND_ENABLED=false \
+GUARD_UPSTREAM_URI="http://127.0.0.1:$BACKEND_PORT" \
   java --enable-native-access=ALL-UNNAMED -jar gateway/target/extraction-guard-gateway.jar \
   --server.port=$GATEWAY_PORT --management.server.port=18481 >"$log" 2>&1 &
 gateway_pid=$!

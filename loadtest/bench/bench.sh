@@ -67,7 +67,7 @@ start_gateway() { # name, extra args...
   local name=$1; shift
   local port=${PORT[$name]}
   java $JVM "$@" --server.port="$port" --management.server.port=$((port + 100)) \
-    --guard.demo-backend.enabled=false --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
+    --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
     --guard.audit.path="$WORK/audit-$name.jsonl" --spring.config.additional-location=file:loadtest/bench/config/ \
     >"$WORK/$name.out" 2>&1 &   # decision lines included: a file, as a log shipper would tail
   pids+=($!)

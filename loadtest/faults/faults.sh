@@ -4,13 +4,14 @@
 #                                 backend-down backend-slow policy-corrupted-while-running
 #                                 gateway-killed-mid-stream evidence all
 #   ./guard soak [SECONDS]        steady mixed traffic (default 600 s), resources sampled every 30 s to a CSV
-# Each run starts its own redis-server on a free port (never the shared one at 6379), the gateway jar
-# (guard.state.store=redis, embedded demo backend) and wrk with mix.lua. Work files: $EG_FAULTS_DIR
+# Each run starts its own redis-server on a free port (never the shared one at 6379), the demo backend, the
+# gateway jar (guard.state.store=redis) and wrk with mix.lua. Work files: $EG_FAULTS_DIR
 # (default /tmp/eg-faults/<scenario>). Needs redis-server, redis-cli, wrk, curl, python3, jcmd.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 JAR="$ROOT/gateway/target/extraction-guard-gateway.jar"
+DEMO_JAR="$ROOT/loadtest/demo-backend/target/demo-backend.jar"
 ADMIN_TOKEN="faults-admin-token-$RANDOM$RANDOM"
 PREFIX="egf"
 PIDS=()
@@ -21,6 +22,7 @@ cleanup() { for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null |
 trap cleanup EXIT
 
 setup_dir() {
+  [[ -n "${BACKEND_PID:-}" ]] && { kill "$BACKEND_PID" 2>/dev/null || true; BACKEND_PID=""; }   # the previous scenario's
   DIR="${EG_FAULTS_DIR:-/tmp/eg-faults/$1}"; rm -rf "$DIR"; mkdir -p "$DIR"
   RPORT=$(free_port); GPORT=$(free_port); MPORT=$(free_port); BPORT=$(free_port)
   cp "$ROOT/config/policies/default.yaml" "$DIR/policy.yaml"
@@ -36,11 +38,18 @@ start_redis() {
 }
 kill_redis() { kill -9 "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; }
 
-# start_gateway [extra --props...]: the gateway on GPORT/MPORT, demo backend on BPORT, redis on RPORT
+# start_backend [demo-backend options...]: the demo model backend on BPORT (it outlives gateway restarts)
+start_backend() {
+  java -Xms64m -Xmx256m -jar "$DEMO_JAR" --port "$BPORT" "$@" >>"$DIR/backend.log" 2>&1 &
+  BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$BPORT/health" && return; sleep 0.2; done
+  echo "demo backend did not start; see $DIR/backend.log" >&2; exit 1
+}
+
+# start_gateway [extra --props...]: the gateway on GPORT/MPORT, forwarding to BPORT, redis on RPORT
 start_gateway() {
   java -Xms128m -Xmx256m --enable-native-access=ALL-UNNAMED -jar "$JAR" --spring.profiles.active=redis \
-    --server.port="$GPORT" --management.server.port="$MPORT" \
-    --guard.demo-backend.enabled=true --guard.demo-backend.port="$BPORT" \
+    --server.port="$GPORT" --management.server.port="$MPORT" --guard.upstream-uri="http://127.0.0.1:$BPORT" \
     --guard.state.redis.address="redis://127.0.0.1:$RPORT" --guard.state.redis.key-prefix="$PREFIX" \
     --guard.admin.token="$ADMIN_TOKEN" --guard.audit.path="$DIR/audit.jsonl" --guard.audit.decision-sample-rate=1.0 \
     --guard.decision-log.sample-rate=0.01 --guard.policy.path="$DIR/policy.yaml" --guard.policy.poll-interval=1s \
@@ -94,7 +103,7 @@ converged() { # waits for the write-behind buffer to drain, then compares client
 
 # ---------------------------------------------------------------- scenarios
 redis_down_at_startup() {
-  setup_dir redis-down-at-startup
+  setup_dir redis-down-at-startup; start_backend
   log "gateway starts while its Redis (port $RPORT) is not running"
   start_gateway; health
   load 10 4
@@ -106,7 +115,7 @@ redis_down_at_startup() {
 }
 
 redis_killed_under_load() {
-  setup_dir redis-killed-under-load; start_redis; start_gateway
+  setup_dir redis-killed-under-load; start_redis; start_backend; start_gateway
   log "30 s of load; Redis killed (SIGKILL) at 8 s, restarted (same AOF) at 18 s"
   load_bg 30 4
   sleep 8; kill_redis; echo "$(date +%T) redis killed"; sleep 3; health
@@ -115,7 +124,7 @@ redis_killed_under_load() {
 }
 
 redis_slow() {
-  setup_dir redis-slow; start_redis; start_gateway
+  setup_dir redis-slow; start_redis; start_backend; start_gateway
   load 8 4
   log "Redis paused for 5 s (CLIENT PAUSE 5000 ALL) at 4 s into a 15 s load"
   load_bg 15 4; sleep 4; redis-cli -p "$RPORT" CLIENT PAUSE 5000 ALL; echo "$(date +%T) redis paused"
@@ -124,18 +133,16 @@ redis_slow() {
 
 backend_down() {
   setup_dir backend-down; start_redis
-  local dead; dead=$(free_port)
-  start_gateway --guard.upstream-uri="http://127.0.0.1:$dead"
-  log "model backend unreachable (nothing listens on $dead)"
+  start_gateway   # no start_backend: nothing listens on BPORT
+  log "model backend unreachable (nothing listens on $BPORT)"
   curl -s -w '\nHTTP %{http_code} in %{time_total}s\n' -H 'content-type: application/json' -H 'x-account-id: probe' \
     -d '{"model":"m","max_tokens":4,"messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$GPORT/v1/messages"
   load 8 4; operator_view; converged; stop_gateway
 }
 
 backend_slow() {
-  setup_dir backend-slow; start_redis
-  start_gateway --guard.demo-backend.first-byte-delay=5s \
-    --spring.cloud.gateway.server.webflux.httpclient.response-timeout=2s
+  setup_dir backend-slow; start_redis; start_backend --first-byte-delay-ms 5000
+  start_gateway --spring.cloud.gateway.server.webflux.httpclient.response-timeout=2s
   log "model backend answers after 5 s; the gateway's response-timeout is 2 s"
   curl -s -w '\nHTTP %{http_code} in %{time_total}s\n' -H 'content-type: application/json' -H 'x-account-id: probe' \
     -d '{"model":"m","max_tokens":4,"messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$GPORT/v1/messages"
@@ -143,7 +150,7 @@ backend_slow() {
 }
 
 policy_corrupted_while_running() {
-  setup_dir policy-corrupted-while-running; start_redis; start_gateway
+  setup_dir policy-corrupted-while-running; start_redis; start_backend; start_gateway
   log "policy file overwritten with garbage at 3 s into a 20 s load, a valid new version written at 12 s"
   load_bg 20 4; sleep 3
   printf 'version: "broken"\ntiers: [this is: not {valid\n' >"$DIR/policy.yaml"; echo "$(date +%T) policy corrupted"
@@ -156,8 +163,8 @@ policy_corrupted_while_running() {
 }
 
 gateway_killed_mid_stream() {
-  setup_dir gateway-killed-mid-stream; start_redis
-  start_gateway --guard.demo-backend.chunk-interval=200ms --guard.demo-backend.output-tokens=64
+  setup_dir gateway-killed-mid-stream; start_redis; start_backend --chunk-interval-ms 200 --output-tokens 64
+  start_gateway
   log "a streaming response (one delta per 200 ms) is cut by kill -9 of the gateway 1 s after its first delta"
   local acct="$RUN-stream"
   admin -X POST -H 'content-type: application/json' -d '{"ttl":"1d","reason":"faults: verdict must survive"}' \
@@ -171,7 +178,7 @@ gateway_killed_mid_stream() {
   for _ in $(seq 100); do [[ -s "$DIR/stream.txt" ]] && grep -q content_block_delta "$DIR/stream.txt" && break; sleep 0.2; done
   sleep 1; kill -9 "$GW_PID"; echo "$(date +%T) gateway killed"; wait "$curl_pid" || true
   echo "--- client saw:"; cat "$DIR/stream.status"; echo "events received: $(grep -c '^event:' "$DIR/stream.txt" || true); message_stop: $(grep -c message_stop "$DIR/stream.txt" || true)"
-  sleep 1; log "gateway restarted"; start_gateway --guard.demo-backend.chunk-interval=200ms
+  sleep 1; log "gateway restarted"; start_gateway
   health
   echo "--- the blocked account is still blocked after the restart:"
   curl -s -o /dev/null -w 'HTTP %{http_code}\n' -H 'content-type: application/json' -H "x-account-id: $RUN-blocked" \
@@ -182,7 +189,7 @@ gateway_killed_mid_stream() {
 
 # sustained mixed load with a Redis restart (and a gateway restart) in the middle: nothing lost
 evidence() {
-  setup_dir evidence; start_redis; start_gateway
+  setup_dir evidence; start_redis; start_backend; start_gateway
   log "60 s of mixed load (4 connections); Redis SIGKILLed at 15 s, restarted at 25 s; gateway restarted after the load"
   admin -X POST -H 'content-type: application/json' -d '{"ttl":"1d","reason":"evidence: verdict must survive"}' \
     "http://127.0.0.1:$MPORT/admin/accounts/$RUN-blocked/block"
@@ -229,7 +236,7 @@ PY
 
 soak() {
   local secs="${1:-600}"
-  setup_dir soak; start_redis; start_gateway
+  setup_dir soak; start_redis; start_backend; start_gateway
   local csv="$DIR/soak.csv"
   echo "t_s,heap_used_after_gc_mb,heap_committed_mb,near_cache_profiles,verdicts_local,fds,tcp_conns,redis_used_mb,responses_per_s" >"$csv"
   log "soak: $secs s of mixed traffic, 4 connections, 10 ms pause per request (EG_ACCOUNTS=${EG_ACCOUNTS:-2000}); sample every 30 s -> $csv"
@@ -255,7 +262,7 @@ soak() {
   operator_view; converged; stop_gateway
 }
 
-[[ -f "$JAR" ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests -pl gateway -am package)
+[[ -f "$JAR" && -f "$DEMO_JAR" ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests -pl gateway,loadtest/demo-backend -am package)
 [[ -f "$ROOT/policy-engine/target/policy-engine-cli.jar" ]] || (cd "$ROOT" && ./mvnw -q -B -DskipTests -pl policy-engine package)
 case "${1:-help}" in
   redis-down-at-startup) redis_down_at_startup ;;

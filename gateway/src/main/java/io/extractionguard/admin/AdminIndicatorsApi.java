@@ -24,7 +24,11 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.intel.Indicator;
+import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.engine.intel.StixBundles;
+import io.extractionguard.engine.intel.StixExport;
+import io.extractionguard.engine.intel.StixImport;
+import io.extractionguard.engine.intel.Tlp;
 import io.extractionguard.engine.policy.Durations;
 import io.extractionguard.gateway.filter.DataBuffers;
 import io.extractionguard.gateway.audit.AuditTrail;
@@ -38,12 +42,13 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Indicator exchange on the admin API (reference: {@code docs/operations.md}, format:
- * {@code docs/indicator-exchange.md}): list the peer indicators held, export this gateway's campaign
- * evidence as a STIX 2.1 bundle, import a peer's bundle. An import is validated whole before
- * anything is stored; a bundle with any problem is refused with every problem named. Exports and
- * imports are operator actions: each is written to the audit trail first, and one that cannot be
- * audited is not carried out.
+ * Indicator exchange on the admin API (reference and format: {@code docs/intel.md}): list the peer
+ * indicators held, export this gateway's campaign evidence as a STIX 2.1 bundle (TLP marking from
+ * the policy, or {@code ?tlp=}), import a peer's bundle. An import takes what the guard understands
+ * from any valid bundle and reports the rest (objects by type, indicators not used and why, invalid
+ * objects named); only input that is not a STIX bundle is refused. Exports and imports are operator
+ * actions: each is written to the audit trail first, and one that cannot be audited is not carried
+ * out.
  */
 final class AdminIndicatorsApi {
 
@@ -101,48 +106,68 @@ final class AdminIndicatorsApi {
         if (validity.isEmpty() || validity.get().isZero() || validity.get().compareTo(MAX_VALIDITY) > 0) {
             return error(HttpStatus.BAD_REQUEST, "validity: a duration such as 7d or 30d, at most 365d", List.of());
         }
-        Instant now = clock.instant();
-        List<Indicator> evidence = engine.campaignIndicators(producer, validity.get());
-        String bundle = StixBundles.export(producer, evidence, now);
+        Optional<Tlp> tlp = r.queryParam("tlp").isEmpty() ? Optional.of(engine.policy().peerIndicators().exportTlp())
+                : Tlp.parse(r.queryParam("tlp").get());
+        if (tlp.isEmpty()) {
+            return error(HttpStatus.BAD_REQUEST, "tlp: one of clear, green, amber, amber+strict, red", List.of());
+        }
+        List<SharedEvidence> evidence = engine.campaignEvidence(producer, validity.get());
+        String bundle = StixExport.bundle(producer, tlp.get(), evidence);
+        List<Indicator> indicators = evidence.stream().map(SharedEvidence::indicator).toList();
         ObjectNode record = record(r, "indicators-export");
-        record.put("producer", producer).put("indicators", evidence.size()).put("bundleSha256", sha256(bundle.getBytes(
-                StandardCharsets.UTF_8))).set("kinds", kinds(evidence));
+        record.put("producer", producer).put("tlp", tlp.get().label()).put("indicators", indicators.size())
+                .put("bundleSha256", sha256(bundle.getBytes(StandardCharsets.UTF_8))).set("kinds", kinds(indicators));
         return audited(record, () -> bundle).flatMap(b -> ServerResponse.ok()
                 .contentType(MediaType.parseMediaType(STIX_JSON))
                 .bodyValue(b.getBytes(StandardCharsets.UTF_8)));
     }
 
     private Mono<ServerResponse> importBundle(ServerRequest r) {
+        String source = r.queryParam("source").orElse(StixImport.Options.OPERATOR.source());
+        if (!PRODUCER.matcher(source).matches()) {
+            return error(HttpStatus.BAD_REQUEST, "source: 1-64 characters [A-Za-z0-9 ._-]", List.of());
+        }
+        StixImport.Options options = new StixImport.Options(source, StixImport.Options.OPERATOR.defaultConfidence(),
+                StixImport.Options.OPERATOR.maxConfidence());
         return DataBufferUtils.join(r.exchange().getRequest().getBody(), StixBundles.MAX_BUNDLE_BYTES)
                 .map(DataBuffers::drain).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
             Instant now = clock.instant();
-            StixBundles.ImportResult parsed = StixBundles.parse(bytes, now);
+            StixImport.Result parsed = StixImport.parse(bytes, options, now);
             if (!parsed.accepted()) {
-                List<String> errors = parsed.errors();
-                String first = errors.getFirst() + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "");
-                return error(HttpStatus.BAD_REQUEST, "bundle rejected, nothing imported: " + first, errors);
+                return error(HttpStatus.BAD_REQUEST, "not a STIX 2.1 bundle, nothing imported: " + parsed.refused(),
+                        List.of());
             }
             ObjectNode record = record(r, "indicators-import");
             TreeSet<String> producers = new TreeSet<>();
-            parsed.indicators().forEach(i -> producers.add(i.source() + " (" + i.sourceId() + ")"));
-            record.put("indicators", parsed.indicators().size()).put("skippedExpired", parsed.skipped().size())
+            parsed.indicators().forEach(i -> producers.add(i.source() + (i.sourceId() == null ? "" : " (" + i.sourceId() + ")")));
+            record.put("indicators", parsed.indicators().size()).put("notUsed", parsed.notUsed().size())
+                    .put("invalid", parsed.invalidCount())
                     .put("bundleSha256", sha256(bytes)).set("kinds", kinds(parsed.indicators()));
             ArrayNode from = record.putArray("producers");
             producers.forEach(from::add);
             return audited(record, () -> {
                 engine.indicators().put(parsed.indicators(), now);
                 return engine.indicators().all(clock.instant()).size();
-            }).flatMap(held -> {
-                ObjectNode o = json.createObjectNode();
-                o.put("imported", parsed.indicators().size()).put("held", held);
-                ArrayNode skipped = o.putArray("skipped");
-                parsed.skipped().forEach(skipped::add);
-                return json(HttpStatus.OK, o);
-            }).onErrorResume(StoreUnavailableException.class, e -> error(HttpStatus.SERVICE_UNAVAILABLE,
+            }).flatMap(held -> json(HttpStatus.OK, report(parsed, held)))
+              .onErrorResume(StoreUnavailableException.class, e -> error(HttpStatus.SERVICE_UNAVAILABLE,
                     "the shared state store is unreachable, nothing imported: " + e.getMessage(), List.of()))
               .onErrorResume(IllegalStateException.class, e -> error(HttpStatus.CONFLICT, e.getMessage(), List.of()));
         }).onErrorResume(DataBufferLimitException.class, e -> error(HttpStatus.CONTENT_TOO_LARGE,
                 "bundle rejected, nothing imported: larger than " + StixBundles.MAX_BUNDLE_BYTES + " bytes", List.of()));
+    }
+
+    /** What an import did: indicators used and held, every valid object by type, what was not used and why. */
+    private ObjectNode report(StixImport.Result parsed, int held) {
+        ObjectNode o = json.createObjectNode();
+        o.put("imported", parsed.indicators().size()).put("held", held);
+        ObjectNode objects = o.putObject("objects");
+        new java.util.TreeMap<>(parsed.objects()).forEach(objects::put);
+        ArrayNode notUsed = o.putArray("notUsed");
+        parsed.notUsed().forEach(notUsed::add);
+        o.put("invalidCount", parsed.invalidCount());
+        ArrayNode invalid = o.putArray("invalid");
+        parsed.invalid().forEach(invalid::add);
+        return o;
     }
 
     private ObjectNode record(ServerRequest r, String action) {

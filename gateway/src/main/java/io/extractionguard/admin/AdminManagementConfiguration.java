@@ -17,6 +17,7 @@ import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
+import io.extractionguard.gateway.intel.TaxiiProperties;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.extractionguard.gateway.operators.OnOperatorsConfigured;
 import io.extractionguard.gateway.operators.OperatorAccess;
@@ -43,7 +44,7 @@ public class AdminManagementConfiguration {
     @Conditional(OnOperatorsConfigured.class)
     OperatorAccess adminOperatorAccess(OperatorAuthenticator authenticator, MeterRegistry meters, JsonMapper json) {
         log.info("admin API enabled on the management port under {} ({})", AdminApi.BASE, authenticator.describe());
-        return new OperatorAccess(authenticator, meters, json, List.of(AdminApi.BASE));
+        return new OperatorAccess(authenticator, meters, json, List.of(AdminApi.BASE, TaxiiApi.BASE));
     }
 
     @Bean
@@ -66,6 +67,13 @@ public class AdminManagementConfiguration {
     RouterFunction<ServerResponse> adminIndicatorRoutes(OperatorAccess access, GuardEngine engine, AuditTrail audit,
                                                         JsonMapper json, Clock clock) {
         return new AdminIndicatorsApi(access, engine, audit, json, clock).routes();
+    }
+
+    @Bean
+    @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> taxiiRoutes(OperatorAccess access, GuardEngine engine, AuditTrail audit,
+                                               TaxiiProperties taxii, JsonMapper json, Clock clock) {
+        return new TaxiiApi(access, engine, audit, taxii, json, clock).routes();
     }
 
     @Bean

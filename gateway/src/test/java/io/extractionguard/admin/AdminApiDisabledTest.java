@@ -11,6 +11,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.support.TestBackend;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,7 +31,7 @@ class AdminApiDisabledTest {
 
     @Test
     void adminApiIsAbsentWithoutATokenAndStartUpSaysSo(CapturedOutput output) {
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/accounts/acct-1").header("Authorization", "Bearer anything").exchange()
                 .expectStatus().isNotFound();
         assertThat(output.getAll()).contains("admin API disabled: guard.admin.token is not set");

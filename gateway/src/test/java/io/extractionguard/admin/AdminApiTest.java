@@ -29,6 +29,7 @@ import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.AuditFiles;
 import io.extractionguard.gateway.support.TestBackend;
@@ -81,8 +82,7 @@ class AdminApiTest {
 
     @BeforeEach
     void adminClient() {
-        admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(java.time.Duration.ofSeconds(30)).build();
+        admin = TestHttp.to(managementPort);
     }
 
     private WebTestClient.ResponseSpec post(String path, String body) {

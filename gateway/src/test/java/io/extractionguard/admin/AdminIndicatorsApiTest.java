@@ -20,6 +20,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.engine.intel.IndicatorRegistry;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.AuditFiles;
@@ -29,7 +30,7 @@ import io.extractionguard.gateway.support.TestOperators.Op;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The indicator-exchange admin endpoints: authentication, strict all-or-nothing imports, listing, audit. */
+/** The indicator-exchange admin endpoints: authentication, imports that take what they understand and report the rest, listing, audit. */
 @SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient(timeout = "30s")
 class AdminIndicatorsApiTest {
@@ -56,8 +57,7 @@ class AdminIndicatorsApiTest {
 
     @BeforeEach
     void adminClient() {
-        admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(java.time.Duration.ofSeconds(30)).build();
+        admin = TestHttp.to(managementPort);
     }
 
     private WebTestClient.ResponseSpec importBundle(String body) {
@@ -97,26 +97,35 @@ class AdminIndicatorsApiTest {
     }
 
     @Test
-    void malformedBundlesAreRejectedWithAPreciseErrorAndNothingIsImported() {
+    void onlyNonBundlesAreRefusedAndAValidBundleIsImportedWithWhatWasNotUsedReported() {
         int before = registry.all(Instant.now()).size();
-        assertThat(rejected("this is not json").path("error").asString()).startsWith("bundle rejected, nothing imported: not valid JSON");
+        assertThat(rejected("this is not json").path("error").asString())
+                .startsWith("not a STIX 2.1 bundle, nothing imported: not valid JSON");
         assertThat(rejected("[1,2]").path("error").asString()).contains("a STIX bundle must be a JSON object");
         assertThat(rejected(bundle("[x-extraction-guard-payment:fingerprint = 'pf-1']", ",\"confidence\":90")
                 .replaceFirst("\"type\":\"bundle\"", "\"type\":\"report\"")).path("error").asString())
                 .contains("type: must be 'bundle'");
-        JsonNode missing = rejected(bundle("[x-extraction-guard-payment:fingerprint = 'pf-2']", ""));
-        assertThat(missing.path("error").asString()).contains(".confidence: required, an integer from 0 to 100");
-        JsonNode badPattern = rejected(bundle("[file:name = 'x.exe']", ",\"confidence\":90"));
-        assertThat(badPattern.path("error").asString()).contains(".pattern: object path 'file:name' is not supported");
+        assertThat(registry.all(Instant.now())).hasSize(before);
 
-        // one bad indicator among good ones: the whole bundle is refused, every problem named
-        String mixed = bundle("[x-extraction-guard-payment:fingerprint = 'pf-good']", ",\"confidence\":90")
+        // one good indicator, one invalid object, one valid indicator the guard cannot match, a malware:
+        // the good one is imported, the rest reported
+        String good = "pf-" + UUID.randomUUID();
+        String mixed = bundle("[x-extraction-guard-payment:fingerprint = '" + good + "']", ",\"confidence\":90")
                 .replace("}]}", "},{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--"
-                        + UUID.randomUUID() + "\",\"pattern\":\"[ipv4-addr:value ISSUBSET '300.1.2.0/24']\"}]}");
-        JsonNode all = rejected(mixed);
-        assertThat(all.path("error").asString()).contains("more)");
-        assertThat(all.path("errors").toString()).contains("'300.1.2.0/24' is not an IP address", "created_by_ref");
-        assertThat(registry.all(Instant.now())).hasSize(before).noneMatch(i -> i.value().equals("pf-good"));
+                        + UUID.randomUUID() + "\",\"pattern\":\"[ipv4-addr:value ISSUBSET '300.1.2.0/24']\"},"
+                        + "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" + UUID.randomUUID()
+                        + "\",\"created\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\",\"pattern_type\":\"stix\","
+                        + "\"pattern\":\"[file:name = 'x.exe']\",\"valid_from\":\"2026-01-01T00:00:00Z\",\"valid_until\":\"2099-01-01T00:00:00Z\"},"
+                        + "{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--" + UUID.randomUUID()
+                        + "\",\"created\":\"2026-01-01T00:00:00Z\",\"modified\":\"2026-01-01T00:00:00Z\",\"name\":\"kit\",\"is_family\":true}]}");
+        byte[] body = importBundle(mixed).expectStatus().isOk().expectBody().returnResult().getResponseBody();
+        JsonNode report = json.readTree(body);
+        assertThat(report.path("imported").asInt()).isEqualTo(1);
+        assertThat(report.path("objects").toString()).isEqualTo("{\"identity\":1,\"indicator\":2,\"malware\":1}");
+        assertThat(report.path("invalidCount").asInt()).isEqualTo(1);
+        assertThat(report.path("invalid").get(0).asString()).contains("objects[2]", ".created: required");
+        assertThat(report.path("notUsed").get(0).asString()).contains("objects[3]", "object path 'file:name' is not one the guard matches");
+        assertThat(registry.all(Instant.now())).anyMatch(i -> i.value().equals(good));
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.support.AuditFiles;
 import io.extractionguard.gateway.support.TestBackend;
@@ -61,8 +62,7 @@ class AdminOidcTest {
     }
 
     private WebTestClient.ResponseSpec block(String bearer, String account) {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).responseTimeout(Duration.ofSeconds(30))
-                .build().post().uri("/admin/accounts/" + account + "/block").header("Authorization", "Bearer " + bearer)
+        return TestHttp.to(managementPort).post().uri("/admin/accounts/" + account + "/block").header("Authorization", "Bearer " + bearer)
                 .header("x-guard-operator", "someone-else").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"ttl\":\"1h\",\"reason\":\"oidc test\"}").exchange();
     }

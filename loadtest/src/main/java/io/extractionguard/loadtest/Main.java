@@ -18,8 +18,8 @@ public final class Main {
             case "generate" -> TraceGenerator.main(rest);
             case "eval" -> System.exit(EvalCommand.run(List.of(rest), System.out, System.err));
             default -> {
-                System.err.println("usage: loadtest generate --out TRACE.jsonl [--seed N] [--mix default|holdout|fresh|unseen] [--requests N]\n"
-                        + "       loadtest eval [--seed N] [--mix default|holdout|fresh|unseen] [--requests N] [--policy P] [--check] ...");
+                System.err.println("usage: loadtest generate --out TRACE.jsonl [--seed N] [--mix default|holdout|fresh|unseen|adaptive] [--requests N]\n"
+                        + "       loadtest eval [--seed N] [--mix default|holdout|fresh|unseen|adaptive] [--requests N] [--policy P] [--check] ...");
                 System.exit(command.equals("help") ? 0 : 2);
             }
         }

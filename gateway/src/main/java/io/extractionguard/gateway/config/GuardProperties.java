@@ -9,8 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Settings of the guard that are not policy: where the policy lives, how identities are hashed
- * and which proxies are trusted, in-memory state sizing, decision logging, and the embedded demo
- * backend. Documented in README.md ("Configuration").
+ * and which proxies are trusted, in-memory state sizing, decision logging. Documented in README.md
+ * ("Configuration").
  *
  * @param policy      policy file location
  * @param identity    credential hashing and trusted proxies
@@ -21,7 +21,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param challenge   challenge steps (proof of work, verification hold)
  * @param admin       the operators' admin API on the management port
  * @param replicaId   this replica's name in audit records and logs; empty: the HOSTNAME environment variable
- * @param demoBackend the embedded demo model backend
  */
 @ConfigurationProperties("guard")
 public record GuardProperties(
@@ -33,8 +32,7 @@ public record GuardProperties(
         @DefaultValue Audit audit,
         @DefaultValue Challenge challenge,
         @DefaultValue Admin admin,
-        @DefaultValue("") String replicaId,
-        @DefaultValue DemoBackend demoBackend) {
+        @DefaultValue("") String replicaId) {
 
     /**
      * @param path         policy file; empty means {@code config/policies/default.yaml} when it exists in the
@@ -96,9 +94,10 @@ public record GuardProperties(
 
     /**
      * @param enabled    write one JSON line per decision to the {@code extraction_guard.decision} logger
-     * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged)
+     * @param sampleRate share of ALLOW decisions logged (rejections and SHADOW are always logged); the
+     *                   {@code guard.decisions} meters count every decision whatever the rate
      */
-    public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("1.0") double sampleRate) {
+    public record DecisionLog(@DefaultValue("true") boolean enabled, @DefaultValue("0.01") double sampleRate) {
     }
 
     /**
@@ -202,17 +201,5 @@ public record GuardProperties(
         }
         String host = System.getenv("HOSTNAME");
         return host == null || host.isBlank() ? "local" : host;
-    }
-
-    /**
-     * @param enabled          start the demo model backend in-process (the embedded default)
-     * @param port             its port (the default route points at it)
-     * @param outputTokens     tokens per answer (bounded by the request's max tokens)
-     * @param firstByteDelay   simulated time to first byte
-     * @param chunkInterval    delay between streamed chunks
-     */
-    public record DemoBackend(@DefaultValue("false") boolean enabled, @DefaultValue("18090") int port,
-                              @DefaultValue("64") int outputTokens, @DefaultValue("0ms") Duration firstByteDelay,
-                              @DefaultValue("0ms") Duration chunkInterval) {
     }
 }

@@ -232,7 +232,8 @@ public class ExtractionGuardGatewayFilterFactory
                     + ": must be <challenge>:<counter>, the challenge as received in " + ChallengeService.CHALLENGE_HEADER);
         }
         Decision decision = engine.evaluate(new GuardRequest(identity, inference));
-        recorder.decided(route, format, identity, decision, System.nanoTime() - started);
+        recorder.decided(route, format, identity, decision, System.nanoTime() - started,
+                request.getHeaders().getFirst("traceparent"));
 
         HttpHeaders responseHeaders = exchange.getResponse().getHeaders();
         LimitHeaders.write(responseHeaders, format, decision, clock.instant());

@@ -84,7 +84,12 @@ public class DecisionRecorder implements SmartLifecycle {
     private record RouteMeters(DistributionSummary score, Timer latency) {
     }
 
-    public void decided(String route, ApiFormat format, ClientIdentity identity, Decision d, long elapsedNanos) {
+    /**
+     * @param traceparent the request's W3C {@code traceparent} header (or null): the decision line's {@code trace_id}
+     *                    when no tracer is running (tracing is off unless the {@code tracing} profile is active)
+     */
+    public void decided(String route, ApiFormat format, ClientIdentity identity, Decision d, long elapsedNanos,
+                        String traceparent) {
         recent.add(clock.instant(), route, d);
         String firstReason = d.reasons().isEmpty() ? "none" : d.reasons().get(0);
         decisionCounters.computeIfAbsent(new DecisionKey(d.action().name(), firstReason, route, d.policyVersion()),
@@ -114,7 +119,7 @@ public class DecisionRecorder implements SmartLifecycle {
         boolean logIt = logEnabled && shouldLog(d.action());
         boolean sampled = audit.sampleDecision();
         if (logIt || sampled) {
-            String line = line(route, format, identity, d, elapsedNanos);
+            String line = line(route, format, identity, d, elapsedNanos, traceparent);
             if (logIt && !lines.offer(line)) {
                 dropped.increment();
             }
@@ -147,7 +152,7 @@ public class DecisionRecorder implements SmartLifecycle {
                 || (sampleRate > 0 && ThreadLocalRandom.current().nextDouble() < sampleRate);
     }
 
-    String line(String route, ApiFormat format, ClientIdentity id, Decision d, long elapsedNanos) {
+    String line(String route, ApiFormat format, ClientIdentity id, Decision d, long elapsedNanos, String traceparent) {
         StringWriter out = new StringWriter(384);
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartObject();
@@ -184,6 +189,9 @@ public class DecisionRecorder implements SmartLifecycle {
             g.writeStringProperty("policy", d.policyVersion());
             g.writeNumberProperty("latency_us", elapsedNanos / 1000);
             String traceId = MDC.get("traceId");
+            if (traceId == null) {
+                traceId = traceId(traceparent);
+            }
             if (traceId != null) {
                 g.writeStringProperty("trace_id", traceId);
             }
@@ -193,6 +201,29 @@ public class DecisionRecorder implements SmartLifecycle {
             g.writeEndObject();
         }
         return out.toString();
+    }
+
+    /**
+     * The trace id of a W3C {@code traceparent} value ({@code 00-<32 hex>-<16 hex>-<2 hex>}), or null when it is
+     * absent or not of that form (an all-zero id is invalid).
+     */
+    static String traceId(String traceparent) {
+        if (traceparent == null || traceparent.length() != 55 || !traceparent.startsWith("00-")
+                || traceparent.charAt(35) != '-' || traceparent.charAt(52) != '-') {
+            return null;
+        }
+        boolean nonZero = false;
+        for (int i = 3; i < 55; i++) {
+            char c = traceparent.charAt(i);
+            if (i == 35 || i == 52) {
+                continue;
+            }
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+            nonZero |= i < 35 && c != '0';
+        }
+        return nonZero ? traceparent.substring(3, 35) : null;
     }
 
     /** Writes queued lines to the decision logger until stopped; then writes what is left. */

@@ -56,8 +56,9 @@ class K8sManifestsTest {
         Container model = pod.getContainers().stream().filter(c -> c.getName().equals("model-server")).findFirst().orElseThrow();
         assertThat(String.join(" ", model.getArgs())).contains("--host 127.0.0.1", "--port 8000");
         assertThat(model.getPorts()).as("the model server publishes no port").isNullOrEmpty();
-        assertThat(env(guard)).containsEntry("GUARD_UPSTREAM_URI", "http://127.0.0.1:8000")
-                .containsEntry("GUARD_DEMO_BACKEND_ENABLED", "false");
+        assertThat(env(guard)).containsEntry("GUARD_UPSTREAM_URI", "http://127.0.0.1:8000");
+        // the guard's image is the product alone: no container runs demo code from it
+        assertThat(model.getImage()).isNotEqualTo(guard.getImage());
 
         // only the guard's port is exposed by the Service
         Service service = Manifests.one(objects, Service.class, "model-api");
@@ -73,13 +74,16 @@ class K8sManifestsTest {
         assertThat(guard.getStartupProbe().getHttpGet().getPath()).isEqualTo(DeploymentAgainstApplicationTest.READINESS);
         assertThat(guard.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
 
-        // the policies ConfigMap holds config/policies/default.yaml and is mounted where GUARD_POLICY_PATH points
-        if (Manifests.kubectlAvailable()) { // generated ConfigMaps exist only in rendered overlays
-            ConfigMap policies = Manifests.one(objects, ConfigMap.class, "extraction-guard-policies");
-            assertThat(policies.getData()).containsOnlyKeys("default.yaml");
-            assertThat(policies.getData().get("default.yaml"))
-                    .isEqualTo(Files.readString(Manifests.K8S.resolve("../config/policies/default.yaml")));
-        }
+        // the policies ConfigMap holds config/policies/default.yaml byte for byte (the file the app and CLI read)
+        // and is mounted where GUARD_POLICY_PATH points; the dashboard ConfigMap holds the dashboard
+        ConfigMap policies = Manifests.one(objects, ConfigMap.class, "extraction-guard-policies");
+        assertThat(policies.getData()).containsOnlyKeys("default.yaml");
+        assertThat(policies.getData().get("default.yaml"))
+                .isEqualTo(Files.readString(Manifests.K8S.resolve("../config/policies/default.yaml")));
+        ConfigMap dashboard = Manifests.one(objects, ConfigMap.class, "extraction-guard-dashboard");
+        assertThat(dashboard.getData().get("extraction-guard.json"))
+                .isEqualTo(Files.readString(Manifests.K8S.resolve("dashboards/extraction-guard.json")));
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
         VolumeMount mount = guard.getVolumeMounts().stream().filter(m -> m.getName().equals("policies")).findFirst().orElseThrow();
         assertThat(env(guard).get("GUARD_POLICY_PATH")).isEqualTo(mount.getMountPath() + "/default.yaml");
         assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getConfigMap().getName()).startsWith("extraction-guard-policies"));

@@ -2,7 +2,6 @@ package io.extractionguard.gateway.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,42 +11,38 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
- * Renders a kustomize overlay with {@code kubectl kustomize} (available on these machines) and parses
- * the objects with the fabric8 model. Where kubectl is missing, the base's resource files are parsed
- * directly, which checks everything but the overlays' patches.
+ * Renders a kustomize overlay exactly as {@code kubectl apply -k} does, with kustomize's default settings (load
+ * restrictor on: a kustomization reads no file outside its own directory), and parses the objects with the
+ * fabric8 model. kubectl is part of these machines (Debian package {@code kubectl}); a standalone
+ * {@code kustomize} on the PATH works too. Without either the render fails: a check of the raw files would
+ * miss the overlays' patches, the generated ConfigMaps and exactly the errors an operator would meet.
  */
 final class Manifests {
 
     static final Path K8S = Path.of("..", "k8s");
+    private static final List<List<String>> RENDERERS = List.of(List.of("kubectl", "kustomize"), List.of("kustomize", "build"));
 
     private Manifests() {
     }
 
-    static boolean kubectlAvailable() {
-        try {
-            Process p = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     static List<HasMetadata> render(String overlay) throws Exception {
-        if (!kubectlAvailable()) {
-            return baseFilesDirectly();
+        for (List<String> renderer : RENDERERS) {
+            List<String> command = new ArrayList<>(renderer);
+            command.add(K8S.resolve(overlay).toString());
+            Process p;
+            try {
+                p = new ProcessBuilder(command).start();
+            } catch (IOException notInstalled) {
+                continue;
+            }
+            String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", command) + " failed: " + err);
+            }
+            return parse(yaml);
         }
-        Process p = new ProcessBuilder("kubectl", "kustomize", "--load-restrictor=LoadRestrictionsNone",
-                K8S.resolve(overlay).toString()).redirectErrorStream(false).start();
-        String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError("kubectl kustomize " + overlay + " failed: " + err);
-        }
-        return parse(yaml);
+        throw new AssertionError("rendering " + overlay + " needs kubectl (or kustomize) on the PATH; neither was found");
     }
 
     static List<HasMetadata> parse(String yaml) {
@@ -57,15 +52,6 @@ final class Manifests {
                 continue;
             }
             objects.add(Serialization.unmarshal(doc));
-        }
-        return objects;
-    }
-
-    private static List<HasMetadata> baseFilesDirectly() throws IOException {
-        List<HasMetadata> objects = new ArrayList<>();
-        for (String file : List.of("serviceaccount.yaml", "deployment.yaml", "service.yaml", "networkpolicy.yaml", "pdb.yaml",
-                "hpa.yaml", "podmonitor.yaml")) {
-            objects.addAll(parse(Files.readString(K8S.resolve("base").resolve(file))));
         }
         return objects;
     }

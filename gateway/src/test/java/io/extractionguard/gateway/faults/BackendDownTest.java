@@ -24,7 +24,6 @@ class BackendDownTest {
         }
         int dead = port;
         registry.add("guard.upstream-uri", () -> "http://127.0.0.1:" + dead);
-        registry.add("guard.demo-backend.enabled", () -> "false");
     }
 
     @Autowired

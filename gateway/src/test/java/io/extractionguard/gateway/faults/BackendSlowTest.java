@@ -26,7 +26,6 @@ class BackendSlowTest {
     @DynamicPropertySource
     static void slowUpstream(DynamicPropertyRegistry registry) {
         registry.add("guard.upstream-uri", SLOW::baseUrl);
-        registry.add("guard.demo-backend.enabled", () -> "false");
     }
 
     @AfterAll

@@ -20,7 +20,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.support.TestBackend;
 
-/** The edge's W3C trace context is continued: the decision line carries its trace id, and so does the forwarded request. */
+/**
+ * The edge's W3C trace context is continued: the decision line carries its trace id, and so does the forwarded request.
+ * By default no tracer runs (application.yml), so the header reaches the model API as the edge sent it;
+ * {@link TracingProfileTest} runs the same with the profile {@code tracing}.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient(timeout = "30s")
 @ExtendWith(OutputCaptureExtension.class)
@@ -46,6 +50,13 @@ class TraceIdTest {
                 .exchange().expectStatus().isOk();
         String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).contains("\"trace_id\":\"" + traceId + "\"");
-        assertThat(TestBackend.get().lastRequest().orElseThrow().headers().get("traceparent")).contains(traceId);
+        String forwarded = TestBackend.get().lastRequest().orElseThrow().headers().get("traceparent");
+        assertThat(forwarded).contains(traceId);
+        forwardedBy("00-" + traceId + "-00f067aa0ba902b7-01", forwarded);
+    }
+
+    /** Without a tracer the gateway makes no span of its own: the edge's header is forwarded unchanged. */
+    void forwardedBy(String sent, String forwarded) {
+        assertThat(forwarded).isEqualTo(sent);
     }
 }

@@ -13,7 +13,7 @@ import io.extractionguard.gateway.GatewayApplication;
 /**
  * A whole gateway application (its own Spring context, ports, Redis client) started inside a test,
  * so one test can run several replicas side by side and stop or restart them. Points at the shared
- * test backend; the embedded demo backend stays off. Each application runs on event loops of its own
+ * test backend. Each application runs on event loops of its own
  * ({@code NettyResourcesConfiguration}), so closing one leaves the others and the backend running.
  */
 public final class GatewayInstance implements AutoCloseable {
@@ -30,7 +30,6 @@ public final class GatewayInstance implements AutoCloseable {
         props.put("server.port", "0");
         props.put("management.server.port", "0");
         props.put("guard.upstream-uri", TestBackend.get().baseUrl());
-        props.put("guard.demo-backend.enabled", "false");
         props.put("guard.decision-log.enabled", "false");
         props.put("guard.identity.credential-hash-key", "test-credential-hash-key-0123456789");
         props.put("guard.state.redis.address", redisUrl);
@@ -61,13 +60,11 @@ public final class GatewayInstance implements AutoCloseable {
     }
 
     public WebTestClient client() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port())
-                .responseTimeout(Duration.ofSeconds(30)).build();
+        return TestHttp.to(port());
     }
 
     public WebTestClient management() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort())
-                .responseTimeout(Duration.ofSeconds(30)).build();
+        return TestHttp.to(managementPort());
     }
 
     @Override

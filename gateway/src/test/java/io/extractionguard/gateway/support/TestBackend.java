@@ -24,9 +24,8 @@ public final class TestBackend {
         return BACKEND;
     }
 
-    /** Points the gateway's route at the test backend and turns the embedded demo backend off. */
+    /** Points the gateway's route at the test backend. */
     public static void register(DynamicPropertyRegistry registry) {
         registry.add("guard.upstream-uri", BACKEND::baseUrl);
-        registry.add("guard.demo-backend.enabled", () -> "false");
     }
 }

@@ -73,7 +73,7 @@ public final class TestRedis {
     }
 
     /** Whether a Redis answers PING at {@code url} (plain RESP over a socket, 500 ms budget). */
-    static boolean answers(String url) {
+    public static boolean answers(String url) {
         URI uri = URI.create(url);
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379), 500);

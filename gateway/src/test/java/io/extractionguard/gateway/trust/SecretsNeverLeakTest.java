@@ -26,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.operators.Role;
+import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.support.TestBackend;
 import io.extractionguard.gateway.support.TestOperators;
 import io.extractionguard.gateway.support.TestOperators.Op;
@@ -46,6 +47,10 @@ import io.extractionguard.gateway.support.TestOperators.Op;
         "guard.audit.log-records=true",
         "guard.decision-log.sample-rate=1.0",
         "guard.policy.poll-interval=200ms",
+        "guard.taxii.peers[0].name=leak-peer",
+        "guard.taxii.peers[0].collection=http://127.0.0.1:9/taxii2/api1/collections/evidence/",
+        "guard.taxii.peers[0].token=" + SecretsNeverLeakTest.TAXII_TOKEN,
+        "guard.taxii.peers[0].interval=200ms",
         "logging.level.io.extractionguard=DEBUG"})
 @AutoConfigureWebTestClient(timeout = "30s")
 @ExtendWith(OutputCaptureExtension.class)
@@ -57,6 +62,7 @@ class SecretsNeverLeakTest {
     static final String API_KEY = "sk-live-UmF3QXBpS2V5TmV2ZXJMb2dnZWQ-0004";
     static final String BEARER_KEY = "sk-live-QmVhcmVyS2V5TmV2ZXJMb2dnZWQ-0005";
     static final String AUDIT_KEY = "auditkey-YXVkaXQta2V5LXNlY3JldA-0007";
+    static final String TAXII_TOKEN = "taxiitoken-cGVlci10YXhpaS10b2tlbg-0008";
     static final String PROMPT_MARKER = "zanzibar-quokka-marmalade";
     static final Op OPERATOR = new Op("leak-test", "egop_T3BlcmF0b3JUb2tlbk5ldmVyTG9nZ2Vk-0006", Role.values());
 
@@ -87,6 +93,9 @@ class SecretsNeverLeakTest {
     @Autowired
     io.extractionguard.gateway.config.GuardProperties properties;
 
+    @Autowired
+    io.extractionguard.gateway.intel.TaxiiProperties taxii;
+
     private static String body(String text, int maxTokens) {
         return "{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
     }
@@ -97,8 +106,7 @@ class SecretsNeverLeakTest {
     }
 
     private WebTestClient.ResponseSpec admin(String method, String path, String json) {
-        WebTestClient admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort)
-                .responseTimeout(Duration.ofSeconds(30)).build();
+        WebTestClient admin = TestHttp.to(managementPort);
         WebTestClient.RequestBodySpec spec = admin.method(org.springframework.http.HttpMethod.valueOf(method)).uri(path)
                 .header("Authorization", OPERATOR.bearer());
         return json == null ? spec.exchange() : spec.contentType(MediaType.APPLICATION_JSON).bodyValue(json).exchange();
@@ -136,14 +144,14 @@ class SecretsNeverLeakTest {
                 + "\"body\":" + body("explain " + PROMPT_MARKER, 16) + "}").expectStatus().isOk();
         admin("POST", "/admin/accounts/" + account + "/release", "{\"reason\":\"leak test done\"}").expectStatus().isOk();
         // a wrong admin token is refused and not echoed
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN + "-wrong")
                 .exchange().expectStatus().is4xxClientError();
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", OPERATOR.bearer() + "-wrong")
                 .exchange().expectStatus().is4xxClientError();
         // the shared token of earlier versions still authenticates
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk();
         // a policy change, picked up and audited
         Path policy = DIR.resolve("policy.yaml");
@@ -156,7 +164,7 @@ class SecretsNeverLeakTest {
             Thread.sleep(50);
         }
 
-        String scrape = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build()
+        String scrape = TestHttp.to(managementPort)
                 .get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
         String auditText = Files.readString(audit, StandardCharsets.UTF_8);
@@ -167,7 +175,7 @@ class SecretsNeverLeakTest {
         assertThat(logs).contains("\"event\":\"decision\"", "\"account_source\":\"CREDENTIAL\"",
                 "{\"checkpoint\":\"audit\"", "\"kind\":\"decision\"");
 
-        for (String secret : List.of(HASH_KEY, HMAC_KEY, AUDIT_KEY, ADMIN_TOKEN, OPERATOR.token(), API_KEY, BEARER_KEY, PROMPT_MARKER,
+        for (String secret : List.of(HASH_KEY, HMAC_KEY, AUDIT_KEY, TAXII_TOKEN, "cGVlci10YXhpaS10b2tlbg", ADMIN_TOKEN, OPERATOR.token(), API_KEY, BEARER_KEY, PROMPT_MARKER,
                 // distinctive fragments, in case a value is logged truncated or re-encoded
                 "Qm9vLXNlY3JldC1oYXNo", "c2lnbmluZy1zZWNyZXQtaG1hYy1rZXk", "YXVkaXQta2V5LXNlY3JldA", "YWRtaW4tdG9rZW4tc2VjcmV0",
                 "UmF3QXBpS2V5TmV2ZXJMb2dnZWQ", "QmVhcmVyS2V5TmV2ZXJMb2dnZWQ", "T3BlcmF0b3JUb2tlbk5ldmVyTG9nZ2Vk", "quokka", "show your full reasoning")) {
@@ -175,6 +183,7 @@ class SecretsNeverLeakTest {
             assertThat(scrape).as("metrics contain %s", secret).doesNotContainIgnoringCase(secret);
             assertThat(auditText).as("audit contains %s", secret).doesNotContainIgnoringCase(secret);
             assertThat(properties.toString()).as("printed settings contain %s", secret).doesNotContain(secret);
+            assertThat(taxii.toString()).as("printed TAXII settings contain %s", secret).doesNotContain(secret);
         }
     }
 }

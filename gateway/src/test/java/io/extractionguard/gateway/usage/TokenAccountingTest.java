@@ -50,7 +50,6 @@ class TokenAccountingTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("guard.upstream-uri", BACKEND::baseUrl);
-        registry.add("guard.demo-backend.enabled", () -> "false");
         registry.add("guard.policy.path", () -> "src/test/resources/policies/tokens.yaml");
     }
 

@@ -21,7 +21,7 @@ import io.extractionguard.loadtest.traffic.TraceGenerator;
 public final class EvalCommand {
 
     static final String USAGE = """
-            usage: eval [--seed N] [--mix default|holdout|fresh|unseen] [--requests N] [--trace TRACE.jsonl]
+            usage: eval [--seed N] [--mix default|holdout|fresh|unseen|adaptive] [--requests N] [--trace TRACE.jsonl]
                         [--policy POLICY.yaml] [--json REPORT.json] [--workers N] [--traces DIR] [--check]
               --trace     evaluate this labelled trace instead of generating one
               --traces    where generated traces are kept (default target/traces; reused when present)

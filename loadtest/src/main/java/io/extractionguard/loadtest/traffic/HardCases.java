@@ -14,7 +14,7 @@ final class HardCases {
 
     // --- an enterprise IDE integration -------------------------------------------------------------
 
-    private static final String IDE_SYSTEM;
+    static final String IDE_SYSTEM;
 
     static {
         StringBuilder b = new StringBuilder("You are Acme Code Assistant, an AI pair programmer embedded in the Acme IDE. "

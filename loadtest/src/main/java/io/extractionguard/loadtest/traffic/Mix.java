@@ -25,7 +25,8 @@ record Mix(String name, double days, char bank, Map<Population, Double> shares) 
             case "holdout" -> holdout();
             case "fresh" -> fresh();
             case "unseen" -> unseen();
-            default -> throw new IllegalArgumentException("unknown mix '" + name + "' (default, holdout, fresh, unseen)");
+            case "adaptive" -> adaptive();
+            default -> throw new IllegalArgumentException("unknown mix '" + name + "' (default, holdout, fresh, unseen, adaptive)");
         };
     }
 
@@ -91,5 +92,36 @@ record Mix(String name, double days, char bank, Map<Population, Double> shares) 
         m.put(new Campaigns.Grader(), 0.025);
         m.put(new Campaigns.Harvester(), 0.02);
         return new Mix("unseen", 2.5, 'D', m);
+    }
+
+    /**
+     * Campaigns that have read the docs (issue 16, {@link Adaptive}) among organic traffic, every hard
+     * case, and the legitimate groups that share a campaign's structure ({@link SharedShapes}).
+     * Written blind: families, hard cases and shares were fixed before the mix was first evaluated.
+     */
+    static Mix adaptive() {
+        Map<Population, Double> m = new LinkedHashMap<>();
+        m.put(new Organic.General(), 0.30);
+        m.put(new Organic.Coders(), 0.14);
+        m.put(new HardCases.Ide(), 0.04);
+        m.put(new HardCases.EvalHarness(), 0.025);
+        m.put(new HardCases.Company(), 0.01);
+        m.put(new HardCases.Campus(), 0.015);
+        m.put(new HardCases.NewAccounts(), 0.015);
+        m.put(new SharedShapes.OrgTeam(), 0.015);
+        m.put(new SharedShapes.SmallCompany(), 0.008);
+        m.put(new SharedShapes.Classroom(), 0.015);
+        m.put(new SharedShapes.JudgeProduct(), 0.02);
+        m.put(new SharedShapes.IdeVendor(), 0.03);
+        m.put(new Adaptive.Padded(), 0.04);
+        m.put(new Adaptive.ShortBudget(), 0.04);
+        m.put(new Adaptive.MimicIde(), 0.035);
+        m.put(new Adaptive.MimicHarness(), 0.035);
+        m.put(new Adaptive.JudgeFarm(), 0.04);
+        m.put(new Adaptive.Warmed(), 0.035);
+        m.put(new Adaptive.CardEach(), 0.03);
+        m.put(new Adaptive.Paraphrase(), 0.04);
+        m.put(new Adaptive.Paced(), 0.035);
+        return new Mix("adaptive", 2, 'D', m);
     }
 }

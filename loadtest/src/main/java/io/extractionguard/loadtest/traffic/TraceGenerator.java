@@ -25,7 +25,7 @@ import tools.jackson.core.json.JsonFactory;
  *
  * <pre>
  * java -cp loadtest.jar io.extractionguard.loadtest.traffic.TraceGenerator --out TRACE.jsonl
- *      [--seed 1] [--mix default|holdout|fresh|unseen] [--requests 200000]
+ *      [--seed 1] [--mix default|holdout|fresh|unseen|adaptive] [--requests 200000]
  * </pre>
  */
 public final class TraceGenerator {
@@ -63,7 +63,7 @@ public final class TraceGenerator {
     }
 
     private static void usage(String problem) {
-        System.err.println(problem + "\nusage: TraceGenerator --out TRACE.jsonl [--seed N] [--mix default|holdout|fresh|unseen] [--requests N]");
+        System.err.println(problem + "\nusage: TraceGenerator --out TRACE.jsonl [--seed N] [--mix default|holdout|fresh|unseen|adaptive] [--requests N]");
         System.exit(2);
     }
 

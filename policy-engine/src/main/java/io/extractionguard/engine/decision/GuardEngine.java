@@ -21,6 +21,7 @@ import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.limits.LimitOutcome;
@@ -444,8 +445,8 @@ public final class GuardEngine {
      * This engine's campaign evidence as shareable indicators (sketches and opaque fingerprints only;
      * admin API: export), each valid for {@code validity} after it was last seen.
      */
-    public List<Indicator> campaignIndicators(String producer, Duration validity) {
-        return evidence.indicators(producer, validity, clock.instant());
+    public List<SharedEvidence> campaignEvidence(String producer, Duration validity) {
+        return evidence.evidence(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */

@@ -45,6 +45,7 @@ public final class CampaignEvidence {
         final Instant firstSeen;
         Instant lastSeen;
         double strength;
+        long sightings = 1;
 
         Entry(Indicator.Kind kind, String value, byte[] sketch, Instant at, double strength) {
             this.kind = kind;
@@ -236,6 +237,7 @@ public final class CampaignEvidence {
     }
 
     private static void touch(Entry e, double strength, Instant now) {
+        e.sightings++;
         if (now.isAfter(e.lastSeen)) {
             e.lastSeen = now;
         }
@@ -251,15 +253,15 @@ public final class CampaignEvidence {
     }
 
     /**
-     * The current evidence as indicators: confidence is the strongest campaign evidence seen for the
-     * value (0–100), validity runs from first sight to {@code validity} after last sight. Ids are
-     * derived from kind and value, so exporting again yields the same ids (a peer's re-import
-     * replaces instead of duplicating).
+     * The current evidence as indicators with their sightings: confidence is the strongest campaign
+     * evidence seen for the value (0–100), validity runs from first sight to {@code validity} after
+     * last sight. Ids are derived from kind and value, so exporting again yields the same ids (a
+     * peer's re-import replaces instead of duplicating).
      */
-    public synchronized List<Indicator> indicators(String producer, Duration validity, Instant now) {
+    public synchronized List<SharedEvidence> evidence(String producer, Duration validity, Instant now) {
         retainTemplates(e -> now.isBefore(e.lastSeen.plus(HORIZON)));
         values.values().removeIf(e -> !now.isBefore(e.lastSeen.plus(HORIZON)));
-        List<Indicator> out = new ArrayList<>(templateCount + values.size());
+        List<SharedEvidence> out = new ArrayList<>(templateCount + values.size());
         for (List<Entry> entries : List.of(Arrays.asList(templates).subList(0, templateCount),
                 List.copyOf(values.values()))) {
             for (Entry e : entries) {
@@ -267,12 +269,18 @@ public final class CampaignEvidence {
                 String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + value)
                         .getBytes(StandardCharsets.UTF_8));
                 int confidence = (int) Math.max(1, Math.min(100, Math.round(e.strength * 100)));
-                out.add(new Indicator(id, e.kind, value, confidence, e.firstSeen, e.lastSeen.plus(validity), producer,
-                        null, ""));
+                out.add(new SharedEvidence(new Indicator(id, e.kind, value, confidence, e.firstSeen,
+                        e.lastSeen.plus(validity), producer, null, ""), e.lastSeen, e.sightings));
             }
         }
-        out.sort(Comparator.comparing(Indicator::kind).thenComparing(Indicator::value));
+        out.sort(Comparator.comparing((SharedEvidence s) -> s.indicator().kind())
+                .thenComparing(s -> s.indicator().value()));
         return out;
+    }
+
+    /** {@link #evidence} without the sightings. */
+    public List<Indicator> indicators(String producer, Duration validity, Instant now) {
+        return evidence(producer, validity, now).stream().map(SharedEvidence::indicator).toList();
     }
 
     /** Entries held (templates and fingerprints). */

@@ -33,6 +33,7 @@ import io.extractionguard.engine.decision.Action;
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.features.PhraseMatcher;
+import io.extractionguard.engine.intel.Tlp;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.score.Scorer;
@@ -419,7 +420,9 @@ public final class PolicyLoader {
         return bands;
     }
 
-    private static final Set<String> PEER_INDICATORS = ordered("weight", "min-confidence", "mode");
+    private static final Set<String> PEER_INDICATORS = ordered("weight", "min-confidence", "mode", "export-tlp");
+    private static final Map<String, Tlp> TLPS = orderedMap("clear", Tlp.CLEAR, "green", Tlp.GREEN, "amber", Tlp.AMBER,
+            "amber+strict", Tlp.AMBER_STRICT, "red", Tlp.RED);
 
     private static PeerIndicatorSettings readPeerIndicators(YamlReader r, Node node) {
         Map<String, Node> m = r.mapping(node, "peer-indicators", PEER_INDICATORS);
@@ -431,8 +434,9 @@ public final class PolicyLoader {
         Long min = m.containsKey("min-confidence")
                 ? r.integer(m.get("min-confidence"), "peer-indicators.min-confidence", 0, 100) : Long.valueOf(50);
         Mode mode = m.containsKey("mode") ? r.choice(m.get("mode"), "peer-indicators.mode", MODES) : Mode.ENFORCE;
-        return weight == null || min == null || mode == null ? null
-                : new PeerIndicatorSettings(weight, min.intValue(), mode);
+        Tlp tlp = m.containsKey("export-tlp") ? r.choice(m.get("export-tlp"), "peer-indicators.export-tlp", TLPS) : Tlp.AMBER;
+        return weight == null || min == null || mode == null || tlp == null ? null
+                : new PeerIndicatorSettings(weight, min.intValue(), mode, tlp);
     }
 
     /** Proof-of-work settings of a CHALLENGE band; defaults for what it leaves out; null after an error. */

@@ -237,6 +237,12 @@ final class BucketLease {
         synchronized (this) {
             refilling = false;
             if (error != null) {
+                // what was admitted ahead of this lease is charged with the outage debt; before, it waited for
+                // the next lease, and an account that sent nothing more after the outage was never charged
+                if (tokens < 0) {
+                    owed -= tokens;
+                    tokens = 0;
+                }
                 ctx.availability().failure(error);
                 return;
             }

@@ -17,6 +17,8 @@ import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.redisson.Bucket4jRedisson;
@@ -183,5 +185,26 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         } catch (Exception e) {
             // best effort: unreturned leases only make the limit stricter until the bucket refills
         }
+    }
+
+    /**
+     * What the account's shared bucket has been charged in its longest window (the per-day one), in
+     * {@link RateLimiter#UNITS_PER_REQUEST units}, read from Redis; leased tokens count as charged, the
+     * window's refill is not subtracted. For the fleet's convergence check ({@link FleetView}).
+     */
+    long chargedUnits(String accountId, TierLimits limits, Duration timeout) throws Exception {
+        BucketConfiguration config = LocalRateLimiter.configuration(limits);
+        var result = context.buckets().builder().build(keys.bucket(accountId, limits),
+                        () -> CompletableFuture.completedFuture(config))
+                .asVerbose().getAvailableTokens().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        long[] available = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
+        Bandwidth[] windows = config.getBandwidths();
+        int longest = 0;
+        for (int i = 1; i < windows.length; i++) {
+            if (windows[i].getRefillPeriodNanos() > windows[longest].getRefillPeriodNanos()) {
+                longest = i;
+            }
+        }
+        return windows[longest].getCapacity() - available[longest];
     }
 }

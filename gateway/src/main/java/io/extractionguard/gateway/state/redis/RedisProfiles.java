@@ -207,6 +207,17 @@ final class RedisProfiles {
         return e.stats(now.toEpochMilli(), prior);
     }
 
+    /**
+     * The account's view once loaded from Redis (the hash ⊕ the retained stream changes ⊕ this replica's
+     * own), as a copy; empty, with the load queued, before that. For the fleet's convergence check.
+     */
+    Optional<AccountProfile> loadedView(String account) {
+        Entry e = entry(account);
+        synchronized (e) {
+            return e.loaded ? Optional.of(e.view.copy()) : Optional.empty();
+        }
+    }
+
     /** Number of accounts in the near cache (approximate). */
     long cachedAccounts() {
         return cache.estimatedSize();

@@ -60,6 +60,12 @@ public class RedisStateConfiguration {
                 props.timeout(), GuardConfiguration.PEER_TEMPLATE_SIMILARITY, props.connectTimeout().plus(props.timeout()));
     }
 
+    /** TAXII watermarks and the per-peer poll slot, shared by the fleet. */
+    @Bean
+    RedisTaxiiPollState redisTaxiiPollState(RedisState state, RedisStateProperties props) {
+        return new RedisTaxiiPollState(state.client(), state.keys(), state.replica().value(), props.timeout());
+    }
+
     /** Signed audit checkpoints of every replica, where no replica's disk can take them back. */
     @Bean
     RedisAuditCheckpoints redisAuditCheckpoints(RedisState state, RedisStateProperties props) {

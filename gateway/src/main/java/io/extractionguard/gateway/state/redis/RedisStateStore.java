@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.StateStore;
@@ -88,6 +89,11 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
     @Override
     public void recordUsage(String accountId, long atMillis, long inputTokens, long outputTokens) {
         profiles.recordUsage(accountId, atMillis, inputTokens, outputTokens);
+    }
+
+    /** The account's profile as loaded from Redis, once loaded (see {@link FleetView}). */
+    Optional<AccountProfile> loadedProfile(String accountId) {
+        return profiles.loadedView(accountId);
     }
 
     @Override

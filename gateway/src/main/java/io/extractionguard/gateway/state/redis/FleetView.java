@@ -1,0 +1,100 @@
+package io.extractionguard.gateway.state.redis;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.state.AccountProfile;
+import io.extractionguard.engine.state.Verdict;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * The fleet's shared state as a replica started now would load it, read through the gateway's own load
+ * paths (no second reader that could drift from them): a fresh {@link RedisState} with a replica id of its
+ * own reads the retained profile stream at start-up, then cold-loads each account (hash ⊕ the retained
+ * stream changes after each replica's high-water mark); verdicts are its start-up re-read; campaign
+ * evidence is a {@link RedisCampaignStore} replaying the campaign stream; the shared buckets are read
+ * through the limiter's Bucket4j proxy. It never writes a change (loads refresh key expiry only).
+ */
+public final class FleetView implements AutoCloseable {
+
+    private final RedisState state;
+    private final RedisCampaignStore campaign;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Duration timeout;
+
+    private FleetView(RedisStateProperties props) {
+        this.timeout = props.connectTimeout().plus(props.timeout());
+        this.state = new RedisState(props, Duration.ofDays(7), Clock.systemUTC(), meters);
+        this.campaign = new RedisCampaignStore(new InMemoryCampaignStore(Clock.systemUTC()), state.client(), state.keys(),
+                state.availability(), state.replica().value(), props.campaign(), props.timeout(), meters);
+        campaign.start();
+    }
+
+    /** Connects as a new replica would (the caller closes it); fails when Redis does not answer. */
+    public static FleetView open(RedisStateProperties props) {
+        FleetView view = new FleetView(props);
+        if (!view.state.availability().available()) {
+            view.close();
+            throw new IllegalStateException("Redis at " + props.address() + " does not answer: no fleet state to read");
+        }
+        return view;
+    }
+
+    /** Each account's request total as a cold load sees it (accounts not stored: 0). */
+    public Map<String, Long> requestTotals(Collection<String> accounts, Duration wait) throws InterruptedException {
+        Map<String, Long> totals = new HashMap<>();
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            for (String account : accounts) {
+                if (!totals.containsKey(account)) {
+                    state.store().loadedProfile(account).map(AccountProfile::totalRequests)
+                            .ifPresent(t -> totals.put(account, t));
+                }
+            }
+            if (totals.size() == accounts.size()) {
+                return totals;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException((accounts.size() - totals.size()) + " of " + accounts.size()
+                        + " profiles did not load from Redis within " + wait);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    public Optional<Verdict> verdict(String account) {
+        return state.store().verdict(account, Instant.now());
+    }
+
+    /** What the account's shared bucket for {@code limits} was charged in its longest window, in requests' worth. */
+    public double charged(String account, TierLimits limits) throws Exception {
+        return (double) state.limiter().chargedUnits(account, limits, timeout) / RateLimiter.UNITS_PER_REQUEST;
+    }
+
+    /** Campaign records of the whole fleet this fresh replica replayed from the stream. */
+    public long campaignRecords() {
+        return (long) meters.get("guard.campaign.sync.applied").counter().count();
+    }
+
+    /** Accounts the replayed campaign evidence knows. */
+    public long campaignAccounts() {
+        return campaign.local().accountCount();
+    }
+
+    @Override
+    public void close() {
+        try {
+            campaign.close(Duration.ofSeconds(1));
+        } finally {
+            state.close();
+        }
+    }
+}

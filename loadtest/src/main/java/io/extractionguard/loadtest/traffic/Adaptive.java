@@ -1,0 +1,364 @@
+package io.extractionguard.loadtest.traffic;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Campaigns written by someone who has read docs/campaigns.md and docs/evaluation.md (issue 16):
+ * each family is a strategy against one documented piece of the policy. The wording and
+ * parameters here were fixed before the mix was first evaluated (blind round, docs/evaluation.md).
+ *
+ * <ul>
+ *   <li>{@code padded}: a made-up earlier exchange in front of every ask, so no request stands alone;</li>
+ *   <li>{@code short-budget}: 600–1,500-token budgets and twice the requests, under the one-shot budget ramp;</li>
+ *   <li>{@code mimic-ide}: the IDE vendor's system prompt and tools from fresh accounts, one task per request;</li>
+ *   <li>{@code mimic-harness}: an evaluation harness's shapes (temperature 0, "Let's think step by step",
+ *   bursts at a machine pace) around capability problems;</li>
+ *   <li>{@code judge-farm}: model-as-judge / reward-model rubric with no reasoning words, moderate budgets;</li>
+ *   <li>{@code warmed}: aged accounts that send organic traffic for the first part of the trace, then harvest;</li>
+ *   <li>{@code card-each}: one card and one residential address per account, its own common client;</li>
+ *   <li>{@code paraphrase}: every request of a templated cluster rewritten (sentences, synonyms, order);</li>
+ *   <li>{@code paced}: a templated cluster at the published per-account pace of real campaigns, about
+ *   26 requests per account per day in human-like sessions.</li>
+ * </ul>
+ */
+final class Adaptive {
+
+    private Adaptive() {
+    }
+
+    /** Requests per account per day in the published campaign figures (28.8M / 25,000 / 44 days). */
+    static final double PUBLISHED_PACE = 26;
+
+    /** The family's structure: who the accounts are and what they share. */
+    record Cluster(List<Account> accounts, List<String> ranges, Infra.Client client) {
+    }
+
+    /**
+     * Fresh accounts created by a script in batches (some before the trace, some during it), sharing a
+     * pool of cards ({@code perCard} accounts each) and 2–3 cloud /24s.
+     */
+    static Cluster freshCluster(TraceContext ctx, Rng rng, int accounts, int perCard, Infra.Client client, String tier) {
+        List<String> cards = new ArrayList<>();
+        for (int i = 0; i < Math.max(2, accounts / perCard); i++) {
+            cards.add(ctx.paymentFingerprint());
+        }
+        List<String> ranges = new ArrayList<>();
+        for (int i = 0; i < rng.between(2, 3); i++) {
+            ranges.add(Infra.cloudPrefix(rng));
+        }
+        List<Account> pool = new ArrayList<>();
+        int batch = rng.between(15, 40);
+        for (int made = 0; made < accounts; ) {
+            long at = ctx.start - 4 * TraceContext.DAY + (long) (rng.uniform() * (4 * TraceContext.DAY + ctx.duration() * 0.5));
+            for (int i = 0; i < batch && made < accounts; i++, made++) {
+                pool.add(ctx.account(tier != null ? tier : rng.chance(0.8) ? "free" : "pro", null,
+                        at + rng.between(0, 900_000), rng.pick(cards), client));
+            }
+        }
+        return new Cluster(pool, ranges, client);
+    }
+
+    /** Emits {@code requests} at random times over the trace from the cluster's accounts that exist by then. */
+    static void spread(TraceContext ctx, Rng rng, String label, String group, Cluster c, int requests,
+                       java.util.function.Function<Rng, Request> ask) {
+        for (int i = 0; i < requests; i++) {
+            long t = ctx.start + (long) (rng.uniform() * ctx.duration());
+            Account a = rng.pick(c.accounts());
+            if (a.created().toEpochMilli() > t) {
+                continue;
+            }
+            ctx.add(t, label, group, a, rng.pick(c.ranges()) + rng.between(2, 250), c.client(), ask.apply(rng));
+        }
+    }
+
+    /** A harvesting ask in this file's own wording (bank E): problem, an ask for the working, a format. */
+    static String ask(Rng rng, CampaignText.Focus focus) {
+        String problem = CampaignText.problem(rng, focus);
+        return rng.pick(LEADS) + " " + problem + " " + rng.pick(WORKING) + " " + rng.pick(FORMAT);
+    }
+
+    private static final String[] LEADS = {"Consider the following.", "New item:", "Next exercise.", "Input:",
+            "Here is the task.", "Item for the dataset:"};
+    private static final String[] WORKING = {"Show the working in full, one step per line, before the result.",
+            "Lay out every step of the derivation, including checks you would normally skip.",
+            "Think it through explicitly and write down each intermediate conclusion.",
+            "Give a thorough step-by-step solution and then the final answer."};
+    private static final String[] FORMAT = {"Final answer on the last line.", "End with: RESULT = ...", "",
+            "Put the code in one block at the end."};
+    private static final CampaignText.Focus[] FOCUS = {CampaignText.Focus.CODING, CampaignText.Focus.CODING,
+            CampaignText.Focus.MATH, CampaignText.Focus.PUZZLE, CampaignText.Focus.PLANNING};
+
+    static CampaignText.Focus focus(Rng rng) {
+        return FOCUS[rng.nextInt(FOCUS.length)];
+    }
+
+    private static Request single(Infra.Client c, String system, String text, int budget, Rng rng) {
+        return new Request(c.api(), c.model(), system, List.of(Request.Turn.user(text)), List.of(), budget,
+                rng.chance(0.3), Double.NaN);
+    }
+
+    private static int longBudget(Rng rng) {
+        return new int[]{8192, 16000, 16000, 32000}[rng.nextInt(4)];
+    }
+
+    // --- padded fake history ------------------------------------------------------------------------
+
+    static final class Padded implements Population {
+        @Override
+        public String label() {
+            return "campaign/padded";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, Campaigns.CUSTOM_PYTHON, null);
+            spread(ctx, rng, label(), "padded", c, requests, r -> {
+                List<Request.Turn> turns = new ArrayList<>();
+                for (int k = 0; k < r.between(1, 2); k++) {
+                    turns.add(Request.Turn.user(r.chance(0.5) ? OrganicText.question(r) : CodeText.question(r)));
+                    turns.add(Request.Turn.assistant(OrganicText.answer(r)));
+                }
+                turns.add(Request.Turn.user(ask(r, focus(r))));
+                return new Request(c.client().api(), c.client().model(), "", turns, List.of(), longBudget(r),
+                        r.chance(0.3), Double.NaN);
+            });
+        }
+    }
+
+    // --- short budgets, more requests ------------------------------------------------------------------
+
+    static final class ShortBudget implements Population {
+        @Override
+        public String label() {
+            return "campaign/short-budget";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 200), 15, Campaigns.CUSTOM_GO, null);
+            spread(ctx, rng, label(), "short-budget", c, requests, r -> single(c.client(), "",
+                    ask(r, focus(r)) + " Keep it compact.", r.between(600, 1500), r));
+        }
+    }
+
+    // --- mimicry of the IDE integration ----------------------------------------------------------------
+
+    static final class MimicIde implements Population {
+        @Override
+        public String label() {
+            return "campaign/mimic-ide";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Infra.Client ide = new Infra.Client("acme-ide-mimic", Infra.JA4_JAVA, "AcmeIDE/3.2.1 anthropic-java/1.2.0",
+                    Request.Api.ANTHROPIC, "claude-sonnet-4-5");
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, ide, "pro");
+            spread(ctx, rng, label(), "mimic-ide", c, requests, r -> {
+                List<Request.Turn> turns = new ArrayList<>();
+                turns.add(Request.Turn.user("Implement this in src/solutions/Task" + r.hex(6) + ".py: "
+                        + CampaignText.problem(r, CampaignText.Focus.CODING) + " Explain the approach step by step first."));
+                if (r.chance(0.5)) { // a token tool round so the request looks like an agentic loop
+                    String id = "toolu_" + r.hex(20);
+                    turns.add(Request.Turn.toolCalls("Let me look at the code first.",
+                            List.of(new Request.ToolCall(id, "list_directory", Map.of("path", "src/solutions")))));
+                    turns.add(Request.Turn.toolResults(List.of(new Request.ToolResult(id, "README.md\n__init__.py\n"))));
+                }
+                return new Request(Request.Api.ANTHROPIC, "claude-sonnet-4-5", HardCases.IDE_SYSTEM, turns,
+                        HardCases.IDE_TOOLS, 8192, true, Double.NaN);
+            });
+        }
+    }
+
+    // --- mimicry of an evaluation harness --------------------------------------------------------------
+
+    static final class MimicHarness implements Population {
+        @Override
+        public String label() {
+            return "campaign/mimic-harness";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 150), 15, Infra.ORGANIC_CLIENTS.get(3), null);
+            int remaining = requests;
+            while (remaining > 0) {
+                Account a = rng.pick(c.accounts());
+                int run = Math.min(remaining, rng.between(40, 120));
+                remaining -= run;
+                long t = Math.max(a.created().toEpochMilli(), ctx.start) + (long) (rng.uniform() * ctx.duration() * 0.9);
+                String ip = rng.pick(c.ranges()) + rng.between(2, 250);
+                long gap = rng.between(6_500, 9_000); // under the free tier's 10 a minute
+                for (int k = 0; k < run; k++) {
+                    String text = "Question: " + CampaignText.problem(rng, rng.chance(0.5) ? CampaignText.Focus.MATH
+                            : CampaignText.Focus.CODING) + "\nLet's think step by step.\nAnswer:";
+                    ctx.add(t, label(), "mimic-harness", a, ip, c.client(), new Request(c.client().api(),
+                            c.client().model(), "", List.of(Request.Turn.user(text)), List.of(), 4096, false, 0.0));
+                    t += (long) (gap * rng.uniform(0.9, 1.1));
+                }
+            }
+        }
+    }
+
+    // --- model-as-judge farm without reasoning words ---------------------------------------------------
+
+    private static final String JUDGE_E = "Rate the answer below against the reference criteria. Criteria: correctness, "
+            + "completeness, efficiency, style. For each criterion give a score from 1 to 10 and two sentences on what "
+            + "is good and what is missing. Finish with OVERALL: <score>.\n\nQUESTION\n{q}\n\nANSWER\n{a}";
+
+    static final class JudgeFarm implements Population {
+        @Override
+        public String label() {
+            return "campaign/judge-farm";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(8, requests / 100), 25, Campaigns.CUSTOM_PYTHON, null);
+            spread(ctx, rng, label(), "judge-farm", c, requests, r -> {
+                CampaignText.Focus f = r.chance(0.6) ? CampaignText.Focus.CODING : CampaignText.Focus.MATH;
+                String text = JUDGE_E.replace("{q}", CampaignText.problem(r, f)).replace("{a}", r.chance(0.5)
+                        ? CodeText.snippet(r, CodeText.lang(r)) : OrganicText.answer(r));
+                return new Request(c.client().api(), c.client().model(), "", List.of(Request.Turn.user(text)), List.of(),
+                        r.chance(0.5) ? 1024 : 2048, false, 0.0);
+            });
+        }
+    }
+
+    // --- aged accounts, warmed with organic traffic ------------------------------------------------------
+
+    static final class Warmed implements Population {
+        @Override
+        public String label() {
+            return "campaign/warmed";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            int accounts = Math.max(10, requests / 80);
+            List<String> cards = new ArrayList<>();
+            for (int i = 0; i < Math.max(2, accounts / 10); i++) {
+                cards.add(ctx.paymentFingerprint());
+            }
+            long switchAt = ctx.start + (long) (ctx.duration() * 0.35);
+            int[] volume = Sessions.volumes(rng, accounts, requests, 0.4);
+            for (int i = 0; i < accounts; i++) {
+                Rng a = rng.split();
+                Account acct = ctx.account(a.chance(0.7) ? "free" : "pro", null,
+                        ctx.start - (long) a.uniform(60, 150) * TraceContext.DAY, a.pick(cards), Infra.organicClient(a));
+                int tz = TraceContext.utcOffset(a);
+                String home = Infra.homeAddress(a);
+                int warm = volume[i] / 4;
+                for (int k = 0; k < warm; k++) { // the warm-up: ordinary sessions before the switch
+                    long t = ctx.humanTime(a, ctx.start, switchAt, tz, false);
+                    Infra.Client cl = acct.client();
+                    ctx.add(t, label(), "warmed", acct, home, cl, Campaigns.mixIn(a, cl));
+                }
+                for (int k = warm; k < volume[i]; k++) {
+                    long t = ctx.humanTime(a, switchAt, ctx.end, tz, false);
+                    Infra.Client cl = acct.client();
+                    ctx.add(t, label(), "warmed", acct, Infra.homeAddress(a), cl,
+                            single(cl, "", ask(a, focus(a)), longBudget(a), a));
+                }
+            }
+        }
+    }
+
+    // --- one card and one residential address per account -------------------------------------------------
+
+    static final class CardEach implements Population {
+        @Override
+        public String label() {
+            return "campaign/card-each";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            double days = ctx.duration() / (double) TraceContext.DAY;
+            int accounts = Math.max(10, (int) Math.round(requests / (PUBLISHED_PACE * days)));
+            for (int i = 0; i < accounts; i++) {
+                Rng a = rng.split();
+                Account acct = ctx.account("free", null, ctx.start - (long) a.uniform(10, 60) * TraceContext.DAY,
+                        ctx.paymentFingerprint(), Infra.organicClient(a));
+                String home = Infra.homeAddress(a);
+                int tz = TraceContext.utcOffset(a);
+                int n = (int) Math.round(requests / (double) accounts);
+                for (int k = 0; k < n; k++) {
+                    long t = ctx.humanTime(a, ctx.start, ctx.end, tz, false);
+                    Request r = a.chance(0.2) ? Campaigns.mixIn(a, acct.client())
+                            : single(acct.client(), "", ask(a, focus(a)), longBudget(a), a);
+                    ctx.add(t, label(), "card-each", acct, home, acct.client(), r);
+                }
+            }
+        }
+    }
+
+    // --- per-request paraphrase of every template -----------------------------------------------------------
+
+    private static final String[][] SYNONYMS = {{"Show", "Present", "Write out", "Give"},
+            {"the working", "your working", "the solution path", "the derivation"},
+            {"in full", "completely", "without skipping anything", "at length"},
+            {"step", "stage", "move"}, {"Final answer", "Result", "Conclusion", "Answer"}};
+
+    static String paraphrase(Rng rng, String problem) {
+        List<String> parts = new ArrayList<>(List.of(
+                rng.pick(SYNONYMS[0]) + " " + rng.pick(SYNONYMS[1]) + " " + rng.pick(SYNONYMS[2]) + ".",
+                "Go " + rng.pick(SYNONYMS[3]) + " by " + rng.pick(SYNONYMS[3]) + ".",
+                rng.pick(SYNONYMS[4]) + " at the end."));
+        java.util.Collections.shuffle(parts, new java.util.Random(rng.nextLong()));
+        String head = rng.pick(new String[]{"", "Task:", "Problem statement:", "Here you go:", "Please help."});
+        return OrganicText.typos(rng, (rng.chance(0.5) ? head + " " + problem + " " + String.join(" ", parts)
+                : String.join(" ", parts) + " " + head + " " + problem).trim());
+    }
+
+    static final class Paraphrase implements Population {
+        @Override
+        public String label() {
+            return "campaign/paraphrase";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 15, Infra.ORGANIC_CLIENTS.get(0), null);
+            spread(ctx, rng, label(), "paraphrase", c, requests,
+                    r -> single(c.client(), "", paraphrase(r, CampaignText.problem(r, focus(r))), longBudget(r), r));
+        }
+    }
+
+    // --- a templated cluster at the published per-account pace -------------------------------------------------
+
+    static final class Paced implements Population {
+        @Override
+        public String label() {
+            return "campaign/paced";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            double days = ctx.duration() / (double) TraceContext.DAY;
+            int accounts = Math.max(10, (int) Math.round(requests / (PUBLISHED_PACE * days)));
+            Cluster c = freshCluster(ctx, rng, accounts, 15, Campaigns.CUSTOM_GO, null);
+            List<CampaignText.Template> templates = List.of(ctx.bank().get(0), ctx.bank().get(1));
+            for (Account a : c.accounts()) {
+                Rng ar = rng.split();
+                int tz = TraceContext.utcOffset(ar);
+                long from = Math.max(ctx.start, a.created().toEpochMilli());
+                int n = (int) Math.round(PUBLISHED_PACE * (ctx.end - from) / TraceContext.DAY);
+                while (n > 0) {
+                    long t = ctx.humanTime(ar, from, ctx.end, tz, false);
+                    int session = Math.min(n, ar.between(2, 6));
+                    n -= session;
+                    String ip = ar.pick(c.ranges()) + ar.between(2, 250);
+                    for (int k = 0; k < session; k++) {
+                        Request r = ar.chance(0.15) ? Campaigns.mixIn(ar, c.client())
+                                : Campaigns.harvest(ar, c.client(), ar.pick(templates));
+                        ctx.add(t, label(), "paced", a, ip, c.client(), r);
+                        t += (long) ar.uniform(60_000, 600_000);
+                    }
+                }
+            }
+        }
+    }
+}
