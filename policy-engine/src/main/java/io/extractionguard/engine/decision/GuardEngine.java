@@ -75,7 +75,8 @@ public final class GuardEngine {
     private final Clock clock;
     private final CampaignDetector campaigns;
     private final IndicatorRegistry indicators;
-    private final CampaignEvidence evidence = new CampaignEvidence();
+    private final CampaignEvidence evidence;
+    private final CampaignEvidence.Fleet fleetEvidence;
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -91,6 +92,8 @@ public final class GuardEngine {
         this.challenges = b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock);
         this.campaigns = new CampaignDetector(b.campaigns != null ? b.campaigns : new InMemoryCampaignStore(b.clock));
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
+        this.fleetEvidence = b.fleetEvidence;
+        this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
     }
 
     /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
@@ -108,6 +111,7 @@ public final class GuardEngine {
         private ChallengeLedger challenges;
         private CampaignStore campaigns;
         private IndicatorRegistry indicators;
+        private CampaignEvidence.Fleet fleetEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -126,7 +130,13 @@ public final class GuardEngine {
             return this;
         }
 
-        /** Token budgets, charged after the fact. */
+        /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
+        public Builder fleetEvidence(CampaignEvidence.Fleet fleet) {
+            this.fleetEvidence = fleet;
+            return this;
+        }
+
+        /** Token budgets: reserved at admission, reconciled with usage. */
         public Builder tokens(TokenLimiter tokens) {
             this.tokens = tokens;
             return this;
@@ -442,11 +452,13 @@ public final class GuardEngine {
     }
 
     /**
-     * This engine's campaign evidence as shareable indicators (sketches and opaque fingerprints only;
-     * admin API: export), each valid for {@code validity} after it was last seen.
+     * The campaign evidence as shareable indicators (the fleet's when a {@link CampaignEvidence.Fleet} is
+     * set, else this engine's; sketches and opaque fingerprints only; admin API: export), each valid for
+     * {@code validity} after it was last seen. From memory: never blocks.
      */
     public List<SharedEvidence> campaignEvidence(String producer, Duration validity) {
-        return evidence.evidence(producer, validity, clock.instant());
+        CampaignEvidence source = fleetEvidence != null ? fleetEvidence.snapshot() : evidence;
+        return source.evidence(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */

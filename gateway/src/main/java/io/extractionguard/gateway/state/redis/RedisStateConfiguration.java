@@ -13,6 +13,7 @@ import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.config.GuardConfiguration;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.observe.RecentDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -64,6 +65,20 @@ public class RedisStateConfiguration {
     @Bean
     RedisTaxiiPollState redisTaxiiPollState(RedisState state, RedisStateProperties props) {
         return new RedisTaxiiPollState(state.client(), state.keys(), state.replica().value(), props.timeout());
+    }
+
+    /** Campaign evidence shared by the fleet: every replica's indicator export reads the same. */
+    @Bean(destroyMethod = "close")
+    RedisCampaignEvidence redisCampaignEvidence(RedisState state, RedisStateProperties props, MeterRegistry meters) {
+        return new RedisCampaignEvidence(state.client(), state.keys(), props.campaign().flushInterval(), props.timeout(),
+                meters);
+    }
+
+    /** The fleet's recently decided accounts, so campaign listings name the same accounts on every replica. */
+    @Bean(destroyMethod = "close")
+    RedisAccountNames redisAccountNames(RedisState state, RedisStateProperties props, RecentDecisions recent, Clock clock) {
+        return new RedisAccountNames(state.client(), state.keys(), recent, clock, props.campaign().flushInterval(),
+                props.timeout());
     }
 
     /** Signed audit checkpoints of every replica, where no replica's disk can take them back. */
