@@ -3,6 +3,7 @@ package io.extractionguard.gateway.state.redis;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.RateLimiter;
@@ -23,7 +24,7 @@ final class BucketLease {
 
     /** What the leases of one limiter share. */
     record Context(AsyncProxyManager<String> buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
-                   long idleReturnNanos, Counter leaseRequests, Counter provisional, Counter returned, long returnedPerCount) {
+                   long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned, long returnedPerCount) {
     }
 
     private final Context ctx;
@@ -221,7 +222,7 @@ final class BucketLease {
         try {
             ctx.scheduler().execute(() -> {
                 try {
-                    bucket.asVerbose().tryConsumeAsMuchAsPossible(wanted)
+                    call(() -> bucket.asVerbose().tryConsumeAsMuchAsPossible(wanted))
                             .whenComplete((result, error) -> leased(wanted, cost, result, error));
                 } catch (RuntimeException e) {
                     leased(wanted, cost, null, e);
@@ -317,7 +318,9 @@ final class BucketLease {
             long units = give;
             ctx.returned().increment((double) units / ctx.returnedPerCount());
             return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
-                if (error != null) {
+                // a return that timed out may have been applied: keeping it too could admit it twice, so only
+                // a return that certainly failed is taken back (a lost one costs under-admission, never more)
+                if (error != null && !(unwrap(error) instanceof TimeoutException)) {
                     synchronized (this) {
                         tokens += units;
                     }
@@ -327,13 +330,23 @@ final class BucketLease {
         return charged;
     }
 
-    /** A Bucket4j call whose synchronous failure (client not connected) becomes a failed future. */
-    private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+    /**
+     * A Bucket4j call whose synchronous failure (client not connected) becomes a failed future, and
+     * which fails with a {@link TimeoutException} when no answer came in time. A call whose future never
+     * completed (seen when Redis died under a lease request) left the lease refilling for good: the
+     * requests admitted ahead of it were never charged and no lease was asked again.
+     */
+    private <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
         try {
-            return op.get();
+            return op.get().copy().orTimeout(ctx.callTimeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
     }
 
     /** Time until every bandwidth has {@code units} more than {@code available}. */

@@ -78,7 +78,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
         this.largeLeaseFraction = props.limits().largeLeaseFraction();
         this.context = new BucketLease.Context(buckets(client, clock, props), scheduler, availability,
-                props.limits().idleReturn().toNanos(),
+                props.limits().idleReturn().toNanos(), callTimeoutMillis(props),
                 Counter.builder("guard.state.limits.leases")
                         .description("Token leases requested from the Redis buckets (one compare-and-swap each)")
                         .register(meters),
@@ -91,6 +91,11 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 UNITS_PER_REQUEST);
         this.leases = leaseCache(props);
         settleEvery(scheduler, availability, leases);
+    }
+
+    /** How long a Bucket4j call may take: a compare-and-swap is a read and a script, each with Redisson's timeout. */
+    static long callTimeoutMillis(RedisStateProperties props) {
+        return 2 * (props.connectTimeout().toMillis() + props.timeout().toMillis());
     }
 
     /** Bucket4j's asynchronous proxies of Redis buckets, on the store's clock. */
@@ -133,17 +138,22 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor) {
+        return tryAcquire(accountId, limits, limitFactor, 1);
+    }
+
+    @Override
+    public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor, int requests) {
         if (limits.unlimited()) {
             return LimitOutcome.UNLIMITED;
         }
-        long cost = RateLimiter.cost(limitFactor);
+        long cost = RateLimiter.cost(limitFactor) * requests;
         BucketLease lease = lease(accountId, limits);
         if (!availability.available()) {
             LimitOutcome known = lease.acquireOffline(cost);
             if (known != null) {
                 return known;
             }
-            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor);
+            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor, requests);
             if (local.allowed()) {
                 lease.owe(cost);
             }

@@ -50,7 +50,7 @@ public final class LeasedTokenLimiter implements TokenLimiter, AutoCloseable {
         this.leaseFraction = props.limits().leaseFraction();
         this.largeLeaseFraction = props.limits().largeLeaseFraction();
         this.context = new BucketLease.Context(LeasedRateLimiter.buckets(client, clock, props), scheduler, availability,
-                props.limits().idleReturn().toNanos(),
+                props.limits().idleReturn().toNanos(), LeasedRateLimiter.callTimeoutMillis(props),
                 Counter.builder("guard.state.tokens.leases")
                         .description("Token-budget leases requested from the Redis buckets (one compare-and-swap each)")
                         .register(meters),
