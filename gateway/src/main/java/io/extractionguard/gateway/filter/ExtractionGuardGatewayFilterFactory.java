@@ -366,13 +366,15 @@ public class ExtractionGuardGatewayFilterFactory
         return chain.filter(exchange.mutate()
                 .request(replay(request, outgoing, rewritten, strip))
                 .response(forward.response().apply(exchange.getResponse()))
-                .build());
+                .build())
+                .doFinally(signal -> forward.settlement().ifNoResponse());
     }
 
     /**
      * A batch (Anthropic Message Batches, an OpenAI batch file): every item parsed as a request of
      * its endpoint and the batch decided as a whole by the engine, counting as one request per item.
-     * Forwarded as received; its usage arrives with the results, not through this call.
+     * Forwarded as received; its usage arrives with the results, not through this call, so the items'
+     * token reservation (their bounds) stays charged.
      *
      * @param onFileId for an OpenAI upload: records the evaluated file under the id the upstream gives it
      */
