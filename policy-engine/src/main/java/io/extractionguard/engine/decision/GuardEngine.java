@@ -167,7 +167,12 @@ public final class GuardEngine {
     public PreparedRequest prepare(GuardRequest request) {
         Policy p = policy.get();
         RequestFeatures features = p.extractor().extract(request.inference());
-        return new PreparedRequest(request, p, features, Indicators.extract(p.campaign(), request.identity(), features));
+        var inference = request.inference();
+        var conversation = new io.extractionguard.engine.campaign.RequestIndicators.Conversation(inference.turns(),
+                inference.historyChars(), inference.historyChars() + inference.lastUserText().length(),
+                inference.rootHash());
+        return new PreparedRequest(request, p, features,
+                Indicators.extract(p.campaign(), request.identity(), features, conversation));
     }
 
     /** Decides a prepared request at the clock's current instant, updating the account's state. */
