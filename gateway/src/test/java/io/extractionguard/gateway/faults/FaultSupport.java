@@ -127,15 +127,16 @@ final class FaultSupport {
     }
 
     /**
-     * Runs the convergence check against the fleet's state in Redis (as a new replica loads it), prints
+     * Runs the convergence check against the fleet's state in Redis (as a new replica loads it; with
+     * {@code durable}, once the replicas have written everything, also the hashes alone), prints
      * and records the scenario's row, and asserts it converged within {@code bounds}.
      */
     static ConvergenceCheck.Result converged(String scenario, String clients, String operators, Map<String, String> redis,
                                              Ledger ledger, Map<String, Verdict.Kind> verdicts, long campaignShipped,
-                                             ConvergenceCheck.Bounds bounds) throws Exception {
+                                             boolean durable, ConvergenceCheck.Bounds bounds) throws Exception {
         ConvergenceCheck.Result result;
         try (FleetView view = FleetView.open(props(redis))) {
-            result = ConvergenceCheck.check(view, ledger, new ConvergenceCheck.Expect(verdicts, campaignShipped, TIERS),
+            result = ConvergenceCheck.check(view, ledger, new ConvergenceCheck.Expect(verdicts, campaignShipped, TIERS, durable),
                     bounds, Duration.ofSeconds(30));
         }
         String row = "| " + scenario + " | " + clients + " | " + operators + " | " + result.summary() + "; bound: "

@@ -11,6 +11,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.gateway.state.redis.RedisState;
+import io.extractionguard.gateway.state.redis.RedisStateStore;
 import io.extractionguard.gateway.support.GatewayInstance;
 import io.extractionguard.gateway.support.TestRedis;
 import redis.clients.jedis.Jedis;
@@ -66,15 +68,15 @@ class SentinelFailoverUnderLoadTest {
                     traffic.join();
                     FaultSupport.onlyDocumentedErrors(load);
                     assertThat(load.socketErrors.get()).isZero();
+                    RedisStateStore store = gateway.bean(RedisState.class).store();
                     await().atMost(Duration.ofSeconds(30)).until(() -> FaultSupport.health(mport).contains("\"status\":\"UP\"")
-                            && FaultSupport.metric(mport, "guard_campaign_sync_pending") == 0);
-                    FaultSupport.sleep(1500);
+                            && FaultSupport.metric(mport, "guard_campaign_sync_pending") == 0 && store.unwritten() == 0);
                     String operators = String.format("outages %.0f, served locally %.0f, health UP after the switch",
                             FaultSupport.metric(mport, "guard_state_outages_total"),
                             FaultSupport.metric(mport, "guard_state_outage_requests_total", "outcome=\"served-locally\""));
                     FaultSupport.converged("sentinel-failover (master SIGKILLed)", load.report(), operators, redisSettings,
                             load.ledger(new Ledger().audit(load::mine, dir.resolve("audit.jsonl"))), Map.of(),
-                            (long) FaultSupport.metric(mport, "guard_campaign_sync_shipped_total"),
+                            (long) FaultSupport.metric(mport, "guard_campaign_sync_shipped_total"), true,
                             ConvergenceCheck.Bounds.none(load.refillSeconds()));
                 } finally {
                     gateway.close();
