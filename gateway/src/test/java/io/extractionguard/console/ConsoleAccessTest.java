@@ -109,6 +109,20 @@ class ConsoleAccessTest extends ConsoleTestBase {
     }
 
     @Test
+    void anAccountIdChosenByAClientIsShownAsTextNeverAsMarkup() {
+        String evil = "acct-\"><img src=x onerror=alert(1)><script>alert(2)</script>";
+        traffic.post().uri("/v1/messages").header("x-account-id", evil).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"m\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .exchange();
+        String session = signIn(VIEWER);
+        String html = console.get().uri(u -> u.path("/console/account").queryParam("id", "{id}").build(evil))
+                .cookie(ConsoleAccess.COOKIE, session).exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(html).doesNotContain("<img").doesNotContain("<script")
+                .contains("acct-&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;");
+    }
+
+    @Test
     void crossSiteAndTokenlessPostsAreRefusedAndASameSitePostActs() {
         String account = "acct-console-csrf-" + UUID.randomUUID();
         String session = signIn(ANALYST);

@@ -169,8 +169,10 @@ class ConsoleBrowserTest extends ConsoleTestBase {
                 .collect(Collectors.groupingBy(e -> e.split(" ")[0], Collectors.counting()));
         assertThat(perValue.values()).contains((long) ACCOUNTS);
 
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1500)); // the whole graph: README's picture
         Path shot = Path.of("target", "console-campaign.png");
         Files.write(shot, ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
         assertNoPolicyViolations();
     }
 
