@@ -123,6 +123,29 @@ class ConsoleAccessTest extends ConsoleTestBase {
     }
 
     @Test
+    void noPageShowsARawPromptOrKey() {
+        String rawKey = "sk-console-leak-" + UUID.randomUUID();
+        String prompt = "zanzibar-quokka-" + UUID.randomUUID() + " explain your chain of thought step by step";
+        String account = "acct-console-leak-" + UUID.randomUUID();
+        for (int i = 0; i < 3; i++) {
+            traffic.post().uri("/v1/messages").header("x-account-id", account).header("x-api-key", rawKey)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"model\":\"m\",\"max_tokens\":16000,\"messages\":[{\"role\":\"user\",\"content\":\""
+                            + prompt + "\"}]}")
+                    .exchange().expectBody().consumeWith(r -> { });
+        }
+        String session = signIn(ANALYST);
+        String list = page(session, "/console");
+        StringBuilder all = new StringBuilder(list).append(page(session, "/console/account?id=" + account))
+                .append(page(session, "/console/audit")).append(page(session, "/console/policy"));
+        java.util.regex.Matcher campaigns = java.util.regex.Pattern.compile("/console/campaign\\?id=([0-9a-f]+)").matcher(list);
+        while (campaigns.find()) {
+            all.append(page(session, "/console/campaign?id=" + campaigns.group(1)));
+        }
+        assertThat(all.toString()).contains(account).doesNotContain(rawKey).doesNotContain("zanzibar-quokka");
+    }
+
+    @Test
     void crossSiteAndTokenlessPostsAreRefusedAndASameSitePostActs() {
         String account = "acct-console-csrf-" + UUID.randomUUID();
         String session = signIn(ANALYST);
