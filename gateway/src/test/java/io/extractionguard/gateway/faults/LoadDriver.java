@@ -42,7 +42,7 @@ final class LoadDriver {
     final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     final AtomicLong socketErrors = new AtomicLong();
     final Map<Integer, AtomicLong> errorsByTarget = new ConcurrentHashMap<>();
-    /** Requests that got no answer (socket error): target, account, when. The target may have decided them. */
+    /** Requests that got no answer (socket error): target, account, when sent. The target may have decided them. */
     final ConcurrentLinkedQueue<Answer> unanswered = new ConcurrentLinkedQueue<>();
     private final Map<String, Long> started = new ConcurrentHashMap<>();
     private final Map<Integer, String> faultHeaders = new ConcurrentHashMap<>();
@@ -109,13 +109,14 @@ final class LoadDriver {
             }
             HttpRequest request = builder.build();
             started.merge(account(n), 1L, Long::sum);
+            long sent = System.nanoTime();
             try {
                 HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
                 answers.add(new Answer(account(n), target, System.nanoTime(), r.statusCode()));
             } catch (java.io.IOException e) {
                 socketErrors.incrementAndGet();
                 errorsByTarget.computeIfAbsent(target, k -> new AtomicLong()).incrementAndGet();
-                unanswered.add(new Answer(account(n), target, System.nanoTime(), -1));
+                unanswered.add(new Answer(account(n), target, sent, -1)); // when it was sent
                 sleep(50); // a dead target: do not spin
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -172,14 +173,15 @@ final class LoadDriver {
 
     /**
      * Per account, what target {@code t} may have decided in [{@code fromNanos}, {@code toNanos}]: its decided
-     * answers then, and the requests to it that got no answer at all (in flight when it died).
+     * answers then, and the requests sent to it before {@code toNanos} that got no answer at all (in flight
+     * when it died; those sent later never reached it).
      */
     Map<String, Long> decidedBy(int t, long fromNanos, long toNanos) {
         Map<String, Long> out = new TreeMap<>();
         answers.stream().filter(a -> a.target() == t && a.atNanos() >= fromNanos && a.atNanos() <= toNanos
                         && decided(a.status()))
                 .forEach(a -> out.merge(a.account(), 1L, Long::sum));
-        unanswered.stream().filter(a -> a.target() == t && a.atNanos() >= fromNanos)
+        unanswered.stream().filter(a -> a.target() == t && a.atNanos() <= toNanos)
                 .forEach(a -> out.merge(a.account(), 1L, Long::sum));
         return out;
     }
