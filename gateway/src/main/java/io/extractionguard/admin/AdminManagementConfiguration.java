@@ -71,6 +71,14 @@ public class AdminManagementConfiguration {
 
     @Bean
     @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminEnforcementRoutes(OperatorAccess access, GuardEngine engine, StateStore store,
+                                                          AuditTrail audit, RecentDecisions recent, JsonMapper json,
+                                                          Clock clock) {
+        return new AdminEnforcementApi(access, engine, store, audit, recent, json, clock).routes();
+    }
+
+    @Bean
+    @Conditional(OnOperatorsConfigured.class)
     RouterFunction<ServerResponse> taxiiRoutes(OperatorAccess access, GuardEngine engine, AuditTrail audit,
                                                TaxiiProperties taxii, JsonMapper json, Clock clock) {
         return new TaxiiApi(access, engine, audit, taxii, json, clock).routes();

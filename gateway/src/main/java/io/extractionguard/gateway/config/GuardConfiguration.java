@@ -26,6 +26,11 @@ import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
+import io.extractionguard.gateway.enforce.EnforcementProperties;
+import io.extractionguard.gateway.enforce.EnforcementWebhook;
+import io.extractionguard.gateway.enforce.NotifyingCampaignSanctions;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.limits.LocalRateLimiter;
@@ -127,6 +132,18 @@ public class GuardConfiguration {
         return CorrelationLeadership.SINGLE_NODE;
     }
 
+    /** In-memory campaign sanctions unless {@code guard.state.store=redis} (state.redis.RedisCampaignSanctions). */
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    CampaignSanctions campaignSanctions() {
+        return new InMemoryCampaignSanctions();
+    }
+
+    @Bean
+    EnforcementWebhook enforcementWebhook(EnforcementProperties props, Clock clock, MeterRegistry meters) {
+        return new EnforcementWebhook(props, clock, meters);
+    }
+
     /** In-memory peer indicators unless {@code guard.state.store=redis} (state.redis.RedisIndicatorRegistry). */
     @Bean
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
@@ -145,9 +162,11 @@ public class GuardConfiguration {
     @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
-                            Clock clock) {
+                            CampaignSanctions sanctions, EnforcementWebhook webhook,
+                            tools.jackson.databind.json.JsonMapper json, Clock clock) {
         return GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens).challenges(challenges)
-                .campaigns(campaignStore).indicators(indicators).build();
+                .campaigns(campaignStore).indicators(indicators)
+                .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json)).build();
     }
 
     @Bean

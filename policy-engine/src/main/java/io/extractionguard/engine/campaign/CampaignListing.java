@@ -38,12 +38,17 @@ public final class CampaignListing {
     public record Link(String indicator, int values, double strength, double accounts) {
     }
 
+    /** One value linking a campaign: its kind (null: a template bucket), key and strength. */
+    public record LinkingValue(IndicatorKind kind, long key, double strength) {
+    }
+
     /**
      * @param accounts sampling hashes of the linked accounts ({@code accountHash & Long.MAX_VALUE}), ascending
      * @param links    the indicators linking them, strongest first
      * @param score    points a fresh account linked the same way would get from campaign evidence
+     * @param values   the values linking them (what a campaign-wide action follows to new accounts)
      */
-    public record Campaign(List<Long> accounts, List<Link> links, double score) {
+    public record Campaign(List<Long> accounts, List<Link> links, double score, List<LinkingValue> values) {
     }
 
     private CampaignListing() {
@@ -51,6 +56,15 @@ public final class CampaignListing {
 
     /** The current campaigns, highest score first, at most {@code max}. */
     public static List<Campaign> list(CampaignStore store, CampaignSettings s, int max) {
+        return list(store, s, max, v -> true);
+    }
+
+    /**
+     * The campaigns linked only through values {@code linkBy} accepts (kind, key, strength): for
+     * actions that must not sweep in accounts a common value ties to a campaign.
+     */
+    public static List<Campaign> list(CampaignStore store, CampaignSettings s, int max,
+                                      java.util.function.Predicate<LinkingValue> linkBy) {
         if (!s.enabled()) {
             return List.of();
         }
@@ -60,7 +74,7 @@ public final class CampaignListing {
         List<Double> strengths = new ArrayList<>();
         for (SharedValue v : store.sharedValues(2, MAX_SCANNED)) {
             double strength = strength(v, s, population);
-            if (strength <= 0 || v.accounts().length < 2) {
+            if (strength <= 0 || v.accounts().length < 2 || !linkBy.test(new LinkingValue(v.kind(), v.key(), strength))) {
                 continue;
             }
             linking.add(v);
@@ -76,10 +90,12 @@ public final class CampaignListing {
         }
         Map<Long, Map<String, double[]>> linksByRoot = new HashMap<>(); // indicator → {values, strength, accounts}
         Map<Long, Map<String, Double>> weightByRoot = new HashMap<>();
+        Map<Long, List<LinkingValue>> valuesByRoot = new HashMap<>();
         for (int i = 0; i < linking.size(); i++) {
             SharedValue v = linking.get(i);
             double strength = strengths.get(i);
             long root = find(parent, v.accounts()[0]);
+            valuesByRoot.computeIfAbsent(root, k -> new ArrayList<>()).add(new LinkingValue(v.kind(), v.key(), strength));
             String id = v.kind() == null ? "template" : v.kind().id();
             double[] link = linksByRoot.computeIfAbsent(root, k -> new HashMap<>()).computeIfAbsent(id, k -> new double[3]);
             link[0]++;
@@ -101,7 +117,8 @@ public final class CampaignListing {
                 score += v[1] * weightByRoot.get(e.getKey()).get(l.getKey());
             }
             links.sort(Comparator.comparingDouble(Link::strength).reversed().thenComparing(Link::indicator));
-            out.add(new Campaign(List.copyOf(accounts), List.copyOf(links), round(score)));
+            out.add(new Campaign(List.copyOf(accounts), List.copyOf(links), round(score),
+                    List.copyOf(valuesByRoot.getOrDefault(e.getKey(), List.of()))));
         }
         out.sort(Comparator.comparingDouble(Campaign::score).reversed()
                 .thenComparing(c -> -c.accounts().size()));
