@@ -17,6 +17,8 @@ import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
+import io.extractionguard.gateway.enforce.CaseSigningKey;
+import io.extractionguard.gateway.enforce.EnforcementProperties;
 import io.extractionguard.gateway.intel.TaxiiProperties;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.extractionguard.gateway.operators.OnOperatorsConfigured;
@@ -75,6 +77,15 @@ public class AdminManagementConfiguration {
                                                           AuditTrail audit, RecentDecisions recent, JsonMapper json,
                                                           Clock clock) {
         return new AdminEnforcementApi(access, engine, store, audit, recent, json, clock).routes();
+    }
+
+    @Bean
+    @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminCaseRoutes(OperatorAccess access, GuardEngine engine, StateStore store,
+                                                   AuditTrail audit, RecentDecisions recent, EnforcementProperties enforcement,
+                                                   JsonMapper json, Clock clock) {
+        return new AdminCasesApi(access, engine, store, audit, recent, CaseSigningKey.load(enforcement.caseSigningKey()),
+                json, clock).routes();
     }
 
     @Bean

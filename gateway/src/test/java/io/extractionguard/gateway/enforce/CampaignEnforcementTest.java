@@ -130,7 +130,7 @@ class CampaignEnforcementTest {
     }
 
     @Test
-    void oneAuditedActionBlocksTheCampaignAndNewAccountsLinkingToItAndTheReleaseClearsIt() throws IOException {
+    void oneAuditedActionBlocksTheCampaignAndNewAccountsLinkingToItAndTheReleaseClearsIt() throws Exception {
         String card = "pf-" + UUID.randomUUID();
         List<String> members = new ArrayList<>();
         int task = 0;
@@ -182,6 +182,21 @@ class CampaignEnforcementTest {
         assertThat(RECEIVED).anySatisfy(b -> assertThat(b).contains("\"event\":\"sanction-imposed\""));
         assertThat(SIGNATURES).isNotEmpty().allMatch("valid"::equals);
 
+        // the case file: signed, verifiable offline with the published key, no prompt text, and any edit fails
+        byte[] caseFile = admin.post().uri("/admin/cases").header("Authorization", OPS.bearer())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"sanction\":\"" + sanction + "\"}").exchange()
+                .expectStatus().isOk().expectBody().returnResult().getResponseBody();
+        java.security.PublicKey published = io.extractionguard.engine.enforce.CaseFile.publicKey(json.readTree(
+                admin.get().uri("/admin/cases/public-key").header("Authorization", OPS.bearer()).exchange()
+                        .expectStatus().isOk().expectBody().returnResult().getResponseBody()).path("publicKey").asString());
+        assertThat(io.extractionguard.engine.enforce.CaseFile.verify(caseFile, java.util.Optional.of(published)).valid()).isTrue();
+        String caseText = new String(caseFile, StandardCharsets.UTF_8);
+        assertThat(caseText).contains(newcomer, members.get(3), card, "sanction-imposed", "account-penalised",
+                "\"policyInForce\"", "\"sampledDecisions\"", "\"harvested\"", "PROMPT_TEMPLATE")
+                .doesNotContain("longest subarray", "show your full reasoning", "sk-");
+        byte[] edited = caseText.replaceFirst(newcomer, "acct-someone-else").getBytes(StandardCharsets.UTF_8);
+        assertThat(io.extractionguard.engine.enforce.CaseFile.verify(edited, java.util.Optional.of(published)).valid()).isFalse();
+
         JsonNode released = post("/admin/sanctions/" + sanction + "/release", "{\"reason\":\"TICKET-4411 false positive\"}", 200);
         assertThat(released.path("verdictsCleared").asInt()).isEqualTo(members.size() + 1);
         assertThat(account(newcomer).path("verdict").isMissingNode() || account(newcomer).path("verdict").isNull()).isTrue();
@@ -191,6 +206,7 @@ class CampaignEnforcementTest {
         Path audit = Path.of(properties.audit().path());
         assertThat(AuditFiles.verifier(audit).verify(audit).intact()).isTrue();
         assertThat(Files.readString(audit)).contains("\"action\":\"campaign-enforce\",\"sanction\":\"" + sanction,
-                "TICKET-4411 hydra cluster", "\"action\":\"campaign-release\",\"sanction\":\"" + sanction);
+                "TICKET-4411 hydra cluster", "\"action\":\"campaign-release\",\"sanction\":\"" + sanction,
+                "\"action\":\"case-export\"");
     }
 }
