@@ -95,6 +95,14 @@ public class AdminManagementConfiguration {
         return new TaxiiApi(access, engine, audit, taxii, json, clock).routes();
     }
 
+    /** Authenticated by its own HMAC signature, not by operators: registered whenever the management port is up. */
+    @Bean
+    RouterFunction<ServerResponse> kycCallbackRoutes(EnforcementProperties enforcement, StateStore store,
+                                                     io.extractionguard.engine.challenge.ChallengeLedger ledger,
+                                                     AuditTrail audit, JsonMapper json, Clock clock) {
+        return new KycCallbackApi(enforcement, store, ledger, audit, json, clock).routes();
+    }
+
     @Bean
     @Conditional(OnOperatorsConfigured.Not.class)
     Object adminDisabledNotice() {
