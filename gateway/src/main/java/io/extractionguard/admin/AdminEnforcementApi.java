@@ -115,9 +115,9 @@ final class AdminEnforcementApi {
                                         Duration ttl, String reason, String seed) {
         Instant now = clock.instant();
         Set<Long> linking = new HashSet<>();
-        for (CampaignListing.LinkingValue v : campaign.values()) {
+        for (CampaignListing.Value v : campaign.values()) {
             if (SanctionKeys.follows(v)) {
-                linking.add(SanctionKeys.tag(v.kind(), v.key()));
+                linking.add(SanctionKeys.tag(v));
             }
         }
         String operator = OperatorAccess.operator(r).name();

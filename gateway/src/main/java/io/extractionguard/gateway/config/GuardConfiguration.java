@@ -17,6 +17,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.extractionguard.engine.boundary.EvaluatedFiles;
+import io.extractionguard.engine.boundary.InMemoryEvaluatedFiles;
+
 import io.extractionguard.engine.campaign.CampaignStore;
 import io.extractionguard.engine.campaign.CorrelationLeadership;
 import io.extractionguard.engine.campaign.InMemoryCampaignStore;
@@ -87,6 +90,16 @@ public class GuardConfiguration {
     TokenLimiter tokenLimiter(Clock clock) {
         return new LocalTokenLimiter(clock);
     }
+
+    /** Evaluated OpenAI batch files in memory unless {@code guard.state.store=redis} (state.redis.RedisEvaluatedFiles). */
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    EvaluatedFiles evaluatedFiles(Clock clock) {
+        return new InMemoryEvaluatedFiles(clock, EVALUATED_FILE_RETENTION, 1_000_000);
+    }
+
+    /** How long an evaluated batch file can start a batch: OpenAI keeps batch input files until deleted. */
+    public static final java.time.Duration EVALUATED_FILE_RETENTION = java.time.Duration.ofDays(30);
 
     /** In-memory challenge ledger unless {@code guard.state.store=redis} (state.redis.RedisChallengeLedger). */
     @Bean

@@ -24,6 +24,9 @@ import io.extractionguard.gateway.state.redis.RedisStateProperties;
  * <ul>
  *   <li><b>profiles</b>: each account's stored request total ≥ its decisions − {@link Bounds#profileLoss}
  *       (a total above the decisions is reported, not failed: a retried write after an ambiguous failure);</li>
+ *   <li><b>durable profiles</b> (when {@link Expect#durable}, i.e. the replicas report nothing unwritten): the
+ *       same with the account's hash alone — what cold loads keep once the stream is trimmed —, within
+ *       {@link Bounds#durableLoss};</li>
  *   <li><b>shared buckets</b>: each account of a known tier was charged ≥ its admitted requests − the
  *       refill of the bucket's longest window over the run ({@link Bounds#refillSeconds});</li>
  *   <li><b>verdicts</b>: every expected verdict is in force;</li>
@@ -38,26 +41,30 @@ public final class ConvergenceCheck {
      * Named bounds on what a scenario may lose. {@code profileLoss}: per account (accounts not named: 0);
      * {@code why}: the documented reason, printed with the result.
      */
-    public record Bounds(Map<String, Long> profileLoss, long campaignLoss, long refillSeconds, String why) {
+    public record Bounds(Map<String, Long> profileLoss, Map<String, Long> durableLoss, long campaignLoss,
+                         long refillSeconds, String why) {
         public static Bounds none(long runSeconds) {
-            return new Bounds(Map.of(), 0, runSeconds, "none: nothing may be lost");
+            return new Bounds(Map.of(), Map.of(), 0, runSeconds, "none: nothing may be lost");
         }
     }
 
     /** What to compare beyond the ledger: verdicts that must hold, campaign records the fleet shipped. */
-    public record Expect(Map<String, Verdict.Kind> verdicts, long campaignShipped, Map<String, TierLimits> tiers) {
+    public record Expect(Map<String, Verdict.Kind> verdicts, long campaignShipped, Map<String, TierLimits> tiers,
+                         boolean durable) {
     }
 
     public record Result(List<String> failures, List<String> notes, long accounts, long decided, long stored,
-                         long lost, long over, long admitted, long charged, long campaignShipped, long campaignReplayed) {
+                         long lost, long over, long durableLost /* -1: not checked */, long admitted, long charged, long campaignShipped,
+                         long campaignReplayed) {
         public boolean passed() {
             return failures.isEmpty();
         }
 
         public String summary() {
-            return String.format("accounts %d, decided %d, in profiles %d (lost %d, above %d), admitted %d, charged %d, "
-                            + "campaign records shipped %d, replayed %d: %s",
-                    accounts, decided, stored, lost, over, admitted, charged, campaignShipped, campaignReplayed,
+            return String.format("accounts %d, decided %d, in profiles %d (lost %d, above %d; hash alone: %s), "
+                            + "admitted %d, charged %d, campaign records shipped %d, replayed %d: %s",
+                    accounts, decided, stored, lost, over, durableLost < 0 ? "not checked" : "lost " + durableLost,
+                    admitted, charged, campaignShipped, campaignReplayed,
                     passed() ? "CONVERGED" : "NOT CONVERGED " + failures);
         }
     }
@@ -70,6 +77,8 @@ public final class ConvergenceCheck {
         List<String> failures = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Map<String, Long> totals = view.requestTotals(ledger.accounts().keySet(), loadWait);
+        Map<String, Long> durable = expect.durable() ? view.durableTotals(ledger.accounts().keySet()) : Map.of();
+        long durableLost = expect.durable() ? 0 : -1;
         long decided = 0;
         long stored = 0;
         long lost = 0;
@@ -94,6 +103,15 @@ public final class ConvergenceCheck {
                 over -= missing;
                 notes.add("profile " + account + ": " + total + " stored > " + a.decided() + " decided");
             }
+            if (expect.durable()) {
+                long missingInHash = a.decided() - durable.getOrDefault(account, 0L);
+                long allowed = bounds.durableLoss().getOrDefault(account, 0L);
+                durableLost += Math.max(0, missingInHash);
+                if (missingInHash > allowed) {
+                    failures.add("hash " + account + ": " + durable.getOrDefault(account, 0L) + " in the hash alone < "
+                            + a.decided() + " decided (bound " + allowed + ")");
+                }
+            }
             TierLimits limits = a.tier() == null ? null : expect.tiers().get(a.tier());
             if (limits != null && a.admitted() > 0) {
                 double c = view.charged(account, limits);
@@ -117,14 +135,15 @@ public final class ConvergenceCheck {
             failures.add("campaign: " + replayed + " records replayed < " + expect.campaignShipped() + " shipped (bound "
                     + bounds.campaignLoss() + ")");
         }
-        return new Result(failures, notes, ledger.accounts().size(), decided, stored, lost, over, admitted, charged,
+        return new Result(failures, notes, ledger.accounts().size(), decided, stored, lost, over, durableLost, admitted, charged,
                 expect.campaignShipped(), replayed);
     }
 
     /**
      * For the scripts: {@code --audit=FILE} (repeatable), {@code --account-prefix=RUN}, {@code --tier=NAME:RPM:RPD}
      * (repeatable), {@code --verdict=ACCOUNT:KIND} (repeatable), {@code --campaign-shipped=N},
-     * {@code --loss-bound=N} (per account), {@code --run-seconds=N}, and the gateway's own
+     * {@code --loss-bound=N} (per account), {@code --run-seconds=N}, {@code --durable=true} (after a graceful
+     * stop: every change must be in the hashes), and the gateway's own
      * {@code --guard.state.redis.*} settings. Prints the result; exits 1 when not converged.
      */
     public static void main(String[] args) throws Exception {
@@ -136,6 +155,7 @@ public final class ConvergenceCheck {
         long shipped = 0;
         long lossBound = 0;
         long runSeconds = 0;
+        boolean durable = false;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 0) {
@@ -157,6 +177,7 @@ public final class ConvergenceCheck {
                 case "campaign-shipped" -> shipped = Long.parseLong(value);
                 case "loss-bound" -> lossBound = Long.parseLong(value);
                 case "run-seconds" -> runSeconds = Long.parseLong(value);
+                case "durable" -> durable = Boolean.parseBoolean(value);
                 default -> {
                     if (!name.startsWith("guard.state.redis.")) {
                         throw new IllegalArgumentException("unknown option --" + name);
@@ -174,8 +195,8 @@ public final class ConvergenceCheck {
                 .bindOrCreate("guard.state.redis", RedisStateProperties.class);
         Result result;
         try (FleetView view = FleetView.open(props)) {
-            result = check(view, ledger, new Expect(verdicts, shipped, tiers),
-                    new Bounds(loss, 0, runSeconds, lossBound == 0 ? "none" : lossBound + " per account"),
+            result = check(view, ledger, new Expect(verdicts, shipped, tiers, durable),
+                    new Bounds(loss, loss, 0, runSeconds, lossBound == 0 ? "none" : lossBound + " per account"),
                     Duration.ofSeconds(60));
         }
         System.out.println("convergence: " + result.summary());

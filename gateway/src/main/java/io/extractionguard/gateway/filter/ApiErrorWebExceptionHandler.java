@@ -55,7 +55,9 @@ public class ApiErrorWebExceptionHandler implements WebExceptionHandler {
 
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
-        Optional<ApiFormat> format = HttpMethod.POST.equals(exchange.getRequest().getMethod())
+        ApiFormat evaluated = exchange.getAttribute(ExtractionGuardGatewayFilterFactory.FORMAT_ATTR);
+        Optional<ApiFormat> format = evaluated != null ? Optional.of(evaluated)
+                : HttpMethod.POST.equals(exchange.getRequest().getMethod())
                 ? ApiFormat.forPath(exchange.getRequest().getPath().value()) : Optional.empty();
         if (format.isEmpty() || exchange.getResponse().isCommitted()) {
             return Mono.error(ex);

@@ -33,6 +33,8 @@ public final class ApiErrors {
         UPSTREAM_UNREACHABLE(HttpStatus.BAD_GATEWAY, "api_error", "server_error", "upstream_unreachable"),
         UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "api_error", "server_error", "upstream_timeout"),
         NOT_FOUND(HttpStatus.NOT_FOUND, "not_found_error", "invalid_request_error", "not_found"),
+        METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "invalid_request_error", "invalid_request_error",
+                "method_not_allowed"),
         INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "api_error", "server_error", "internal_error");
 
         final HttpStatus status;

@@ -60,6 +60,7 @@ public class DecisionRecorder implements SmartLifecycle {
     private final ConcurrentHashMap<DecisionKey, Counter> decisionCounters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RouteMeters> routeMeters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, DistributionSummary> bodySizes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<BoundaryKey, Counter> boundaryCounters = new ConcurrentHashMap<>();
     private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Counter dropped;
     private volatile Thread writer;
@@ -79,6 +80,9 @@ public class DecisionRecorder implements SmartLifecycle {
     }
 
     private record DecisionKey(String action, String reason, String route, String policyVersion) {
+    }
+
+    private record BoundaryKey(String route, String outcome, String endpoint) {
     }
 
     private record RouteMeters(DistributionSummary score, Timer latency) {
@@ -135,6 +139,21 @@ public class DecisionRecorder implements SmartLifecycle {
                 .tag("format", format == null ? "unknown" : format.name())
                 .tag("kind", kind.name())
                 .register(meters)
+                .increment();
+    }
+
+    /**
+     * Counts a request the boundary passed unevaluated or refused ({@code guard.boundary.requests}):
+     * {@code outcome} is {@code passed} or {@code refused-<cause>}, {@code endpoint} the catalog entry.
+     */
+    public void boundary(String route, String outcome, String endpoint) {
+        boundaryCounters.computeIfAbsent(new BoundaryKey(route, outcome, endpoint),
+                k -> Counter.builder("guard.boundary.requests")
+                        .description("Requests on guarded routes that were passed without evaluation or refused at the boundary")
+                        .tag("route", k.route())
+                        .tag("outcome", k.outcome())
+                        .tag("endpoint", k.endpoint())
+                        .register(meters))
                 .increment();
     }
 

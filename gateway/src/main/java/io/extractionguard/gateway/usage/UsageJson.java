@@ -33,9 +33,10 @@ final class UsageJson {
     static final Set<String> TEXT_PATHS = Set.of("delta.text", "delta.thinking", "delta.partial_json",
             "choices[].delta.content", "choices[].delta.reasoning_content",
             "choices[].delta.tool_calls[].function.arguments", "delta",
-            "content[].text", "content[].thinking", "choices[].message.content", "output[].content[].text");
+            "content[].text", "content[].thinking", "choices[].message.content", "output[].content[].text",
+            "choices[].text");
     static final Set<String> TEXT_CONTAINERS = Set.of("", "delta", "choices[].delta",
-            "choices[].delta.tool_calls[].function", "content[]", "choices[].message", "output[].content[]");
+            "choices[].delta.tool_calls[].function", "content[]", "choices[].message", "output[].content[]", "choices[]");
     private static final int MAX_DEPTH = 32;
     static final Set<String> CHOICES_PATH = Set.of("choices");
     private static final Path ROOT = Path.tree(CHOICES_PATH, USAGE_PATHS, TEXT_PATHS, TEXT_CONTAINERS);

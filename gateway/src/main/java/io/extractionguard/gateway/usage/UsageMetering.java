@@ -60,7 +60,7 @@ public class UsageMetering {
     public Forward prepare(ApiFormat format, InferenceRequest request, byte[] body, Decision decision, String route) {
         byte[] forwarded = body;
         boolean strip = false;
-        if (format == ApiFormat.OPENAI_CHAT_COMPLETIONS && request.stream()) {
+        if ((format == ApiFormat.OPENAI_CHAT_COMPLETIONS || format == ApiFormat.OPENAI_COMPLETIONS) && request.stream()) {
             byte[] withUsage = withIncludeUsage(body);
             if (withUsage != null) {
                 forwarded = withUsage;

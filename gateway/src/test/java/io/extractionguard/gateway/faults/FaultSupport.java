@@ -98,6 +98,14 @@ final class FaultSupport {
         return sum;
     }
 
+    /** The shipped policy plus the suite's {@code metered} tier, written to {@code dir}/policy.yaml. */
+    static Path policy(Path dir) throws IOException {
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, Files.readString(Path.of("..", "config", "policies", "default.yaml"))
+                .replaceFirst("(?m)^tiers:.*\n", "$0" + METERED_TIER));
+        return policy;
+    }
+
     /**
      * The suite's Redis settings for a gateway and for the check (without the address): short intervals so a
      * scenario settles in seconds (stream 500 ms, durable writes 2 s, outage noticed within ~0.5 s).
@@ -119,15 +127,16 @@ final class FaultSupport {
     }
 
     /**
-     * Runs the convergence check against the fleet's state in Redis (as a new replica loads it), prints
+     * Runs the convergence check against the fleet's state in Redis (as a new replica loads it; with
+     * {@code durable}, once the replicas have written everything, also the hashes alone), prints
      * and records the scenario's row, and asserts it converged within {@code bounds}.
      */
     static ConvergenceCheck.Result converged(String scenario, String clients, String operators, Map<String, String> redis,
                                              Ledger ledger, Map<String, Verdict.Kind> verdicts, long campaignShipped,
-                                             ConvergenceCheck.Bounds bounds) throws Exception {
+                                             boolean durable, ConvergenceCheck.Bounds bounds) throws Exception {
         ConvergenceCheck.Result result;
         try (FleetView view = FleetView.open(props(redis))) {
-            result = ConvergenceCheck.check(view, ledger, new ConvergenceCheck.Expect(verdicts, campaignShipped, TIERS),
+            result = ConvergenceCheck.check(view, ledger, new ConvergenceCheck.Expect(verdicts, campaignShipped, TIERS, durable),
                     bounds, Duration.ofSeconds(30));
         }
         String row = "| " + scenario + " | " + clients + " | " + operators + " | " + result.summary() + "; bound: "

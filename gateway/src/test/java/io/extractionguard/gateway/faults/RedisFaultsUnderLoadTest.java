@@ -24,6 +24,8 @@ import io.extractionguard.demo.DemoBackend;
 import io.extractionguard.demo.DemoBackendSettings;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
+import io.extractionguard.gateway.state.redis.RedisState;
+import io.extractionguard.gateway.state.redis.RedisStateStore;
 import io.extractionguard.gateway.support.GatewayInstance;
 import io.extractionguard.gateway.support.TestBackend;
 import io.extractionguard.gateway.support.TestRedis;
@@ -60,9 +62,7 @@ class RedisFaultsUnderLoadTest {
         slowBackend = DemoBackend.start(DemoBackendSettings.DEFAULT.withFirstByteDelay(Duration.ofSeconds(3)));
         dir = Files.createTempDirectory("eg-faults-");
         audit = dir.resolve("audit.jsonl");
-        policy = dir.resolve("policy.yaml");
-        Files.writeString(policy, Files.readString(Path.of("..", "config", "policies", "default.yaml"))
-                .replaceFirst("(?m)^tiers:.*\n", "$0" + FaultSupport.METERED_TIER));
+        policy = FaultSupport.policy(dir);
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
@@ -115,11 +115,14 @@ class RedisFaultsUnderLoadTest {
         return "http://127.0.0.1:" + gateway.port() + "/v1/messages";
     }
 
-    /** Waits until the gateway has shipped everything (profiles: one stream interval; campaign: nothing pending). */
+    /**
+     * Waits until the gateway has written everything: profile changes shipped and durable in the hashes
+     * (nothing unwritten: within one durable-interval), campaign records shipped.
+     */
     private static void settled() {
+        RedisStateStore store = gateway.bean(RedisState.class).store();
         await().atMost(Duration.ofSeconds(30)).until(() -> FaultSupport.health(mport()).contains("\"status\":\"UP\"")
-                && FaultSupport.metric(mport(), "guard_campaign_sync_pending") == 0);
-        FaultSupport.sleep(1500); // > stream-interval: the last changes are in the stream
+                && FaultSupport.metric(mport(), "guard_campaign_sync_pending") == 0 && store.unwritten() == 0);
     }
 
     /** Each phase starts with Redis up and the gateway UP (phases also run alone: -Dtest=…#phase). */
@@ -158,7 +161,7 @@ class RedisFaultsUnderLoadTest {
         settled();
         FaultSupport.converged("redis-down-at-startup", load.report(), operators(", health DEGRADED then UP"),
                 redisSettings(), load.ledger(new Ledger().audit(load::mine, audit)),
-                Map.of(), campaignShipped(), ConvergenceCheck.Bounds.none(load.refillSeconds()));
+                Map.of(), campaignShipped(), true, ConvergenceCheck.Bounds.none(load.refillSeconds()));
     }
 
     @Test
@@ -184,7 +187,7 @@ class RedisFaultsUnderLoadTest {
         settled();
         FaultSupport.converged("redis-killed-under-load", load.report(), operators(", health DEGRADED then UP"),
                 redisSettings(), load.ledger(new Ledger().audit(load::mine, audit)),
-                Map.of(blocked, Verdict.Kind.BLOCK), campaignShipped(), ConvergenceCheck.Bounds.none(load.refillSeconds()));
+                Map.of(blocked, Verdict.Kind.BLOCK), campaignShipped(), true, ConvergenceCheck.Bounds.none(load.refillSeconds()));
     }
 
     @Test
@@ -203,7 +206,7 @@ class RedisFaultsUnderLoadTest {
         settled();
         FaultSupport.converged("redis-paused (SIGSTOP 3 s)", load.report(), operators(), redisSettings(),
                 load.ledger(new Ledger().audit(load::mine, audit)),
-                Map.of(), campaignShipped(), ConvergenceCheck.Bounds.none(load.refillSeconds()));
+                Map.of(), campaignShipped(), true, ConvergenceCheck.Bounds.none(load.refillSeconds()));
     }
 
     @Test
@@ -219,7 +222,7 @@ class RedisFaultsUnderLoadTest {
         settled();
         FaultSupport.converged("backend-down and backend-slow", load.report(), "health UP", redisSettings(),
                 load.ledger(new Ledger().audit(load::mine, audit)),
-                Map.of(), campaignShipped(), ConvergenceCheck.Bounds.none(load.refillSeconds()));
+                Map.of(), campaignShipped(), true, ConvergenceCheck.Bounds.none(load.refillSeconds()));
     }
 
     @Test
@@ -243,7 +246,7 @@ class RedisFaultsUnderLoadTest {
         FaultSupport.converged("policy-corrupted-while-running", load.report(),
                 "guard_policy_reloads_total{rejected} ≥ 1, then faults-2 active", redisSettings(),
                 load.ledger(new Ledger().audit(load::mine, audit)),
-                Map.of(), campaignShipped(), ConvergenceCheck.Bounds.none(load.refillSeconds()));
+                Map.of(), campaignShipped(), true, ConvergenceCheck.Bounds.none(load.refillSeconds()));
     }
 
     /**
@@ -263,7 +266,7 @@ class RedisFaultsUnderLoadTest {
         assertThat(load.socketErrors.get()).isZero();
         settled();
         FaultSupport.converged("redis-killed-as-accounts-arrive", load.report(), operators(), redisSettings(),
-                load.ledger(new Ledger().audit(load::mine, audit)), Map.of(), campaignShipped(),
+                load.ledger(new Ledger().audit(load::mine, audit)), Map.of(), campaignShipped(), true,
                 ConvergenceCheck.Bounds.none(load.refillSeconds()));
     }
 }

@@ -25,8 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A small model backend that speaks the Anthropic Messages, OpenAI Chat Completions and OpenAI
- * Responses wire formats, JSON and SSE streaming, with realistic {@code usage}. It generates
+ * A small model backend that speaks the Anthropic Messages, OpenAI Chat Completions, OpenAI
+ * Responses and OpenAI legacy Completions wire formats, JSON and SSE streaming, with realistic {@code usage}. It generates
  * deterministic filler text: {@code min(max_tokens, outputTokens)} words, one word per token.
  *
  * <p>Used by the gateway's run command (embedded), its integration tests and the load tests, so
@@ -48,6 +48,7 @@ public final class DemoBackend implements AutoCloseable {
     private volatile ReceivedRequest lastRequest;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final Map<String, Integer> files = new java.util.concurrent.ConcurrentHashMap<>();
 
     private DemoBackend(DemoBackendSettings settings) {
         this.settings = settings;
@@ -55,13 +56,121 @@ public final class DemoBackend implements AutoCloseable {
                 .runOn(loops)
                 .host(settings.host())
                 .port(settings.port())
-                .route(routes -> routes
-                        .post("/v1/messages", (req, res) -> handle(Dialect.ANTHROPIC, req, res))
-                        .post("/v1/chat/completions", (req, res) -> handle(Dialect.CHAT, req, res))
-                        .post("/v1/responses", (req, res) -> handle(Dialect.RESPONSES, req, res))
-                        .get("/v1/models", (req, res) -> json(res, HttpResponseStatus.OK, models()))
-                        .get("/health", (req, res) -> res.sendString(Mono.just("ok"))))
+                .handle(this::route)
                 .bindNow(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Routes like a permissive upstream: the path resolved as {@link PermissivePaths} does, the
+     * method taken from {@code x-http-method-override} when sent.
+     */
+    private Mono<Void> route(HttpServerRequest req, HttpServerResponse res) {
+        String override = req.requestHeaders().get("x-http-method-override");
+        String method = override != null ? override.trim().toUpperCase(Locale.ROOT) : req.method().name();
+        String path = PermissivePaths.resolve(req.uri());
+        lastRequest = new ReceivedRequest(req.uri(), headers(req), new byte[0]); // inference handlers add the body
+        return switch (method + " " + path) {
+            case "POST /v1/messages" -> handle(Dialect.ANTHROPIC, req, res);
+            case "POST /v1/chat/completions" -> handle(Dialect.CHAT, req, res);
+            case "POST /v1/responses" -> handle(Dialect.RESPONSES, req, res);
+            case "POST /v1/completions" -> handle(Dialect.COMPLETIONS, req, res);
+            case "POST /v1/messages/batches" -> messageBatch(req, res);
+            case "POST /v1/files" -> uploadFile(req, res);
+            case "POST /v1/batches" -> openAiBatch(req, res);
+            case "GET /v1/models", "HEAD /v1/models" -> json(res, HttpResponseStatus.OK, models());
+            case "GET /health" -> res.sendString(Mono.just("ok")).then();
+            default -> req.receive().then(json(res, HttpResponseStatus.NOT_FOUND, notFound()));
+        };
+    }
+
+    private static byte[] gunzipIfSent(HttpServerRequest req, byte[] body) {
+        if (!"gzip".equalsIgnoreCase(req.requestHeaders().get("content-encoding", "").trim())) {
+            return body;
+        }
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return body; // answered as invalid JSON
+        }
+    }
+
+    /**
+     * Anthropic Message Batches create: accepted, every item counted as an inference request the
+     * backend will serve (results are not produced: the demo has nothing to fetch them with).
+     */
+    private Mono<Void> messageBatch(HttpServerRequest req, HttpServerResponse res) {
+        return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
+            lastRequest = new ReceivedRequest(req.uri(), headers(req), body);
+            JsonNode items;
+            try {
+                items = JSON.readTree(gunzipIfSent(req, body)).path("requests");
+            } catch (JacksonException e) {
+                return error(Dialect.ANTHROPIC, res, "request body is not valid JSON");
+            }
+            if (!items.isArray() || items.isEmpty()) {
+                return error(Dialect.ANTHROPIC, res, "requests: at least one request required");
+            }
+            requests.addAndGet(items.size());
+            ObjectNode batch = JSON.createObjectNode();
+            batch.put("id", "msgbatch_" + Long.toHexString(0x5EED0000L + ids.incrementAndGet()));
+            batch.put("type", "message_batch");
+            batch.put("processing_status", "in_progress");
+            batch.putObject("request_counts").put("processing", items.size()).put("succeeded", 0).put("errored", 0)
+                    .put("canceled", 0).put("expired", 0);
+            return json(res, HttpResponseStatus.OK, batch);
+        });
+    }
+
+    /**
+     * OpenAI file upload: stored as its count of batch lines (a line per {@code custom_id}; the demo
+     * reads multipart as loosely as a permissive server would).
+     */
+    private Mono<Void> uploadFile(HttpServerRequest req, HttpServerResponse res) {
+        return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
+            lastRequest = new ReceivedRequest(req.uri(), headers(req), body);
+            String text = new String(body, StandardCharsets.UTF_8);
+            int lines = text.split("\"custom_id\"", -1).length - 1;
+            String id = "file-" + Long.toHexString(0x5EED0000L + ids.incrementAndGet());
+            files.put(id, lines);
+            ObjectNode file = JSON.createObjectNode();
+            file.put("id", id).put("object", "file").put("bytes", body.length).put("purpose", "batch");
+            return json(res, HttpResponseStatus.OK, file);
+        });
+    }
+
+    /** OpenAI batch create: every line of the input file counted as an inference request the backend will serve. */
+    private Mono<Void> openAiBatch(HttpServerRequest req, HttpServerResponse res) {
+        return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
+            lastRequest = new ReceivedRequest(req.uri(), headers(req), body);
+            String fileId;
+            try {
+                fileId = JSON.readTree(body).path("input_file_id").asString("");
+            } catch (JacksonException e) {
+                return error(Dialect.CHAT, res, "request body is not valid JSON");
+            }
+            Integer lines = files.get(fileId);
+            if (lines == null) {
+                return json(res, HttpResponseStatus.NOT_FOUND, notFound());
+            }
+            requests.addAndGet(lines);
+            ObjectNode batch = JSON.createObjectNode();
+            batch.put("id", "batch_" + Long.toHexString(0x5EED0000L + ids.incrementAndGet())).put("object", "batch")
+                    .put("input_file_id", fileId).put("status", "validating");
+            return json(res, HttpResponseStatus.OK, batch);
+        });
+    }
+
+    private static Map<String, String> headers(HttpServerRequest req) {
+        Map<String, String> headers = new HashMap<>();
+        req.requestHeaders().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+        return Map.copyOf(headers);
+    }
+
+    private static ObjectNode notFound() {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("type", "error");
+        body.putObject("error").put("type", "not_found_error").put("message", "Not found");
+        return body;
     }
 
     /** Starts a backend; close it to release the port. */
@@ -77,7 +186,10 @@ public final class DemoBackend implements AutoCloseable {
         return "http://" + settings.host() + ":" + port();
     }
 
-    /** Inference requests served so far (for tests that check what reached the backend). */
+    /**
+     * Inference requests served or accepted so far, a batch counting its items (for tests that
+     * check what reached the backend).
+     */
     public long requestCount() {
         return requests.get();
     }
@@ -90,7 +202,10 @@ public final class DemoBackend implements AutoCloseable {
         return activeStreams.get();
     }
 
-    /** The last inference request as the backend received it (path, headers, exact body bytes). */
+    /**
+     * The last request as the backend received it (path, headers, and for inference requests the
+     * exact body bytes).
+     */
     public Optional<ReceivedRequest> lastRequest() {
         return Optional.ofNullable(lastRequest);
     }
@@ -105,16 +220,14 @@ public final class DemoBackend implements AutoCloseable {
         loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
     }
 
-    enum Dialect { ANTHROPIC, CHAT, RESPONSES }
+    enum Dialect { ANTHROPIC, CHAT, RESPONSES, COMPLETIONS }
 
     private Mono<Void> handle(Dialect dialect, HttpServerRequest req, HttpServerResponse res) {
         return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
-            Map<String, String> headers = new HashMap<>();
-            req.requestHeaders().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
-            lastRequest = new ReceivedRequest(req.uri(), Map.copyOf(headers), body);
+            lastRequest = new ReceivedRequest(req.uri(), headers(req), body);
             JsonNode request;
             try {
-                request = JSON.readTree(body);
+                request = JSON.readTree(gunzipIfSent(req, body));
             } catch (JacksonException e) {
                 return error(dialect, res, "request body is not valid JSON");
             }
@@ -155,6 +268,7 @@ public final class DemoBackend implements AutoCloseable {
         String maxField = switch (dialect) {
             case ANTHROPIC -> "max_tokens";
             case CHAT -> request.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+            case COMPLETIONS -> "max_tokens";
             case RESPONSES -> "max_output_tokens";
         };
         long max = request.path(maxField).asLong(-1);

@@ -19,6 +19,7 @@ final class Wire {
             case ANTHROPIC -> anthropicMessage(c, true);
             case CHAT -> chatCompletion(c);
             case RESPONSES -> response(c, true);
+            case COMPLETIONS -> textCompletion(c, c.text(), c.truncated() ? "length" : "stop", true);
         };
     }
 
@@ -27,6 +28,7 @@ final class Wire {
             case ANTHROPIC -> anthropicStream(c);
             case CHAT -> chatStream(c, includeUsage);
             case RESPONSES -> responsesStream(c);
+            case COMPLETIONS -> completionsStream(c, includeUsage);
         };
     }
 
@@ -74,6 +76,42 @@ final class Wire {
         messageDelta.putObject("usage").put("output_tokens", c.outputTokens());
         events.add(sse("message_delta", messageDelta));
         events.add(sse("message_stop", obj("message_stop")));
+        return events;
+    }
+
+    // ---- OpenAI legacy Completions
+
+    private static ObjectNode textCompletion(Completion c, String text, String finishReason, boolean usage) {
+        ObjectNode r = DemoBackend.JSON.createObjectNode();
+        r.put("id", "cmpl-" + c.id());
+        r.put("object", "text_completion");
+        r.put("created", c.created());
+        r.put("model", c.model());
+        ObjectNode choice = r.putArray("choices").addObject();
+        choice.put("text", text).put("index", 0).putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        if (usage) {
+            r.set("usage", chatUsage(c));
+        }
+        return r;
+    }
+
+    private static List<String> completionsStream(Completion c, boolean includeUsage) {
+        List<String> events = new ArrayList<>();
+        for (String chunk : c.chunks()) {
+            events.add(data(textCompletion(c, chunk, null, false)));
+        }
+        events.add(data(textCompletion(c, "", c.truncated() ? "length" : "stop", false)));
+        if (includeUsage) {
+            ObjectNode usage = textCompletion(c, "", null, true);
+            usage.putArray("choices");
+            events.add(data(usage));
+        }
+        events.add("data: [DONE]\n\n");
         return events;
     }
 

@@ -57,6 +57,14 @@ public class HotPathBenchmark {
     public int promptKib;
 
     private final RequestParser parser = new RequestParser();
+    private final io.extractionguard.engine.boundary.RequestBoundary boundary =
+            io.extractionguard.engine.boundary.RequestBoundary.defaults();
+    private static final io.extractionguard.engine.identity.HeaderSource HEADERS = name -> switch (name) {
+        case "content-type" -> "application/json";
+        case "x-api-key" -> "sk-bench";
+        case "anthropic-version" -> "2023-06-01";
+        default -> null;
+    };
     private Policy policy;
     private byte[] anthropic;
     private byte[] openAi;
@@ -105,6 +113,13 @@ public class HotPathBenchmark {
             }
             return new PolicyLoader().load("default.yaml", in.readAllBytes());
         }
+    }
+
+    /** The request boundary: canonical path, endpoint catalog, header checks (a plain and an odd spelling). */
+    @Benchmark
+    public Object classifyBoundary() {
+        next = (next + 1) & (prepared.length - 1);
+        return boundary.classify("POST", (next & 1) == 0 ? "/v1/messages" : "/v1//messages/", HEADERS);
     }
 
     @Benchmark

@@ -41,6 +41,7 @@ import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Mode;
 import io.extractionguard.engine.policy.PeerIndicatorSettings;
 import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
 import io.extractionguard.engine.score.Scorer;
@@ -180,15 +181,60 @@ public final class GuardEngine {
     public PreparedRequest prepare(GuardRequest request) {
         Policy p = policy.get();
         RequestFeatures features = p.extractor().extract(request.inference());
-        return new PreparedRequest(request, p, features, Indicators.extract(p.campaign(), request.identity(), features));
+        var inference = request.inference();
+        var conversation = new io.extractionguard.engine.campaign.RequestIndicators.Conversation(inference.turns(),
+                inference.historyChars(), inference.historyChars() + inference.lastUserText().length(),
+                inference.rootHash());
+        return new PreparedRequest(request, p, features,
+                Indicators.extract(p.campaign(), request.identity(), features, conversation));
     }
 
     /** Decides a prepared request at the clock's current instant, updating the account's state. */
     public Decision evaluate(PreparedRequest prepared) {
+        Instant now = clock.instant();
+        RiskScore risk = assess(prepared, now);
+        Policy p = prepared.policy();
+        ClientIdentity id = prepared.request().identity();
+        return decide(p, id, p.tierLimits(id.tier()), risk, now, 1);
+    }
+
+    /** Reason of a THROTTLE of a batch larger than the account's (risk-tightened) limit admits at once. */
+    public static final String BATCH_TOO_LARGE = "batch-too-large";
+
+    /**
+     * Decides a batch (Anthropic Message Batches, an OpenAI batch file) of one account as a whole:
+     * every item is observed and scored as a request of that account, so the profile and campaign
+     * evidence see each; the batch is judged by its riskiest item and counts as {@code items.size()}
+     * requests against the limits, admitted or refused whole.
+     */
+    public Decision evaluateBatch(ClientIdentity identity, List<InferenceRequest> items) {
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException("a batch has at least one item");
+        }
+        Instant now = clock.instant();
+        RiskScore worst = null;
+        Policy p = null;
+        for (InferenceRequest item : items) {
+            PreparedRequest prepared = prepare(new GuardRequest(identity, item));
+            p = prepared.policy();
+            RiskScore risk = assess(prepared, now);
+            if (worst == null || risk.score() >= worst.score()) {
+                worst = risk;
+            }
+        }
+        return decide(p, identity, p.tierLimits(identity.tier()), worst, now, items.size());
+    }
+
+    /** Whether the policy lets this caller's tier use batch endpoints ({@code batches: evaluate}). */
+    public boolean batchesAllowed(ClientIdentity identity) {
+        return policy.get().tierLimits(identity.tier()).batches() == TierLimits.Batches.EVALUATE;
+    }
+
+    /** Observes a prepared request in the account's profile and campaign evidence, and scores it. */
+    private RiskScore assess(PreparedRequest prepared, Instant now) {
         Policy p = prepared.policy();
         GuardRequest request = prepared.request();
         RequestFeatures features = prepared.features();
-        Instant now = clock.instant();
         ClientIdentity id = request.identity();
         TierLimits tier = p.tierLimits(id.tier());
         ProfileStats stats = store.observe(id.accountId(),
@@ -210,7 +256,7 @@ public final class GuardEngine {
             risk = p.scorer().score(context, extra);
         }
         applySanction(prepared.indicators(), id, now);
-        return decide(p, id, tier, risk, now);
+        return risk;
     }
 
     /**
@@ -335,7 +381,7 @@ public final class GuardEngine {
         return policy.get();
     }
 
-    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now) {
+    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now, int requests) {
         String account = id.accountId();
         List<String> riskReasons = reasons(risk.contributions(), false);
         boolean enforcing = p.mode() == Mode.ENFORCE;
@@ -393,7 +439,14 @@ public final class GuardEngine {
                     band == null ? null : band.name(), null, null, null, p.label(), tokenState);
         }
         double factor = tightened ? band.limitFactor() : 1.0;
-        LimitOutcome limit = limiter.tryAcquire(account, tier, factor);
+        if (requests > 1 && !tier.unlimited() && requests * RateLimiter.cost(factor) > capacityUnits(tier)) {
+            // a batch the limit could never admit at once is refused whole, not charged
+            return new Decision(account, enforcing ? Action.THROTTLE : Action.SHADOW, risk.score(),
+                    List.of(BATCH_TOO_LARGE), risk.contributions(), band == null ? null : band.name(),
+                    enforcing ? null : Action.THROTTLE, null, null, p.label(), tokenState);
+        }
+        LimitOutcome limit = requests == 1 ? limiter.tryAcquire(account, tier, factor)
+                : limiter.tryAcquire(account, tier, factor, requests);
         if (!limit.allowed()) {
             List<String> why = factor < 1.0 ? riskReasons : List.of("rate-limit");
             if (enforcing) {
@@ -430,6 +483,13 @@ public final class GuardEngine {
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
                 band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
+    }
+
+    /** Token units the tightest window of a tier holds when full. */
+    private static long capacityUnits(TierLimits tier) {
+        long perMinute = tier.requestsPerMinute() > 0 ? tier.requestsPerMinute() : Long.MAX_VALUE / RateLimiter.UNITS_PER_REQUEST;
+        long perDay = tier.requestsPerDay() > 0 ? tier.requestsPerDay() : Long.MAX_VALUE / RateLimiter.UNITS_PER_REQUEST;
+        return Math.min(perMinute, perDay) * RateLimiter.UNITS_PER_REQUEST;
     }
 
     private static Decision reject(Policy p, String account, Action action, RiskScore risk, List<String> reasons,

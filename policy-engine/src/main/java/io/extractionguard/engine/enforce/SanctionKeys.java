@@ -29,8 +29,19 @@ public final class SanctionKeys {
     }
 
     /** Whether this linking value is followed. */
-    public static boolean follows(io.extractionguard.engine.campaign.CampaignListing.LinkingValue v) {
-        return followed(v.kind()) && (v.kind() != null || v.strength() >= MIN_STRENGTH);
+    public static boolean follows(io.extractionguard.engine.campaign.CampaignListing.Value v) {
+        IndicatorKind kind = kindOf(v);
+        return (kind != null || v.indicator().equals("template")) && followed(kind)
+                && (kind != null || v.strength() >= MIN_STRENGTH);
+    }
+
+    /** The tagged key of a linking value. */
+    public static long tag(io.extractionguard.engine.campaign.CampaignListing.Value v) {
+        return tag(kindOf(v), v.key());
+    }
+
+    private static IndicatorKind kindOf(io.extractionguard.engine.campaign.CampaignListing.Value v) {
+        return v.indicator().equals("template") ? null : IndicatorKind.byId(v.indicator()).orElse(null);
     }
 
     /** {@code key} of a value of {@code kind} (null: a template bucket), tagged with the kind. */

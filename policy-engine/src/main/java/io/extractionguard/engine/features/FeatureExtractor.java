@@ -121,7 +121,7 @@ public final class FeatureExtractor {
         }
         boolean cot = s.counts[cotLabel] > 0 || reasoningAsk.matches(tokens, userStart, userEnd);
         byte[] sketch = sketch(s, userStart, userEnd);
-        return new RequestFeatures(sketch, systemHash, mask, cot, request.maxOutputTokens(),
+        return new RequestFeatures(sketch, systemHash, mask, cot, request.outputAppetite(),
                 request.toolNames().size(), systemTokens + tokens.size(), request.historyChars() == 0);
     }
 

@@ -49,7 +49,15 @@ public final class LocalRateLimiter implements RateLimiter {
         if (limits.unlimited()) {
             return LimitOutcome.UNLIMITED;
         }
-        return consume(bucket(accountId, limits), limits, limitFactor);
+        return consume(bucket(accountId, limits), limits, limitFactor, 1);
+    }
+
+    @Override
+    public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor, int requests) {
+        if (limits.unlimited()) {
+            return LimitOutcome.UNLIMITED;
+        }
+        return consume(bucket(accountId, limits), limits, limitFactor, requests);
     }
 
     @Override
@@ -87,12 +95,12 @@ public final class LocalRateLimiter implements RateLimiter {
      * Consumes {@code cost} and reports the binding window: the bandwidth with the fewest tokens
      * left, its request quota, what remains of it and when it is full again.
      */
-    static LimitOutcome consume(io.github.bucket4j.Bucket bucket, TierLimits limits, double limitFactor) {
-        long cost = RateLimiter.cost(limitFactor);
-        VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(cost);
+    static LimitOutcome consume(io.github.bucket4j.Bucket bucket, TierLimits limits, double limitFactor, int requests) {
+        long perRequest = RateLimiter.cost(limitFactor);
+        VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(perRequest * requests);
         ConsumptionProbe probe = result.getValue();
         return describe(probe.isConsumed(), result.getConfiguration().getBandwidths(),
-                result.getDiagnostics().getAvailableTokensPerEachBandwidth(), UNITS_PER_REQUEST, cost,
+                result.getDiagnostics().getAvailableTokensPerEachBandwidth(), UNITS_PER_REQUEST, perRequest,
                 probe.getNanosToWaitForRefill());
     }
 

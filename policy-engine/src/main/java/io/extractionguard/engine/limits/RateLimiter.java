@@ -14,6 +14,12 @@ public interface RateLimiter {
     /** Consumes one request at the given factor if the limit admits it. */
     LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor);
 
+    /**
+     * Consumes {@code requests} requests at the given factor at once if the limit admits them all
+     * (a batch): all or nothing.
+     */
+    LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor, int requests);
+
     /** Whether one request at the given factor would be admitted now; consumes nothing (for shadow bands). */
     boolean wouldAdmit(String accountId, TierLimits limits, double limitFactor);
 

@@ -55,7 +55,7 @@ public final class PolicyLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Set<String> TOP = ordered("version", "mode", "default-tier", "tiers", "features",
             "signals", "bands", "lists", "campaign", "peer-indicators");
-    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day",
+    private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day", "batches",
             TokenBudgets.INPUT_PER_MINUTE, TokenBudgets.INPUT_PER_DAY, TokenBudgets.OUTPUT_PER_MINUTE,
             TokenBudgets.OUTPUT_PER_DAY);
     private static final Set<String> FEATURES = ordered("template-similarity", "min-capability-matches",
@@ -224,7 +224,16 @@ public final class PolicyLoader {
                     r.error(t.get("requests-per-day"), path + ".requests-per-day",
                             "must be at least requests-per-minute (" + perMinute + "), was " + perDay);
                 }
-                tiers.put(e.getKey(), new TierLimits(e.getKey(), perMinute, perDay));
+                TierLimits.Batches batches = TierLimits.Batches.EVALUATE;
+                if (t.containsKey("batches")) {
+                    String b = r.string(t.get("batches"), path + ".batches");
+                    if ("refuse".equals(b)) {
+                        batches = TierLimits.Batches.REFUSE;
+                    } else if (b != null && !"evaluate".equals(b)) {
+                        r.error(t.get("batches"), path + ".batches", "must be evaluate or refuse, was '" + b + "'");
+                    }
+                }
+                tiers.put(e.getKey(), new TierLimits(e.getKey(), perMinute, perDay, batches));
             }
             TokenBudget budget = TokenBudgets.read(r, t, path);
             if (budget != null && !budget.unlimited()) {

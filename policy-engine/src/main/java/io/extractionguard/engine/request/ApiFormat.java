@@ -9,7 +9,9 @@ public enum ApiFormat {
     /** OpenAI Chat Completions API. */
     OPENAI_CHAT_COMPLETIONS("/v1/chat/completions"),
     /** OpenAI Responses API. */
-    OPENAI_RESPONSES("/v1/responses");
+    OPENAI_RESPONSES("/v1/responses"),
+    /** OpenAI legacy Completions API ({@code prompt} instead of messages). */
+    OPENAI_COMPLETIONS("/v1/completions");
 
     private final String path;
 
@@ -21,7 +23,7 @@ public enum ApiFormat {
         return path;
     }
 
-    /** True for the two OpenAI dialects, which share the OpenAI error and header conventions. */
+    /** True for the OpenAI dialects, which share the OpenAI error and header conventions. */
     public boolean isOpenAi() {
         return this != ANTHROPIC_MESSAGES;
     }

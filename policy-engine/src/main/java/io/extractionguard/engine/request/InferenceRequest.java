@@ -15,6 +15,10 @@ import java.util.List;
  * @param maxOutputTokens requested output budget, or -1 when the client did not set one
  * @param stream          whether the client asked for a streamed (SSE) response
  * @param temperature     requested temperature, or {@link Double#NaN} when not set
+ * @param choices         completions generated per call: OpenAI's {@code n} (and {@code best_of}), times
+ *                        the prompts of a legacy Completions call; 1 for the other dialects
+ * @param rootHash        64-bit hash of the conversation's first user turn (0 when there is none): a
+ *                        follow-up or an agentic loop's next step keeps it, a new conversation does not
  */
 public record InferenceRequest(
         ApiFormat format,
@@ -26,10 +30,37 @@ public record InferenceRequest(
         List<String> toolNames,
         long maxOutputTokens,
         boolean stream,
-        double temperature) {
+        double temperature,
+        int choices,
+        long rootHash) {
 
     public InferenceRequest {
         toolNames = List.copyOf(toolNames);
+        if (choices < 1) {
+            throw new IllegalArgumentException("choices must be at least 1, was " + choices);
+        }
+    }
+
+    /** A call that generates one completion. */
+    public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
+                            int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature) {
+        this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream, temperature, 1);
+    }
+
+    /** A call whose conversation root is not known. */
+    public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
+                            int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature,
+                            int choices) {
+        this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream, temperature,
+                choices, 0);
+    }
+
+    /**
+     * Output tokens the call may generate in all: {@code maxOutputTokens} times {@link #choices},
+     * or -1 when the client set no budget.
+     */
+    public long outputAppetite() {
+        return maxOutputTokens < 0 ? -1 : Math.multiplyExact(maxOutputTokens, (long) choices);
     }
 
     public boolean hasTools() {

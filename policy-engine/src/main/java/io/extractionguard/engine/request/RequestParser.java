@@ -4,11 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import com.dynatrace.hash4j.hashing.Hasher64;
+import com.dynatrace.hash4j.hashing.Hashing;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
 
@@ -23,8 +27,18 @@ import tools.jackson.core.json.JsonFactory;
  */
 public final class RequestParser {
 
+    /** Hashes a conversation's first user turn (its root): follow-ups keep it, new conversations do not. */
+    private static final Hasher64 ROOT_HASH = Hashing.komihash5_0();
+
+
     /** Limits that keep a hostile body from costing more than a legitimate one. */
     public record Limits(int maxNestingDepth, long maxTokens, int maxToolNames, long maxOutputTokens) {
+        /** OpenAI's bounds on {@code n} and {@code best_of}. */
+        static final int MAX_N = 128;
+        static final int MAX_BEST_OF = 20;
+        /** Legacy Completions' {@code max_tokens} when the client sets none (OpenAI's documented default). */
+        static final long COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
+
         public static final Limits DEFAULT = new Limits(64, 400_000, 64, 1_000_000);
     }
 
@@ -44,6 +58,8 @@ public final class RequestParser {
                         .maxNumberLength(64)
                         .maxNameLength(256)
                         .build())
+                // a key sent twice is read first-wins by some parsers and last-wins by others: refused
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
     }
 
@@ -64,6 +80,10 @@ public final class RequestParser {
         if (length == 0) {
             return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, "request body is empty; expected a JSON object");
         }
+        String encoding = Utf8.problem(body, offset, length);
+        if (encoding != null) {
+            return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, encoding);
+        }
         try (JsonParser p = factory.createParser(ObjectReadContext.empty(), body, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "request body must be a JSON object");
@@ -83,6 +103,10 @@ public final class RequestParser {
                     "request body exceeds a structural limit (nesting depth " + limits.maxNestingDepth()
                             + ", " + limits.maxTokens() + " JSON tokens)");
         } catch (JacksonException e) {
+            if (isDuplicateKey(e)) {
+                return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, "request body has a key twice in one object"
+                        + location(e) + "; send each key once");
+            }
             return ParseResult.failed(ParseError.Kind.MALFORMED_JSON, "request body is not valid JSON"
                     + location(e));
         } catch (RuntimeException e) {
@@ -115,6 +139,11 @@ public final class RequestParser {
         return factory;
     }
 
+    static boolean isDuplicateKey(JacksonException e) {
+        String message = e.getOriginalMessage();
+        return message != null && message.startsWith("Duplicate Object property");
+    }
+
     private static String location(JacksonException e) {
         var loc = e.getLocation();
         if (loc == null || loc.getLineNr() < 0) {
@@ -132,6 +161,7 @@ public final class RequestParser {
         private final StringBuilder lastUser = new StringBuilder();
         private final StringBuilder scratch = new StringBuilder();
         private long historyChars;
+        private long rootHash;
         private int turns;
         private boolean sawMessages;
         private boolean sawInput;
@@ -139,6 +169,9 @@ public final class RequestParser {
         private long maxOutputTokens = -1;
         private boolean stream;
         private double temperature = Double.NaN;
+        private int prompts;
+        private int n = 1;
+        private int bestOf = 1;
 
         Collector(ApiFormat format, Limits limits) {
             this.format = format;
@@ -177,10 +210,18 @@ public final class RequestParser {
                         if (t == JsonToken.VALUE_STRING) {
                             turns = 1;
                             appendText(p, lastUser);
+                            rootHash = ROOT_HASH.hashCharsToLong(lastUser) | 1;
                             yield null;
                         }
                         yield readMessages(p, t, "input");
                     }
+                    case "prompt" -> format == ApiFormat.OPENAI_COMPLETIONS ? readPrompt(p, t) : skip(p);
+                    case "suffix" -> format == ApiFormat.OPENAI_COMPLETIONS && t == JsonToken.VALUE_STRING
+                            ? readContent(p, t, lastUser, "suffix") : skip(p);
+                    case "n" -> format == ApiFormat.OPENAI_COMPLETIONS || format == ApiFormat.OPENAI_CHAT_COMPLETIONS
+                            ? readCount(p, t, "n", Limits.MAX_N) : skip(p);
+                    case "best_of" -> format == ApiFormat.OPENAI_COMPLETIONS
+                            ? readCount(p, t, "best_of", Limits.MAX_BEST_OF) : skip(p);
                     case "tools" -> readTools(p, t);
                     case "max_tokens", "max_completion_tokens", "max_output_tokens" -> readMaxTokens(p, t, name);
                     case "stream" -> {
@@ -193,7 +234,7 @@ public final class RequestParser {
                     case "temperature" -> {
                         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
                             temperature = p.getDoubleValue();
-                            yield null;
+                            yield Double.isFinite(temperature) ? null : "temperature: must be a finite number";
                         }
                         yield t == JsonToken.VALUE_NULL ? null : "temperature: must be a number";
                     }
@@ -229,12 +270,64 @@ public final class RequestParser {
                         return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "input: field required");
                     }
                 }
+                case OPENAI_COMPLETIONS -> {
+                    if (prompts == 0) {
+                        return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "prompt: field required");
+                    }
+                    if (bestOf > 1 && n > bestOf) {
+                        return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "best_of: must be at least n");
+                    }
+                    if (maxOutputTokens < 0) {
+                        maxOutputTokens = Limits.COMPLETIONS_DEFAULT_MAX_TOKENS;
+                    }
+                }
             }
+            // every prompt is completed max(n, best_of) times: the output appetite multiplies
+            int choices = Math.max(1, prompts) * Math.max(n, bestOf);
             return new ParseResult.Parsed(new InferenceRequest(format, model, system.toString(),
-                    lastUser.toString(), historyChars, turns, tools, maxOutputTokens, stream, temperature));
+                    lastUser.toString(), historyChars, turns, tools, maxOutputTokens, stream, temperature, choices,
+                    rootHash != 0 || lastUser.isEmpty() ? rootHash : ROOT_HASH.hashCharsToLong(lastUser) | 1));
+        }
+
+        /** Legacy Completions {@code prompt}: a string or an array of strings (token arrays are refused). */
+        private String readPrompt(JsonParser p, JsonToken t) {
+            if (t == JsonToken.VALUE_STRING) {
+                prompts = 1;
+                turns = 1;
+                appendSeparatedText(p, lastUser);
+                return null;
+            }
+            if (t != JsonToken.START_ARRAY) {
+                return "prompt: must be a string or an array of strings";
+            }
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t != JsonToken.VALUE_STRING) {
+                    return "prompt[" + prompts + "]: must be a string (token-id prompts are not accepted here; send text)";
+                }
+                appendSeparatedText(p, lastUser);
+                prompts++;
+                turns++;
+            }
+            return prompts == 0 ? "prompt: must not be empty" : null;
+        }
+
+        private String readCount(JsonParser p, JsonToken t, String field, int max) {
+            return readBounded(p, t, field, max, v -> {
+                if (field.equals("n")) {
+                    n = (int) v;
+                } else {
+                    bestOf = (int) v;
+                }
+            });
         }
 
         private String readMaxTokens(JsonParser p, JsonToken t, String field) {
+            return readBounded(p, t, field, limits.maxOutputTokens(), v -> maxOutputTokens = v);
+        }
+
+        /** An integer between 1 and {@code max} (null: not set) handed to {@code into}; else the problem. */
+        private static String readBounded(JsonParser p, JsonToken t, String field, long max,
+                                          java.util.function.LongConsumer into) {
             if (t == JsonToken.VALUE_NULL) {
                 return null;
             }
@@ -245,12 +338,12 @@ public final class RequestParser {
             try {
                 v = p.getLongValue();
             } catch (JacksonException e) {
-                return field + ": must be an integer between 1 and " + limits.maxOutputTokens();
+                return field + ": must be an integer between 1 and " + max;
             }
-            if (v < 1 || v > limits.maxOutputTokens()) {
-                return field + ": must be between 1 and " + limits.maxOutputTokens() + ", was " + v;
+            if (v < 1 || v > max) {
+                return field + ": must be between 1 and " + max + ", was " + v;
             }
-            maxOutputTokens = v;
+            into.accept(v);
             return null;
         }
 
@@ -349,6 +442,9 @@ public final class RequestParser {
             }
             switch (role) {
                 case "user" -> {
+                    if (rootHash == 0) {
+                        rootHash = ROOT_HASH.hashCharsToLong(scratch) | 1;
+                    }
                     historyChars += lastUser.length();
                     lastUser.setLength(0);
                     lastUser.append(scratch);

@@ -268,4 +268,40 @@ class GuardEngineTest {
         assertThat(text).contains(find);
         return new PolicyLoader().load("variant.yaml", text.replace(find, replace).getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aBatchCountsAsItsItemsAndIsAdmittedOrRefusedWhole() {
+        ClientIdentity who = Fixtures.account("acct-batch");
+        Decision four = engine.evaluateBatch(who, List.of(Fixtures.prompt(PLAIN), Fixtures.prompt("how tall is mount everest"),
+                Fixtures.prompt("translate good morning into french"), Fixtures.prompt("recommend a fantasy novel for a teenager")));
+        assertThat(four.action()).isEqualTo(Action.ALLOW);
+        assertThat(four.limit().remaining()).isEqualTo(2);
+        Decision three = engine.evaluateBatch(who, List.of(Fixtures.prompt("which planet has the most moons"),
+                Fixtures.prompt("suggest a name for a sailing boat"), Fixtures.prompt("what rhymes with orange")));
+        assertThat(three.action()).as("3 do not fit in the 2 left: nothing charged").isEqualTo(Action.THROTTLE);
+        assertThat(send(engine, who, "when was the eiffel tower built").limit().remaining()).isEqualTo(1);
+
+        Decision seven = engine.evaluateBatch(Fixtures.account("acct-big-batch"),
+                java.util.stream.IntStream.range(0, 7).mapToObj(i -> Fixtures.prompt(PLAIN + " " + i)).toList());
+        assertThat(seven.action()).isEqualTo(Action.THROTTLE);
+        assertThat(seven.reasons()).containsExactly(GuardEngine.BATCH_TOO_LARGE);
+    }
+
+    @Test
+    void aBatchIsJudgedByItsRiskiestItemAndTheProfileSeesEveryItem() {
+        ClientIdentity who = Fixtures.account("acct-batch-risk");
+        Decision d = engine.evaluateBatch(who, List.of(Fixtures.prompt(PLAIN), Fixtures.prompt(COT_CODING)));
+        Decision single = send(engine(Fixtures.policy("/policies/engine-test.yaml")), Fixtures.account("acct-single-risk"),
+                COT_CODING);
+        assertThat(d.score()).isGreaterThanOrEqualTo(single.score()).isPositive();
+        assertThat(store.peek("acct-batch-risk", clock.instant(), 0).orElseThrow().totalRequests()).isEqualTo(2);
+    }
+
+    @Test
+    void aTierCanRefuseBatches() throws Exception {
+        assertThat(engine.batchesAllowed(Fixtures.account("acct-any"))).isTrue();
+        GuardEngine refusing = engine(variant("free: { requests-per-minute: 6, requests-per-day: 1000 }",
+                "free: { requests-per-minute: 6, requests-per-day: 1000, batches: refuse }"));
+        assertThat(refusing.batchesAllowed(Fixtures.account("acct-any"))).isFalse();
+    }
 }

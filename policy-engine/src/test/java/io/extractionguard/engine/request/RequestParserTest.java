@@ -85,6 +85,19 @@ class RequestParserTest {
     }
 
     @Test
+    void aFollowUpKeepsItsConversationsRootAndANewConversationDoesNot() {
+        InferenceRequest first = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"sort this list\"}]}");
+        InferenceRequest followUp = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"sort this list\"},"
+                + "{\"role\":\"assistant\",\"content\":\"done\"},{\"role\":\"user\",\"content\":\"why?\"}]}");
+        InferenceRequest other = parsed(ApiFormat.OPENAI_RESPONSES, "{\"model\":\"m\",\"input\":\"sort that list\"}");
+        InferenceRequest sameAsInput = parsed(ApiFormat.OPENAI_RESPONSES, "{\"model\":\"m\",\"input\":\"sort this list\"}");
+        assertThat(first.rootHash()).isNotZero().isEqualTo(followUp.rootHash()).isEqualTo(sameAsInput.rootHash());
+        assertThat(other.rootHash()).isNotEqualTo(first.rootHash());
+    }
+
+    @Test
     void fieldsOfOtherDialectsAreIgnoredNotMisread() {
         InferenceRequest r = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
                 "{\"model\":\"m\",\"system\":\"not a chat field\",\"input\":\"nor this\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -172,5 +185,48 @@ class RequestParserTest {
         ParseError e = failed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
                 "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":{\"secret\":\"sk-live-123\"}}]}");
         assertThat(e.message()).doesNotContain("sk-live-123").doesNotContain("secret");
+    }
+
+    @Test
+    void ambiguousBodiesAreRefusedNotGuessed() {
+        String ok = "{\"model\":\"m\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        parsed(ApiFormat.ANTHROPIC_MESSAGES, ok);
+        assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, ok.replace("\"max_tokens\":8,", "\"max_tokens\":8,\"max_tokens\":9,"))
+                .message()).startsWith("request body has a key twice").doesNotContain("max_tokens");
+        assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, ok.replace("\"max_tokens\":8,", "\"max_tokens\":8,\"metadata\":{\"a\":1,\"a\":2},"))
+                .message()).startsWith("request body has a key twice");
+        assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, ("\uFEFF" + ok)).message()).contains("byte-order mark");
+        assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, ok.getBytes(StandardCharsets.UTF_16LE)).message()).contains("not UTF-8");
+        assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, ok.getBytes(StandardCharsets.UTF_16BE)).message()).contains("not UTF-8");
+        for (String bad : new String[]{"\u00ff", "\u00c0\u00af", "\u00ed\u00a0\u0080", "\u00f4\u0090\u0080\u0080", "\u00e2\u0082"}) {
+            byte[] body = ok.replace("hi", bad).getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, body).message()).as(bad).contains("not valid UTF-8");
+        }
+        parsed(ApiFormat.ANTHROPIC_MESSAGES, ok.replace("hi", "Grüße 𝄞 中"));
+        assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, ok.replace("\"max_tokens\":8", "\"max_tokens\":8,\"temperature\":1e999"))
+                .message()).contains("temperature: must be a finite number");
+    }
+
+    @Test
+    void legacyCompletionsReadThePromptAndMultiplyTheOutputAppetite() {
+        InferenceRequest one = parsed(ApiFormat.OPENAI_COMPLETIONS, "{\"model\":\"m\",\"prompt\":\"Say hi\",\"suffix\":\"end\"}");
+        assertThat(one.lastUserText()).isEqualTo("Say hi\nend");
+        assertThat(one.maxOutputTokens()).as("the API's default").isEqualTo(16);
+        assertThat(one.outputAppetite()).isEqualTo(16);
+        InferenceRequest many = parsed(ApiFormat.OPENAI_COMPLETIONS,
+                "{\"model\":\"m\",\"prompt\":[\"a\",\"b\",\"c\"],\"max_tokens\":100,\"n\":2,\"best_of\":5}");
+        assertThat(many.lastUserText()).isEqualTo("a\nb\nc");
+        assertThat(many.choices()).isEqualTo(15);
+        assertThat(many.outputAppetite()).isEqualTo(1500);
+        InferenceRequest chat = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
+                "{\"model\":\"m\",\"n\":8,\"max_tokens\":500,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(chat.outputAppetite()).isEqualTo(4000);
+        assertThat(failed(ApiFormat.OPENAI_COMPLETIONS, "{\"model\":\"m\",\"prompt\":[1,2,3]}").message())
+                .contains("token-id prompts are not accepted");
+        assertThat(failed(ApiFormat.OPENAI_COMPLETIONS, "{\"model\":\"m\",\"prompt\":\"x\",\"n\":1000}").message())
+                .isEqualTo("n: must be between 1 and 128, was 1000");
+        assertThat(failed(ApiFormat.OPENAI_COMPLETIONS, "{\"model\":\"m\",\"prompt\":\"x\",\"n\":4,\"best_of\":2}").message())
+                .isEqualTo("best_of: must be at least n");
+        assertThat(failed(ApiFormat.OPENAI_COMPLETIONS, "{\"model\":\"m\"}").message()).isEqualTo("prompt: field required");
     }
 }

@@ -70,6 +70,21 @@ public final class FleetView implements AutoCloseable {
         }
     }
 
+    /**
+     * Each account's request total in its hash alone: what cold loads keep once the retained stream has
+     * been trimmed (every replica writes its changes to the hash within {@code durable-interval}).
+     */
+    public Map<String, Long> durableTotals(Collection<String> accounts) throws Exception {
+        Map<String, java.util.concurrent.CompletableFuture<AccountProfile>> reads = new HashMap<>();
+        accounts.forEach(a -> reads.put(a, state.store().storedProfile(a)));
+        Map<String, Long> totals = new HashMap<>();
+        for (var e : reads.entrySet()) {
+            totals.put(e.getKey(), e.getValue().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .totalRequests());
+        }
+        return totals;
+    }
+
     public Optional<Verdict> verdict(String account) {
         return state.store().verdict(account, Instant.now());
     }

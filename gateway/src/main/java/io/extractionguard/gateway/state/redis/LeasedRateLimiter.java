@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -72,6 +73,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
     private final long minLeaseUnits;
     private final double largeLeaseFraction;
     private final long idleReturnNanos;
+    private final long callTimeoutMillis; // a compare-and-swap is a read and a script, each with Redisson's timeout
     private final Counter leaseRequests;
     private final Counter provisional;
     private final Counter returned;
@@ -86,6 +88,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
         this.largeLeaseFraction = props.limits().largeLeaseFraction();
         this.idleReturnNanos = props.limits().idleReturn().toNanos();
+        this.callTimeoutMillis = 2 * (props.connectTimeout().toMillis() + props.timeout().toMillis());
         this.buckets = Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
                 .clientClock(LocalRateLimiter.timeMeter(clock))
                 .requestTimeout(props.timeout())
@@ -116,17 +119,22 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
     @Override
     public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor) {
+        return tryAcquire(accountId, limits, limitFactor, 1);
+    }
+
+    @Override
+    public LimitOutcome tryAcquire(String accountId, TierLimits limits, double limitFactor, int requests) {
         if (limits.unlimited()) {
             return LimitOutcome.UNLIMITED;
         }
-        long cost = RateLimiter.cost(limitFactor);
+        long cost = RateLimiter.cost(limitFactor) * requests;
         Lease lease = lease(accountId, limits);
         if (!availability.available()) {
             LimitOutcome known = lease.acquireOffline(cost);
             if (known != null) {
                 return known;
             }
-            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor);
+            LimitOutcome local = fallback.tryAcquire(accountId, limits, limitFactor, requests);
             if (local.allowed()) {
                 lease.owe(cost);
             }
@@ -337,7 +345,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             try {
                 scheduler.execute(() -> {
                     try {
-                        bucket.asVerbose().tryConsumeAsMuchAsPossible(want)
+                        call(() -> bucket.asVerbose().tryConsumeAsMuchAsPossible(want))
                                 .whenComplete((result, error) -> leased(want, cost, result, error));
                     } catch (RuntimeException e) {
                         leased(want, cost, null, e);
@@ -429,7 +437,9 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
                 long units = give;
                 returned.increment((double) units / UNITS_PER_REQUEST);
                 return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
-                    if (error != null) {
+                    // a return that timed out may have been applied: keeping it too could admit it twice, so only
+                    // a return that certainly failed is taken back (a lost one costs under-admission, never more)
+                    if (error != null && !(unwrap(error) instanceof TimeoutException)) {
                         synchronized (this) {
                             tokens += units;
                         }
@@ -439,13 +449,23 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             return charged;
         }
 
-        /** A Bucket4j call whose synchronous failure (client not connected) becomes a failed future. */
-        private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
+        /**
+         * A Bucket4j call whose synchronous failure (client not connected) becomes a failed future, and
+         * which fails with a {@link TimeoutException} when no answer came in time. A call whose future never
+         * completed (seen when Redis died under a lease request) left the lease refilling for good: the
+         * requests admitted ahead of it were never charged and no lease was asked again.
+         */
+        private <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
             try {
-                return op.get();
+                return op.get().copy().orTimeout(callTimeoutMillis, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+
+        private static Throwable unwrap(Throwable error) {
+            return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
         }
 
         /** Time until every bandwidth has {@code units} more than {@code available}. */

@@ -218,6 +218,18 @@ final class RedisProfiles {
         }
     }
 
+    /**
+     * The account's hash alone (snapshot ⊕ change records), read now: what a cold load will have once the
+     * retained stream no longer holds the changes. For the convergence check's durability test.
+     */
+    CompletableFuture<AccountProfile> readHash(String account) {
+        String key = keys.profile(account);
+        return client.getScript(ByteArrayCodec.INSTANCE)
+                .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.LOAD_PROFILE, RScript.ReturnType.LIST,
+                        Collections.singletonList(key), bytes(Long.toString(ttlMillis)))
+                .toCompletableFuture().thenApply(hash -> parse(hash).merged());
+    }
+
     /** Number of accounts in the near cache (approximate). */
     long cachedAccounts() {
         return cache.estimatedSize();

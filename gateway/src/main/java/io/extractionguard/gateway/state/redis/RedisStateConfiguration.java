@@ -49,6 +49,14 @@ public class RedisStateConfiguration {
                 props.timeout(), meters);
     }
 
+    /** Evaluated OpenAI batch files shared by the fleet (replaces the in-memory ledger). */
+    @Bean
+    RedisEvaluatedFiles redisEvaluatedFiles(RedisState state, Clock clock) {
+        return new RedisEvaluatedFiles(state.client(), state.keys(), GuardConfiguration.EVALUATED_FILE_RETENTION,
+                new io.extractionguard.engine.boundary.InMemoryEvaluatedFiles(clock,
+                        GuardConfiguration.EVALUATED_FILE_RETENTION, 100_000));
+    }
+
     /** Imported peer indicators shared by the fleet (replaces the in-memory registry). */
     @Bean(destroyMethod = "close")
     RedisIndicatorRegistry redisIndicatorRegistry(RedisState state, RedisStateProperties props, Clock clock) {

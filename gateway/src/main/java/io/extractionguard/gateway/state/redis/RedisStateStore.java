@@ -96,6 +96,11 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
         return profiles.loadedView(accountId);
     }
 
+    /** The account's profile hash alone, read now (see {@link FleetView#durableTotals}). */
+    java.util.concurrent.CompletableFuture<AccountProfile> storedProfile(String accountId) {
+        return profiles.readHash(accountId);
+    }
+
     @Override
     public Optional<Verdict> verdict(String accountId, Instant now) {
         return verdicts.get(accountId, now);

@@ -83,6 +83,26 @@ class TwoGatewaysSharingRedisTest {
     }
 
     @Test
+    void anOpenAiBatchFileEvaluatedOnOneReplicaStartsABatchOnTheOther() {
+        String account = account();
+        String line = "{\"custom_id\":\"r\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
+                + "{\"model\":\"gpt-test\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}\n";
+        String upload = "--b1\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--b1\r\n"
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\n\r\n" + line + "\r\n--b1--\r\n";
+        String fileId = a.client().post().uri("/v1/files").header("x-account-id", account)
+                .contentType(MediaType.parseMediaType("multipart/form-data; boundary=b1")).bodyValue(upload)
+                .exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseBody().blockFirst().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+        String create = "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}";
+        await().atMost(Duration.ofSeconds(2)).until(() -> b.client().post().uri("/v1/batches").header("x-account-id", account)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(create)
+                .exchange().returnResult(String.class).getStatus().value() == 200);
+        assertThat(b.client().post().uri("/v1/batches").header("x-account-id", account())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(create)
+                .exchange().returnResult(String.class).getStatus().value()).as("another account").isEqualTo(404);
+    }
+
+    @Test
     void operatorVerdictsReachTheOtherReplicaWithinASecondEveryTime() {
         StateStore storeA = a.bean(StateStore.class);
         StateStore storeB = b.bean(StateStore.class);
