@@ -12,7 +12,7 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,6 +27,7 @@ import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.IndicatorRegistry;
 import io.extractionguard.engine.enforce.CampaignSanctions;
@@ -50,6 +51,8 @@ import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditCheckpoints;
 import io.extractionguard.gateway.audit.RecentAuditCheckpoints;
 import io.extractionguard.gateway.campaign.CampaignCorrelationRunner;
+import io.extractionguard.gateway.observe.AccountNames;
+import io.extractionguard.gateway.observe.RecentDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Translates {@link GuardProperties} into the engine's objects. */
@@ -86,7 +89,7 @@ public class GuardConfiguration {
 
     /** In-memory token budgets; a fleet sharing state replaces this bean with a shared implementation. */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     TokenLimiter tokenLimiter(Clock clock) {
         return new LocalTokenLimiter(clock);
     }
@@ -112,6 +115,12 @@ public class GuardConfiguration {
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     AuditCheckpoints auditCheckpoints() {
         return new RecentAuditCheckpoints();
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    AccountNames accountNames(RecentDecisions recent) {
+        return AccountNames.of(recent);
     }
 
     @Bean
@@ -176,10 +185,13 @@ public class GuardConfiguration {
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
                             CampaignSanctions sanctions, EnforcementWebhook webhook,
-                            tools.jackson.databind.json.JsonMapper json, Clock clock) {
-        return GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens).challenges(challenges)
-                .campaigns(campaignStore).indicators(indicators)
-                .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json)).build();
+                            tools.jackson.databind.json.JsonMapper json,
+                            ObjectProvider<CampaignEvidence.Fleet> fleetEvidence, Clock clock) {
+        GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
+                .challenges(challenges).campaigns(campaignStore).indicators(indicators)
+                .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
+        fleetEvidence.ifAvailable(engine::fleetEvidence);
+        return engine.build();
     }
 
     @Bean
