@@ -249,7 +249,7 @@ class ExtractionGuardFilterTest {
         assertThat(decisions()).isEqualTo(before + 1);
         String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).startsWith("{\"ts\":").contains("\"event\":\"decision\"", "\"action\":\"ALLOW\"",
-                "\"reasons\":[]", "\"policy\":\"2026-11-28.2 (", "\"route\":\"model-api\"");
+                "\"reasons\":[]", "\"policy\":\"2026-12-07.1 (", "\"route\":\"model-api\"");
         tools.jackson.databind.JsonNode parsed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(line);
         assertThat(parsed.get("account").asString()).isEqualTo(account);
         assertThat(parsed.get("score").isNumber()).isTrue();
