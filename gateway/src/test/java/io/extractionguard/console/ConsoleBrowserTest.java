@@ -90,7 +90,7 @@ class ConsoleBrowserTest extends ConsoleTestBase {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(150)); // a loaded 2-core CI machine
     }
 
     @AfterAll
@@ -110,7 +110,7 @@ class ConsoleBrowserTest extends ConsoleTestBase {
         assertThat(browser.getCurrentUrl()).endsWith("/console/login");
         browser.findElement(By.id("token")).sendKeys(op.token());
         browser.findElement(By.id("sign-in")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.cssSelector("header .who")).isEmpty());
+        new WebDriverWait(browser, Duration.ofSeconds(150)).until(d -> !d.findElements(By.cssSelector("header .who")).isEmpty());
         assertThat(browser.findElement(By.cssSelector("header .who")).getText()).startsWith(op.name());
     }
 
@@ -146,7 +146,7 @@ class ConsoleBrowserTest extends ConsoleTestBase {
         CampaignListing.Campaign campaign = seededCampaign();
         signIn(ANALYST);
         browser.findElement(By.cssSelector("a[href='/console/campaign?id=" + campaign.id() + "']")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.id("campaign-id")).isEmpty());
+        new WebDriverWait(browser, Duration.ofSeconds(150)).until(d -> !d.findElements(By.id("campaign-id")).isEmpty());
         assertThat(browser.findElement(By.id("campaign-id")).getText()).isEqualTo(campaign.id());
 
         Set<String> nodes = attributes("svg#campaign-graph g.node.account", "data-account");
@@ -188,16 +188,24 @@ class ConsoleBrowserTest extends ConsoleTestBase {
         String reason = "ticket 4711: hydra campaign " + UUID.randomUUID();
         browser.findElement(By.id("reason")).sendKeys(reason);
         browser.findElement(By.id("apply")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.id("flash")).isEmpty());
-        assertThat(browser.findElement(By.id("flash")).getText())
-                .startsWith("block: applied to " + ACCOUNTS + " of " + ACCOUNTS + " named members");
+        new WebDriverWait(browser, Duration.ofSeconds(150)).until(d -> !d.findElements(By.id("flash")).isEmpty());
+        // other tests' accounts (same network and client) may have joined the campaign since it was seeded
+        java.util.regex.Matcher flash = java.util.regex.Pattern.compile("block: applied to (\\d+) of (\\d+) named members")
+                .matcher(browser.findElement(By.id("flash")).getText());
+        assertThat(flash.find()).as(browser.findElement(By.id("flash")).getText()).isTrue();
+        assertThat(flash.group(1)).isEqualTo(flash.group(2));
+        assertThat(Integer.parseInt(flash.group(1))).isGreaterThanOrEqualTo(ACCOUNTS);
 
-        // the audit records, on the page and in the trail
+        // the audit records, on the page and in the trail: one per member, naming the operator
         List<String> audited = browser.findElements(By.cssSelector("table.audit tr.audit-row")).stream()
                 .filter(r -> r.getText().contains(reason)).map(WebElement::getText).toList();
-        assertThat(audited).hasSize(ACCOUNTS).allSatisfy(r -> assertThat(r).contains("analyst").contains("block"));
-        assertThat(audit.recentActions().stream().filter(l -> l.contains(reason) && l.contains("\"actor\":\"analyst\"")))
-                .hasSize(ACCOUNTS);
+        assertThat(audited).hasSize(Integer.parseInt(flash.group(1)))
+                .allSatisfy(r -> assertThat(r).contains("analyst").contains("block"));
+        for (String m : members) {
+            assertThat(audited).anySatisfy(r -> assertThat(r).contains(m));
+            assertThat(audit.recentActions()).anySatisfy(l -> assertThat(l).contains(reason).contains("\"actor\":\"analyst\"")
+                    .contains("\"account\":\"" + m + "\"").contains("\"campaign\":\"" + campaign.id() + "\""));
+        }
 
         // the next decision for a member
         String member = members.get(3);
