@@ -18,6 +18,7 @@ import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.intel.TaxiiProperties;
+import io.extractionguard.gateway.observe.AccountNames;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.extractionguard.gateway.operators.OnOperatorsConfigured;
 import io.extractionguard.gateway.operators.OperatorAccess;
@@ -57,9 +58,9 @@ public class AdminManagementConfiguration {
 
     @Bean
     @Conditional(OnOperatorsConfigured.class)
-    RouterFunction<ServerResponse> adminCampaignRoutes(OperatorAccess access, GuardEngine engine, RecentDecisions recent,
+    RouterFunction<ServerResponse> adminCampaignRoutes(OperatorAccess access, GuardEngine engine, AccountNames names,
                                                        JsonMapper json) {
-        return new AdminCampaignsApi(access, engine, recent, json).routes();
+        return new AdminCampaignsApi(access, engine, names, json).routes();
     }
 
     @Bean

@@ -31,6 +31,7 @@ import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
+import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Mode;
@@ -75,7 +76,8 @@ public final class GuardEngine {
     private final Clock clock;
     private final CampaignDetector campaigns;
     private final IndicatorRegistry indicators;
-    private final CampaignEvidence evidence = new CampaignEvidence();
+    private final CampaignEvidence evidence;
+    private final CampaignEvidence.Fleet fleetEvidence;
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -91,6 +93,8 @@ public final class GuardEngine {
         this.challenges = b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock);
         this.campaigns = new CampaignDetector(b.campaigns != null ? b.campaigns : new InMemoryCampaignStore(b.clock));
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
+        this.fleetEvidence = b.fleetEvidence;
+        this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
     }
 
     /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
@@ -108,6 +112,7 @@ public final class GuardEngine {
         private ChallengeLedger challenges;
         private CampaignStore campaigns;
         private IndicatorRegistry indicators;
+        private CampaignEvidence.Fleet fleetEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -126,7 +131,13 @@ public final class GuardEngine {
             return this;
         }
 
-        /** Token budgets, charged after the fact. */
+        /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
+        public Builder fleetEvidence(CampaignEvidence.Fleet fleet) {
+            this.fleetEvidence = fleet;
+            return this;
+        }
+
+        /** Token budgets: reserved at admission, reconciled with usage. */
         public Builder tokens(TokenLimiter tokens) {
             this.tokens = tokens;
             return this;
@@ -181,7 +192,7 @@ public final class GuardEngine {
         RiskScore risk = assess(prepared, now);
         Policy p = prepared.policy();
         ClientIdentity id = prepared.request().identity();
-        return decide(p, id, p.tierLimits(id.tier()), risk, now, 1);
+        return decide(p, id, p.tierLimits(id.tier()), risk, now, List.of(prepared.request().inference()));
     }
 
     /** Reason of a THROTTLE of a batch larger than the account's (risk-tightened) limit admits at once. */
@@ -208,7 +219,7 @@ public final class GuardEngine {
                 worst = risk;
             }
         }
-        return decide(p, identity, p.tierLimits(identity.tier()), worst, now, items.size());
+        return decide(p, identity, p.tierLimits(identity.tier()), worst, now, items);
     }
 
     /** Whether the policy lets this caller's tier use batch endpoints ({@code batches: evaluate}). */
@@ -314,25 +325,42 @@ public final class GuardEngine {
 
     /**
      * Adds a forwarded request's usage, known after its response, to the account's profile and
-     * charges it against the token budgets the request was admitted under (after the fact: see
-     * {@link TokenLimiter}).
+     * reconciles the token budgets' reservation with it (see {@link TokenLimiter}).
      *
-     * @return the budgets' state after the charge
+     * @return the budgets' state afterwards
      */
     public TokenOutcome recordUsage(Decision decision, long inputTokens, long outputTokens) {
         recordUsage(decision.accountId(), inputTokens, outputTokens);
+        return settle(decision, inputTokens, outputTokens);
+    }
+
+    /**
+     * Gives a forwarded request's token reservation back without charging anything: replay, whose
+     * trace has no responses, and a request the model never answered.
+     */
+    public void release(Decision decision) {
+        settle(decision, 0, 0);
+    }
+
+    private TokenOutcome settle(Decision decision, long inputTokens, long outputTokens) {
         TokenOutcome admitted = decision.tokens();
         if (admitted == null || admitted.isUnlimited()) {
             return TokenOutcome.UNLIMITED;
         }
-        return tokens.charge(decision.accountId(), admitted.budget(), admitted.factor(), inputTokens, outputTokens);
+        return tokens.settle(decision.accountId(), admitted, inputTokens, outputTokens);
     }
 
     public Policy policy() {
         return policy.get();
     }
 
-    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now, int requests) {
+    /**
+     * @param items the request, or a batch's items: they count as that many requests, and their bounds
+     *              are reserved together
+     */
+    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now,
+                            List<InferenceRequest> items) {
+        int requests = items.size();
         String account = id.accountId();
         List<String> riskReasons = reasons(risk.contributions(), false);
         boolean enforcing = p.mode() == Mode.ENFORCE;
@@ -380,10 +408,12 @@ public final class GuardEngine {
             riskReasons = withReason(riskReasons, CHALLENGE_PASSED);
         }
 
-        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted.
+        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted;
+        // a forwarded request holds a reservation of its bound until its usage is known.
         boolean tightened = band != null && bandAction == Action.THROTTLE && !band.shadow() && enforcing;
         TokenBudget budget = p.tokenBudget(tier);
-        TokenOutcome tokenState = tokens.check(account, budget, tightened ? band.tokenFactor() : 1.0);
+        TokenOutcome tokenState = tokens.reserve(account, budget, tightened ? band.tokenFactor() : 1.0,
+                estimatedInputTokens(items), outputReserve(budget, items));
         if (!tokenState.allowed() && enforcing) {
             List<String> why = tightened && band.tokenFactor() < 1.0 ? riskReasons : List.of(TOKEN_BUDGET);
             return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
@@ -392,6 +422,9 @@ public final class GuardEngine {
         double factor = tightened ? band.limitFactor() : 1.0;
         if (requests > 1 && !tier.unlimited() && requests * RateLimiter.cost(factor) > capacityUnits(tier)) {
             // a batch the limit could never admit at once is refused whole, not charged
+            if (enforcing && tokenState.allowed()) {
+                tokenState = tokens.settle(account, tokenState, 0, 0);
+            }
             return new Decision(account, enforcing ? Action.THROTTLE : Action.SHADOW, risk.score(),
                     List.of(BATCH_TOO_LARGE), risk.contributions(), band == null ? null : band.name(),
                     enforcing ? null : Action.THROTTLE, null, null, p.label(), tokenState);
@@ -400,6 +433,9 @@ public final class GuardEngine {
                 : limiter.tryAcquire(account, tier, factor, requests);
         if (!limit.allowed()) {
             List<String> why = factor < 1.0 ? riskReasons : List.of("rate-limit");
+            if (tokenState.allowed()) {
+                tokenState = tokens.settle(account, tokenState, 0, 0); // not forwarded after all
+            }
             if (enforcing) {
                 return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
                         band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
@@ -434,6 +470,24 @@ public final class GuardEngine {
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
                 band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
+    }
+
+    /** Input tokens reserved for requests: their prompt characters at four per token (reconciled with usage). */
+    static long estimatedInputTokens(List<InferenceRequest> items) {
+        long tokens = 0;
+        for (InferenceRequest item : items) {
+            tokens += (item.promptChars() + 3) / 4;
+        }
+        return tokens;
+    }
+
+    /** Output tokens reserved for requests: each one's {@code max_tokens}, or the tier's default. */
+    static long outputReserve(TokenBudget budget, List<InferenceRequest> items) {
+        long tokens = 0;
+        for (InferenceRequest item : items) {
+            tokens += budget.outputReserve(item.maxOutputTokens());
+        }
+        return tokens;
     }
 
     /** Token units the tightest window of a tier holds when full. */
@@ -479,11 +533,13 @@ public final class GuardEngine {
     }
 
     /**
-     * This engine's campaign evidence as shareable indicators (sketches and opaque fingerprints only;
-     * admin API: export), each valid for {@code validity} after it was last seen.
+     * The campaign evidence as shareable indicators (the fleet's when a {@link CampaignEvidence.Fleet} is
+     * set, else this engine's; sketches and opaque fingerprints only; admin API: export), each valid for
+     * {@code validity} after it was last seen. From memory: never blocks.
      */
     public List<SharedEvidence> campaignEvidence(String producer, Duration validity) {
-        return evidence.evidence(producer, validity, clock.instant());
+        CampaignEvidence source = fleetEvidence != null ? fleetEvidence.snapshot() : evidence;
+        return source.evidence(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */
