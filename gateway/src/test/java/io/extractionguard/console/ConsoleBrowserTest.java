@@ -61,6 +61,7 @@ class ConsoleBrowserTest extends ConsoleTestBase {
 
     static WebDriver browser;
     static final List<String> members = new ArrayList<>();
+    static String card;
 
     @LocalManagementPort
     int managementPort;
@@ -76,6 +77,9 @@ class ConsoleBrowserTest extends ConsoleTestBase {
 
     @Autowired
     RecentDecisions recent;
+
+    @Autowired
+    io.extractionguard.engine.state.StateStore store;
 
     @BeforeAll
     static void startBrowser() {
@@ -117,7 +121,7 @@ class ConsoleBrowserTest extends ConsoleTestBase {
     /** Ten accounts paying with one card and sending one template's tasks, until the listing links them. */
     private CampaignListing.Campaign seededCampaign() throws InterruptedException {
         if (members.isEmpty()) {
-            String card = "pf-" + UUID.randomUUID();
+            card = "pf-" + UUID.randomUUID();
             int task = 0;
             for (int a = 0; a < ACCOUNTS; a++) {
                 String account = "acct-hydra-" + UUID.randomUUID().toString().substring(0, 8);
@@ -229,6 +233,39 @@ class ConsoleBrowserTest extends ConsoleTestBase {
         browser.get(url("/console/account?id=" + members.get(0)));
         assertThat(browser.findElement(By.id("account-id")).getText()).isEqualTo(members.get(0));
         assertThat(browser.findElements(By.id("action-form"))).isEmpty();
+        assertNoPolicyViolations();
+    }
+
+    @Test
+    @Order(4)
+    void aCampaignSanctionedInThePageReachesANewAccountOnTheSameCardAndIsReleasable() throws Exception {
+        CampaignListing.Campaign campaign = seededCampaign();
+        signIn(ANALYST);
+        browser.get(url("/console/campaign?id=" + campaign.id()));
+        String reason = "ticket 4712: sanction " + UUID.randomUUID();
+        browser.findElement(By.id("sanction-ttl")).clear();
+        browser.findElement(By.id("sanction-ttl")).sendKeys("7d");
+        browser.findElement(By.id("sanction-reason")).sendKeys(reason);
+        browser.findElement(By.id("sanction")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(150)).until(d -> !d.findElements(By.id("flash")).isEmpty());
+        assertThat(browser.findElement(By.id("flash")).getText()).startsWith("block sanction: 1 imposed over");
+        assertThat(audit.recentActions()).anySatisfy(l -> assertThat(l).contains("\"action\":\"campaign-enforce\"")
+                .contains("\"actor\":\"analyst\"").contains(reason));
+
+        // a new account paying with the campaign's card is reached by the sanction
+        String newcomer = "acct-hydra-new-" + UUID.randomUUID().toString().substring(0, 8);
+        CampaignTraffic.post(traffic, newcomer, card, CampaignTraffic.templated(900), 16000);
+        assertThat(CampaignTraffic.post(traffic, newcomer, card, CampaignTraffic.templated(901), 16000)).isEqualTo(403);
+        assertThat(store.verdict(newcomer, java.time.Instant.now()).orElseThrow().source()).startsWith("campaign/sanction-");
+
+        browser.get(url("/console/campaign?id=" + seededCampaign().id()));
+        WebElement row = browser.findElement(By.cssSelector("tr.sanction-row"));
+        assertThat(row.getText()).contains("analyst").contains(reason);
+        row.findElement(By.name("reason")).sendKeys("ticket 4712: lifted");
+        row.findElement(By.cssSelector("button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(150)).until(d -> !d.findElements(By.id("flash")).isEmpty());
+        assertThat(browser.findElement(By.id("flash")).getText()).startsWith("released sanction-");
+        assertThat(store.verdict(newcomer, java.time.Instant.now())).isEmpty();
         assertNoPolicyViolations();
     }
 
