@@ -4,14 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -24,7 +18,6 @@ import io.extractionguard.engine.campaign.CampaignListing;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.enforce.CampaignSanction;
-import io.extractionguard.engine.enforce.SanctionKeys;
 import io.extractionguard.engine.policy.Durations;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
@@ -57,9 +50,9 @@ final class AdminEnforcementApi {
     private final GuardEngine engine;
     private final StateStore store;
     private final AuditTrail audit;
-    private final RecentDecisions recent;
     private final JsonMapper json;
     private final Clock clock;
+    private final CampaignEnforcement enforcement;
 
     AdminEnforcementApi(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit,
                         RecentDecisions recent, JsonMapper json, Clock clock) {
@@ -67,9 +60,9 @@ final class AdminEnforcementApi {
         this.engine = engine;
         this.store = store;
         this.audit = audit;
-        this.recent = recent;
         this.json = json;
         this.clock = clock;
+        this.enforcement = new CampaignEnforcement(engine, store, audit, recent, json, clock);
     }
 
     RouterFunction<ServerResponse> routes() {
@@ -113,42 +106,11 @@ final class AdminEnforcementApi {
 
     private Mono<ServerResponse> impose(ServerRequest r, CampaignListing.Campaign campaign, Verdict.Kind action,
                                         Duration ttl, String reason, String seed) {
-        Instant now = clock.instant();
-        Set<Long> linking = new HashSet<>();
-        for (CampaignListing.Value v : campaign.values()) {
-            if (SanctionKeys.follows(v)) {
-                linking.add(SanctionKeys.tag(v));
-            }
-        }
-        String operator = OperatorAccess.operator(r).name();
-        CampaignSanction sanction = new CampaignSanction("sanction-" + UUID.randomUUID(), action, reason, operator, now,
-                now.plus(ttl), new HashSet<>(campaign.accounts()), linking, List.of(), null);
-        ObjectNode record = AdminApi.operatorRecord(json, r, "campaign-enforce").put("sanction", sanction.id())
-                .put("enforce", action.name().toLowerCase(Locale.ROOT)).put("seed", seed).put("reason", reason)
-                .put("ttl", ttl.toString()).put("expires", sanction.expiresAt().toString())
-                .put("members", campaign.accounts().size()).put("linkingValues", linking.size())
-                .put("policy", engine.policy().label());
         return Mono.fromCallable(() -> {
-            audit.record("operator", json.writeValueAsString(record));
-            engine.sanctions().put(sanction);
-            // members this replica has decided lately are known by id: their verdicts now, the rest at their next request
-            Map<Long, String> known = new HashMap<>();
-            for (String id : recent.accounts()) {
-                known.put(Indicators.accountHash(id) & Long.MAX_VALUE, id);
-            }
-            int penalisedNow = 0;
-            for (Long member : campaign.accounts()) {
-                String id = known.get(member);
-                if (id != null) {
-                    store.putVerdict(id, new Verdict(action, sanction.expiresAt(), "campaign/" + sanction.id(),
-                            List.of(sanction.reasonId()), reason));
-                    engine.sanctions().reached(sanction.id(), new CampaignSanction.Penalised(id, null, now, false), member);
-                    penalisedNow++;
-                }
-            }
-            return json.createObjectNode().put("sanction", sanction.id()).put("members", campaign.accounts().size())
-                    .put("penalisedNow", penalisedNow).put("linkingValues", linking.size())
-                    .put("expires", sanction.expiresAt().toString());
+            CampaignEnforcement.Imposed i = enforcement.impose(OperatorAccess.operator(r), campaign, action, ttl, reason, seed);
+            return json.createObjectNode().put("sanction", i.sanction().id()).put("members", i.members())
+                    .put("penalisedNow", i.penalisedNow()).put("linkingValues", i.linkingValues())
+                    .put("expires", i.sanction().expiresAt().toString());
         }).subscribeOn(Schedulers.boundedElastic()).flatMap(o -> respond(HttpStatus.OK, o));
     }
 
@@ -193,21 +155,10 @@ final class AdminEnforcementApi {
             if (s.isEmpty() || s.get().released() != null) {
                 return error(HttpStatus.NOT_FOUND, "no active sanction " + id);
             }
-            ObjectNode record = AdminApi.operatorRecord(json, r, "campaign-release").put("sanction", id)
-                    .put("reason", reason).put("penalised", s.get().penalised().size());
             return Mono.fromCallable(() -> {
-                audit.record("operator", json.writeValueAsString(record));
-                Instant now = clock.instant();
-                engine.sanctions().release(id, now);
-                int cleared = 0;
-                for (CampaignSanction.Penalised p : s.get().penalised()) {
-                    Optional<Verdict> v = store.verdict(p.accountId(), now);
-                    if (v.isPresent() && v.get().source().equals("campaign/" + id) && store.clearVerdict(p.accountId(), now)) {
-                        cleared++;
-                    }
-                }
-                return json.createObjectNode().put("sanction", id).put("released", now.toString())
-                        .put("verdictsCleared", cleared);
+                CampaignEnforcement.Released rel = enforcement.release(OperatorAccess.operator(r), s.get(), reason);
+                return json.createObjectNode().put("sanction", id).put("released", rel.at().toString())
+                        .put("verdictsCleared", rel.verdictsCleared());
             }).subscribeOn(Schedulers.boundedElastic()).flatMap(o -> respond(HttpStatus.OK, o));
         });
     }

@@ -15,6 +15,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.admin.AccountOverrides;
 import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.enforce.CampaignSanction;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.extractionguard.gateway.operators.Role;
@@ -82,7 +83,17 @@ final class CampaignPage {
                     .raw(" members this replica can name, one audited override each (members known only by hash cannot be "
                             + "overridden by id).</p>");
             Actions.form(h, s, "/console/campaign/action", "campaign", c.id(), "Apply to the campaign");
+            h.raw("<p class=\"muted\">Or sanction it: one audited action over the members linked through strong values "
+                    + "(payment, system prompt, template), which also reaches accounts that link to it that way later, "
+                    + "by hash or by id.</p><form class=\"act\" id=\"sanction-form\" method=\"post\" action=\"/console/campaign/sanction\">");
+            ConsolePages.csrf(h, s);
+            h.raw("<input type=\"hidden\" name=\"campaign\" value=\"").text(c.id()).raw("\"><label>Sanction <select "
+                    + "name=\"action\" id=\"sanction-action\"><option value=\"block\">block</option><option value=\"challenge\">"
+                    + "challenge</option></select></label> <label>TTL <input name=\"ttl\" id=\"sanction-ttl\" value=\"7d\" size=\"5\">"
+                    + "</label> <label>Reason <input name=\"reason\" id=\"sanction-reason\" size=\"40\" required></label> "
+                    + "<button type=\"submit\" id=\"sanction\">Sanction the campaign</button></form>");
         }
+        sanctions(h, c, s);
         CampaignGraph g = CampaignGraph.of(c, hash -> ConsoleContext.name(names, hash), GRAPH_VALUES, GRAPH_ACCOUNTS);
         h.raw("<h2>Accounts and the values they share</h2><p class=\"muted legend\">Circles: accounts. Squares: shared "
                 + "values (coloured by indicator; keys, never raw values). A heavier line: a value that links harder "
@@ -146,6 +157,91 @@ final class CampaignPage {
             }
             h.raw("</nav>");
         }
+    }
+
+    /** The active sanctions reaching any of the campaign's members, each with its release form. */
+    private void sanctions(Html h, CampaignListing.Campaign c, ConsoleSessions.Session s) {
+        Instant now = ctx.clock().instant();
+        java.util.Set<Long> members = new java.util.HashSet<>(c.accounts());
+        List<CampaignSanction> active = ctx.engine().sanctions().all().stream()
+                .filter(x -> x.isActiveAt(now) && x.members().stream().anyMatch(members::contains)).toList();
+        if (active.isEmpty()) {
+            return;
+        }
+        h.raw("<h2>Sanctions in force</h2><table class=\"sanctions\"><thead><tr><th>sanction</th><th>action</th><th>by</th>"
+                + "<th>until</th><th>reason</th><th>reached</th><th></th></tr></thead><tbody>");
+        for (CampaignSanction x : active) {
+            h.raw("<tr class=\"sanction-row\"><td>").text(x.id()).raw("</td><td>").text(x.action()).raw("</td><td>").text(x.operator())
+                    .raw("</td><td>").text(x.expiresAt()).raw("</td><td>").text(x.reason()).raw("</td><td>").text(x.penalised().size())
+                    .raw("</td><td>");
+            if (s.operator.has(Role.OVERRIDE)) {
+                h.raw("<form method=\"post\" action=\"/console/sanction/release\">");
+                ConsolePages.csrf(h, s);
+                h.raw("<input type=\"hidden\" name=\"sanction\" value=\"").text(x.id()).raw("\"><input type=\"hidden\" "
+                        + "name=\"campaign\" value=\"").text(c.id()).raw("\"><input name=\"reason\" required placeholder=\"why\"> "
+                        + "<button type=\"submit\">Release</button></form>");
+            }
+            h.raw("</td></tr>");
+        }
+        h.raw("</tbody></table>");
+    }
+
+    /** Sanctions (admin API: campaigns/enforce) every strongly linked campaign among this campaign's members. */
+    Mono<ServerResponse> sanction(ServerRequest r, ConsoleSessions.Session s, MultiValueMap<String, String> form) {
+        String id = form.getFirst("campaign") == null ? "" : form.getFirst("campaign");
+        String action = form.getFirst("action");
+        String reason = form.getFirst("reason") == null ? "" : form.getFirst("reason").trim();
+        Optional<java.time.Duration> ttl = io.extractionguard.engine.policy.Durations.parse(form.getFirst("ttl"));
+        if (!"block".equals(action) && !"challenge".equals(action) || reason.isEmpty() || ttl.isEmpty() || ttl.get().isZero()
+                || ttl.get().compareTo(java.time.Duration.ofDays(365)) > 0) {
+            return ConsolePages.error(HttpStatus.BAD_REQUEST, "sanction: block or challenge, a TTL up to 365d and a reason");
+        }
+        Verdict.Kind kind = Verdict.Kind.valueOf(action.toUpperCase(java.util.Locale.ROOT));
+        return Mono.fromCallable(() -> {
+            Optional<CampaignListing.Campaign> found = find(id);
+            if (found.isEmpty()) {
+                return Optional.<String>empty();
+            }
+            java.util.Set<Long> members = new java.util.HashSet<>(found.get().accounts());
+            int sanctions = 0;
+            int reached = 0;
+            int now = 0;
+            for (CampaignListing.Campaign strong : ctx.engine().sanctionableCampaigns(CampaignListing.MAX_SCANNED)) {
+                if (strong.accounts().stream().anyMatch(members::contains)) {
+                    io.extractionguard.admin.CampaignEnforcement.Imposed i = ctx.enforcement().impose(s.operator, strong, kind,
+                            ttl.get(), reason, "console campaign " + id);
+                    sanctions++;
+                    reached += i.members();
+                    now += i.penalisedNow();
+                }
+            }
+            return Optional.of(sanctions == 0 ? "no member of campaign " + id + " is linked through a strong value (payment, "
+                    + "system prompt, template): act on its accounts instead"
+                    : action + " sanction: " + sanctions + " imposed over " + reached + " members (" + now
+                    + " by id now, the rest at their next request; later accounts linked the same way too)");
+        }).subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()).flatMap(message -> {
+            if (message.isEmpty()) {
+                return ConsolePages.error(HttpStatus.NOT_FOUND, "no campaign " + id + " now");
+            }
+            s.flash(message.get());
+            return ServerResponse.seeOther(URI.create("/console/campaign?id=" + Html.query(id))).build();
+        });
+    }
+
+    Mono<ServerResponse> releaseSanction(ServerRequest r, ConsoleSessions.Session s, MultiValueMap<String, String> form) {
+        String id = form.getFirst("sanction") == null ? "" : form.getFirst("sanction");
+        String campaign = form.getFirst("campaign") == null ? "" : form.getFirst("campaign");
+        String reason = form.getFirst("reason") == null ? "" : form.getFirst("reason").trim();
+        Optional<CampaignSanction> x = ctx.engine().sanctions().all().stream().filter(c -> c.id().equals(id) && c.released() == null)
+                .findFirst();
+        if (x.isEmpty() || reason.isEmpty()) {
+            return ConsolePages.error(HttpStatus.BAD_REQUEST, "an active sanction and a reason are required");
+        }
+        return Mono.fromCallable(() -> ctx.enforcement().release(s.operator, x.get(), reason))
+                .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()).flatMap(rel -> {
+                    s.flash("released " + id + ": " + rel.verdictsCleared() + " verdicts cleared");
+                    return ServerResponse.seeOther(URI.create("/console/campaign?id=" + Html.query(campaign))).build();
+                });
     }
 
     /** Applies the form's action to every member this replica can name, one audited override each. */

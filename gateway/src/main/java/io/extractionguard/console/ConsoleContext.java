@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.extractionguard.admin.AccountOverrides;
+import io.extractionguard.admin.CampaignEnforcement;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.state.StateStore;
@@ -15,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** What the console's pages read and act through: the same components the admin API uses. */
 record ConsoleContext(GuardEngine engine, StateStore store, RecentDecisions recent, AuditTrail audit,
-                      PolicyReloader reloader, AccountOverrides overrides, JsonMapper json, Clock clock) {
+                      PolicyReloader reloader, AccountOverrides overrides, CampaignEnforcement enforcement, JsonMapper json,
+                      Clock clock) {
 
     /**
      * Account ids by sampling hash, for the accounts this replica decided within the last hour

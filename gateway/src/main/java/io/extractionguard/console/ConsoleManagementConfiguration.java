@@ -12,6 +12,7 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.admin.AccountOverrides;
+import io.extractionguard.admin.CampaignEnforcement;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
@@ -50,7 +51,8 @@ public class ConsoleManagementConfiguration {
                                                  PolicyReloader reloader, JsonMapper json, Clock clock) {
         log.info("operator console enabled on the management port under {}", ConsolePages.BASE);
         ConsoleContext ctx = new ConsoleContext(engine, store, recent, audit, reloader,
-                new AccountOverrides(store, audit, json, clock), json, clock);
+                new AccountOverrides(store, audit, json, clock), new CampaignEnforcement(engine, store, audit, recent, json, clock),
+                json, clock);
         return new ConsolePages(ctx, access, sessions, authenticator).routes();
     }
 }

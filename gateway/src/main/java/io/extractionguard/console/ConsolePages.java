@@ -81,6 +81,8 @@ final class ConsolePages {
                 .GET(BASE + "/", access.page(Role.READ, (r, s) -> worker(() -> campaigns(s))))
                 .GET(BASE + "/campaign", access.page(Role.READ, campaign::page))
                 .POST(BASE + "/campaign/action", access.action(Role.OVERRIDE, campaign::act))
+                .POST(BASE + "/campaign/sanction", access.action(Role.OVERRIDE, campaign::sanction))
+                .POST(BASE + "/sanction/release", access.action(Role.OVERRIDE, campaign::releaseSanction))
                 .GET(BASE + "/account", access.page(Role.READ, account::page))
                 .POST(BASE + "/account/action", access.action(Role.OVERRIDE, account::act))
                 .GET(BASE + "/audit", access.page(Role.READ, (r, s) -> worker(() -> auditPage(s))))
