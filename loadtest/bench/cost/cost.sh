@@ -50,11 +50,12 @@ for c in $CONFIGS; do
   PORT[$c]=$(free_port); mport=$(free_port); jar=$GW_JAR; args=()
   case "$c" in
     nofilter|bodycache) args=(--spring.profiles.active=bench-$c) ;;
-    guard-local) [[ -z "$POLICY" ]] || args=(--guard.policy.path="$POLICY") ;;
-    guard-redis) args=(--spring.profiles.active=redis ${POLICY:+--guard.policy.path="$POLICY"} --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
+    guard-redis) args=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
                        --guard.state.redis.key-prefix="cost-$STAMP") ;;
     guard-local-base) jar=$BASE_JAR; [[ -z "$BASE_POLICY" ]] || args=(--guard.policy.path="$BASE_POLICY") ;;
   esac
+  # every configuration loads the policy (the guard's beans exist on the bare routes too)
+  [[ -z "$POLICY" || "$c" == guard-local-base ]] || args+=(--guard.policy.path="$POLICY")
   java $JVM -jar "$jar" "${args[@]}" --server.port="${PORT[$c]}" --management.server.port="$mport" \
     --guard.demo-backend.enabled=false --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
     --guard.audit.path="$WORK/audit-$c.jsonl" --spring.config.additional-location=file:loadtest/bench/config/ \
