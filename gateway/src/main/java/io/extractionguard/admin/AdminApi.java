@@ -219,6 +219,12 @@ final class AdminApi {
 
     /** Reads the JSON object body and hands it on; anything else is a 400 naming the problem. */
     private Mono<ServerResponse> withBody(ServerRequest r, java.util.function.Function<JsonNode, Mono<ServerResponse>> then) {
+        return withBody(json, r, then);
+    }
+
+    /** {@link #withBody(ServerRequest, java.util.function.Function)} for the other admin handlers. */
+    static Mono<ServerResponse> withBody(JsonMapper json, ServerRequest r,
+                                         java.util.function.Function<JsonNode, Mono<ServerResponse>> then) {
         return r.bodyToMono(byte[].class).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
             if (bytes.length == 0) {
                 return then.apply(json.createObjectNode());
@@ -227,11 +233,15 @@ final class AdminApi {
             try {
                 node = json.readTree(bytes);
             } catch (JacksonException e) {
-                return error(HttpStatus.BAD_REQUEST, "request body is not valid JSON");
+                return badRequest(json, "request body is not valid JSON");
             }
-            return node != null && node.isObject() ? then.apply(node)
-                    : error(HttpStatus.BAD_REQUEST, "request body must be a JSON object");
+            return node != null && node.isObject() ? then.apply(node) : badRequest(json, "request body must be a JSON object");
         });
+    }
+
+    static Mono<ServerResponse> badRequest(JsonMapper json, String message) {
+        return ServerResponse.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(json.writeValueAsBytes(json.createObjectNode().put("error", message)));
     }
 
     /** An operator action's audit record: the authenticated principal, how it authenticated, the action. */

@@ -1,8 +1,9 @@
 package io.extractionguard.admin;
 
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -11,9 +12,8 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.engine.campaign.CampaignListing;
-import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.gateway.observe.RecentDecisions;
+import io.extractionguard.gateway.observe.AccountNames;
 import io.extractionguard.gateway.operators.OperatorAccess;
 import io.extractionguard.gateway.operators.Role;
 import reactor.core.publisher.Mono;
@@ -25,8 +25,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code GET /admin/campaigns[?max=N]}: the campaigns the campaign state currently links (see
  * {@link CampaignListing}), highest score first. Campaign state holds account hashes only; an
- * account is shown by its id when this replica decided one of its requests within the last hour
- * ({@link RecentDecisions}), else as {@code "#<hash>"}. The scan runs on a worker thread.
+ * account is shown by its id when it was decided recently ({@link AccountNames}: by any replica, with
+ * Redis), else as {@code "#<hash>"}. Campaign state and names are the fleet's, so every replica lists
+ * the same. The scan runs on a worker thread.
  */
 final class AdminCampaignsApi {
 
@@ -37,13 +38,13 @@ final class AdminCampaignsApi {
 
     private final OperatorAccess access;
     private final GuardEngine engine;
-    private final RecentDecisions recent;
+    private final AccountNames names;
     private final JsonMapper json;
 
-    AdminCampaignsApi(OperatorAccess access, GuardEngine engine, RecentDecisions recent, JsonMapper json) {
+    AdminCampaignsApi(OperatorAccess access, GuardEngine engine, AccountNames names, JsonMapper json) {
         this.access = access;
         this.engine = engine;
-        this.recent = recent;
+        this.names = names;
         this.json = json;
     }
 
@@ -70,10 +71,9 @@ final class AdminCampaignsApi {
     }
 
     private byte[] render(List<CampaignListing.Campaign> campaigns) {
-        Map<Long, String> names = new HashMap<>();
-        for (String id : recent.accounts()) {
-            names.put(Indicators.accountHash(id) & Long.MAX_VALUE, id);
-        }
+        Set<Long> shown = new HashSet<>();
+        campaigns.forEach(c -> c.accounts().stream().limit(ACCOUNTS_SHOWN).forEach(shown::add));
+        Map<Long, String> names = this.names.names(shown);
         ObjectNode o = json.createObjectNode();
         ArrayNode list = o.putArray("campaigns");
         for (CampaignListing.Campaign c : campaigns) {
@@ -89,7 +89,7 @@ final class AdminCampaignsApi {
             }
         }
         o.put("note", "accounts are the sampled members of each linking value (up to 32 per value, 16 per template "
-                + "bucket); '#…' marks an account this replica has not decided within the last hour");
+                + "bucket); '#…' marks an account no replica has decided within the last hour");
         return json.writeValueAsBytes(o);
     }
 }

@@ -76,8 +76,10 @@ final class AccountPage {
                     .raw(", reasoning-eliciting share ").num(e.profile().cotShare()).raw(".</p>");
         }
         h.raw("<p class=\"muted\">Explained for an empty request: cross-account campaign evidence is only evaluated on real "
-                + "requests; the decisions below show the reasons actually applied.</p><h2>Last hour on this replica</h2>");
-        Timeline.render(h, now, decisions, records);
+                + "requests; the decisions below show the reasons actually applied.</p><h2>Recent decisions on this replica</h2>");
+        Instant from = Timeline.windowStart(now, List.of(decisions));
+        h.raw("<p class=\"muted\">").text(from.toString().substring(11, 19)).raw(" … now (UTC)</p>");
+        Timeline.render(h, from, now, decisions, records);
         h.raw("<table class=\"decisions\"><thead><tr><th>time</th><th>route</th><th>action</th><th>score</th><th>band</th>"
                 + "<th>reasons</th></tr></thead><tbody>");
         for (RecentDecisions.Entry d : decisions) {

@@ -1,7 +1,6 @@
 package io.extractionguard.console;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +12,8 @@ import io.extractionguard.engine.campaign.CampaignListing;
  * A campaign's accounts and the shared indicator values linking them, drawn as server-side SVG: a
  * bipartite graph (account circles, value squares), each edge as heavy as the value links hard
  * (rarer values among more suspicious accounts are stronger). Bounded for big campaigns: the
- * {@code maxValues} strongest values and the {@code maxAccounts} accounts most strongly linked by
- * them; the caption says what was left out. Laid out by a fixed number of force-directed steps from
+ * strongest values (at most {@code maxValues}) whose sampled accounts fit in {@code maxAccounts},
+ * each with all of them; the caption says what was left out. Laid out by a fixed number of force-directed steps from
  * a deterministic start, so the same campaign draws the same way.
  */
 final class CampaignGraph {
@@ -48,22 +47,28 @@ final class CampaignGraph {
 
     /** The graph of {@code c}, accounts named by {@code name} (an id, or {@code #hash}). */
     static CampaignGraph of(CampaignListing.Campaign c, LongFunction<String> name, int maxValues, int maxAccounts) {
-        List<CampaignListing.Value> values = c.values().subList(0, Math.min(maxValues, c.values().size()));
-        Map<Long, Double> weight = new HashMap<>();
-        for (CampaignListing.Value v : values) {
+        // the strongest values first, each with all its sampled accounts, while they fit: whole groups, not scattered nodes
+        List<CampaignListing.Value> values = new ArrayList<>();
+        java.util.TreeSet<Long> shown = new java.util.TreeSet<>();
+        for (CampaignListing.Value v : c.values()) {
+            if (values.size() == maxValues) {
+                break;
+            }
+            int added = 0;
             for (long a : v.accounts()) {
-                weight.merge(a, v.strength(), Double::sum);
+                added += shown.contains(a) ? 0 : 1;
+            }
+            if (!values.isEmpty() && shown.size() + added > maxAccounts) {
+                continue;
+            }
+            values.add(v);
+            for (long a : v.accounts()) {
+                if (shown.size() < maxAccounts || shown.contains(a)) {
+                    shown.add(a);
+                }
             }
         }
-        List<Long> accounts = new ArrayList<>(weight.keySet());
-        accounts.sort((a, b) -> {
-            int byWeight = Double.compare(weight.get(b), weight.get(a));
-            return byWeight != 0 ? byWeight : Long.compare(a, b);
-        });
-        if (accounts.size() > maxAccounts) {
-            accounts = accounts.subList(0, maxAccounts);
-        }
-        accounts.sort(null);
+        List<Long> accounts = new ArrayList<>(shown);
         Map<Long, Integer> index = new LinkedHashMap<>();
         List<double[]> pos = new ArrayList<>();
         List<Node> proto = new ArrayList<>();
@@ -108,7 +113,7 @@ final class CampaignGraph {
         if (n < 2) {
             return;
         }
-        double k = Math.sqrt((double) WIDTH * HEIGHT / n) * 0.75;
+        double k = Math.sqrt((double) WIDTH * HEIGHT / n) * 0.9;
         double temperature = WIDTH / 10.0;
         double[][] disp = new double[n][2];
         for (int step = 0; step < STEPS; step++) {
@@ -136,7 +141,7 @@ final class CampaignGraph {
                 double dx = p[0] - q[0];
                 double dy = p[1] - q[1];
                 double dist = Math.max(0.01, Math.sqrt(dx * dx + dy * dy));
-                double force = dist * dist / k * (0.5 + e.strength());
+                double force = dist * dist / k * (0.1 + 0.3 * e.strength()) / Math.sqrt(edges.size() / (double) n + 1);
                 disp[e.from()][0] -= dx / dist * force;
                 disp[e.from()][1] -= dy / dist * force;
                 disp[e.to()][0] += dx / dist * force;

@@ -101,9 +101,18 @@ final class CampaignPage {
                           Instant now) {
         int pages = (c.accounts().size() + PAGE - 1) / PAGE;
         int p = Math.max(0, Math.min(page, pages - 1));
-        h.raw("<h2>Timeline (last hour)</h2><table class=\"accounts\"><thead><tr><th>account</th><th>standing</th>"
-                + "<th>decisions</th><th>last hour</th><th>latest reasons</th></tr></thead><tbody>");
-        for (long hash : c.accounts().subList(p * PAGE, Math.min(c.accounts().size(), (p + 1) * PAGE))) {
+        List<Long> shown = c.accounts().subList(p * PAGE, Math.min(c.accounts().size(), (p + 1) * PAGE));
+        Map<String, List<RecentDecisions.Entry>> decided = new java.util.HashMap<>();
+        for (long hash : shown) {
+            String id = names.get(hash);
+            if (id != null) {
+                decided.put(id, ctx.recent().of(id));
+            }
+        }
+        Instant from = Timeline.windowStart(now, List.copyOf(decided.values()));
+        h.raw("<h2>Timeline</h2><table class=\"accounts\"><thead><tr><th>account</th><th>standing</th><th>decisions</th><th>")
+                .text(from.toString().substring(11, 19)).raw(" … now (UTC)</th><th>latest reasons</th></tr></thead><tbody>");
+        for (long hash : shown) {
             String id = names.get(hash);
             h.raw("<tr class=\"account-row\"><td>");
             if (id == null) {
@@ -111,7 +120,7 @@ final class CampaignPage {
                         + "within the hour</td></tr>");
                 continue;
             }
-            List<RecentDecisions.Entry> decisions = ctx.recent().of(id);
+            List<RecentDecisions.Entry> decisions = decided.get(id);
             Optional<Verdict> v = ctx.store().verdict(id, now);
             h.raw("<a href=\"/console/account?id=").text(Html.query(id)).raw("\">").text(id).raw("</a></td><td>")
                     .text(v.map(x -> x.kind() + " until " + x.expiresAt()).orElse("–")).raw("</td><td>").text(decisions.size())
@@ -122,7 +131,7 @@ final class CampaignPage {
                     mine.add(a);
                 }
             }
-            Timeline.render(h, now, decisions, mine);
+            Timeline.render(h, from, now, decisions, mine);
             h.raw("</td><td>").text(decisions.isEmpty() ? "" : decisions.get(0).action() + ": "
                     + String.join(", ", decisions.get(0).reasons())).raw("</td></tr>");
         }

@@ -29,7 +29,7 @@ import reactor.core.publisher.Mono;
  * its {@code Origin} (when sent) is this host, and the form carries the session's CSRF token; the
  * session cookie is {@code SameSite=Strict} besides. As a {@link WebFilter} it puts the security
  * headers on every console response: a Content-Security-Policy without any script, inline style,
- * framing or foreign origin; no caching, no referrer, no MIME sniffing.
+ * framing or foreign origin; no caching, no referrer to other sites, no MIME sniffing.
  */
 final class ConsoleAccess implements WebFilter {
 
@@ -52,7 +52,7 @@ final class ConsoleAccess implements WebFilter {
             h.set("Content-Security-Policy", CSP);
             h.set("X-Content-Type-Options", "nosniff");
             h.set("X-Frame-Options", "DENY");
-            h.set("Referrer-Policy", "no-referrer");
+            h.set("Referrer-Policy", "same-origin"); // no-referrer would make browsers send "Origin: null" on our own forms
             h.set("Cache-Control", "no-store");
             h.set("Cross-Origin-Opener-Policy", "same-origin");
             h.set("Cross-Origin-Resource-Policy", "same-origin");

@@ -47,6 +47,7 @@ final class ConsolePages {
     private final CampaignPage campaign;
     private final AccountPage account;
     private final byte[] css;
+    private final byte[] icon;
 
     ConsolePages(ConsoleContext ctx, ConsoleAccess access, ConsoleSessions sessions, OperatorAuthenticator authenticator) {
         this.ctx = ctx;
@@ -55,10 +56,15 @@ final class ConsolePages {
         this.authenticator = authenticator;
         this.campaign = new CampaignPage(ctx);
         this.account = new AccountPage(ctx);
-        try (InputStream in = ConsolePages.class.getResourceAsStream("/console/console.css")) {
-            this.css = in.readAllBytes();
+        this.css = resource("console.css");
+        this.icon = resource("favicon.svg");
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = ConsolePages.class.getResourceAsStream("/console/" + name)) {
+            return in.readAllBytes();
         } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("console stylesheet missing from the classpath", e);
+            throw new IllegalStateException("console resource " + name + " missing from the classpath", e);
         }
     }
 
@@ -66,6 +72,8 @@ final class ConsolePages {
         return RouterFunctions.route()
                 .GET(BASE + "/console.css", r -> ServerResponse.ok().contentType(MediaType.parseMediaType("text/css"))
                         .bodyValue(css))
+                .GET(BASE + "/favicon.svg", r -> ServerResponse.ok().contentType(MediaType.parseMediaType("image/svg+xml"))
+                        .bodyValue(icon))
                 .GET(BASE + "/login", r -> html(HttpStatus.OK, login(null)))
                 .POST(BASE + "/login", this::signIn)
                 .POST(BASE + "/logout", access.action(Role.READ, (r, s, form) -> signOut(r)))
@@ -227,7 +235,7 @@ final class ConsolePages {
 
     static void head(Html h, String title) {
         h.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").text(title)
-                .raw(" · extraction-guard</title><link rel=\"stylesheet\" href=\"/console/console.css\"></head><body>");
+                .raw(" · extraction-guard</title><link rel=\"stylesheet\" href=\"/console/console.css\"><link rel=\"icon\" href=\"/console/favicon.svg\" type=\"image/svg+xml\"></head><body>");
     }
 
     static void frame(Html h, String title, ConsoleSessions.Session s) {

@@ -109,6 +109,43 @@ class ConsoleAccessTest extends ConsoleTestBase {
     }
 
     @Test
+    void anAccountIdChosenByAClientIsShownAsTextNeverAsMarkup() {
+        String evil = "acct-\"><img src=x onerror=alert(1)><script>alert(2)</script>";
+        traffic.post().uri("/v1/messages").header("x-account-id", evil).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"model\":\"m\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .exchange();
+        String session = signIn(VIEWER);
+        String html = console.get().uri(u -> u.path("/console/account").queryParam("id", "{id}").build(evil))
+                .cookie(ConsoleAccess.COOKIE, session).exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(html).doesNotContain("<img").doesNotContain("<script")
+                .contains("acct-&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;");
+    }
+
+    @Test
+    void noPageShowsARawPromptOrKey() {
+        String rawKey = "sk-console-leak-" + UUID.randomUUID();
+        String prompt = "zanzibar-quokka-" + UUID.randomUUID() + " explain your chain of thought step by step";
+        String account = "acct-console-leak-" + UUID.randomUUID();
+        for (int i = 0; i < 3; i++) {
+            traffic.post().uri("/v1/messages").header("x-account-id", account).header("x-api-key", rawKey)
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"model\":\"m\",\"max_tokens\":16000,\"messages\":[{\"role\":\"user\",\"content\":\""
+                            + prompt + "\"}]}")
+                    .exchange().expectBody().consumeWith(r -> { });
+        }
+        String session = signIn(ANALYST);
+        String list = page(session, "/console");
+        StringBuilder all = new StringBuilder(list).append(page(session, "/console/account?id=" + account))
+                .append(page(session, "/console/audit")).append(page(session, "/console/policy"));
+        java.util.regex.Matcher campaigns = java.util.regex.Pattern.compile("/console/campaign\\?id=([0-9a-f]+)").matcher(list);
+        while (campaigns.find()) {
+            all.append(page(session, "/console/campaign?id=" + campaigns.group(1)));
+        }
+        assertThat(all.toString()).contains(account).doesNotContain(rawKey).doesNotContain("zanzibar-quokka");
+    }
+
+    @Test
     void crossSiteAndTokenlessPostsAreRefusedAndASameSitePostActs() {
         String account = "acct-console-csrf-" + UUID.randomUUID();
         String session = signIn(ANALYST);

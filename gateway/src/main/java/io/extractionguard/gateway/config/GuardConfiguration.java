@@ -12,7 +12,7 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,8 +27,14 @@ import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
+import io.extractionguard.gateway.enforce.EnforcementProperties;
+import io.extractionguard.gateway.enforce.EnforcementWebhook;
+import io.extractionguard.gateway.enforce.NotifyingCampaignSanctions;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.limits.LocalRateLimiter;
@@ -45,6 +51,8 @@ import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditCheckpoints;
 import io.extractionguard.gateway.audit.RecentAuditCheckpoints;
 import io.extractionguard.gateway.campaign.CampaignCorrelationRunner;
+import io.extractionguard.gateway.observe.AccountNames;
+import io.extractionguard.gateway.observe.RecentDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Translates {@link GuardProperties} into the engine's objects. */
@@ -81,7 +89,7 @@ public class GuardConfiguration {
 
     /** In-memory token budgets; a fleet sharing state replaces this bean with a shared implementation. */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     TokenLimiter tokenLimiter(Clock clock) {
         return new LocalTokenLimiter(clock);
     }
@@ -107,6 +115,12 @@ public class GuardConfiguration {
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     AuditCheckpoints auditCheckpoints() {
         return new RecentAuditCheckpoints();
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    AccountNames accountNames(RecentDecisions recent) {
+        return AccountNames.of(recent);
     }
 
     @Bean
@@ -140,6 +154,18 @@ public class GuardConfiguration {
         return CorrelationLeadership.SINGLE_NODE;
     }
 
+    /** In-memory campaign sanctions unless {@code guard.state.store=redis} (state.redis.RedisCampaignSanctions). */
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    CampaignSanctions campaignSanctions() {
+        return new InMemoryCampaignSanctions();
+    }
+
+    @Bean
+    EnforcementWebhook enforcementWebhook(EnforcementProperties props, Clock clock, MeterRegistry meters) {
+        return new EnforcementWebhook(props, clock, meters);
+    }
+
     /** In-memory peer indicators unless {@code guard.state.store=redis} (state.redis.RedisIndicatorRegistry). */
     @Bean
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
@@ -158,9 +184,14 @@ public class GuardConfiguration {
     @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
-                            Clock clock) {
-        return GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens).challenges(challenges)
-                .campaigns(campaignStore).indicators(indicators).build();
+                            CampaignSanctions sanctions, EnforcementWebhook webhook,
+                            tools.jackson.databind.json.JsonMapper json,
+                            ObjectProvider<CampaignEvidence.Fleet> fleetEvidence, Clock clock) {
+        GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
+                .challenges(challenges).campaigns(campaignStore).indicators(indicators)
+                .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
+        fleetEvidence.ifAvailable(engine::fleetEvidence);
+        return engine.build();
     }
 
     @Bean

@@ -1,7 +1,5 @@
 package io.extractionguard.gateway.usage;
 
-import java.util.function.Consumer;
-
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -19,7 +17,8 @@ import tools.jackson.core.json.JsonFactory;
  * The client's response, metering the usage of a forwarded request while its body passes: each
  * buffer goes on to the client as soon as its bytes have been read (nothing is held back), and the
  * usage is reported exactly once, when the body ends, the client goes away (cancel) or the
- * stream fails. Only successful JSON and SSE responses are metered.
+ * stream fails. Only successful JSON and SSE responses are metered; any other response releases the
+ * request's token reservation.
  *
  * <p>In strip mode (see {@link ResponseMeter}) buffers are forwarded as complete SSE events.
  */
@@ -28,17 +27,17 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
     private final JsonFactory factory;
     private final boolean stripUsageOnlyChunk;
     private final long promptChars;
-    private final Consumer<Usage> report;
+    private final UsageMetering.Settlement settlement;
     private ResponseMeter meter;
     private boolean reported;
 
     MeteredResponse(ServerHttpResponse delegate, JsonFactory factory, boolean stripUsageOnlyChunk, long promptChars,
-                    Consumer<Usage> report) {
+                    UsageMetering.Settlement settlement) {
         super(delegate);
         this.factory = factory;
         this.stripUsageOnlyChunk = stripUsageOnlyChunk;
         this.promptChars = promptChars;
-        this.report = report;
+        this.settlement = settlement;
     }
 
     @Override
@@ -62,8 +61,20 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
         return super.writeAndFlushWith(chunks.doFinally(this::finish));
     }
 
-    /** Chooses how to read the body from the response's status and content type; false: not metered. */
+    /**
+     * Chooses how to read the body from the response's status and content type; false: not metered,
+     * and the request's token reservation is released (an error from the model is not charged).
+     */
     private boolean start() {
+        settlement.responding();
+        boolean metered = chooseMeter();
+        if (!metered) {
+            settlement.release();
+        }
+        return metered;
+    }
+
+    private boolean chooseMeter() {
         HttpStatusCode status = getStatusCode();
         MediaType type = getHeaders().getContentType();
         if (status == null || !status.is2xxSuccessful() || type == null) {
@@ -124,6 +135,6 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
             reported = true;
             usage = meter.usage(signal == SignalType.ON_COMPLETE);
         }
-        report.accept(usage);
+        settlement.usage(usage);
     }
 }

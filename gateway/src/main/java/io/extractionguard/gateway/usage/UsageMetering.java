@@ -1,6 +1,7 @@
 package io.extractionguard.gateway.usage;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -21,7 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Output-token accounting for forwarded requests: prepares the request so its response reports
  * usage, meters the response as it streams, and charges the usage to the account (profile and
- * token budgets, through {@link GuardEngine#recordUsage(Decision, long, long)}) once it is known.
+ * token budgets, through {@link GuardEngine#recordUsage(Decision, long, long)}) once it is known;
+ * a response that is not metered (an error) or never comes releases the reservation instead.
  * Counts tokens in {@code guard.tokens} (direction input/output, source reported/estimated).
  *
  * <p>An OpenAI Chat Completions stream reports usage only when the client sets
@@ -47,13 +49,54 @@ public class UsageMetering {
     /**
      * How to forward one admitted request.
      *
-     * @param body     the bytes to send upstream (the client's, or with {@code include_usage} added)
-     * @param response wraps the client's response so the usage is metered
+     * @param body       the bytes to send upstream (the client's, or with {@code include_usage} added)
+     * @param response   wraps the client's response so the usage is metered
+     * @param settlement settles the request's token reservation exactly once
      */
-    public record Forward(byte[] body, UnaryOperator<ServerHttpResponse> response) {
+    public record Forward(byte[] body, UnaryOperator<ServerHttpResponse> response, Settlement settlement) {
 
         public boolean bodyChanged(byte[] original) {
             return body != original;
+        }
+    }
+
+    /**
+     * The end of one forwarded request's token reservation, whichever comes first: its metered usage,
+     * or a release (an error status or a body that is not metered, no response at all) that charges nothing.
+     */
+    public final class Settlement {
+        private final Decision decision;
+        private final String route;
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private volatile boolean responding;
+
+        Settlement(Decision decision, String route) {
+            this.decision = decision;
+            this.route = route;
+        }
+
+        void usage(Usage usage) {
+            if (settled.compareAndSet(false, true)) {
+                charge(decision, usage, route);
+            }
+        }
+
+        void release() {
+            if (settled.compareAndSet(false, true)) {
+                engine.release(decision);
+            }
+        }
+
+        /** The response began to be written: from here its meter (or its status) settles. */
+        void responding() {
+            responding = true;
+        }
+
+        /** At the end of the exchange: releases a reservation no response settled (the backend never answered). */
+        public void ifNoResponse() {
+            if (!responding) {
+                release();
+            }
         }
     }
 
@@ -69,8 +112,9 @@ public class UsageMetering {
         }
         boolean stripUsageOnlyChunk = strip;
         long promptChars = request.promptChars();
+        Settlement settlement = new Settlement(decision, route);
         return new Forward(forwarded, response -> new MeteredResponse(response, factory, stripUsageOnlyChunk,
-                promptChars, usage -> charge(decision, usage, route)));
+                promptChars, settlement), settlement);
     }
 
     /**

@@ -68,6 +68,15 @@ public final class CampaignListing {
 
     /** The current campaigns, highest score first, at most {@code max}. */
     public static List<Campaign> list(CampaignStore store, CampaignSettings s, int max) {
+        return list(store, s, max, v -> true);
+    }
+
+    /**
+     * The campaigns linked only through values {@code linkBy} accepts: for actions that must not sweep
+     * in accounts a common value ties to a campaign.
+     */
+    public static List<Campaign> list(CampaignStore store, CampaignSettings s, int max,
+                                      java.util.function.Predicate<Value> linkBy) {
         if (!s.enabled()) {
             return List.of();
         }
@@ -77,7 +86,8 @@ public final class CampaignListing {
         List<Double> strengths = new ArrayList<>();
         for (SharedValue v : store.sharedValues(2, MAX_SCANNED)) {
             double strength = strength(v, s, population);
-            if (strength <= 0 || v.accounts().length < 2) {
+            if (strength <= 0 || v.accounts().length < 2
+                    || !linkBy.test(new Value(v.kind() == null ? "template" : v.kind().id(), v.key(), strength, v.accounts()))) {
                 continue;
             }
             linking.add(v);

@@ -14,8 +14,13 @@ import io.extractionguard.engine.campaign.CampaignStore;
 import io.extractionguard.engine.campaign.CorrelationReport;
 import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.campaign.Indicators;
+import io.extractionguard.engine.campaign.RequestIndicators;
 import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
+import io.extractionguard.engine.enforce.CampaignSanction;
+import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
+import io.extractionguard.engine.enforce.SanctionKeys;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
@@ -31,6 +36,7 @@ import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
+import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Mode;
@@ -75,7 +81,9 @@ public final class GuardEngine {
     private final Clock clock;
     private final CampaignDetector campaigns;
     private final IndicatorRegistry indicators;
-    private final CampaignEvidence evidence = new CampaignEvidence();
+    private final CampaignSanctions sanctions;
+    private final CampaignEvidence evidence;
+    private final CampaignEvidence.Fleet fleetEvidence;
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -91,6 +99,9 @@ public final class GuardEngine {
         this.challenges = b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock);
         this.campaigns = new CampaignDetector(b.campaigns != null ? b.campaigns : new InMemoryCampaignStore(b.clock));
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
+        this.sanctions = b.sanctions != null ? b.sanctions : new InMemoryCampaignSanctions();
+        this.fleetEvidence = b.fleetEvidence;
+        this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
     }
 
     /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
@@ -108,6 +119,8 @@ public final class GuardEngine {
         private ChallengeLedger challenges;
         private CampaignStore campaigns;
         private IndicatorRegistry indicators;
+        private CampaignSanctions sanctions;
+        private CampaignEvidence.Fleet fleetEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -126,7 +139,13 @@ public final class GuardEngine {
             return this;
         }
 
-        /** Token budgets, charged after the fact. */
+        /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
+        public Builder fleetEvidence(CampaignEvidence.Fleet fleet) {
+            this.fleetEvidence = fleet;
+            return this;
+        }
+
+        /** Token budgets: reserved at admission, reconciled with usage. */
         public Builder tokens(TokenLimiter tokens) {
             this.tokens = tokens;
             return this;
@@ -141,6 +160,12 @@ public final class GuardEngine {
         /** Cross-account campaign evidence. */
         public Builder campaigns(CampaignStore campaigns) {
             this.campaigns = campaigns;
+            return this;
+        }
+
+        /** Campaign-wide sanctions (shared by the fleet in the gateway). */
+        public Builder sanctions(CampaignSanctions sanctions) {
+            this.sanctions = sanctions;
             return this;
         }
 
@@ -181,7 +206,7 @@ public final class GuardEngine {
         RiskScore risk = assess(prepared, now);
         Policy p = prepared.policy();
         ClientIdentity id = prepared.request().identity();
-        return decide(p, id, p.tierLimits(id.tier()), risk, now, 1);
+        return decide(p, id, p.tierLimits(id.tier()), risk, now, List.of(prepared.request().inference()));
     }
 
     /** Reason of a THROTTLE of a batch larger than the account's (risk-tightened) limit admits at once. */
@@ -208,7 +233,7 @@ public final class GuardEngine {
                 worst = risk;
             }
         }
-        return decide(p, identity, p.tierLimits(identity.tier()), worst, now, items.size());
+        return decide(p, identity, p.tierLimits(identity.tier()), worst, now, items);
     }
 
     /** Whether the policy lets this caller's tier use batch endpoints ({@code batches: evaluate}). */
@@ -241,7 +266,37 @@ public final class GuardEngine {
         if (!extra.isEmpty()) {
             risk = p.scorer().score(context, extra);
         }
+        applySanction(prepared.indicators(), id, now);
         return risk;
+    }
+
+    /**
+     * Puts the verdict of a campaign sanction this account belongs or links to, unless the account
+     * already has it, a block (when the sanction challenges) or an operator's allow. Local reads only;
+     * the sanction registry records the account off the request path.
+     */
+    private void applySanction(RequestIndicators r, ClientIdentity id, Instant now) {
+        Optional<CampaignSanction> match = sanctions.match(r, now);
+        if (match.isEmpty()) {
+            return;
+        }
+        CampaignSanction s = match.get();
+        Optional<Verdict> current = store.verdict(id.accountId(), now);
+        if (current.isPresent() && (current.get().kind() == Verdict.Kind.ALLOW
+                || current.get().source().equals("campaign/" + s.id())
+                || current.get().kind() == Verdict.Kind.BLOCK && s.action() == Verdict.Kind.CHALLENGE)) {
+            return;
+        }
+        store.putVerdict(id.accountId(), new Verdict(s.action(), s.expiresAt(), "campaign/" + s.id(),
+                List.of(s.reasonId()), s.reason()));
+        long hash = r.accountHash() & Long.MAX_VALUE;
+        sanctions.reached(s.id(), new CampaignSanction.Penalised(id.accountId(), id.paymentFingerprint(), now,
+                !s.members().contains(hash)), hash);
+    }
+
+    /** Campaign-wide sanctions (admin API: enforce, release, export). */
+    public CampaignSanctions sanctions() {
+        return sanctions;
     }
 
     /**
@@ -307,6 +362,11 @@ public final class GuardEngine {
         return CampaignListing.list(campaigns.store(), policy.get().campaign(), max);
     }
 
+    /** The campaigns as linked only by the values a campaign sanction follows ({@link SanctionKeys#follows}). */
+    public java.util.List<CampaignListing.Campaign> sanctionableCampaigns(int max) {
+        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, SanctionKeys::follows);
+    }
+
     /** Adds usage (known after the response) to the account's profile. */
     public void recordUsage(String accountId, long inputTokens, long outputTokens) {
         store.recordUsage(accountId, clock.millis(), inputTokens, outputTokens);
@@ -314,25 +374,42 @@ public final class GuardEngine {
 
     /**
      * Adds a forwarded request's usage, known after its response, to the account's profile and
-     * charges it against the token budgets the request was admitted under (after the fact: see
-     * {@link TokenLimiter}).
+     * reconciles the token budgets' reservation with it (see {@link TokenLimiter}).
      *
-     * @return the budgets' state after the charge
+     * @return the budgets' state afterwards
      */
     public TokenOutcome recordUsage(Decision decision, long inputTokens, long outputTokens) {
         recordUsage(decision.accountId(), inputTokens, outputTokens);
+        return settle(decision, inputTokens, outputTokens);
+    }
+
+    /**
+     * Gives a forwarded request's token reservation back without charging anything: replay, whose
+     * trace has no responses, and a request the model never answered.
+     */
+    public void release(Decision decision) {
+        settle(decision, 0, 0);
+    }
+
+    private TokenOutcome settle(Decision decision, long inputTokens, long outputTokens) {
         TokenOutcome admitted = decision.tokens();
         if (admitted == null || admitted.isUnlimited()) {
             return TokenOutcome.UNLIMITED;
         }
-        return tokens.charge(decision.accountId(), admitted.budget(), admitted.factor(), inputTokens, outputTokens);
+        return tokens.settle(decision.accountId(), admitted, inputTokens, outputTokens);
     }
 
     public Policy policy() {
         return policy.get();
     }
 
-    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now, int requests) {
+    /**
+     * @param items the request, or a batch's items: they count as that many requests, and their bounds
+     *              are reserved together
+     */
+    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now,
+                            List<InferenceRequest> items) {
+        int requests = items.size();
         String account = id.accountId();
         List<String> riskReasons = reasons(risk.contributions(), false);
         boolean enforcing = p.mode() == Mode.ENFORCE;
@@ -380,10 +457,12 @@ public final class GuardEngine {
             riskReasons = withReason(riskReasons, CHALLENGE_PASSED);
         }
 
-        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted.
+        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted;
+        // a forwarded request holds a reservation of its bound until its usage is known.
         boolean tightened = band != null && bandAction == Action.THROTTLE && !band.shadow() && enforcing;
         TokenBudget budget = p.tokenBudget(tier);
-        TokenOutcome tokenState = tokens.check(account, budget, tightened ? band.tokenFactor() : 1.0);
+        TokenOutcome tokenState = tokens.reserve(account, budget, tightened ? band.tokenFactor() : 1.0,
+                estimatedInputTokens(items), outputReserve(budget, items));
         if (!tokenState.allowed() && enforcing) {
             List<String> why = tightened && band.tokenFactor() < 1.0 ? riskReasons : List.of(TOKEN_BUDGET);
             return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
@@ -392,6 +471,9 @@ public final class GuardEngine {
         double factor = tightened ? band.limitFactor() : 1.0;
         if (requests > 1 && !tier.unlimited() && requests * RateLimiter.cost(factor) > capacityUnits(tier)) {
             // a batch the limit could never admit at once is refused whole, not charged
+            if (enforcing && tokenState.allowed()) {
+                tokenState = tokens.settle(account, tokenState, 0, 0);
+            }
             return new Decision(account, enforcing ? Action.THROTTLE : Action.SHADOW, risk.score(),
                     List.of(BATCH_TOO_LARGE), risk.contributions(), band == null ? null : band.name(),
                     enforcing ? null : Action.THROTTLE, null, null, p.label(), tokenState);
@@ -400,6 +482,9 @@ public final class GuardEngine {
                 : limiter.tryAcquire(account, tier, factor, requests);
         if (!limit.allowed()) {
             List<String> why = factor < 1.0 ? riskReasons : List.of("rate-limit");
+            if (tokenState.allowed()) {
+                tokenState = tokens.settle(account, tokenState, 0, 0); // not forwarded after all
+            }
             if (enforcing) {
                 return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
                         band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
@@ -434,6 +519,24 @@ public final class GuardEngine {
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
                 band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
+    }
+
+    /** Input tokens reserved for requests: their prompt characters at four per token (reconciled with usage). */
+    static long estimatedInputTokens(List<InferenceRequest> items) {
+        long tokens = 0;
+        for (InferenceRequest item : items) {
+            tokens += (item.promptChars() + 3) / 4;
+        }
+        return tokens;
+    }
+
+    /** Output tokens reserved for requests: each one's {@code max_tokens}, or the tier's default. */
+    static long outputReserve(TokenBudget budget, List<InferenceRequest> items) {
+        long tokens = 0;
+        for (InferenceRequest item : items) {
+            tokens += budget.outputReserve(item.maxOutputTokens());
+        }
+        return tokens;
     }
 
     /** Token units the tightest window of a tier holds when full. */
@@ -479,11 +582,13 @@ public final class GuardEngine {
     }
 
     /**
-     * This engine's campaign evidence as shareable indicators (sketches and opaque fingerprints only;
-     * admin API: export), each valid for {@code validity} after it was last seen.
+     * The campaign evidence as shareable indicators (the fleet's when a {@link CampaignEvidence.Fleet} is
+     * set, else this engine's; sketches and opaque fingerprints only; admin API: export), each valid for
+     * {@code validity} after it was last seen. From memory: never blocks.
      */
     public List<SharedEvidence> campaignEvidence(String producer, Duration validity) {
-        return evidence.evidence(producer, validity, clock.instant());
+        CampaignEvidence source = fleetEvidence != null ? fleetEvidence.snapshot() : evidence;
+        return source.evidence(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */

@@ -38,11 +38,28 @@ public final class CampaignEvidence {
     /** Templates at least this similar are one template (the importer's matching threshold). */
     public static final double SAME_TEMPLATE = 0.8;
 
+    /** Told of every entry recorded, after it was: kind, value (null for a template), sketch (templates only). */
+    public interface Listener {
+        Listener NONE = (kind, value, sketch, strength, at) -> {
+        };
+
+        /** Must not block: called on the request path, inside the evidence's lock. */
+        void recorded(Indicator.Kind kind, String value, byte[] sketch, double strength, Instant at);
+    }
+
+    /**
+     * The fleet's evidence: told of every entry this engine records (to share it), and the evidence
+     * of every replica, read back from shared state, for exports. {@link #snapshot} answers from memory.
+     */
+    public interface Fleet extends Listener {
+        CampaignEvidence snapshot();
+    }
+
     private static final class Entry {
         final Indicator.Kind kind;
         final String value;
         final byte[] sketch;
-        final Instant firstSeen;
+        Instant firstSeen;
         Instant lastSeen;
         double strength;
         long sightings = 1;
@@ -74,6 +91,15 @@ public final class CampaignEvidence {
     private int oldest = -1;
     private int newest = -1;
     private int templateCount;
+    private final Listener listener;
+
+    public CampaignEvidence() {
+        this(Listener.NONE);
+    }
+
+    public CampaignEvidence(Listener listener) {
+        this.listener = listener;
+    }
 
     /** Records a request's enforced campaign contributions (no-op without any). */
     public void record(List<Contribution> contributions, ClientIdentity identity, byte[] sketch, Instant now) {
@@ -98,12 +124,40 @@ public final class CampaignEvidence {
         synchronized (this) {
             if (template > 0 && sketch != null && sketch.length == PromptSketch.BYTES) {
                 recordTemplate(sketch, template, now);
+                listener.recorded(Indicator.Kind.PROMPT_TEMPLATE, null, sketch, template, now);
             }
             if (payment > 0 && identity.paymentFingerprint() != null) {
                 recordValue(Indicator.Kind.PAYMENT_FINGERPRINT, identity.paymentFingerprint(), payment, now);
+                listener.recorded(Indicator.Kind.PAYMENT_FINGERPRINT, identity.paymentFingerprint(), null, payment, now);
             }
             if (client > 0 && identity.clientJa4() != null) {
                 recordValue(Indicator.Kind.CLIENT_JA4, identity.clientJa4(), client, now);
+                listener.recorded(Indicator.Kind.CLIENT_JA4, identity.clientJa4(), null, client, now);
+            }
+        }
+    }
+
+    /**
+     * Adds an entry recorded elsewhere (the fleet's, read back from shared state): as if seen at
+     * {@code lastSeen} with {@code strength}, first seen no later than {@code firstSeen}, {@code sightings} times.
+     */
+    public synchronized void merge(Indicator.Kind kind, String value, byte[] sketch, Instant firstSeen, Instant lastSeen,
+                                   double strength, long sightings) {
+        Entry e;
+        if (kind == Indicator.Kind.PROMPT_TEMPLATE) {
+            if (sketch == null || sketch.length != PromptSketch.BYTES) {
+                return;
+            }
+            recordTemplate(sketch, strength, lastSeen);
+            e = templates[newest];
+        } else {
+            recordValue(kind, value, strength, lastSeen);
+            e = values.get(kind.name() + ":" + value);
+        }
+        if (e != null) {
+            e.sightings += Math.max(1, sightings) - 1; // recording counted one sighting, new or not
+            if (firstSeen.isBefore(e.firstSeen)) {
+                e.firstSeen = firstSeen;
             }
         }
     }

@@ -9,6 +9,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.extractionguard.engine.state.ClockTicker;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
@@ -22,8 +23,7 @@ import io.github.bucket4j.local.LocalBucket;
  * token at the base rate. Idle buckets are evicted after a day; a policy change that alters a
  * tier's budget reconfigures existing buckets, keeping their fill ratio.
  *
- * <p>The static {@link #inspect} and {@link #charge(Bucket, long, double)} work on any
- * {@link Bucket}, so a distributed implementation can reuse them on proxied buckets.
+ * <p>The static {@link #inspect} and {@link #adjust} work on any {@link Bucket}.
  */
 public final class LocalTokenLimiter implements TokenLimiter {
 
@@ -57,14 +57,34 @@ public final class LocalTokenLimiter implements TokenLimiter {
     }
 
     @Override
-    public TokenOutcome charge(String accountId, TokenBudget budget, double factor, long inputTokens,
-                               long outputTokens) {
+    public TokenOutcome reserve(String accountId, TokenBudget budget, double factor, long inputTokens,
+                                long outputTokens) {
         if (budget.unlimited()) {
             return TokenOutcome.UNLIMITED;
         }
         Entry e = entry(accountId, budget);
-        return new TokenOutcome(budget, factor, charge(e.input(), inputTokens, factor),
-                charge(e.output(), outputTokens, factor));
+        synchronized (e) { // check and reserve as one step: two requests cannot both take the last token
+            LimitOutcome in = inspect(e.input(), factor);
+            LimitOutcome out = inspect(e.output(), factor);
+            if (!in.allowed() || !out.allowed()) {
+                return new TokenOutcome(budget, factor, in, out);
+            }
+            long reservedIn = e.input() == null ? 0 : Math.max(0, inputTokens);
+            long reservedOut = e.output() == null ? 0 : Math.max(0, outputTokens);
+            return new TokenOutcome(budget, factor, admitted(adjust(e.input(), 0, reservedIn, factor)),
+                    admitted(adjust(e.output(), 0, reservedOut, factor)), reservedIn, reservedOut);
+        }
+    }
+
+    @Override
+    public TokenOutcome settle(String accountId, TokenOutcome admitted, long inputTokens, long outputTokens) {
+        if (admitted.isUnlimited()) {
+            return TokenOutcome.UNLIMITED;
+        }
+        Entry e = entry(accountId, admitted.budget());
+        double factor = admitted.factor();
+        return new TokenOutcome(admitted.budget(), factor, adjust(e.input(), admitted.reservedInput(), inputTokens, factor),
+                adjust(e.output(), admitted.reservedOutput(), outputTokens, factor));
     }
 
     /**
@@ -82,14 +102,25 @@ public final class LocalTokenLimiter implements TokenLimiter {
                 probe.getNanosToWaitForRefill());
     }
 
-    /** Charges {@code tokens} at {@code factor} to a bucket (null: no budget), allowing debt. */
-    static LimitOutcome charge(Bucket bucket, long tokens, double factor) {
+    /** The state after an admitted request's reservation: admitted, whatever its reservation left. */
+    public static LimitOutcome admitted(LimitOutcome after) {
+        return after.allowed() || after.isUnlimited() ? after
+                : new LimitOutcome(true, after.limit(), after.windowSeconds(), 0, after.resetSeconds(), 0);
+    }
+
+    /**
+     * Moves a bucket (null: no budget) from {@code reserved} to {@code used} tokens at {@code factor}:
+     * takes the difference (allowing debt) or gives it back.
+     */
+    static LimitOutcome adjust(Bucket bucket, long reserved, long used, double factor) {
         if (bucket == null) {
             return LimitOutcome.UNLIMITED;
         }
-        long cost = TokenLimiter.cost(tokens, factor);
-        if (cost > 0) {
-            bucket.consumeIgnoringRateLimits(cost);
+        long delta = TokenLimiter.cost(used, factor) - TokenLimiter.cost(reserved, factor);
+        if (delta > 0) {
+            bucket.consumeIgnoringRateLimits(delta);
+        } else if (delta < 0) {
+            bucket.addTokens(-delta);
         }
         return inspect(bucket, factor);
     }
@@ -118,6 +149,12 @@ public final class LocalTokenLimiter implements TokenLimiter {
         existing.replaceConfiguration(LocalRateLimiter.configuration(bandwidths),
                 TokensInheritanceStrategy.PROPORTIONALLY);
         return existing;
+    }
+
+    /** The Bucket4j configuration of a budget's input (or output) tokens; null when it sets none. */
+    public static BucketConfiguration configuration(TokenBudget budget, boolean input) {
+        Bandwidth[] bandwidths = input ? input(budget) : output(budget);
+        return bandwidths.length == 0 ? null : LocalRateLimiter.configuration(bandwidths);
     }
 
     static Bandwidth[] input(TokenBudget budget) {

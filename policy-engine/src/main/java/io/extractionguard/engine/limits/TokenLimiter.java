@@ -3,13 +3,14 @@ package io.extractionguard.engine.limits;
 /**
  * Token budgets per account: input and output tokens the model may serve over rolling windows.
  *
- * <p><b>Charged after the fact.</b> How many tokens a response costs is known only once the
- * backend has produced it, so a request is admitted while its account's budget is not spent
- * ({@link #check}), and its usage is charged when the response reports it ({@link #charge}). The
- * response that crosses the budget is served in full and drives the bucket into debt; the
- * <em>next</em> request is refused until the debt has refilled. Over a window an account can
- * therefore exceed its budget by at most one response (bounded by its {@code max_tokens}), and
- * requests running concurrently when the budget is crossed all complete.
+ * <p><b>Reserve, then reconcile.</b> A request is admitted while its account's budget is not spent
+ * (at least one token left in every budgeted direction), and its bound is <em>reserved</em> at once:
+ * its {@code max_tokens} (or the tier's default) of output and its estimated input
+ * ({@link #reserve}). When the response reports its usage, the reservation is reconciled
+ * ({@link #settle}): the unused part goes back, an excess (an input estimate too low) is charged.
+ * A request that fails or is abandoned is settled with what was streamed. So N requests started at
+ * once cannot all pass against the same remaining budget: each takes its bound, and an account
+ * exceeds a budget by at most one reservation (the last one admitted drives the bucket into debt).
  *
  * <p>A risk factor below 1 tightens the budget by making each token cost {@code 1/factor}.
  * Implementations must not block on remote I/O on the caller's thread.
@@ -20,10 +21,20 @@ public interface TokenLimiter {
     TokenOutcome check(String accountId, TokenBudget budget, double factor);
 
     /**
-     * Charges tokens served to the account (the bucket may go negative) and returns the budget's
-     * state afterwards. Directions the budget does not limit are not charged.
+     * Admits a request if no budgeted direction is spent, and reserves {@code inputTokens} and
+     * {@code outputTokens} for it (the bucket may go negative by this reservation). A refused
+     * request reserves nothing. Directions the budget does not limit are not reserved.
      */
-    TokenOutcome charge(String accountId, TokenBudget budget, double factor, long inputTokens, long outputTokens);
+    TokenOutcome reserve(String accountId, TokenBudget budget, double factor, long inputTokens, long outputTokens);
+
+    /**
+     * Reconciles what {@code admitted} reserved with the tokens actually served: returns the unused
+     * part, charges the excess. {@code admitted} without a reservation (an observe-only admission)
+     * is charged in full.
+     *
+     * @return the budgets' state afterwards
+     */
+    TokenOutcome settle(String accountId, TokenOutcome admitted, long inputTokens, long outputTokens);
 
     /** Tokens a charge of {@code tokens} costs at {@code factor}: {@code ceil(tokens / factor)}. */
     static long cost(long tokens, double factor) {

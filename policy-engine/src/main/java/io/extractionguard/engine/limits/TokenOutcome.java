@@ -11,8 +11,15 @@ package io.extractionguard.engine.limits;
  * @param factor the share of the budget this account is admitted to (risk tightening; 1 normally)
  * @param input  the input-token budget, {@link LimitOutcome#UNLIMITED} when the tier sets none
  * @param output the output-token budget, {@link LimitOutcome#UNLIMITED} when the tier sets none
+ * @param reservedInput  input tokens reserved for the admitted request (base rate), to be reconciled
+ * @param reservedOutput output tokens reserved for the admitted request (base rate), to be reconciled
  */
-public record TokenOutcome(TokenBudget budget, double factor, LimitOutcome input, LimitOutcome output) {
+public record TokenOutcome(TokenBudget budget, double factor, LimitOutcome input, LimitOutcome output,
+                           long reservedInput, long reservedOutput) {
+
+    public TokenOutcome(TokenBudget budget, double factor, LimitOutcome input, LimitOutcome output) {
+        this(budget, factor, input, output, 0, 0);
+    }
 
     /** The outcome for a tier without token budgets. */
     public static final TokenOutcome UNLIMITED =

@@ -57,7 +57,7 @@ public final class PolicyLoader {
             "signals", "bands", "lists", "campaign", "peer-indicators");
     private static final Set<String> TIER = ordered("requests-per-minute", "requests-per-day", "batches",
             TokenBudgets.INPUT_PER_MINUTE, TokenBudgets.INPUT_PER_DAY, TokenBudgets.OUTPUT_PER_MINUTE,
-            TokenBudgets.OUTPUT_PER_DAY);
+            TokenBudgets.OUTPUT_PER_DAY, TokenBudgets.DEFAULT_OUTPUT_RESERVE);
     private static final Set<String> FEATURES = ordered("template-similarity", "min-capability-matches",
             "evidence-prior", "capabilities", "cot-elicitation");
     private static final Set<String> BAND = ordered("name", "min-score", "action", "limit-factor", "challenge",

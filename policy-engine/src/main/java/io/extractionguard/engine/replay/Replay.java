@@ -147,6 +147,7 @@ public final class Replay {
         }
         engine.correlateIfDue(); // periodic campaign correlation, on trace time
         Decision decision = engine.evaluate(p.request());
+        engine.release(decision); // a trace has no responses: a forwarded request's reservation charges nothing
         summary.record(decision);
         listener.decided(p.record(), decision);
     }

@@ -111,7 +111,10 @@ class StructuralConvictionTest {
                 }
             }
         }
-        assertThat(decisions).allMatch(d -> d.action() == Action.ALLOW);
+        // the class's own reasoning asks and pasted exercises may put a student in the watch band (a
+        // tighter rate and token limit); what must never happen is a challenge, a block or cluster evidence
+        assertThat(decisions).noneMatch(d -> d.action() == Action.CHALLENGE || d.action() == Action.BLOCK);
+        assertThat(decisions).allMatch(d -> d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/cluster")));
     }
 
     @Test

@@ -31,11 +31,14 @@ class TokenBudgetEngineTest {
     }
 
     @Test
-    void usageIsChargedAfterTheFactAndASpentBudgetRefusesTheNextRequestUntilItRefills() {
+    void theBoundIsReservedAtAdmissionReconciledWithUsageAndASpentBudgetRefusesUntilItRefills() {
         ClientIdentity who = Fixtures.account("acct-reader");
         Decision first = send(who, "a question");
         assertThat(first.action()).isEqualTo(Action.ALLOW);
-        assertThat(first.tokens().output().remaining()).isEqualTo(1_000);
+        assertThat(first.tokens().reservedOutput()).as("its max_tokens, reserved at admission").isEqualTo(1_024);
+        assertThat(first.tokens().output().remaining()).isZero();
+        Decision concurrent = send(who, "a question sent while the first runs");
+        assertThat(concurrent.action()).as("the first's reservation holds the budget").isEqualTo(Action.THROTTLE);
 
         TokenOutcome afterFirst = engine.recordUsage(first, 120, 700);
         assertThat(afterFirst.output().remaining()).isEqualTo(300);
@@ -61,7 +64,8 @@ class TokenBudgetEngineTest {
         assertThat(d.band()).isEqualTo("watch");
         assertThat(d.action()).isEqualTo(Action.ALLOW);
         assertThat(d.tokens().factor()).isEqualTo(0.25);
-        assertThat(d.tokens().output().remaining()).isEqualTo(250);
+        assertThat(d.tokens().reservedOutput()).isEqualTo(1_024);
+        assertThat(d.tokens().output().remaining()).as("1 024 at four times the cost: more than the budget").isZero();
 
         engine.recordUsage(d, 10, 300); // costs 1 200 of the 1 000 base tokens
         Decision next = send(who, "show your full reasoning about dogs");

@@ -15,6 +15,43 @@ class LocalTokenLimiterTest {
     /** 10 000 input and 1 000 output tokens a minute, 100 000 / 20 000 a day. */
     private final TokenBudget budget = new TokenBudget(10_000, 100_000, 1_000, 20_000);
 
+    /** Usage of a request admitted without a reservation (observe-only): charged in full. */
+    private TokenOutcome charge(String account, TokenBudget b, double factor, long in, long out) {
+        return limiter.settle(account, limiter.check(account, b, factor), in, out);
+    }
+
+    @Test
+    void concurrentRequestsEachReserveTheirBoundSoTheyCannotAllPassAgainstTheSameRemainder() {
+        TokenOutcome first = limiter.reserve("r", budget, 1.0, 50, 400);
+        TokenOutcome second = limiter.reserve("r", budget, 1.0, 50, 400);
+        TokenOutcome third = limiter.reserve("r", budget, 1.0, 50, 400); // 200 left: admitted, 200 into debt
+        TokenOutcome fourth = limiter.reserve("r", budget, 1.0, 50, 400);
+        assertThat(first.allowed()).isTrue();
+        assertThat(first.output().remaining()).as("the header figure after the reservation").isEqualTo(600);
+        assertThat(second.allowed()).isTrue();
+        assertThat(third.allowed()).isTrue();
+        assertThat(fourth.allowed()).as("the budget is reserved to the end").isFalse();
+        assertThat(fourth.reservedOutput()).as("a refused request reserves nothing").isZero();
+        assertThat(third.reservedOutput()).isEqualTo(400);
+        assertThat(third.reservedInput()).isEqualTo(50);
+
+        // each used 100 of its 400: 900 go back, leaving 1000 - 300 = 700
+        limiter.settle("r", first, 20, 100);
+        limiter.settle("r", second, 20, 100);
+        TokenOutcome settled = limiter.settle("r", third, 80, 100);
+        assertThat(settled.output().remaining()).isEqualTo(700);
+        assertThat(settled.input().remaining()).as("the input estimate reconciled both ways").isEqualTo(10_000 - 120);
+    }
+
+    @Test
+    void aReservationReleasedWithoutUsageChargesNothing() {
+        TokenOutcome held = limiter.reserve("s", budget, 0.5, 10, 300);
+        assertThat(held.output().remaining()).as("600 of 1000 at cost 2: 400 left, 200 at this factor").isEqualTo(200);
+        limiter.settle("s", held, 0, 0);
+        assertThat(limiter.check("s", budget, 1.0).output().remaining()).isEqualTo(1_000);
+        assertThat(limiter.reserve("t", TokenBudget.NONE, 1.0, 10, 10)).isSameAs(TokenOutcome.UNLIMITED);
+    }
+
     @Test
     void chargesExactlyTheReportedUsageAndRemainingGoesDownAsItIsSpent() {
         TokenOutcome fresh = limiter.check("a", budget, 1.0);
@@ -24,7 +61,7 @@ class LocalTokenLimiterTest {
         assertThat(fresh.output().remaining()).isEqualTo(1_000);
         assertThat(fresh.input().remaining()).isEqualTo(10_000);
 
-        TokenOutcome after = limiter.charge("a", budget, 1.0, 1_234, 321);
+        TokenOutcome after = charge("a", budget, 1.0, 1_234, 321);
         assertThat(after.output().remaining()).isEqualTo(679);
         assertThat(after.input().remaining()).isEqualTo(8_766);
         assertThat(after.output().resetSeconds()).isBetween(1L, 60L);
@@ -33,7 +70,7 @@ class LocalTokenLimiterTest {
 
     @Test
     void aResponseThatCrossesTheBudgetIsChargedInFullAndTheNextRequestIsRefusedUntilTheDebtRefills() {
-        TokenOutcome crossed = limiter.charge("b", budget, 1.0, 10, 1_500); // 500 tokens of debt
+        TokenOutcome crossed = charge("b", budget, 1.0, 10, 1_500); // 500 tokens of debt
         assertThat(crossed.allowed()).isFalse();
         assertThat(crossed.output().remaining()).isZero();
         // 500 debt + 1 token at 1 000 tokens / minute: about 30 s
@@ -49,7 +86,7 @@ class LocalTokenLimiterTest {
     @Test
     void theDayBudgetBindsOnceTheMinuteOneHasRefilled() {
         for (int i = 0; i < 20; i++) {
-            limiter.charge("c", budget, 1.0, 0, 1_000);
+            charge("c", budget, 1.0, 0, 1_000);
             clock.advance(Duration.ofMinutes(1));
         }
         // the minute budget is full again; the day budget has about 20 minutes of refill (~278) left
@@ -57,13 +94,13 @@ class LocalTokenLimiterTest {
         assertThat(o.output().windowSeconds()).isEqualTo(86_400);
         assertThat(o.output().limit()).isEqualTo(20_000);
         assertThat(o.output().remaining()).isBetween(250L, 300L);
-        limiter.charge("c", budget, 1.0, 0, 300);
+        charge("c", budget, 1.0, 0, 300);
         assertThat(limiter.check("c", budget, 1.0).allowed()).isFalse();
     }
 
     @Test
     void aRiskFactorMakesEachTokenCostMore() {
-        TokenOutcome o = limiter.charge("d", budget, 0.25, 0, 100);
+        TokenOutcome o = charge("d", budget, 0.25, 0, 100);
         assertThat(o.output().remaining()).as("400 of 1000 charged, 600 left = 150 at a quarter").isEqualTo(150);
         assertThat(limiter.check("d", budget, 1.0).output().remaining()).isEqualTo(600);
         assertThat(TokenLimiter.cost(3, 0.5)).isEqualTo(6);
@@ -72,7 +109,7 @@ class LocalTokenLimiterTest {
 
     @Test
     void theCombinedStateReportsTheMoreRestrictiveDirection() {
-        TokenOutcome o = limiter.charge("e", budget, 1.0, 1_000, 800);
+        TokenOutcome o = charge("e", budget, 1.0, 1_000, 800);
         assertThat(o.binding()).isSameAs(o.output());
         TokenOutcome inputOnly = limiter.check("f", new TokenBudget(0, 5_000, 0, 0), 1.0);
         assertThat(inputOnly.output().isUnlimited()).isTrue();
@@ -81,12 +118,12 @@ class LocalTokenLimiterTest {
 
     @Test
     void aPolicyChangeReconfiguresExistingBucketsAndATierWithoutBudgetIsNeverRefused() {
-        limiter.charge("g", budget, 1.0, 0, 5_000);
+        charge("g", budget, 1.0, 0, 5_000);
         assertThat(limiter.check("g", budget, 1.0).allowed()).isFalse();
         TokenBudget raised = new TokenBudget(0, 0, 100_000, 1_000_000);
         assertThat(limiter.check("g", raised, 1.0).output().limit()).isEqualTo(100_000);
 
-        assertThat(limiter.charge("h", TokenBudget.NONE, 1.0, 1_000_000, 1_000_000).allowed()).isTrue();
+        assertThat(charge("h", TokenBudget.NONE, 1.0, 1_000_000, 1_000_000).allowed()).isTrue();
         assertThat(limiter.check("h", TokenBudget.NONE, 1.0)).isSameAs(TokenOutcome.UNLIMITED);
     }
 }

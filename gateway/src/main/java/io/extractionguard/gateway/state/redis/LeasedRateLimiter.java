@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -20,8 +19,6 @@ import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.VerboseResult;
-import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.redisson.Bucket4jRedisson;
@@ -63,58 +60,80 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
 
-    private final AsyncProxyManager<String> buckets;
-    private final ScheduledExecutorService scheduler;
     private final RedisKeys keys;
     private final RedisAvailability availability;
     private final LocalRateLimiter fallback;
-    private final Cache<String, Lease> leases;
+    private final Cache<String, BucketLease> leases;
+    private final BucketLease.Context context;
     private final double leaseFraction;
     private final long minLeaseUnits;
     private final double largeLeaseFraction;
-    private final long idleReturnNanos;
-    private final long callTimeoutMillis; // a compare-and-swap is a read and a script, each with Redisson's timeout
-    private final Counter leaseRequests;
-    private final Counter provisional;
-    private final Counter returned;
 
     public LeasedRateLimiter(RedissonClient client, RedisKeys keys, RedisAvailability availability, Clock clock,
                              RedisStateProperties props, ScheduledExecutorService scheduler, MeterRegistry meters) {
         this.keys = keys;
         this.availability = availability;
-        this.scheduler = scheduler;
         this.fallback = new LocalRateLimiter(clock);
         this.leaseFraction = props.limits().leaseFraction();
         this.minLeaseUnits = props.limits().minLeaseRequests() * UNITS_PER_REQUEST;
         this.largeLeaseFraction = props.limits().largeLeaseFraction();
-        this.idleReturnNanos = props.limits().idleReturn().toNanos();
-        this.callTimeoutMillis = 2 * (props.connectTimeout().toMillis() + props.timeout().toMillis());
-        this.buckets = Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
+        this.context = new BucketLease.Context(buckets(client, clock, props), scheduler, availability,
+                props.limits().idleReturn().toNanos(), callTimeoutMillis(props),
+                Counter.builder("guard.state.limits.leases")
+                        .description("Token leases requested from the Redis buckets (one compare-and-swap each)")
+                        .register(meters),
+                Counter.builder("guard.state.limits.provisional")
+                        .description("Requests admitted ahead of Redis on a replica's first sight of an account (charged later)")
+                        .register(meters),
+                Counter.builder("guard.state.limits.returned")
+                        .description("Unused leased request tokens given back to Redis")
+                        .register(meters),
+                UNITS_PER_REQUEST);
+        this.leases = leaseCache(props);
+        settleEvery(scheduler, availability, leases);
+    }
+
+    /** How long a Bucket4j call may take: a compare-and-swap is a read and a script, each with Redisson's timeout. */
+    static long callTimeoutMillis(RedisStateProperties props) {
+        return 2 * (props.connectTimeout().toMillis() + props.timeout().toMillis());
+    }
+
+    /** Bucket4j's asynchronous proxies of Redis buckets, on the store's clock. */
+    static AsyncProxyManager<String> buckets(RedissonClient client, Clock clock, RedisStateProperties props) {
+        return Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
                 .clientClock(LocalRateLimiter.timeMeter(clock))
                 .requestTimeout(props.timeout())
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(1)))
                 .build()
                 .asAsync();
-        this.leases = Caffeine.newBuilder()
+    }
+
+    /** Leases of recently used buckets; one evicted returns its unused units. */
+    static Cache<String, BucketLease> leaseCache(RedisStateProperties props) {
+        return Caffeine.newBuilder()
                 .maximumSize(props.nearCache().maxAccounts())
                 .expireAfterAccess(Duration.ofMinutes(10))
-                .removalListener((String key, Lease lease, RemovalCause cause) -> {
+                .removalListener((String key, BucketLease lease, RemovalCause cause) -> {
                     if (lease != null) {
                         lease.settle(true);
                     }
                 })
                 .build();
-        this.leaseRequests = Counter.builder("guard.state.limits.leases")
-                .description("Token leases requested from the Redis buckets (one compare-and-swap each)")
-                .register(meters);
-        this.provisional = Counter.builder("guard.state.limits.provisional")
-                .description("Requests admitted ahead of Redis on a replica's first sight of an account (charged later)")
-                .register(meters);
-        this.returned = Counter.builder("guard.state.limits.returned")
-                .description("Unused leased request tokens given back to Redis")
-                .register(meters);
-        scheduler.scheduleWithFixedDelay(this::settleIdle, 500, 500, TimeUnit.MILLISECONDS);
-        availability.onRecovery(() -> scheduler.execute(this::settleIdle)); // charge what was admitted meanwhile
+    }
+
+    /**
+     * Every half second (and at Redis's recovery: what was admitted meanwhile is charged) gives idle
+     * leases back and charges what is owed.
+     */
+    static void settleEvery(ScheduledExecutorService scheduler, RedisAvailability availability,
+                            Cache<String, BucketLease> leases) {
+        Runnable settleIdle = () -> {
+            if (availability.available()) {
+                leases.asMap().values().forEach(l -> l.settle(false));
+            }
+        };
+        scheduler.scheduleWithFixedDelay(settleIdle, 500, 500, TimeUnit.MILLISECONDS);
+        availability.onRecovery(() -> scheduler.execute(settleIdle));
     }
 
     @Override
@@ -128,7 +147,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             return LimitOutcome.UNLIMITED;
         }
         long cost = RateLimiter.cost(limitFactor) * requests;
-        Lease lease = lease(accountId, limits);
+        BucketLease lease = lease(accountId, limits);
         if (!availability.available()) {
             LimitOutcome known = lease.acquireOffline(cost);
             if (known != null) {
@@ -148,7 +167,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         if (limits.unlimited()) {
             return true;
         }
-        Lease lease = lease(accountId, limits);
+        BucketLease lease = lease(accountId, limits);
         if (!availability.available()) {
             Boolean known = lease.wouldAdmitOffline(RateLimiter.cost(limitFactor));
             return known != null ? known : fallback.wouldAdmit(accountId, limits, limitFactor);
@@ -156,20 +175,19 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         return lease.wouldAdmit(RateLimiter.cost(limitFactor));
     }
 
-    private Lease lease(String accountId, TierLimits limits) {
+    private BucketLease lease(String accountId, TierLimits limits) {
         String key = keys.bucket(accountId, limits);
-        return leases.get(key, k -> new Lease(k, limits));
-    }
-
-    private void settleIdle() {
-        if (availability.available()) {
-            leases.asMap().values().forEach(l -> l.settle(false));
-        }
+        return leases.get(key, k -> new BucketLease(context, k, LocalRateLimiter.configuration(limits), UNITS_PER_REQUEST,
+                minLeaseUnits, leaseFraction, largeLeaseFraction));
     }
 
     /** Returns every unused lease (shutdown), waiting briefly. */
     @Override
     public void close() {
+        returnAll(leases);
+    }
+
+    static void returnAll(Cache<String, BucketLease> leases) {
         CompletableFuture<?>[] all = leases.asMap().values().stream().map(l -> l.settle(true))
                 .toArray(CompletableFuture[]::new);
         try {
@@ -186,7 +204,8 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
      */
     long chargedUnits(String accountId, TierLimits limits, Duration timeout) throws Exception {
         BucketConfiguration config = LocalRateLimiter.configuration(limits);
-        var result = buckets.builder().build(keys.bucket(accountId, limits), () -> CompletableFuture.completedFuture(config))
+        var result = context.buckets().builder().build(keys.bucket(accountId, limits),
+                        () -> CompletableFuture.completedFuture(config))
                 .asVerbose().getAvailableTokens().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         long[] available = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
         Bandwidth[] windows = config.getBandwidths();
@@ -197,313 +216,5 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
             }
         }
         return windows[longest].getCapacity() - available[longest];
-    }
-
-    /** A replica's share of one account's bucket. */
-    private final class Lease {
-        private final AsyncBucketProxy bucket;
-        private final Bandwidth[] bandwidths;
-        private final long leaseUnits;      // the small lease (near the limit, first sight); also the most admitted ahead
-        private final long largeUnits;      // the large lease (bucket more than half full)
-        private long refillBelow;           // fetch the next lease when fewer tokens than this remain
-        private long tokens;          // local units; negative = admitted ahead of Redis, charged with the next lease
-        private long owed;            // units admitted by the local fallback during an outage, not yet charged
-        private boolean refilling;
-        private boolean charging;
-        private boolean depleted;
-        private long deniedUntil;     // System.nanoTime() before which Redis cannot have a request's worth
-        private long lastUse = System.nanoTime();
-        private long[] remote;        // units available in Redis per bandwidth after the last lease
-        private long remoteAt;
-
-        Lease(String key, TierLimits limits) {
-            BucketConfiguration config = LocalRateLimiter.configuration(limits);
-            this.bucket = buckets.builder().build(key, () -> CompletableFuture.completedFuture(config));
-            this.bandwidths = config.getBandwidths();
-            long tightest = Long.MAX_VALUE;
-            for (Bandwidth b : bandwidths) {
-                tightest = Math.min(tightest, b.getCapacity());
-            }
-            long units = (long) Math.floor(tightest * leaseFraction / UNITS_PER_REQUEST) * UNITS_PER_REQUEST;
-            this.leaseUnits = Math.min(tightest, Math.max(minLeaseUnits, units));
-            long large = (long) Math.floor(tightest * largeLeaseFraction / UNITS_PER_REQUEST) * UNITS_PER_REQUEST;
-            this.largeUnits = Math.min(tightest, Math.max(leaseUnits, large));
-            this.refillBelow = leaseUnits / 2;
-        }
-
-        /**
-         * Must hold the lock. Whether every window of the shared bucket held more than half its capacity
-         * at the last answer (with the refill since): then a large lease cannot starve another replica.
-         */
-        private boolean plenty(long now) {
-            if (remote == null) {
-                return false; // first sight: we do not know
-            }
-            for (int i = 0; i < bandwidths.length && i < remote.length; i++) {
-                if (remoteNow(i, now) <= bandwidths[i].getCapacity() / 2.0) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** Must hold the lock. Units bandwidth {@code i} of the Redis bucket holds now, estimated from the last answer. */
-        private long remoteNow(int i, long now) {
-            Bandwidth b = bandwidths[i];
-            if (remote == null || i >= remote.length) {
-                return b.getCapacity();
-            }
-            double refilled = (double) (now - remoteAt) * b.getRefillTokens() / b.getRefillPeriodNanos();
-            return (long) Math.min(b.getCapacity(), remote[i] + refilled);
-        }
-
-        synchronized LimitOutcome acquire(long cost) {
-            long now = System.nanoTime();
-            lastUse = now;
-            boolean admitted;
-            if (takeHeld(cost)) {
-                admitted = true;
-            } else if (depleted || now < deniedUntil) {
-                admitted = false;
-            } else if (tokens - cost >= -Math.max(leaseUnits, cost)) {
-                tokens -= cost; // ahead of Redis: charged when the lease arrives
-                provisional.increment();
-                admitted = true;
-            } else {
-                admitted = false;
-            }
-            if (!refilling && now >= deniedUntil && (tokens < refillBelow || !admitted)) {
-                refill(cost, now);
-            }
-            return outcome(admitted, cost, now);
-        }
-
-        /**
-         * While Redis is unreachable: spends what this replica holds, then what the shared bucket was
-         * estimated to hold at its last answer (with the refill since) less what was admitted here since,
-         * as debt. Null when this replica never had an answer for the bucket.
-         */
-        synchronized LimitOutcome acquireOffline(long cost) {
-            if (remote == null) {
-                return null;
-            }
-            long now = System.nanoTime();
-            lastUse = now;
-            boolean admitted = takeHeld(cost);
-            if (!admitted && offlineRoom(now) >= cost) {
-                owed += cost;
-                admitted = true;
-            }
-            return outcome(admitted, cost, now);
-        }
-
-        /** Must hold the lock. Spends {@code cost} of what this replica holds, if it holds that much. */
-        private boolean takeHeld(long cost) {
-            if (tokens < cost) {
-                return false;
-            }
-            tokens -= cost;
-            return true;
-        }
-
-        synchronized Boolean wouldAdmitOffline(long cost) {
-            if (remote == null) {
-                return null;
-            }
-            return tokens >= cost || offlineRoom(System.nanoTime()) >= cost;
-        }
-
-        /** Must hold the lock. Units the shared bucket is estimated to hold for this replica now, offline. */
-        private long offlineRoom(long now) {
-            long estimate = Long.MAX_VALUE;
-            for (int i = 0; i < bandwidths.length; i++) {
-                estimate = Math.min(estimate, remoteNow(i, now));
-            }
-            return estimate + Math.min(0, tokens) - owed; // less what was admitted ahead of Redis or offline
-        }
-
-        synchronized boolean wouldAdmit(long cost) {
-            return tokens >= cost || (!depleted && System.nanoTime() >= deniedUntil);
-        }
-
-        synchronized void owe(long cost) {
-            owed += cost;
-            lastUse = System.nanoTime();
-        }
-
-        /**
-         * Must hold the lock. Asks Redis for a lease that also covers what is owed, from the store's
-         * thread: a request thread never enters the Redis client.
-         */
-        private void refill(long cost, long now) {
-            refilling = true;
-            boolean large = plenty(now);
-            long target = large ? largeUnits : leaseUnits;
-            refillBelow = large ? Math.max(leaseUnits, largeUnits / 10) : leaseUnits / 2;
-            long want = target - tokens;
-            leaseRequests.increment();
-            try {
-                scheduler.execute(() -> {
-                    try {
-                        call(() -> bucket.asVerbose().tryConsumeAsMuchAsPossible(want))
-                                .whenComplete((result, error) -> leased(want, cost, result, error));
-                    } catch (RuntimeException e) {
-                        leased(want, cost, null, e);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                refilling = false; // shutting down
-            }
-        }
-
-        private void leased(long want, long cost, VerboseResult<Long> result, Throwable error) {
-            long force = 0;
-            synchronized (this) {
-                refilling = false;
-                if (error != null) {
-                    // what was admitted ahead of this lease is charged with the outage debt; before, it waited for
-                    // the next lease, and an account that sent nothing more after the outage was never charged
-                    if (tokens < 0) {
-                        owed -= tokens;
-                        tokens = 0;
-                    }
-                    availability.failure(error);
-                    return;
-                }
-                tokens += result.getValue();
-                depleted = result.getValue() < want;
-                remote = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
-                remoteAt = System.nanoTime();
-                if (tokens < 0) {
-                    force = -tokens; // admitted ahead of Redis and Redis had no tokens left for it
-                    tokens = 0;
-                }
-                deniedUntil = depleted ? remoteAt + waitNanos(Math.max(0, cost - tokens), remote) : 0;
-            }
-            availability.success();
-            if (force > 0) {
-                charge(force, cost);
-            }
-        }
-
-        /** Charges units admitted without a lease; the bucket may go negative. */
-        private CompletableFuture<?> charge(long units, long cost) {
-            return call(() -> bucket.asVerbose().consumeIgnoringRateLimits(units)).whenComplete((result, error) -> {
-                synchronized (this) {
-                    if (error != null) {
-                        owed += units; // charged by a later settle pass
-                        availability.failure(error);
-                        return;
-                    }
-                    remote = result.getDiagnostics().getAvailableTokensPerEachBandwidth();
-                    remoteAt = System.nanoTime();
-                    depleted = true;
-                    deniedUntil = remoteAt + waitNanos(cost, remote);
-                }
-            });
-        }
-
-        /**
-         * Charges what the local fallback admitted during an outage, and gives idle unused tokens back
-         * (or all of them, when {@code all}).
-         */
-        CompletableFuture<?> settle(boolean all) {
-            long give = 0;
-            long debt = 0;
-            synchronized (this) {
-                if (owed > 0 && !charging) {
-                    debt = owed;
-                    owed = 0;
-                    charging = true;
-                }
-                if (!refilling && tokens > 0 && (all || System.nanoTime() - lastUse >= idleReturnNanos)) {
-                    give = tokens;
-                    tokens = 0;
-                }
-            }
-            CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
-            if (debt > 0) {
-                long units = debt;
-                charged = call(() -> bucket.consumeIgnoringRateLimits(units)).whenComplete((v, error) -> {
-                    synchronized (this) {
-                        charging = false;
-                        if (error != null) {
-                            owed += units; // charged on a later pass
-                        }
-                    }
-                });
-            }
-            if (give > 0) {
-                long units = give;
-                returned.increment((double) units / UNITS_PER_REQUEST);
-                return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
-                    // a return that timed out may have been applied: keeping it too could admit it twice, so only
-                    // a return that certainly failed is taken back (a lost one costs under-admission, never more)
-                    if (error != null && !(unwrap(error) instanceof TimeoutException)) {
-                        synchronized (this) {
-                            tokens += units;
-                        }
-                    }
-                }));
-            }
-            return charged;
-        }
-
-        /**
-         * A Bucket4j call whose synchronous failure (client not connected) becomes a failed future, and
-         * which fails with a {@link TimeoutException} when no answer came in time. A call whose future never
-         * completed (seen when Redis died under a lease request) left the lease refilling for good: the
-         * requests admitted ahead of it were never charged and no lease was asked again.
-         */
-        private <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> op) {
-            try {
-                return op.get().copy().orTimeout(callTimeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
-
-        private static Throwable unwrap(Throwable error) {
-            return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
-        }
-
-        /** Time until every bandwidth has {@code units} more than {@code available}. */
-        private long waitNanos(long units, long[] available) {
-            long wait = 0;
-            for (int i = 0; i < bandwidths.length && i < available.length; i++) {
-                long missing = units - available[i];
-                if (missing > 0) {
-                    Bandwidth b = bandwidths[i];
-                    wait = Math.max(wait, (long) Math.ceil((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
-                }
-            }
-            return wait;
-        }
-
-        /** Must hold the lock. The outcome with the binding window estimated from the last Redis answer. */
-        private LimitOutcome outcome(boolean admitted, long cost, long now) {
-            int binding = 0;
-            long bindingAvailable = Long.MAX_VALUE;
-            for (int i = 0; i < bandwidths.length; i++) {
-                long available = remoteNow(i, now);
-                if (available < bindingAvailable) {
-                    bindingAvailable = available;
-                    binding = i;
-                }
-            }
-            Bandwidth b = bandwidths[binding];
-            long usable = admitted ? Math.max(0, bindingAvailable) + Math.max(0, tokens) : 0;
-            long missing = Math.max(0, b.getCapacity() - Math.max(0, bindingAvailable));
-            long resetSeconds = seconds((long) ((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
-            long retry = admitted ? 0 : Math.max(1, seconds(Math.max(deniedUntil - now, waitNanos(cost, remote == null
-                    ? new long[0] : remote))));
-            return new LimitOutcome(admitted, b.getCapacity() / UNITS_PER_REQUEST,
-                    TimeUnit.NANOSECONDS.toSeconds(b.getRefillPeriodNanos()), usable / cost, resetSeconds, retry);
-        }
-
-        private static long seconds(long nanos) {
-            return nanos <= 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(nanos + 999_999_999L);
-        }
     }
 }

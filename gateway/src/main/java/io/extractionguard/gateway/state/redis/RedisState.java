@@ -12,8 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Everything one replica needs to share state through Redis, assembled and closed in the right
- * order: the Redisson client, the availability monitor, the shared write-behind, the state store
- * and the rate limiter, all driven by one background thread ({@code guard-state-sync}). Closing
+ * order: the Redisson client, the availability monitor, the shared write-behind, the state store,
+ * the rate limiter and the token limiter, all driven by one background thread ({@code guard-state-sync}). Closing
  * writes what is buffered and returns unused leases before the client shuts down.
  */
 public final class RedisState implements AutoCloseable {
@@ -25,6 +25,7 @@ public final class RedisState implements AutoCloseable {
     private final WriteBehind writer;
     private final RedisStateStore store;
     private final LeasedRateLimiter limiter;
+    private final LeasedTokenLimiter tokens;
     private final ReplicaId replica;
 
     public RedisState(RedisStateProperties props, Duration accountIdleExpiry, Clock clock, MeterRegistry meters) {
@@ -42,6 +43,7 @@ public final class RedisState implements AutoCloseable {
         RedisVerdicts verdicts = new RedisVerdicts(client, keys, writer, availability, clock, replica.value(), meters);
         this.store = new RedisStateStore(profiles, verdicts, writer, availability, scheduler, props.sync());
         this.limiter = new LeasedRateLimiter(client, keys, availability, clock, props, scheduler, meters);
+        this.tokens = new LeasedTokenLimiter(client, keys, availability, clock, props, scheduler, meters);
         Duration startupWait = props.connectTimeout().plus(props.timeout());
         availability.probeNow(startupWait);
         availability.start(scheduler);
@@ -54,6 +56,10 @@ public final class RedisState implements AutoCloseable {
 
     public LeasedRateLimiter limiter() {
         return limiter;
+    }
+
+    public LeasedTokenLimiter tokens() {
+        return tokens;
     }
 
     public RedisAvailability availability() {
@@ -82,6 +88,7 @@ public final class RedisState implements AutoCloseable {
     public void close() {
         try {
             limiter.close();
+            tokens.close();
             store.close();
         } finally {
             scheduler.shutdownNow();

@@ -1,5 +1,7 @@
 package io.extractionguard.gateway.state.redis;
 
+import java.time.Duration;
+
 import java.time.Clock;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -13,11 +15,12 @@ import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.config.GuardConfiguration;
 import io.extractionguard.gateway.config.GuardProperties;
+import io.extractionguard.gateway.observe.RecentDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
- * the in-memory {@link StateStore}, {@link RateLimiter}, {@link CampaignStore} and
+ * the in-memory {@link StateStore}, {@link RateLimiter}, {@link io.extractionguard.engine.limits.TokenLimiter}, {@link CampaignStore} and
  * {@link CorrelationLeadership}, challenge ledger and indicator registry of the embedded default.
  */
 @Configuration(proxyBeanMethods = false)
@@ -37,6 +40,12 @@ public class RedisStateConfiguration {
     @Bean(destroyMethod = "")
     LeasedRateLimiter leasedRateLimiter(RedisState state) {
         return state.limiter();
+    }
+
+    /** Token budgets shared by the fleet (replaces the per-replica {@code LocalTokenLimiter}). */
+    @Bean(destroyMethod = "")
+    LeasedTokenLimiter leasedTokenLimiter(RedisState state) {
+        return state.tokens();
     }
 
     /** Nonces and proof-of-work passes shared by the fleet (replaces the in-memory ledger). */
@@ -62,10 +71,31 @@ public class RedisStateConfiguration {
                 props.timeout(), GuardConfiguration.PEER_TEMPLATE_SIMILARITY, props.connectTimeout().plus(props.timeout()));
     }
 
+    /** Campaign-wide sanctions shared by the fleet. */
+    @Bean(destroyMethod = "close")
+    RedisCampaignSanctions redisCampaignSanctions(RedisState state, RedisStateProperties props,
+                                                  tools.jackson.databind.json.JsonMapper json) {
+        return new RedisCampaignSanctions(state.client(), state.keys(), json, props.timeout(), Duration.ofSeconds(1));
+    }
+
     /** TAXII watermarks and the per-peer poll slot, shared by the fleet. */
     @Bean
     RedisTaxiiPollState redisTaxiiPollState(RedisState state, RedisStateProperties props) {
         return new RedisTaxiiPollState(state.client(), state.keys(), state.replica().value(), props.timeout());
+    }
+
+    /** Campaign evidence shared by the fleet: every replica's indicator export reads the same. */
+    @Bean(destroyMethod = "close")
+    RedisCampaignEvidence redisCampaignEvidence(RedisState state, RedisStateProperties props, MeterRegistry meters) {
+        return new RedisCampaignEvidence(state.client(), state.keys(), props.campaign().flushInterval(), props.timeout(),
+                meters);
+    }
+
+    /** The fleet's recently decided accounts, so campaign listings name the same accounts on every replica. */
+    @Bean(destroyMethod = "close")
+    RedisAccountNames redisAccountNames(RedisState state, RedisStateProperties props, RecentDecisions recent, Clock clock) {
+        return new RedisAccountNames(state.client(), state.keys(), recent, clock, props.campaign().flushInterval(),
+                props.timeout());
     }
 
     /** Signed audit checkpoints of every replica, where no replica's disk can take them back. */
