@@ -2,10 +2,11 @@
 # ./guard cost: the cost model of one request (docs/performance.md). CPU time per request of the gateway JVM,
 # per configuration and prompt size, and for the guard routes split into stages from a JFR profile.
 #   loadtest/bench/cost/cost.sh [--rounds 3] [--seconds 8] [--warmup 15] [--profile 20] [--connections 32]
-#                               [--configs "nofilter bodycache guard-local guard-redis"] [--base-jar JAR] [--out DIR]
+#                               [--configs "nofilter bodycache guard-local guard-redis"] [--base-jar JAR [--base-policy FILE]] [--policy FILE] [--out DIR]
 # Starts the demo backend, a private redis-server and one gateway JVM per configuration (as ./guard bench, same
 # JVM flags, config and traffic: 10,000 enterprise accounts, everyday prose that the guard ALLOWs). With --base-jar
-# also 'guard-local-base', the embedded default route from that jar (an A/B in the same run).
+# also 'guard-local-base', the embedded default route from that jar (an A/B in the same run); --base-policy gives it
+# a policy file its engine reads (e.g. `git show BASE:config/policies/default.yaml`) when the working tree's is newer.
 # Per measured run (closed loop, wrk -t1 -cN, configurations in an order rotated every round): CPU seconds of the
 # gateway JVM from /proc (total, and its GC, JIT and VM threads apart) over the run / requests of the run.
 # Then one JFR profile (settings=profile) per guard configuration and size during a closed-loop run of --profile s,
@@ -13,13 +14,14 @@
 # (the median of the measured rounds). Raw lines: cost-STAMP.tsv; tables: cost-STAMP.md.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-ROUNDS=3 SECS=8 WARMUP=15 PROFILE=20 CONNS=32 OUT=loadtest/bench/results BASE_JAR="" SIZES="2 16"
+ROUNDS=3 SECS=8 WARMUP=15 PROFILE=20 CONNS=32 OUT=loadtest/bench/results BASE_JAR="" BASE_POLICY="" POLICY="" SIZES="2 16"
 CONFIGS="nofilter bodycache guard-local guard-redis"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;; --seconds) SECS=$2; shift 2 ;; --warmup) WARMUP=$2; shift 2 ;;
     --profile) PROFILE=$2; shift 2 ;; --connections) CONNS=$2; shift 2 ;; --configs) CONFIGS=$2; shift 2 ;;
-    --base-jar) BASE_JAR=$(readlink -f "$2"); shift 2 ;; --sizes) SIZES=$2; shift 2 ;; --out) OUT=$2; shift 2 ;;
+    --base-jar) BASE_JAR=$(readlink -f "$2"); shift 2 ;; --base-policy) BASE_POLICY=$(readlink -f "$2"); shift 2 ;;
+    --policy) POLICY=$(readlink -f "$2"); shift 2 ;; --sizes) SIZES=$2; shift 2 ;; --out) OUT=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,8 +52,10 @@ for c in $CONFIGS; do
     nofilter|bodycache) args=(--spring.profiles.active=bench-$c) ;;
     guard-redis) args=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
                        --guard.state.redis.key-prefix="cost-$STAMP") ;;
-    guard-local-base) jar=$BASE_JAR ;;
+    guard-local-base) jar=$BASE_JAR; [[ -z "$BASE_POLICY" ]] || args=(--guard.policy.path="$BASE_POLICY") ;;
   esac
+  # every configuration loads the policy (the guard's beans exist on the bare routes too)
+  [[ -z "$POLICY" || "$c" == guard-local-base ]] || args+=(--guard.policy.path="$POLICY")
   java $JVM -jar "$jar" "${args[@]}" --server.port="${PORT[$c]}" --management.server.port="$mport" \
     --guard.demo-backend.enabled=false --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
     --guard.audit.path="$WORK/audit-$c.jsonl" --spring.config.additional-location=file:loadtest/bench/config/ \
@@ -92,10 +96,15 @@ measure() { # round kib config
     for (i = 1; i <= 5; i++) line = line "\t" sprintf("%.1f", (y[i] - x[i]) * 1e6 / n)
     print line "\t" sprintf("%.3f", calls / n) }' | tee -a "$RAW"
 }
-rotate() { local r=$1 arr=($CONFIGS) n; n=${#arr[@]}; for i in $(seq 0 $((n - 1))); do echo "${arr[$(((i + r) % n))]}"; done; }
 
-echo "warming up ($WARMUP s per configuration and size)" >&2
-for kib in $SIZES; do for c in $CONFIGS; do wrk_run "$c" "$kib" "$WARMUP" >/dev/null; done; done
+rotate() { local r=$1 arr=($CONFIGS) n; n=${#arr[@]}; for i in $(seq 0 $((n - 1))); do echo "${arr[$(((i + r) % n))]}"; done; }
+# Warm-up in three slices per configuration, interleaved in rotated order: in a closed loop a JVM that is warm
+# first serves more requests, so it gets warmer still; a same-jar control with one block each, in a fixed order,
+# put the second JVM at 0.59-0.91x the first's CPU per request (cost-20261207T135556Z).
+echo "warming up ($WARMUP s per configuration and size, in 3 interleaved slices)" >&2
+for slice in 0 1 2; do for kib in $SIZES; do for c in $(rotate "$slice"); do
+  wrk_run "$c" "$kib" $(( (WARMUP + 2) / 3 )) >/dev/null
+done; done; done
 for r in $(seq 1 "$ROUNDS"); do for kib in $SIZES; do for c in $(rotate "$r"); do measure "$r" "$kib" "$c"; done; done; done
 
 median_java() { # kib config
