@@ -73,7 +73,7 @@ public class ExtractionGuardGatewayFilterFactory
     /** Exchange attribute holding the {@link Decision} of a forwarded request. */
     public static final String DECISION_ATTR = "extractionGuard.decision";
 
-    /** Exchange attribute holding the {@link ApiFormat} of an evaluated request (for upstream failures). */
+    /** Exchange attribute holding the {@link ApiFormat} of an evaluated request or batch (for upstream failures). */
     public static final String FORMAT_ATTR = "extractionGuard.format";
 
     /** Identity and enrichment headers; removed before forwarding when the peer is not trusted. */
@@ -193,6 +193,7 @@ public class ExtractionGuardGatewayFilterFactory
             }
             Classification.Batch batch = (Classification.Batch) classification;
             ServerWebExchange onPath = onPath(exchange, batch.path());
+            onPath.getAttributes().put(FORMAT_ATTR, batch.endpoint().format());
             if (!outageGate.admit(route, outage)) {
                 onPath.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
                 return errors.write(onPath, batch.endpoint().format(), ApiErrors.Kind.UNAVAILABLE,
