@@ -48,7 +48,7 @@ done
 cp loadtest/bench/target/bench-*.jar "$WORK/ext/"
 
 REDIS_PORT=16379 RL_REDIS_PORT=16380 BACKEND_PORT=18590
-pids=()
+pids=(); declare -A GWPID
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
@@ -70,7 +70,7 @@ start_gateway() { # name, extra args...
     --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
     --guard.audit.path="$WORK/audit-$name.jsonl" --spring.config.additional-location=file:loadtest/bench/config/ \
     >"$WORK/$name.out" 2>&1 &   # decision lines included: a file, as a log shipper would tail
-  pids+=($!)
+  pids+=($!); GWPID[$name]=$!
 }
 start_gateway nofilter -jar $GW_JAR --spring.profiles.active=bench-nofilter
 start_gateway bodycache -jar $GW_JAR --spring.profiles.active=bench-bodycache
@@ -103,10 +103,18 @@ redis_calls() { # config stats-file: commands since the reset, without the harne
   redis-cli -p "$p" INFO commandstats | tr -d '\r' | tee "$2" \
     | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config)/ {n += $3} END {print n + 0}'
 }
-closed() { # config kib seconds -> "rps=.. requests=.. non2xx=.. errors=.."
-  local out
+jvm_cpu() { # config -> CPU seconds its gateway JVM has used (utime + stime; empty for direct)
+  if [[ -n "${GWPID[$1]:-}" ]]; then python3 loadtest/bench/cost/cpu.py "${GWPID[$1]}" | cut -d' ' -f1; fi
+}
+closed() { # config kib seconds -> "rps=.. requests=.. non2xx=.. errors=.. cpu_us=.." (cpu_us: gateway JVM CPU per request)
+  local out before after
+  before=$(jvm_cpu "$1")
   out=$(BENCH_BODIES="$WORK/bodies-$2.jsonl" wrk -t1 -c"$CONNS" -d"$3"s -s loadtest/bench/wrk-bench.lua "http://127.0.0.1:${PORT[$1]}")
-  echo "rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out") $(sed -n 's/^BENCH //p' <<<"$out")"
+  after=$(jvm_cpu "$1")
+  local res; res="rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out") $(sed -n 's/^BENCH //p' <<<"$out")"
+  local n; n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$res")
+  [[ -z "$before" || -z "$n" || "$n" == 0 ]] || res="$res cpu_us=$(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN {printf "%.1f", (a - b) * 1e6 / n}')"
+  echo "$res"
 }
 fixed() { # config kib rate [driver args]
   local c=$1 kib=$2 rate=$3; shift 3

@@ -2,8 +2,6 @@ package io.extractionguard.admin;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +18,6 @@ import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IdentityResolver;
-import io.extractionguard.engine.policy.Durations;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
@@ -30,7 +27,6 @@ import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.observe.RecentDecisions;
-import io.extractionguard.gateway.operators.Operator;
 import io.extractionguard.gateway.operators.OperatorAccess;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.policy.PolicyReloader;
@@ -51,30 +47,27 @@ import tools.jackson.databind.node.ObjectNode;
 final class AdminApi {
 
     static final String BASE = "/admin";
-    static final Duration MAX_OVERRIDE_TTL = Duration.ofDays(365);
     private final OperatorAccess access;
     private final GuardEngine engine;
-    private final StateStore store;
+    private final AccountOverrides overrides;
     private final AuditTrail audit;
     private final RecentDecisions recent;
     private final PolicyReloader reloader;
     private final RequestParser parser;
     private final IdentityResolver explainIdentities;
     private final JsonMapper json;
-    private final Clock clock;
 
     AdminApi(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit, RecentDecisions recent, PolicyReloader reloader,
              RequestParser parser, IdentityResolver identities, JsonMapper json, Clock clock) {
         this.access = access;
         this.engine = engine;
-        this.store = store;
+        this.overrides = new AccountOverrides(store, audit, json, clock);
         this.audit = audit;
         this.recent = recent;
         this.reloader = reloader;
         this.parser = parser;
         this.explainIdentities = identities.trustingAllPeers();
         this.json = json;
-        this.clock = clock;
     }
 
     RouterFunction<ServerResponse> routes() {
@@ -103,7 +96,7 @@ final class AdminApi {
 
     private Mono<ServerResponse> account(ServerRequest r) {
         String account = r.pathVariable("account");
-        Explanation e = engine.explain(new GuardRequest(identityOf(account), emptyRequest()));
+        Explanation e = AccountExplainer.explain(engine, account);
         ObjectNode o = explanation(e);
         ArrayNode decisions = o.putArray("recentDecisions");
         for (RecentDecisions.Entry entry : recent.of(account)) {
@@ -121,59 +114,26 @@ final class AdminApi {
 
     private Mono<ServerResponse> override(ServerRequest r, Verdict.Kind kind) {
         String account = r.pathVariable("account");
-        return withBody(r, body -> {
-            String reason = body.path("reason").asString("").trim();
-            Optional<Duration> ttl = Durations.parse(body.path("ttl").asString(null));
-            if (reason.isEmpty()) {
-                return error(HttpStatus.BAD_REQUEST, "reason: required (why this override, e.g. a ticket reference)");
-            }
-            if (ttl.isEmpty() || ttl.get().compareTo(MAX_OVERRIDE_TTL) > 0) {
-                return error(HttpStatus.BAD_REQUEST, "ttl: required, a duration such as 30m, 24h or 7d, at most 365d");
-            }
-            Instant now = clock.instant();
-            Verdict verdict = new Verdict(kind, now.plus(ttl.get()), "operator/" + OperatorAccess.operator(r).name(),
-                    java.util.List.of("operator/" + kind.name().toLowerCase(Locale.ROOT)), reason);
-            Optional<Verdict> previous = store.verdict(account, now);
-            return audited(r, kind.name().toLowerCase(Locale.ROOT), account, reason, ttl.get(), previous,
-                    () -> store.putVerdict(account, verdict))
-                    .flatMap(applied -> ok(verdictNode(account, verdict)));
-        });
+        return withBody(r, body -> overrides.override(OperatorAccess.operator(r), account, kind,
+                body.path("ttl").asString(null), body.path("reason").asString("")).flatMap(o -> answer(account, o)));
     }
 
     private Mono<ServerResponse> release(ServerRequest r) {
         String account = r.pathVariable("account");
-        return withBody(r, body -> {
-            String reason = body.path("reason").asString("").trim();
-            if (reason.isEmpty()) {
-                return error(HttpStatus.BAD_REQUEST, "reason: required (why the account is released)");
-            }
-            Optional<Verdict> previous = store.verdict(account, clock.instant());
-            if (previous.isEmpty()) {
-                return error(HttpStatus.NOT_FOUND, "account " + account + " has no active verdict to release");
-            }
-            return audited(r, "release", account, reason, null, previous, () -> store.clearVerdict(account, clock.instant()))
-                    .flatMap(applied -> {
-                        ObjectNode o = json.createObjectNode();
-                        o.put("account", account).put("released", previous.get().kind().name());
-                        return ok(o);
-                    });
-        });
+        return withBody(r, body -> overrides.release(OperatorAccess.operator(r), account, body.path("reason").asString(""))
+                .flatMap(o -> answer(account, o)));
     }
 
-    /** Writes the audit record (blocking I/O, on a worker thread), then applies the change. */
-    private Mono<Boolean> audited(ServerRequest r, String action, String account, String reason, Duration ttl,
-                                  Optional<Verdict> previous, Runnable change) {
-        ObjectNode record = operatorRecord(json, r, action);
-        record.put("account", account).put("reason", reason);
-        if (ttl != null) {
-            record.put("ttl", ttl.toString()).put("expires", clock.instant().plus(ttl).toString());
-        }
-        previous.ifPresent(v -> record.put("previous", v.kind().name() + " by " + v.source()));
-        return Mono.fromCallable(() -> {
-            audit.record("operator", json.writeValueAsString(record));
-            change.run();
-            return true;
-        }).subscribeOn(Schedulers.boundedElastic());
+    private Mono<ServerResponse> answer(String account, AccountOverrides.Outcome outcome) {
+        return switch (outcome) {
+            case AccountOverrides.Outcome.Applied a -> ok(verdictNode(account, a.verdict()));
+            case AccountOverrides.Outcome.Released rel -> {
+                ObjectNode o = json.createObjectNode();
+                o.put("account", account).put("released", rel.previous().name());
+                yield ok(o);
+            }
+            case AccountOverrides.Outcome.Refused f -> error(f.notFound() ? HttpStatus.NOT_FOUND : HttpStatus.BAD_REQUEST, f.message());
+        };
     }
 
     private Mono<ServerResponse> explain(ServerRequest r) {
@@ -257,18 +217,14 @@ final class AdminApi {
         return o;
     }
 
-    private static ClientIdentity identityOf(String account) {
-        return new ClientIdentity(account, ClientIdentity.Source.TRUSTED_HEADER, null, null, null, null, null, null, null,
-                "", 0);
-    }
-
-    private static io.extractionguard.engine.request.InferenceRequest emptyRequest() {
-        return new io.extractionguard.engine.request.InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "", "", "", 0, 0,
-                java.util.List.of(), -1, false, Double.NaN);
-    }
-
     /** Reads the JSON object body and hands it on; anything else is a 400 naming the problem. */
     private Mono<ServerResponse> withBody(ServerRequest r, java.util.function.Function<JsonNode, Mono<ServerResponse>> then) {
+        return withBody(json, r, then);
+    }
+
+    /** {@link #withBody(ServerRequest, java.util.function.Function)} for the other admin handlers. */
+    static Mono<ServerResponse> withBody(JsonMapper json, ServerRequest r,
+                                         java.util.function.Function<JsonNode, Mono<ServerResponse>> then) {
         return r.bodyToMono(byte[].class).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
             if (bytes.length == 0) {
                 return then.apply(json.createObjectNode());
@@ -277,18 +233,20 @@ final class AdminApi {
             try {
                 node = json.readTree(bytes);
             } catch (JacksonException e) {
-                return error(HttpStatus.BAD_REQUEST, "request body is not valid JSON");
+                return badRequest(json, "request body is not valid JSON");
             }
-            return node != null && node.isObject() ? then.apply(node)
-                    : error(HttpStatus.BAD_REQUEST, "request body must be a JSON object");
+            return node != null && node.isObject() ? then.apply(node) : badRequest(json, "request body must be a JSON object");
         });
+    }
+
+    static Mono<ServerResponse> badRequest(JsonMapper json, String message) {
+        return ServerResponse.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(json.writeValueAsBytes(json.createObjectNode().put("error", message)));
     }
 
     /** An operator action's audit record: the authenticated principal, how it authenticated, the action. */
     static ObjectNode operatorRecord(JsonMapper json, ServerRequest r, String action) {
-        Operator operator = OperatorAccess.operator(r);
-        return json.createObjectNode().put("actor", operator.name()).put("auth", operator.credential().label())
-                .put("action", action);
+        return AccountOverrides.record(json, OperatorAccess.operator(r), action);
     }
 
     private Mono<ServerResponse> ok(JsonNode body) {

@@ -17,6 +17,8 @@ import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
+import io.extractionguard.gateway.enforce.CaseSigningKey;
+import io.extractionguard.gateway.enforce.EnforcementProperties;
 import io.extractionguard.gateway.intel.TaxiiProperties;
 import io.extractionguard.gateway.observe.AccountNames;
 import io.extractionguard.gateway.observe.RecentDecisions;
@@ -72,9 +74,34 @@ public class AdminManagementConfiguration {
 
     @Bean
     @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminEnforcementRoutes(OperatorAccess access, GuardEngine engine, StateStore store,
+                                                          AuditTrail audit, RecentDecisions recent, JsonMapper json,
+                                                          Clock clock) {
+        return new AdminEnforcementApi(access, engine, store, audit, recent, json, clock).routes();
+    }
+
+    @Bean
+    @Conditional(OnOperatorsConfigured.class)
+    RouterFunction<ServerResponse> adminCaseRoutes(OperatorAccess access, GuardEngine engine, StateStore store,
+                                                   AuditTrail audit, RecentDecisions recent, EnforcementProperties enforcement,
+                                                   JsonMapper json, Clock clock) {
+        return new AdminCasesApi(access, engine, store, audit, recent, CaseSigningKey.load(enforcement.caseSigningKey()),
+                json, clock).routes();
+    }
+
+    @Bean
+    @Conditional(OnOperatorsConfigured.class)
     RouterFunction<ServerResponse> taxiiRoutes(OperatorAccess access, GuardEngine engine, AuditTrail audit,
                                                TaxiiProperties taxii, JsonMapper json, Clock clock) {
         return new TaxiiApi(access, engine, audit, taxii, json, clock).routes();
+    }
+
+    /** Authenticated by its own HMAC signature, not by operators: registered whenever the management port is up. */
+    @Bean
+    RouterFunction<ServerResponse> kycCallbackRoutes(EnforcementProperties enforcement, StateStore store,
+                                                     io.extractionguard.engine.challenge.ChallengeLedger ledger,
+                                                     AuditTrail audit, JsonMapper json, Clock clock) {
+        return new KycCallbackApi(enforcement, store, ledger, audit, json, clock).routes();
     }
 
     @Bean

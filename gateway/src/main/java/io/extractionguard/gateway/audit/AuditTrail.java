@@ -68,6 +68,9 @@ public class AuditTrail implements SmartLifecycle {
     private long checkpointedAt;
     private volatile boolean checkpointDue;
     private volatile Thread writer;
+    /** The last operator and policy records this replica wrote (lines as written, oldest first), for the console. */
+    private final java.util.ArrayDeque<String> recentActions = new java.util.ArrayDeque<>(RECENT_ACTIONS);
+    static final int RECENT_ACTIONS = 1000;
 
     @Autowired
     public AuditTrail(GuardProperties properties, AuditCheckpoints checkpoints, Clock clock, MeterRegistry meters) {
@@ -117,13 +120,26 @@ public class AuditTrail implements SmartLifecycle {
             return;
         }
         synchronized (lock) {
-            writeLocked(kind, dataJson);
+            String line = writeLocked(kind, dataJson);
             out.flush();
+            if (recentActions.size() == RECENT_ACTIONS) {
+                recentActions.removeFirst();
+            }
+            recentActions.addLast(line);
         }
         checkpointDue = true;
     }
 
-    private void writeLocked(String kind, String dataJson) throws IOException {
+    /** The last {@value #RECENT_ACTIONS} operator and policy records this replica wrote, newest first. */
+    public List<String> recentActions() {
+        synchronized (lock) {
+            List<String> out = new ArrayList<>(recentActions);
+            java.util.Collections.reverse(out);
+            return out;
+        }
+    }
+
+    private String writeLocked(String kind, String dataJson) throws IOException {
         if (out == null) {
             throw new IOException("audit trail is not open");
         }
@@ -134,6 +150,7 @@ public class AuditTrail implements SmartLifecycle {
         if (settings.logRecords()) {
             shipped.info(line);
         }
+        return line;
     }
 
     /**

@@ -30,6 +30,11 @@ import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
+import io.extractionguard.gateway.enforce.EnforcementProperties;
+import io.extractionguard.gateway.enforce.EnforcementWebhook;
+import io.extractionguard.gateway.enforce.NotifyingCampaignSanctions;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.limits.LocalRateLimiter;
@@ -149,6 +154,18 @@ public class GuardConfiguration {
         return CorrelationLeadership.SINGLE_NODE;
     }
 
+    /** In-memory campaign sanctions unless {@code guard.state.store=redis} (state.redis.RedisCampaignSanctions). */
+    @Bean
+    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
+    CampaignSanctions campaignSanctions() {
+        return new InMemoryCampaignSanctions();
+    }
+
+    @Bean
+    EnforcementWebhook enforcementWebhook(EnforcementProperties props, Clock clock, MeterRegistry meters) {
+        return new EnforcementWebhook(props, clock, meters);
+    }
+
     /** In-memory peer indicators unless {@code guard.state.store=redis} (state.redis.RedisIndicatorRegistry). */
     @Bean
     @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
@@ -167,9 +184,12 @@ public class GuardConfiguration {
     @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
+                            CampaignSanctions sanctions, EnforcementWebhook webhook,
+                            tools.jackson.databind.json.JsonMapper json,
                             ObjectProvider<CampaignEvidence.Fleet> fleetEvidence, Clock clock) {
         GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
-                .challenges(challenges).campaigns(campaignStore).indicators(indicators);
+                .challenges(challenges).campaigns(campaignStore).indicators(indicators)
+                .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
         fleetEvidence.ifAvailable(engine::fleetEvidence);
         return engine.build();
     }

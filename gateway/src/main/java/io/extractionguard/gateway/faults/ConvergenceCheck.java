@@ -54,16 +54,17 @@ public final class ConvergenceCheck {
     }
 
     public record Result(List<String> failures, List<String> notes, long accounts, long decided, long stored,
-                         long lost, long over, long durableLost, long admitted, long charged, long campaignShipped,
+                         long lost, long over, long durableLost /* -1: not checked */, long admitted, long charged, long campaignShipped,
                          long campaignReplayed) {
         public boolean passed() {
             return failures.isEmpty();
         }
 
         public String summary() {
-            return String.format("accounts %d, decided %d, in profiles %d (lost %d, above %d; hash alone: lost %d), "
+            return String.format("accounts %d, decided %d, in profiles %d (lost %d, above %d; hash alone: %s), "
                             + "admitted %d, charged %d, campaign records shipped %d, replayed %d: %s",
-                    accounts, decided, stored, lost, over, durableLost, admitted, charged, campaignShipped, campaignReplayed,
+                    accounts, decided, stored, lost, over, durableLost < 0 ? "not checked" : "lost " + durableLost,
+                    admitted, charged, campaignShipped, campaignReplayed,
                     passed() ? "CONVERGED" : "NOT CONVERGED " + failures);
         }
     }
@@ -77,7 +78,7 @@ public final class ConvergenceCheck {
         List<String> notes = new ArrayList<>();
         Map<String, Long> totals = view.requestTotals(ledger.accounts().keySet(), loadWait);
         Map<String, Long> durable = expect.durable() ? view.durableTotals(ledger.accounts().keySet()) : Map.of();
-        long durableLost = 0;
+        long durableLost = expect.durable() ? 0 : -1;
         long decided = 0;
         long stored = 0;
         long lost = 0;

@@ -210,9 +210,12 @@ public class ExtractionGuardGatewayFilterFactory
             case UNSUPPORTED_ENCODING -> ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE;
             case INVALID_PATH, AMBIGUOUS_HEADER -> ApiErrors.Kind.INVALID_REQUEST;
         };
-        // the body is read (and dropped) first: a response sent over an unread body can be lost to a connection reset
-        return exchange.getRequest().getBody().doOnNext(DataBufferUtils::release)
-                .then(Mono.defer(() -> errors.write(exchange, refused.format(), kind, refused.message())));
+        return afterBody(exchange, () -> errors.write(exchange, refused.format(), kind, refused.message()));
+    }
+
+    /** Answers once the body is read (and dropped): a response sent over an unread body can be lost to a connection reset. */
+    private static Mono<Void> afterBody(ServerWebExchange exchange, java.util.function.Supplier<Mono<Void>> answer) {
+        return exchange.getRequest().getBody().doOnNext(DataBufferUtils::release).then(Mono.defer(answer));
     }
 
     /** The exchange with the request on its canonical path (unchanged when it already is). */
@@ -250,14 +253,19 @@ public class ExtractionGuardGatewayFilterFactory
             MediaType type = request.getHeaders().getContentType();
             MediaType expected = kind == Endpoint.Kind.FILE_UPLOAD ? MediaType.MULTIPART_FORM_DATA : MediaType.APPLICATION_JSON;
             wrongType = (type == null && kind == Endpoint.Kind.FILE_UPLOAD) ? "none"
-                    : type != null && !type.isCompatibleWith(expected) ? type.toString() : null;
+                    : type != null && !type.isCompatibleWith(expected) ? type.toString()
+                    // the body is read as UTF-8: an upstream that honours another charset would read other text
+                    : type != null && type.getParameter("charset") != null
+                            && !type.getParameter("charset").replace("\"", "").equalsIgnoreCase("utf-8") ? type.toString()
+                    : null;
         } catch (InvalidMediaTypeException e) { // e.g. "application/": answered in the API's format, not a 500
             wrongType = "malformed";
         }
         if (wrongType != null) {
             recorder.invalid(route, format, ParseError.Kind.INVALID_REQUEST);
-            return errors.write(exchange, format, ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE, "content-type must be "
-                    + (kind == Endpoint.Kind.FILE_UPLOAD ? "multipart/form-data" : "application/json") + ", was " + wrongType);
+            String message = "content-type must be " + (kind == Endpoint.Kind.FILE_UPLOAD ? "multipart/form-data"
+                    : "application/json (UTF-8)") + ", was " + wrongType;
+            return afterBody(exchange, () -> errors.write(exchange, format, ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE, message));
         }
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .map(DataBuffers::drain)

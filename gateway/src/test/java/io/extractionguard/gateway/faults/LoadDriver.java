@@ -42,7 +42,10 @@ final class LoadDriver {
     final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     final AtomicLong socketErrors = new AtomicLong();
     final Map<Integer, AtomicLong> errorsByTarget = new ConcurrentHashMap<>();
+    /** Requests that got no answer (socket error): target, account, when sent. The target may have decided them. */
+    final ConcurrentLinkedQueue<Answer> unanswered = new ConcurrentLinkedQueue<>();
     private final Map<String, Long> started = new ConcurrentHashMap<>();
+    private final Map<Integer, String> faultHeaders = new ConcurrentHashMap<>();
 
     private final long createdNanos = System.nanoTime();
 
@@ -53,6 +56,12 @@ final class LoadDriver {
 
     String account(int n) {
         return run + "-" + n;
+    }
+
+    /** Requests to target {@code t} carry {@code x-fault: value} (a route predicate can pick a faulty backend). */
+    LoadDriver faultHeader(int t, String value) {
+        faultHeaders.put(t, value);
+        return this;
     }
 
     /** Whether {@code account} is one of this run's. */
@@ -92,16 +101,22 @@ final class LoadDriver {
         while (System.nanoTime() < end) {
             int n = ThreadLocalRandom.current().nextInt(accounts);
             String body = String.format(n % 7 == 0 ? EXTRACT : PLAIN, ThreadLocalRandom.current().nextInt(1_000_000));
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
                     .header("content-type", "application/json").header("x-account-id", account(n))
-                    .header("x-account-tier", tier(n)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                    .header("x-account-tier", tier(n)).POST(HttpRequest.BodyPublishers.ofString(body));
+            if (faultHeaders.containsKey(target)) {
+                builder.header("x-fault", faultHeaders.get(target));
+            }
+            HttpRequest request = builder.build();
             started.merge(account(n), 1L, Long::sum);
+            long sent = System.nanoTime();
             try {
                 HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
                 answers.add(new Answer(account(n), target, System.nanoTime(), r.statusCode()));
             } catch (java.io.IOException e) {
                 socketErrors.incrementAndGet();
                 errorsByTarget.computeIfAbsent(target, k -> new AtomicLong()).incrementAndGet();
+                unanswered.add(new Answer(account(n), target, sent, -1)); // when it was sent
                 sleep(50); // a dead target: do not spin
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -156,11 +171,17 @@ final class LoadDriver {
         return into;
     }
 
-    /** Per account, the decided answers target {@code t} gave in [{@code fromNanos}, {@code toNanos}]. */
-    Map<String, Long> answeredBy(int t, long fromNanos, long toNanos) {
+    /**
+     * Per account, what target {@code t} may have decided in [{@code fromNanos}, {@code toNanos}]: its decided
+     * answers then, and the requests sent to it before {@code toNanos} that got no answer at all (in flight
+     * when it died; those sent later never reached it).
+     */
+    Map<String, Long> decidedBy(int t, long fromNanos, long toNanos) {
         Map<String, Long> out = new TreeMap<>();
         answers.stream().filter(a -> a.target() == t && a.atNanos() >= fromNanos && a.atNanos() <= toNanos
                         && decided(a.status()))
+                .forEach(a -> out.merge(a.account(), 1L, Long::sum));
+        unanswered.stream().filter(a -> a.target() == t && a.atNanos() <= toNanos)
                 .forEach(a -> out.merge(a.account(), 1L, Long::sum));
         return out;
     }

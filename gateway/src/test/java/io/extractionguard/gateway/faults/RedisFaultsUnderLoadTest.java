@@ -71,21 +71,22 @@ class RedisFaultsUnderLoadTest {
         Map<String, String> p = new LinkedHashMap<>(redisSettings());
         p.remove("guard.state.redis.address");
         p.remove("guard.state.redis.key-prefix");
-        p.put(r + "[0].id", "model-api");
-        p.put(r + "[0].uri", TestBackend.get().baseUrl());
+        // the faulty backends are picked by a header (the path stays /v1/...: the guard refuses paths it does not know)
+        p.put(r + "[0].id", "model-down");
+        p.put(r + "[0].uri", "http://127.0.0.1:" + dead);
         p.put(r + "[0].predicates[0]", "Path=/v1/**");
+        p.put(r + "[0].predicates[1]", "Header=x-fault, down");
         p.put(r + "[0].filters[0]", "ExtractionGuard");
-        p.put(r + "[1].id", "model-down");
-        p.put(r + "[1].uri", "http://127.0.0.1:" + dead);
-        p.put(r + "[1].predicates[0]", "Path=/down/**");
+        p.put(r + "[1].id", "model-slow");
+        p.put(r + "[1].uri", slowBackend.baseUrl());
+        p.put(r + "[1].predicates[0]", "Path=/v1/**");
+        p.put(r + "[1].predicates[1]", "Header=x-fault, slow");
         p.put(r + "[1].filters[0]", "ExtractionGuard");
-        p.put(r + "[1].filters[1]", "StripPrefix=1");
-        p.put(r + "[2].id", "model-slow");
-        p.put(r + "[2].uri", slowBackend.baseUrl());
-        p.put(r + "[2].predicates[0]", "Path=/slow/**");
+        p.put(r + "[1].metadata.response-timeout", "1500"); // ms; the slow backend answers after 3 s
+        p.put(r + "[2].id", "model-api");
+        p.put(r + "[2].uri", TestBackend.get().baseUrl());
+        p.put(r + "[2].predicates[0]", "Path=/v1/**");
         p.put(r + "[2].filters[0]", "ExtractionGuard");
-        p.put(r + "[2].filters[1]", "StripPrefix=1");
-        p.put(r + "[2].metadata.response-timeout", "1500"); // ms; the slow backend answers after 3 s
         p.put("guard.audit.path", audit.toString());
         p.put("guard.audit.decision-sample-rate", "1.0");
         p.put("guard.policy.path", policy.toString());
@@ -213,9 +214,8 @@ class RedisFaultsUnderLoadTest {
     @Order(4)
     void modelBackendDownAndSlow() throws Exception {
         redisUp();
-        LoadDriver load = new LoadDriver("backend-" + System.nanoTime(), ACCOUNTS);
-        String base = "http://127.0.0.1:" + gateway.port();
-        load.run(Duration.ofSeconds(4), 4, t -> base + (t == 0 ? "/down" : "/slow") + "/v1/messages", 2);
+        LoadDriver load = new LoadDriver("backend-" + System.nanoTime(), ACCOUNTS).faultHeader(0, "down").faultHeader(1, "slow");
+        load.run(Duration.ofSeconds(4), 4, t -> v1(), 2);
         FaultSupport.onlyDocumentedErrors(load, 502, 504);
         assertThat(load.statuses()).containsKeys(502, 504);
         assertThat(FaultSupport.health(mport())).as("the model's outage is not the guard's").contains("\"status\":\"UP\"");

@@ -37,7 +37,7 @@ import io.extractionguard.gateway.support.TestRedis;
  * bound is measured, not guessed: a probe reads A's count of shipped profile batches every 200 ms; when the
  * last count seen is N, batch N was taken after batch N−1 was counted, so every decision A answered before
  * the last probe that still read N−2 or less was shipped. The bound (per account) is A's decisions answered
- * after that probe. (A fixed window failed here: on this CPU-starved machine A's shipper lagged more than
+ * after that probe, plus its requests that got no answer (in flight at the kill; maybe decided). (A fixed window failed here: on this CPU-starved machine A's shipper lagged more than
  * 3 s.) Not checked: the hashes alone — a killed replica's changes not yet durable (its last
  * {@code durable-interval}) are in the stream only (docs/reliability.md, "a killed replica's undurable
  * changes"); A's campaign records not yet shipped; the cut stream's token usage.
@@ -127,17 +127,18 @@ class ReplicaKilledUnderLoadTest {
                 assertThat(FaultSupport.health(replicaB.managementPort)).contains("\"status\":\"UP\"");
                 await().atMost(Duration.ofSeconds(20))
                         .until(() -> FaultSupport.metric(replicaB.managementPort, "guard_campaign_sync_pending") == 0);
-                FaultSupport.sleep(2 * STREAM_INTERVAL.toMillis() + 500);
+                shippedTwice(http, replicaB); // B's last decisions are in the stream
                 HttpResponse<Void> onB = http.send(HttpRequest.newBuilder(URI.create(replicaB.url("/v1/messages")))
                         .header("content-type", "application/json").header("x-account-id", blocked)
                         .POST(HttpRequest.BodyPublishers.ofString(String.format(LoadDriver.PLAIN, 1))).build(),
                         HttpResponse.BodyHandlers.discarding());
                 assertThat(onB.statusCode()).as("the operator block issued on A holds on B").isEqualTo(403);
+                shippedTwice(http, replicaB);
 
                 long lastCount = shippedBatches.stream().mapToLong(sample -> sample[1]).max().orElse(0);
                 long shippedBefore = shippedBatches.stream().filter(sample -> sample[1] <= lastCount - 2)
                         .mapToLong(sample -> sample[0]).max().orElse(0);
-                Map<String, Long> bound = load.answeredBy(0, shippedBefore, killedAt);
+                Map<String, Long> bound = load.decidedBy(0, shippedBefore, killedAt);
                 bound.merge(streamed, 1L, Long::sum); // A decided it as the stream began: counted below, not in the load
                 Ledger ledger = load.ledger(new Ledger().audit(load::mine, dir.resolve("audit-a.jsonl"),
                         dir.resolve("audit-b.jsonl")));
@@ -154,6 +155,24 @@ class ReplicaKilledUnderLoadTest {
                                 "A's decisions after its last shipped batch but one: its last %.1f s (%d over %d accounts)",
                                 (killedAt - shippedBefore) / 1e9, sum(bound), bound.size())));
             }
+        }
+    }
+
+    /**
+     * Waits until {@code replica} has counted two more shipped profile batches (a request of an account
+     * outside the ledger before each, so there is something to ship): the second batch was taken after the
+     * first was counted, i.e. after every decision made before this call (a starved shipper lags).
+     */
+    private static void shippedTwice(HttpClient http, GatewayProcess replica) throws Exception {
+        double start = FaultSupport.metric(replica.managementPort, "guard_state_profile_stream_batches_total");
+        for (int i = 1; i <= 2; i++) {
+            http.send(HttpRequest.newBuilder(URI.create(replica.url("/v1/messages")))
+                    .header("content-type", "application/json").header("x-account-id", "probe-" + System.nanoTime())
+                    .POST(HttpRequest.BodyPublishers.ofString(String.format(LoadDriver.PLAIN, i))).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            double target = start + i;
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    FaultSupport.metric(replica.managementPort, "guard_state_profile_stream_batches_total") >= target);
         }
     }
 

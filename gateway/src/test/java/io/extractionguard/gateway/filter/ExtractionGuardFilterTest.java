@@ -249,7 +249,7 @@ class ExtractionGuardFilterTest {
         assertThat(decisions()).isEqualTo(before + 1);
         String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).startsWith("{\"ts\":").contains("\"event\":\"decision\"", "\"action\":\"ALLOW\"",
-                "\"reasons\":[]", "\"policy\":\"2026-11-28.2 (", "\"route\":\"model-api\"");
+                "\"reasons\":[]", "\"policy\":\"" + shippedPolicyVersion() + " (", "\"route\":\"model-api\"");
         tools.jackson.databind.JsonNode parsed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(line);
         assertThat(parsed.get("account").asString()).isEqualTo(account);
         assertThat(parsed.get("score").isNumber()).isTrue();
@@ -268,5 +268,16 @@ class ExtractionGuardFilterTest {
             }
         }
         return -1;
+    }
+
+    /** The version line of the policy the gateway ships (config/policies/default.yaml). */
+    private static String shippedPolicyVersion() {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^version: \"([^\"]+)\"")
+                    .matcher(java.nio.file.Files.readString(java.nio.file.Path.of("..", "config", "policies", "default.yaml")));
+            return m.find() ? m.group(1) : "no version line";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -112,8 +112,9 @@ class TaxiiExchangeTest {
 
         // ... and within one poll interval lab B holds its indicators, from Lab A, capped at B's confidence for A
         IndicatorRegistry atB = b2.bean(IndicatorRegistry.class);
+        // (a template indicator confident enough for B's policy to count it: peer-indicators.min-confidence 50)
         await().atMost(INTERVAL.plusSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> atB.all(Instant.now())
-                .stream().anyMatch(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE));
+                .stream().anyMatch(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE && i.confidence() >= 50));
         Duration reached = Duration.between(caught, Instant.now());
         System.out.printf("TAXII: lab A's campaign evidence reached lab B's registry %d ms after A caught it (poll interval %d ms)%n",
                 reached.toMillis(), INTERVAL.toMillis());

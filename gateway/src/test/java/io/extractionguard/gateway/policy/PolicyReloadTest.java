@@ -103,7 +103,7 @@ class PolicyReloadTest {
         assertThat(rateLimitPolicyHeader()).isEqualTo("\"requests\";q=10;w=60");
 
         // 1. a valid change: the free tier drops to 3 requests a minute, under a new version
-        String changed = SHIPPED.replace("version: \"2026-11-28.2\"", "version: \"reload-test-2\"")
+        String changed = SHIPPED.replaceFirst("(?m)^version: \"[^\"]+\"", "version: \"reload-test-2\"")
                 .replace("    requests-per-minute: 10\n", "    requests-per-minute: 3\n");
         assertThat(changed).isNotEqualTo(SHIPPED);
         publish(changed);

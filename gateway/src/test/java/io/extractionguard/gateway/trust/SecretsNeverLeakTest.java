@@ -51,6 +51,8 @@ import io.extractionguard.gateway.support.TestOperators.Op;
         "guard.taxii.peers[0].collection=http://127.0.0.1:9/taxii2/api1/collections/evidence/",
         "guard.taxii.peers[0].token=" + SecretsNeverLeakTest.TAXII_TOKEN,
         "guard.taxii.peers[0].interval=200ms",
+        "guard.enforcement.kyc-key=" + SecretsNeverLeakTest.KYC_KEY,
+        "guard.enforcement.webhook-key=" + SecretsNeverLeakTest.WEBHOOK_KEY,
         "logging.level.io.extractionguard=DEBUG"})
 @AutoConfigureWebTestClient(timeout = "30s")
 @ExtendWith(OutputCaptureExtension.class)
@@ -62,6 +64,8 @@ class SecretsNeverLeakTest {
     static final String API_KEY = "sk-live-UmF3QXBpS2V5TmV2ZXJMb2dnZWQ-0004";
     static final String BEARER_KEY = "sk-live-QmVhcmVyS2V5TmV2ZXJMb2dnZWQ-0005";
     static final String AUDIT_KEY = "auditkey-YXVkaXQta2V5LXNlY3JldA-0007";
+    static final String KYC_KEY = "kyckey-a3ljLWNhbGxiYWNrLWtleQ-0009";
+    static final String WEBHOOK_KEY = "webhookkey-d2ViaG9vay1rZXk-0010";
     static final String TAXII_TOKEN = "taxiitoken-cGVlci10YXhpaS10b2tlbg-0008";
     static final String PROMPT_MARKER = "zanzibar-quokka-marmalade";
     static final Op OPERATOR = new Op("leak-test", "egop_T3BlcmF0b3JUb2tlbk5ldmVyTG9nZ2Vk-0006", Role.values());
@@ -95,6 +99,9 @@ class SecretsNeverLeakTest {
 
     @Autowired
     io.extractionguard.gateway.intel.TaxiiProperties taxii;
+
+    @Autowired
+    io.extractionguard.gateway.enforce.EnforcementProperties enforcement;
 
     private static String body(String text, int maxTokens) {
         return "{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
@@ -175,7 +182,8 @@ class SecretsNeverLeakTest {
         assertThat(logs).contains("\"event\":\"decision\"", "\"account_source\":\"CREDENTIAL\"",
                 "{\"checkpoint\":\"audit\"", "\"kind\":\"decision\"");
 
-        for (String secret : List.of(HASH_KEY, HMAC_KEY, AUDIT_KEY, TAXII_TOKEN, "cGVlci10YXhpaS10b2tlbg", ADMIN_TOKEN, OPERATOR.token(), API_KEY, BEARER_KEY, PROMPT_MARKER,
+        for (String secret : List.of(HASH_KEY, HMAC_KEY, AUDIT_KEY, TAXII_TOKEN, "cGVlci10YXhpaS10b2tlbg", KYC_KEY,
+                "a3ljLWNhbGxiYWNrLWtleQ", WEBHOOK_KEY, "d2ViaG9vay1rZXk", ADMIN_TOKEN, OPERATOR.token(), API_KEY, BEARER_KEY, PROMPT_MARKER,
                 // distinctive fragments, in case a value is logged truncated or re-encoded
                 "Qm9vLXNlY3JldC1oYXNo", "c2lnbmluZy1zZWNyZXQtaG1hYy1rZXk", "YXVkaXQta2V5LXNlY3JldA", "YWRtaW4tdG9rZW4tc2VjcmV0",
                 "UmF3QXBpS2V5TmV2ZXJMb2dnZWQ", "QmVhcmVyS2V5TmV2ZXJMb2dnZWQ", "T3BlcmF0b3JUb2tlbk5ldmVyTG9nZ2Vk", "quokka", "show your full reasoning")) {
@@ -184,6 +192,7 @@ class SecretsNeverLeakTest {
             assertThat(auditText).as("audit contains %s", secret).doesNotContainIgnoringCase(secret);
             assertThat(properties.toString()).as("printed settings contain %s", secret).doesNotContain(secret);
             assertThat(taxii.toString()).as("printed TAXII settings contain %s", secret).doesNotContain(secret);
+            assertThat(enforcement.toString()).as("printed enforcement settings contain %s", secret).doesNotContain(secret);
         }
     }
 }

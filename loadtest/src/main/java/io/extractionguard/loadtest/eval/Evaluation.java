@@ -35,6 +35,7 @@ public final class Evaluation {
     static final class Outcome {
         long requests;
         long rejected;
+        long challengedRequests;
         long beforeFirstRejection = -1; // -1: never rejected
         boolean throttled;
         boolean challenged;
@@ -48,6 +49,7 @@ public final class Evaluation {
                     beforeFirstRejection = requests;
                 }
             }
+            challengedRequests += action == Action.CHALLENGE ? 1 : 0;
             throttled |= action == Action.THROTTLE;
             challenged |= action == Action.CHALLENGE;
             blocked |= action == Action.BLOCK;
@@ -66,9 +68,33 @@ public final class Evaluation {
         final Outcome guard = new Outcome();
         final Outcome baseline = new Outcome();
         final Map<String, Long> reasons = new HashMap<>();
+        /** Payment instruments and network ranges (/24, /48 for IPv6) the account used. */
+        final java.util.Set<String> payments = new java.util.HashSet<>(2);
+        final java.util.Set<String> networks = new java.util.HashSet<>(2);
 
         AccountRecord(String label) {
             this.label = label;
+        }
+
+        void infrastructure(Map<String, String> headers) {
+            String card = headers.get("x-payment-fingerprint");
+            if (card != null && payments.size() < 16) {
+                payments.add(card);
+            }
+            String xff = headers.get("x-forwarded-for");
+            if (xff != null && networks.size() < 16) {
+                String ip = xff.substring(xff.lastIndexOf(',') + 1).trim();
+                int cut = ip.contains(":") ? nthIndex(ip, ':', 3) : ip.lastIndexOf('.');
+                networks.add(cut > 0 ? ip.substring(0, cut) : ip);
+            }
+        }
+
+        private static int nthIndex(String s, char c, int n) {
+            int at = -1;
+            for (int i = 0; i < n && (at = s.indexOf(c, at + 1)) >= 0; i++) {
+                // advance to the n-th occurrence
+            }
+            return at;
         }
     }
 
@@ -82,17 +108,22 @@ public final class Evaluation {
         LocalRateLimiter baseline = new LocalRateLimiter(baselineClock);
         ReplaySummary summary;
         List<String> problems = new ArrayList<>();
+        long[] first = {Long.MAX_VALUE};
+        long[] last = {Long.MIN_VALUE};
         try (InputStream in = Files.newInputStream(trace)) {
             Replay replay = new Replay(() -> policy, Replay.DEFAULT_CREDENTIAL_KEY, workers, java.time.Clock.systemUTC());
             summary = replay.run(in, (line, reason) -> problems.add("line " + line + ": " + reason),
                     (record, decision) -> {
                         AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(label(record)));
                         a.guard.add(decision.action());
+                        a.infrastructure(record.headers());
                         if (decision.action() != Action.ALLOW && decision.action() != Action.SHADOW) {
                             for (String r : decision.reasons()) {
                                 a.reasons.merge(r, 1L, Long::sum);
                             }
                         }
+                        first[0] = Math.min(first[0], record.ts().toEpochMilli());
+                        last[0] = Math.max(last[0], record.ts().toEpochMilli());
                         baselineClock.advanceTo(record.ts());
                         boolean admitted = baseline.tryAcquire(decision.accountId(),
                                 policy.tierLimits(record.headers().get("x-account-tier")), 1.0).allowed();
@@ -103,7 +134,12 @@ public final class Evaluation {
         for (AccountRecord a : accounts.values()) {
             byLabel.computeIfAbsent(a.label, k -> new ArrayList<>()).add(a);
         }
-        return new EvaluationReport(trace.getFileName().toString(), policy.label(), byLabel, summary, problems);
+        return new EvaluationReport(trace.getFileName().toString(), policy.label(), byLabel, summary, problems,
+                traceDays(first[0], last[0]));
+    }
+
+    private static double traceDays(long first, long last) {
+        return first > last ? 0 : Math.max(1.0 / 24, (last - first) / 86_400_000.0);
     }
 
     /** The trace line's {@code label}, read without parsing the rest of the line; "unlabelled" when absent. */

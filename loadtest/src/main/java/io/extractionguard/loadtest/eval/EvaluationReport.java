@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import io.extractionguard.engine.replay.ReplaySummary;
 import tools.jackson.core.JsonEncoding;
@@ -47,12 +48,13 @@ public final class EvaluationReport {
     private final String policy;
     private final List<Population> populations = new ArrayList<>();
     private final List<Goal> goals = new ArrayList<>();
+    private final List<PriceOfAttack> prices = new ArrayList<>();
     private final long processed;
     private final double requestsPerSecond;
     private final List<String> problems;
 
     EvaluationReport(String trace, String policy, Map<String, List<Evaluation.AccountRecord>> byLabel,
-                     ReplaySummary summary, List<String> problems) {
+                     ReplaySummary summary, List<String> problems, double traceDays) {
         this.trace = trace;
         this.policy = policy;
         this.processed = summary.processed();
@@ -69,6 +71,9 @@ public final class EvaluationReport {
             populations.add(new Population(e.getKey(), accounts.size(),
                     figures(accounts.stream().map(a -> a.guard).toList()),
                     figures(accounts.stream().map(a -> a.baseline).toList()), reasons));
+            if (e.getKey().startsWith("campaign/")) {
+                prices.add(PriceOfAttack.of(e.getKey(), accounts, traceDays));
+            }
         }
         checkGoals();
     }
@@ -105,6 +110,19 @@ public final class EvaluationReport {
         return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
+    /** Families whose attack-cost multiplier must reach 100 (templated clusters and single harvesters; issue 16). */
+    static final Set<String> MULTIPLIER_100 = Set.of("campaign/hydra", "campaign/paced", "campaign/harvester");
+    /** Templated clusters: a fresh account's first rejection must come within 3 requests (median). */
+    static final List<String> TEMPLATED_CLUSTERS = List.of("campaign/hydra", "campaign/paced");
+
+    public List<PriceOfAttack> prices() {
+        return prices;
+    }
+
+    public PriceOfAttack price(String label) {
+        return prices.stream().filter(p -> p.label().equals(label)).findFirst().orElse(null);
+    }
+
     private void checkGoals() {
         Population hydra = population("campaign/hydra");
         if (hydra != null) {
@@ -117,6 +135,21 @@ public final class EvaluationReport {
         if (slow != null) {
             goals.add(new Goal("low-and-slow: requests rejected", ">= 60%", slow.guard().rejectedShare(),
                     slow.guard().rejectedShare() >= 0.60));
+        }
+        for (PriceOfAttack price : prices) {
+            Population p = population(price.label());
+            goals.add(new Goal(price.label() + ": requests forwarded", "<= 10%", p.guard().forwardedShare(),
+                    p.guard().forwardedShare() <= 0.10));
+            double target = MULTIPLIER_100.contains(price.label()) ? 100 : 20;
+            goals.add(new Goal(price.label() + ": attack-cost multiplier", ">= " + (int) target + "x", price.multiplier(),
+                    price.multiplier() >= target));
+        }
+        for (String cluster : TEMPLATED_CLUSTERS) {
+            Population p = population(cluster);
+            if (p != null) {
+                goals.add(new Goal(cluster + ": median requests before first rejection", "<= 3",
+                        p.guard().medianUntilRejected(), p.guard().medianUntilRejected() <= 3));
+            }
         }
         long organicAccounts = 0;
         long organicFlagged = 0;
@@ -138,7 +171,7 @@ public final class EvaluationReport {
         if (organicAccounts > 0) {
             double flagged = (double) organicFlagged / organicAccounts;
             double rejected = (double) organicRejected / organicRequests;
-            goals.add(new Goal("organic: accounts ever challenged or blocked", "<= 0.5%", flagged, flagged <= 0.005));
+            goals.add(new Goal("organic: accounts ever challenged or blocked", "<= 0.1%", flagged, flagged <= 0.001));
             goals.add(new Goal("organic: requests rejected", "<= 0.5%", rejected, rejected <= 0.005));
         }
         if (anyHard) {
@@ -195,18 +228,33 @@ public final class EvaluationReport {
                 b.append(String.format(Locale.ROOT, "  %-20s %s%n", p.label(), p.reasons()));
             }
         }
+        b.append(String.format(Locale.ROOT, "%nprice of attack: %,.0f responses in %.0f days (model: docs/evaluation.md)%n",
+                PriceOfAttack.RESPONSES, PriceOfAttack.CAMPAIGN_DAYS));
+        b.append(String.format(Locale.ROOT, "%-22s | %10s %10s %10s %9s | %10s %10s %10s | %10s%n", "family", "accounts",
+                "cards", "ranges", "PoW c-h", "accounts", "cards", "ranges", "multiplier"));
+        for (PriceOfAttack p : prices) {
+            b.append(String.format(Locale.ROOT, "%-22s | %10s %10s %10s %9.1f | %10s %10s %10s | %10s%n", p.label(),
+                    count(p.accounts()), count(p.payments()), count(p.networks()), p.powCoreHours(),
+                    count(p.baselineAccounts()), count(p.baselinePayments()), count(p.baselineNetworks()),
+                    Double.isInfinite(p.multiplier()) ? "inf" : String.format(Locale.ROOT, "%.1fx", p.multiplier())));
+        }
         b.append("\ngoals:\n");
         for (Goal goal : goals) {
             String measured = goal.name().contains("median") || goal.target().equals("0")
                     ? String.format(Locale.ROOT, "%.0f", goal.measured())
+                    : goal.name().contains("multiplier") ? String.format(Locale.ROOT, "%.1fx", goal.measured())
                     : String.format(Locale.ROOT, "%.2f%%", 100 * goal.measured());
-            b.append(String.format(Locale.ROOT, "  [%s] %-62s %8s (target %s)%n", goal.met() ? "PASS" : "FAIL",
+            b.append(String.format(Locale.ROOT, "  [%s] %-66s %8s (target %s)%n", goal.met() ? "PASS" : "FAIL",
                     goal.name(), measured, goal.target()));
         }
         if (!problems.isEmpty()) {
             b.append("\n").append(problems.size()).append(" trace lines skipped, first: ").append(problems.get(0)).append('\n');
         }
         return b.toString();
+    }
+
+    private static String count(double v) {
+        return Double.isInfinite(v) ? "inf" : String.format(Locale.ROOT, "%,.0f", v);
     }
 
     private static String until(Figures f) {
@@ -231,13 +279,27 @@ public final class EvaluationReport {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            g.writeName("price_of_attack");
+            g.writeStartArray();
+            for (PriceOfAttack p : prices) {
+                g.writeStartObject();
+                g.writeStringProperty("label", p.label());
+                g.writeNumberProperty("accounts", finite(p.accounts()));
+                g.writeNumberProperty("payment_instruments", finite(p.payments()));
+                g.writeNumberProperty("network_ranges", finite(p.networks()));
+                g.writeNumberProperty("pow_core_hours", p.powCoreHours());
+                g.writeNumberProperty("baseline_accounts", finite(p.baselineAccounts()));
+                g.writeNumberProperty("multiplier", finite(p.multiplier()));
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeName("goals");
             g.writeStartArray();
             for (Goal goal : goals) {
                 g.writeStartObject();
                 g.writeStringProperty("name", goal.name());
                 g.writeStringProperty("target", goal.target());
-                g.writeNumberProperty("measured", goal.measured());
+                g.writeNumberProperty("measured", finite(goal.measured()));
                 g.writeBooleanProperty("met", goal.met());
                 g.writeEndObject();
             }
@@ -245,6 +307,11 @@ public final class EvaluationReport {
             g.writeEndObject();
             g.writeRaw('\n');
         }
+    }
+
+    /** JSON has no infinity: a family that got nothing through is reported with -1. */
+    private static double finite(double v) {
+        return Double.isInfinite(v) ? -1 : v;
     }
 
     private static void figures(JsonGenerator g, String name, Figures f) {

@@ -132,18 +132,40 @@ public final class EndpointCatalog {
 
     private static final Match.Unknown UNKNOWN = new Match.Unknown();
 
-    /** Matches an upper-case {@code method} and a {@link CanonicalPath#value() canonical} path. */
+    /**
+     * Matches an upper-case {@code method} and a {@link CanonicalPath#value() canonical} path. An
+     * evaluated endpoint also matches behind a routing prefix ({@code /anthropic/v1/messages}, for a
+     * route that strips it), as before the catalog existed; a passed one only where listed.
+     */
     public Match match(String method, String canonicalPath) {
+        Match whole = match(method, canonicalPath, "");
+        if (!(whole instanceof Match.Unknown)) {
+            return whole;
+        }
+        for (int k = canonicalPath.indexOf('/', 1); k > 0; k = canonicalPath.indexOf('/', k + 1)) {
+            Match behindPrefix = match(method, canonicalPath.substring(k), canonicalPath.substring(0, k));
+            if (!(behindPrefix instanceof Match.Unknown)) {
+                return behindPrefix;
+            }
+        }
+        return UNKNOWN;
+    }
+
+    /** Matches {@code path}; behind a non-empty {@code prefix}, evaluated endpoints only. */
+    private Match match(String method, String path, String prefix) {
         String m = method.equals("HEAD") ? "GET" : method;
         Set<String> allowed = null;
         ApiFormat format = null;
         for (Endpoint e : endpoints) {
-            String forward = forwardPath(e.pattern(), canonicalPath);
+            if (!prefix.isEmpty() && e.kind() == Endpoint.Kind.PASS) {
+                continue;
+            }
+            String forward = forwardPath(e.pattern(), path);
             if (forward == null) {
                 continue;
             }
             if (e.method().equals(m)) {
-                return new Match.Found(e, forward);
+                return new Match.Found(e, prefix.isEmpty() ? forward : prefix + forward);
             }
             if (allowed == null) {
                 allowed = new TreeSet<>();

@@ -15,10 +15,15 @@ public final class AccountLinks {
     static final double DAY_MS = 86_400_000;
     /** Weight of the newest gap in the cadence averages once there are enough gaps. */
     static final double CADENCE_ALPHA = 0.2;
+    /** Pseudo-requests in the continued and standalone shares: a few requests are never a full share. */
+    public static final double CONVERSATION_PRIOR = 2;
 
     private double requests;
     private double templateSum;
     private double contentSum;
+    private double continuedSum;
+    private double conversationRequests;
+    private RequestIndicators.Conversation previous = RequestIndicators.Conversation.NONE;
     private long decayedAt = Long.MIN_VALUE;
     private long lastArrival = Long.MIN_VALUE;
     private long gaps;
@@ -45,12 +50,19 @@ public final class AccountLinks {
             requests *= f;
             templateSum *= f;
             contentSum *= f;
+            continuedSum *= f;
+            conversationRequests *= f;
             decayedAt = at;
             w = 1;
         }
         requests += w;
         templateSum += w * o.templateStrength();
         contentSum += w * o.content();
+        if (o.conversation().turns() > 0) {
+            conversationRequests += w;
+            continuedSum += o.conversation().continues(previous) ? w : 0;
+            previous = o.conversation();
+        }
 
         if (lastArrival != Long.MIN_VALUE && at >= lastArrival) {
             double gap = at - (double) lastArrival;
@@ -75,8 +87,9 @@ public final class AccountLinks {
         // history it is most of the evidence, for one with a long history one request changes little.
         double n = requests + rules.sharePrior();
         double template = (templateSum + rules.sharePrior() * o.templateStrength()) / n;
+        double conversations = conversationRequests + CONVERSATION_PRIOR;
         return new AccountState(Math.min(1, template), contentSum / n, cadence, recent, distinct(clients),
-                distinct(networks));
+                distinct(networks), continuedSum / conversations, (conversationRequests - continuedSum) / conversations);
     }
 
     /**

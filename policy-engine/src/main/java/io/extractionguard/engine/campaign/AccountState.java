@@ -12,7 +12,17 @@ package io.extractionguard.engine.campaign;
  * @param recentRequests   requests behind the two counts below (at most {@link AccountLinks#RECENT})
  * @param distinctClients  distinct client fingerprints among its recent requests
  * @param distinctNetworks distinct networks among its recent requests
+ * @param continuedShare   time-decayed share of its requests that continued its previous request's
+ *                         conversation (a follow-up or the next step of an agentic loop), shrunk by
+ *                         {@link AccountLinks#CONVERSATION_PRIOR} pseudo-requests that did not
+ * @param standaloneShare  the share that did not, shrunk the same way: 0 for an account with no history
  */
 public record AccountState(double templateStrength, double meanContent, long cadenceKey, int recentRequests,
-                           int distinctClients, int distinctNetworks) {
+                           int distinctClients, int distinctNetworks, double continuedShare, double standaloneShare) {
+
+    /** A state without conversation evidence. */
+    public AccountState(double templateStrength, double meanContent, long cadenceKey, int recentRequests,
+                        int distinctClients, int distinctNetworks) {
+        this(templateStrength, meanContent, cadenceKey, recentRequests, distinctClients, distinctNetworks, 0, 0);
+    }
 }

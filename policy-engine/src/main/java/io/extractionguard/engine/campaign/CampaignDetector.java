@@ -78,17 +78,21 @@ public final class CampaignDetector {
             for (TemplateStats b : store.observeTemplates(r.accountHash(), r.templateKeys(), r.sketch(),
                     t.minSimilarity(), r.content(), t.low(), nowMillis)) {
                 double strength = Scorer.ramp(b.otherAccounts(), t.minAccounts(), t.fullAccounts())
-                        * Scorer.ramp(b.heat(), t.low(), t.high());
+                        * Scorer.ramp(b.heat(), t.low(), t.high()) * t.yieldFactor(b.yield());
                 requestTemplate = Math.max(requestTemplate, strength);
             }
         }
         IndicatorSettings timing = s.indicator(IndicatorKind.TIMING);
         AccountState account = store.observeAccount(r.accountHash(),
-                new AccountObservation(nowMillis, requestTemplate, r.content(), r.clientKey(), r.networkKey()),
+                new AccountObservation(nowMillis, requestTemplate, r.content(), r.clientKey(), r.networkKey(),
+                        r.conversation()),
                 new AccountRules(sharePrior, timing == null ? 0 : timing.param("max-cv"),
                         timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps")));
+        StructureSettings st = s.structure();
+        double conversing = st.conversing(account); // 1, or less for an account that continues its conversations
+        double youth = st.enabled() ? st.youth(r.createdMillis(), nowMillis) : 0;
         double behaviour = behaviourScore;
-        double template = account.templateStrength();
+        double template = account.templateStrength() * conversing;
         if (template > 0 && t.weight() > 0) {
             boolean shadow = s.shadow(t.mode());
             out.add(contribution("campaign/template", template, t.weight(), shadow));
@@ -104,6 +108,9 @@ public final class CampaignDetector {
 
         double suspicion = Scorer.ramp(behaviour, s.suspectLow(), s.suspectHigh())
                 * Math.min(1, account.meanContent() / s.suspectContent());
+        if (st.enabled()) {
+            suspicion = Math.max(suspicion, st.suspicion(account, youth)) * conversing;
+        }
         long[] values = r.values();
         if (timing != null && account.cadenceKey() != 0) {
             values = values.clone();
@@ -112,6 +119,7 @@ public final class CampaignDetector {
         double population = store.population();
         IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion,
                 s.suspicionHalfLife().toMillis(), nowMillis);
+        int linkedKinds = 0;
         for (IndicatorEvidence e : evidence) {
             if (e == null) {
                 continue;
@@ -120,8 +128,20 @@ public final class CampaignDetector {
             double heat = Scorer.ramp(e.otherSuspicion(), s.minSuspects(), s.fullSuspects());
             float rarity = Float.isNaN(e.rarity()) ? CampaignCorrelator.rarity(e.distinct(), population) : e.rarity();
             double strength = Math.min(1, heat * rarity);
+            // an org header is a declaration, not a link a campaign needs: it never counts towards a cluster
+            if (e.kind() != IndicatorKind.ORG && strength >= st.kindStrength()) {
+                linkedKinds++;
+            }
+            strength *= conversing;
             if (strength > 0 && is.weight() > 0) {
                 out.add(contribution(e.kind().reason(), strength, is.weight(), s.shadow(is.mode())));
+            }
+        }
+        if (st.enabled() && linkedKinds >= st.minKinds()) {
+            double links = Math.min(1, (linkedKinds - st.minKinds() + 1) / 2.0);
+            double cluster = youth * links * conversing * st.output(r.maxOutputTokens());
+            if (cluster > 0) {
+                out.add(contribution("campaign/cluster", cluster, st.weight(), s.shadow(st.mode())));
             }
         }
         return out;

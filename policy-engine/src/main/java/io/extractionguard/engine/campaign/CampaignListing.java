@@ -39,11 +39,28 @@ public final class CampaignListing {
     }
 
     /**
+     * One shared value linking some of a campaign's accounts: an edge set of its graph.
+     *
+     * @param indicator {@code template} or the indicator kind's id
+     * @param key       the value's (or bucket's) 64-bit key; never the raw value
+     * @param strength  how strongly it links, in [0, 1] (rarer values and more suspicious sharers link harder)
+     * @param accounts  sampling hashes of the accounts sampled with it
+     */
+    public record Value(String indicator, long key, double strength, long[] accounts) {
+    }
+
+    /**
      * @param accounts sampling hashes of the linked accounts ({@code accountHash & Long.MAX_VALUE}), ascending
      * @param links    the indicators linking them, strongest first
      * @param score    points a fresh account linked the same way would get from campaign evidence
+     * @param values   the shared values linking them, strongest first
      */
-    public record Campaign(List<Long> accounts, List<Link> links, double score) {
+    public record Campaign(List<Long> accounts, List<Link> links, double score, List<Value> values) {
+
+        /** A name for the campaign while its lowest-hashed member stays in it: that member's hash in hex. */
+        public String id() {
+            return Long.toHexString(accounts.get(0));
+        }
     }
 
     private CampaignListing() {
@@ -51,6 +68,15 @@ public final class CampaignListing {
 
     /** The current campaigns, highest score first, at most {@code max}. */
     public static List<Campaign> list(CampaignStore store, CampaignSettings s, int max) {
+        return list(store, s, max, v -> true);
+    }
+
+    /**
+     * The campaigns linked only through values {@code linkBy} accepts: for actions that must not sweep
+     * in accounts a common value ties to a campaign.
+     */
+    public static List<Campaign> list(CampaignStore store, CampaignSettings s, int max,
+                                      java.util.function.Predicate<Value> linkBy) {
         if (!s.enabled()) {
             return List.of();
         }
@@ -60,7 +86,8 @@ public final class CampaignListing {
         List<Double> strengths = new ArrayList<>();
         for (SharedValue v : store.sharedValues(2, MAX_SCANNED)) {
             double strength = strength(v, s, population);
-            if (strength <= 0 || v.accounts().length < 2) {
+            if (strength <= 0 || v.accounts().length < 2
+                    || !linkBy.test(new Value(v.kind() == null ? "template" : v.kind().id(), v.key(), strength, v.accounts()))) {
                 continue;
             }
             linking.add(v);
@@ -76,11 +103,13 @@ public final class CampaignListing {
         }
         Map<Long, Map<String, double[]>> linksByRoot = new HashMap<>(); // indicator → {values, strength, accounts}
         Map<Long, Map<String, Double>> weightByRoot = new HashMap<>();
+        Map<Long, List<Value>> valuesByRoot = new HashMap<>();
         for (int i = 0; i < linking.size(); i++) {
             SharedValue v = linking.get(i);
             double strength = strengths.get(i);
             long root = find(parent, v.accounts()[0]);
             String id = v.kind() == null ? "template" : v.kind().id();
+            valuesByRoot.computeIfAbsent(root, k -> new ArrayList<>()).add(new Value(id, v.key(), round(strength), v.accounts()));
             double[] link = linksByRoot.computeIfAbsent(root, k -> new HashMap<>()).computeIfAbsent(id, k -> new double[3]);
             link[0]++;
             if (strength > link[1]) {
@@ -101,7 +130,9 @@ public final class CampaignListing {
                 score += v[1] * weightByRoot.get(e.getKey()).get(l.getKey());
             }
             links.sort(Comparator.comparingDouble(Link::strength).reversed().thenComparing(Link::indicator));
-            out.add(new Campaign(List.copyOf(accounts), List.copyOf(links), round(score)));
+            List<Value> values = valuesByRoot.get(e.getKey());
+            values.sort(Comparator.comparingDouble(Value::strength).reversed().thenComparingLong(Value::key));
+            out.add(new Campaign(List.copyOf(accounts), List.copyOf(links), round(score), List.copyOf(values)));
         }
         out.sort(Comparator.comparingDouble(Campaign::score).reversed()
                 .thenComparing(c -> -c.accounts().size()));

@@ -27,6 +27,7 @@ import io.extractionguard.engine.policy.Mode;
  * @param content             what makes a request harvesting-shaped (template heat)
  * @param rotation            the rotation indicator ({@link RotationSettings#OFF} when not configured)
  * @param indicators          weights of the shared-value indicators; kinds left out are not tracked
+ * @param structure           structural conviction of coordinated clusters ({@link StructureSettings#OFF} when not configured)
  */
 public record CampaignSettings(
         boolean enabled,
@@ -41,10 +42,12 @@ public record CampaignSettings(
         TemplateSettings template,
         ContentWeights content,
         RotationSettings rotation,
-        Map<IndicatorKind, IndicatorSettings> indicators) {
+        Map<IndicatorKind, IndicatorSettings> indicators,
+        StructureSettings structure) {
 
     public static final CampaignSettings DISABLED = new CampaignSettings(false, Mode.SHADOW, Duration.ofSeconds(30),
-            30, 60, 0.5, Duration.ofHours(12), 4, 1, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, RotationSettings.OFF, Map.of());
+            30, 60, 0.5, Duration.ofHours(12), 4, 1, TemplateSettings.DEFAULT, ContentWeights.DEFAULT, RotationSettings.OFF,
+            Map.of(), StructureSettings.OFF);
 
     public CampaignSettings {
         Map<IndicatorKind, IndicatorSettings> copy = new EnumMap<>(IndicatorKind.class);

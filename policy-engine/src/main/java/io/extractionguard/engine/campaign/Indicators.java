@@ -36,6 +36,12 @@ public final class Indicators {
     }
 
     public static RequestIndicators extract(CampaignSettings settings, ClientIdentity id, RequestFeatures features) {
+        return extract(settings, id, features, RequestIndicators.Conversation.NONE);
+    }
+
+    /** As above, with the request's conversation shape (continuations of the account's previous request). */
+    public static RequestIndicators extract(CampaignSettings settings, ClientIdentity id, RequestFeatures features,
+                                            RequestIndicators.Conversation conversation) {
         if (!settings.enabled()) {
             return RequestIndicators.NONE;
         }
@@ -56,7 +62,9 @@ public final class Indicators {
         // a request without any harvesting trait neither makes nor joins a hot template: not indexed
         long[] templates = content > 0 ? templateKeys(settings.template(), features) : new long[0];
         return new RequestIndicators(accountHash(id.accountId()), values, templates,
-                templates.length == 0 ? null : features.sketch(), client, network, content);
+                templates.length == 0 ? null : features.sketch(), client, network, content, conversation,
+                id.accountCreated() == null ? Long.MIN_VALUE : id.accountCreated().toEpochMilli(),
+                features.maxOutputTokens());
     }
 
     private static long value(IndicatorKind kind, IndicatorSettings s, ClientIdentity id, RequestFeatures f) {

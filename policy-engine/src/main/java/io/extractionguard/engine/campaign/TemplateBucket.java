@@ -22,6 +22,8 @@ public final class TemplateBucket {
     public static final int SAMPLE = 16;
     /** Pseudo-requests of content 0 in every bucket's heat, so one request never makes a hot bucket. */
     public static final double HEAT_PRIOR = 2;
+    /** Similarity to the representative from which a prompt is a near-copy of it (low content yield). */
+    public static final double REPEAT_SIMILARITY = 0.85;
     static final double DAY_MS = 86_400_000;
 
     private final AccountSample accounts = new AccountSample(SAMPLE);
@@ -30,6 +32,7 @@ public final class TemplateBucket {
     private boolean empty = true;
     private double requests;
     private double content;
+    private double repeats;
     private long decayedAt = Long.MIN_VALUE;
 
     /**
@@ -45,7 +48,8 @@ public final class TemplateBucket {
      */
     public synchronized TemplateStats apply(long accountHash, byte[] sketch, double minSimilarity, double content,
                                             long atMillis) {
-        boolean similar = !empty && PromptSketch.similarity(representative, sketch) >= minSimilarity;
+        double similarity = empty ? 0 : PromptSketch.similarity(representative, sketch);
+        boolean similar = !empty && similarity >= minSimilarity;
         if (!similar && matched) {
             return TemplateStats.EMPTY;
         }
@@ -55,6 +59,7 @@ public final class TemplateBucket {
             accounts.clear();
             requests = 0;
             this.content = 0;
+            repeats = 0;
             empty = false;
         } else {
             matched = true;
@@ -63,6 +68,7 @@ public final class TemplateBucket {
         double w = decayTo(atMillis);
         requests += w;
         this.content += w * content;
+        repeats += similar && similarity >= REPEAT_SIMILARITY ? w : 0;
         accounts.put(accountHash, 0f);
         return before;
     }
@@ -73,7 +79,8 @@ public final class TemplateBucket {
                 : Math.exp((decayedAt - (double) nowMillis) / DAY_MS);
         double r = requests * f;
         double others = accounts.distinct() - (accounts.indexOf(accountHash) >= 0 ? 1 : 0);
-        return new TemplateStats(Math.max(0, others), r, content * f / (r + HEAT_PRIOR));
+        return new TemplateStats(Math.max(0, others), r, content * f / (r + HEAT_PRIOR),
+                1 - repeats * f / (r + HEAT_PRIOR));
     }
 
     /** The bucket as it stands at {@code nowMillis}, or null while fewer than {@code minAccounts} accounts are sampled. */
@@ -97,6 +104,7 @@ public final class TemplateBucket {
         double f = Math.exp((decayedAt - (double) at) / DAY_MS);
         requests *= f;
         content *= f;
+        repeats *= f;
         decayedAt = at;
         return 1;
     }

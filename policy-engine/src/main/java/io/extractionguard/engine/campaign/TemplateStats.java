@@ -6,8 +6,11 @@ package io.extractionguard.engine.campaign;
  * @param otherAccounts estimated distinct accounts other than the viewer that sent prompts into it
  * @param requests      time-decayed requests in it (about a day)
  * @param heat          mean content score of those requests, shrunk towards 0 by {@link TemplateBucket#HEAT_PRIOR}
+ * @param yield         content yield: the share of its requests that were not near-copies of its representative
+ *                      prompt (similarity at least {@link TemplateBucket#REPEAT_SIMILARITY}), shrunk towards 1 by
+ *                      the same prior
  */
-public record TemplateStats(double otherAccounts, double requests, double heat) {
+public record TemplateStats(double otherAccounts, double requests, double heat, double yield) {
 
-    public static final TemplateStats EMPTY = new TemplateStats(0, 0, 0);
+    public static final TemplateStats EMPTY = new TemplateStats(0, 0, 0, 1);
 }

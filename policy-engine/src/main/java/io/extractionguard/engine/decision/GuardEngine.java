@@ -14,8 +14,13 @@ import io.extractionguard.engine.campaign.CampaignStore;
 import io.extractionguard.engine.campaign.CorrelationReport;
 import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.campaign.Indicators;
+import io.extractionguard.engine.campaign.RequestIndicators;
 import io.extractionguard.engine.challenge.ChallengeLedger;
 import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
+import io.extractionguard.engine.enforce.CampaignSanction;
+import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
+import io.extractionguard.engine.enforce.SanctionKeys;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
@@ -76,6 +81,7 @@ public final class GuardEngine {
     private final Clock clock;
     private final CampaignDetector campaigns;
     private final IndicatorRegistry indicators;
+    private final CampaignSanctions sanctions;
     private final CampaignEvidence evidence;
     private final CampaignEvidence.Fleet fleetEvidence;
 
@@ -93,6 +99,7 @@ public final class GuardEngine {
         this.challenges = b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock);
         this.campaigns = new CampaignDetector(b.campaigns != null ? b.campaigns : new InMemoryCampaignStore(b.clock));
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
+        this.sanctions = b.sanctions != null ? b.sanctions : new InMemoryCampaignSanctions();
         this.fleetEvidence = b.fleetEvidence;
         this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
     }
@@ -112,6 +119,7 @@ public final class GuardEngine {
         private ChallengeLedger challenges;
         private CampaignStore campaigns;
         private IndicatorRegistry indicators;
+        private CampaignSanctions sanctions;
         private CampaignEvidence.Fleet fleetEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
@@ -155,6 +163,12 @@ public final class GuardEngine {
             return this;
         }
 
+        /** Campaign-wide sanctions (shared by the fleet in the gateway). */
+        public Builder sanctions(CampaignSanctions sanctions) {
+            this.sanctions = sanctions;
+            return this;
+        }
+
         /** Imported peer indicators. */
         public Builder indicators(IndicatorRegistry indicators) {
             this.indicators = indicators;
@@ -178,7 +192,12 @@ public final class GuardEngine {
     public PreparedRequest prepare(GuardRequest request) {
         Policy p = policy.get();
         RequestFeatures features = p.extractor().extract(request.inference());
-        return new PreparedRequest(request, p, features, Indicators.extract(p.campaign(), request.identity(), features));
+        var inference = request.inference();
+        var conversation = new io.extractionguard.engine.campaign.RequestIndicators.Conversation(inference.turns(),
+                inference.historyChars(), inference.historyChars() + inference.lastUserText().length(),
+                inference.rootHash());
+        return new PreparedRequest(request, p, features,
+                Indicators.extract(p.campaign(), request.identity(), features, conversation));
     }
 
     /** Decides a prepared request at the clock's current instant, updating the account's state. */
@@ -247,7 +266,37 @@ public final class GuardEngine {
         if (!extra.isEmpty()) {
             risk = p.scorer().score(context, extra);
         }
+        applySanction(prepared.indicators(), id, now);
         return risk;
+    }
+
+    /**
+     * Puts the verdict of a campaign sanction this account belongs or links to, unless the account
+     * already has it, a block (when the sanction challenges) or an operator's allow. Local reads only;
+     * the sanction registry records the account off the request path.
+     */
+    private void applySanction(RequestIndicators r, ClientIdentity id, Instant now) {
+        Optional<CampaignSanction> match = sanctions.match(r, now);
+        if (match.isEmpty()) {
+            return;
+        }
+        CampaignSanction s = match.get();
+        Optional<Verdict> current = store.verdict(id.accountId(), now);
+        if (current.isPresent() && (current.get().kind() == Verdict.Kind.ALLOW
+                || current.get().source().equals("campaign/" + s.id())
+                || current.get().kind() == Verdict.Kind.BLOCK && s.action() == Verdict.Kind.CHALLENGE)) {
+            return;
+        }
+        store.putVerdict(id.accountId(), new Verdict(s.action(), s.expiresAt(), "campaign/" + s.id(),
+                List.of(s.reasonId()), s.reason()));
+        long hash = r.accountHash() & Long.MAX_VALUE;
+        sanctions.reached(s.id(), new CampaignSanction.Penalised(id.accountId(), id.paymentFingerprint(), now,
+                !s.members().contains(hash)), hash);
+    }
+
+    /** Campaign-wide sanctions (admin API: enforce, release, export). */
+    public CampaignSanctions sanctions() {
+        return sanctions;
     }
 
     /**
@@ -311,6 +360,11 @@ public final class GuardEngine {
      */
     public java.util.List<CampaignListing.Campaign> campaigns(int max) {
         return CampaignListing.list(campaigns.store(), policy.get().campaign(), max);
+    }
+
+    /** The campaigns as linked only by the values a campaign sanction follows ({@link SanctionKeys#follows}). */
+    public java.util.List<CampaignListing.Campaign> sanctionableCampaigns(int max) {
+        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, SanctionKeys::follows);
     }
 
     /** Adds usage (known after the response) to the account's profile. */

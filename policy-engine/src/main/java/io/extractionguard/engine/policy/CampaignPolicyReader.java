@@ -17,6 +17,7 @@ import io.extractionguard.engine.campaign.IndicatorKind;
 import io.extractionguard.engine.campaign.IndicatorRecord;
 import io.extractionguard.engine.campaign.IndicatorSettings;
 import io.extractionguard.engine.campaign.RotationSettings;
+import io.extractionguard.engine.campaign.StructureSettings;
 import io.extractionguard.engine.campaign.TemplateSettings;
 
 /** Reads the {@code campaign} section of a policy (documented in docs/policy.md, "campaign"). */
@@ -24,10 +25,12 @@ final class CampaignPolicyReader {
 
     private static final Set<String> CAMPAIGN = keys("mode", "correlation-interval", "suspect-score",
             "suspect-content", "suspicion-half-life", "full-suspects",
-            "min-suspects", "template", "content", "rotation", "indicators");
+            "min-suspects", "template", "content", "rotation", "indicators", "structure");
+    private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing",
+            "min-kinds", "kind-strength", "output");
     private static final Set<String> RAMP = keys("low", "high");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
-            "min-similarity", "min-words");
+            "min-similarity", "min-words", "yield");
     private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
     private static final Set<String> CONTENT = keys("cot-elicitation", "capability", "long-output",
             "long-output-tokens", "one-shot");
@@ -79,14 +82,59 @@ final class CampaignPolicyReader {
         RotationSettings rotation = c.containsKey("rotation") ? rotation(r, c.get("rotation")) : RotationSettings.OFF;
         Map<IndicatorKind, IndicatorSettings> indicators = c.containsKey("indicators")
                 ? indicators(r, c.get("indicators")) : Map.of();
+        StructureSettings structure = c.containsKey("structure") ? structure(r, c.get("structure")) : StructureSettings.OFF;
         if (mode == null || interval == null || suspect == null || suspectContent == null || halfLife == null
                 || fullSuspects == null
                 || minSuspects == null
-                || template == null || content == null || rotation == null || indicators == null) {
+                || template == null || content == null || rotation == null || indicators == null || structure == null) {
             return null;
         }
         return new CampaignSettings(true, mode, interval, suspect[0], suspect[1], suspectContent, halfLife,
-                fullSuspects, minSuspects, template, content, rotation, indicators);
+                fullSuspects, minSuspects, template, content, rotation, indicators, structure);
+    }
+
+    /** The section's {@code weight} (required, 0–100), or null after recording an error. */
+    private static Double requiredWeight(YamlReader r, Map<String, Node> m, Node node, String p) {
+        r.require(m, node, p, "weight");
+        return m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : null;
+    }
+
+    /** The section's {@code mode}, ENFORCE when absent. */
+    private static Mode mode(YamlReader r, Map<String, Node> m, String p) {
+        return m.containsKey("mode") ? r.choice(m.get("mode"), p + ".mode", MODES) : Mode.ENFORCE;
+    }
+
+    private static StructureSettings structure(YamlReader r, Node node) {
+        String p = "campaign.structure";
+        Map<String, Node> m = r.mapping(node, p, STRUCTURE);
+        if (m == null) {
+            return null;
+        }
+        StructureSettings d = StructureSettings.OFF;
+        Double weight = requiredWeight(r, m, node, p);
+        Mode mode = mode(r, m, p);
+        Duration young = m.containsKey("young") ? r.duration(m.get("young"), p + ".young") : d.young();
+        Duration old = m.containsKey("old") ? r.duration(m.get("old"), p + ".old") : d.old();
+        if (young != null && old != null && old.compareTo(young) <= 0) {
+            r.error(m.getOrDefault("old", node), p + ".old", "must be longer than young (" + young.toSeconds() + "s), was " + old.toSeconds() + "s");
+            old = null;
+        }
+        double[] standalone = m.containsKey("standalone") ? ramp(r, m.get("standalone"), p + ".standalone", 0, 1)
+                : new double[]{d.standaloneLow(), d.standaloneHigh()};
+        double[] conversing = m.containsKey("conversing") ? ramp(r, m.get("conversing"), p + ".conversing", 0, 1)
+                : new double[]{d.conversingLow(), d.conversingHigh()};
+        Long minKinds = m.containsKey("min-kinds")
+                ? r.integer(m.get("min-kinds"), p + ".min-kinds", 1, IndicatorKind.count()) : Long.valueOf(d.minKinds());
+        Double kindStrength = m.containsKey("kind-strength")
+                ? r.number(m.get("kind-strength"), p + ".kind-strength", 0, 1) : Double.valueOf(d.kindStrength());
+        double[] output = m.containsKey("output") ? ramp(r, m.get("output"), p + ".output", 0, 10_000_000)
+                : new double[]{d.outputLow(), d.outputHigh()};
+        if (weight == null || mode == null || young == null || old == null || standalone == null || conversing == null
+                || minKinds == null || kindStrength == null || output == null) {
+            return null;
+        }
+        return new StructureSettings(weight, mode, young, old, standalone[0], standalone[1], conversing[0], conversing[1],
+                minKinds.intValue(), kindStrength, output[0], output[1]);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {
@@ -108,6 +156,8 @@ final class CampaignPolicyReader {
                 ? r.number(t.get("min-similarity"), p + ".min-similarity", 0.05, 1) : Double.valueOf(d.minSimilarity());
         Long minWords = t.containsKey("min-words")
                 ? r.integer(t.get("min-words"), p + ".min-words", 1, 10_000) : Long.valueOf(d.minWords());
+        double[] yield = t.containsKey("yield") ? ramp(r, t.get("yield"), p + ".yield", 0, 1)
+                : new double[]{d.yieldLow(), d.yieldHigh()};
         if (minAccounts != null && fullAccounts != null && fullAccounts <= minAccounts) {
             r.error(t.getOrDefault("full-accounts", node), p + ".full-accounts",
                     "must be greater than min-accounts (" + minAccounts + "), was " + fullAccounts);
@@ -118,11 +168,11 @@ final class CampaignPolicyReader {
             high = null;
         }
         if (weight == null || mode == null || minAccounts == null || fullAccounts == null || low == null
-                || high == null || minSimilarity == null || minWords == null) {
+                || high == null || minSimilarity == null || minWords == null || yield == null) {
             return null;
         }
         return new TemplateSettings(weight, mode, minAccounts.intValue(), fullAccounts.intValue(), low, high,
-                minSimilarity, minWords.intValue());
+                minSimilarity, minWords.intValue(), yield[0], yield[1]);
     }
 
     private static RotationSettings rotation(YamlReader r, Node node) {
@@ -131,10 +181,9 @@ final class CampaignPolicyReader {
         if (m == null) {
             return null;
         }
-        r.require(m, node, p, "weight");
         RotationSettings d = RotationSettings.OFF;
-        Double weight = m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : null;
-        Mode mode = m.containsKey("mode") ? r.choice(m.get("mode"), p + ".mode", MODES) : Mode.ENFORCE;
+        Double weight = requiredWeight(r, m, node, p);
+        Mode mode = mode(r, m, p);
         Long minRequests = m.containsKey("min-requests")
                 ? r.integer(m.get("min-requests"), p + ".min-requests", 2, AccountLinks.RECENT) : Long.valueOf(d.minRequests());
         double[] clients = m.containsKey("clients")

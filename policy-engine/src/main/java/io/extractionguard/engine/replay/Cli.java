@@ -37,6 +37,7 @@ public final class Cli {
               policy-engine-cli validate POLICY.yaml [POLICY.yaml ...]
               policy-engine-cli audit-verify [--key-file KEY] [--checkpoints FILE] [--from SEQ:HASH] AUDIT.jsonl [AUDIT.jsonl ...]
               policy-engine-cli operator-token NAME ROLE[,ROLE...]   (roles: read, override, policy, intel)
+              policy-engine-cli case-verify [--public-key BASE64|FILE] CASE.json
             environment:
               GUARD_CREDENTIAL_KEY  key for hashing credentials into account ids (replay; default: a fixed replay key)
               GUARD_AUDIT_KEY       the audit trail's key (audit-verify, unless --key-file is given)""";
@@ -64,6 +65,7 @@ public final class Cli {
                 case "validate" -> validate(List.of(args).subList(1, args.length));
                 case "audit-verify" -> auditVerify(List.of(args).subList(1, args.length));
                 case "operator-token" -> operatorToken(List.of(args).subList(1, args.length));
+                case "case-verify" -> caseVerify(List.of(args).subList(1, args.length));
                 case "-h", "--help", "help" -> {
                     out.println(USAGE);
                     yield 0;
@@ -200,6 +202,40 @@ public final class Cli {
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    /** Verifies a signed case file offline; exit 0 when valid, 1 when not. */
+    private int caseVerify(List<String> args) {
+        String key = null;
+        String file = null;
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--public-key") && i + 1 < args.size()) {
+                key = args.get(++i);
+            } else if (file == null && !args.get(i).startsWith("--")) {
+                file = args.get(i);
+            } else {
+                throw new UsageException("case-verify: unexpected '" + args.get(i) + "'\n" + USAGE);
+            }
+        }
+        if (file == null) {
+            throw new UsageException("case-verify needs a case file\n" + USAGE);
+        }
+        try {
+            java.util.Optional<java.security.PublicKey> pinned = java.util.Optional.empty();
+            if (key != null) {
+                String text = Files.exists(Path.of(key)) ? Files.readString(Path.of(key)) : key;
+                pinned = java.util.Optional.of(io.extractionguard.engine.enforce.CaseFile.publicKey(text));
+            }
+            io.extractionguard.engine.enforce.CaseFile.Verification v =
+                    io.extractionguard.engine.enforce.CaseFile.verify(Files.readAllBytes(Path.of(file)), pinned);
+            (v.valid() ? out : err).println(file + ": " + v.message());
+            return v.valid() ? 0 : 1;
+        } catch (IOException e) {
+            err.println(file + ": cannot read: " + e.getMessage());
+            return 1;
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new UsageException("case-verify: --public-key is not a base64 Ed25519 public key (" + e.getMessage() + ")");
+        }
     }
 
     /**

@@ -17,6 +17,8 @@ import java.util.List;
  * @param temperature     requested temperature, or {@link Double#NaN} when not set
  * @param choices         completions generated per call: OpenAI's {@code n} (and {@code best_of}), times
  *                        the prompts of a legacy Completions call; 1 for the other dialects
+ * @param rootHash        64-bit hash of the conversation's first user turn (0 when there is none): a
+ *                        follow-up or an agentic loop's next step keeps it, a new conversation does not
  */
 public record InferenceRequest(
         ApiFormat format,
@@ -29,7 +31,8 @@ public record InferenceRequest(
         long maxOutputTokens,
         boolean stream,
         double temperature,
-        int choices) {
+        int choices,
+        long rootHash) {
 
     public InferenceRequest {
         toolNames = List.copyOf(toolNames);
@@ -42,6 +45,14 @@ public record InferenceRequest(
     public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
                             int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature) {
         this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream, temperature, 1);
+    }
+
+    /** A call whose conversation root is not known. */
+    public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
+                            int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature,
+                            int choices) {
+        this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream, temperature,
+                choices, 0);
     }
 
     /**

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import com.dynatrace.hash4j.hashing.Hasher64;
+import com.dynatrace.hash4j.hashing.Hashing;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -23,6 +26,10 @@ import tools.jackson.core.json.JsonFactory;
  * becomes a {@link ParseResult.Failed}, never an exception.
  */
 public final class RequestParser {
+
+    /** Hashes a conversation's first user turn (its root): follow-ups keep it, new conversations do not. */
+    private static final Hasher64 ROOT_HASH = Hashing.komihash5_0();
+
 
     /** Limits that keep a hostile body from costing more than a legitimate one. */
     public record Limits(int maxNestingDepth, long maxTokens, int maxToolNames, long maxOutputTokens) {
@@ -154,6 +161,7 @@ public final class RequestParser {
         private final StringBuilder lastUser = new StringBuilder();
         private final StringBuilder scratch = new StringBuilder();
         private long historyChars;
+        private long rootHash;
         private int turns;
         private boolean sawMessages;
         private boolean sawInput;
@@ -202,6 +210,7 @@ public final class RequestParser {
                         if (t == JsonToken.VALUE_STRING) {
                             turns = 1;
                             appendText(p, lastUser);
+                            rootHash = ROOT_HASH.hashCharsToLong(lastUser) | 1;
                             yield null;
                         }
                         yield readMessages(p, t, "input");
@@ -276,7 +285,8 @@ public final class RequestParser {
             // every prompt is completed max(n, best_of) times: the output appetite multiplies
             int choices = Math.max(1, prompts) * Math.max(n, bestOf);
             return new ParseResult.Parsed(new InferenceRequest(format, model, system.toString(),
-                    lastUser.toString(), historyChars, turns, tools, maxOutputTokens, stream, temperature, choices));
+                    lastUser.toString(), historyChars, turns, tools, maxOutputTokens, stream, temperature, choices,
+                    rootHash != 0 || lastUser.isEmpty() ? rootHash : ROOT_HASH.hashCharsToLong(lastUser) | 1));
         }
 
         /** Legacy Completions {@code prompt}: a string or an array of strings (token arrays are refused). */
@@ -432,6 +442,9 @@ public final class RequestParser {
             }
             switch (role) {
                 case "user" -> {
+                    if (rootHash == 0) {
+                        rootHash = ROOT_HASH.hashCharsToLong(scratch) | 1;
+                    }
                     historyChars += lastUser.length();
                     lastUser.setLength(0);
                     lastUser.append(scratch);

@@ -8,6 +8,11 @@ package io.extractionguard.engine.request;
  */
 final class Utf8 {
 
+    /** Eight bytes at a time for the ASCII runs that make up most JSON. */
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
     private Utf8() {
     }
 
@@ -23,6 +28,10 @@ final class Utf8 {
         }
         int i = off;
         while (i < end) {
+            if (i + 8 <= end && ((long) LONGS.get(b, i) & HIGH_BITS) == 0) {
+                i += 8;
+                continue;
+            }
             int c = b[i] & 0xFF;
             if (c < 0x80) {
                 i++;

@@ -92,4 +92,15 @@ class RequestBoundaryTest {
         assertThatThrownBy(() -> EndpointCatalog.parse("/v2/chat")).hasMessageContaining("expected 'METHOD /path'");
         assertThatThrownBy(() -> EndpointCatalog.parse("GET /v2//chat")).hasMessageContaining("must be canonical");
     }
+
+    @Test
+    void evaluatedEndpointsMatchBehindARoutingPrefixPassedOnesOnlyWhereListed() {
+        assertThat(boundary.classify("POST", "/anthropic//v1/messages", NONE)).isInstanceOfSatisfying(
+                Classification.Inference.class, i -> assertThat(i.path()).isEqualTo("/anthropic/v1/messages"));
+        assertThat(boundary.classify("POST", "/down/v1/messages/batches", NONE)).isInstanceOf(Classification.Batch.class);
+        assertThat(boundary.classify("GET", "/x/v1/messages", NONE)).isInstanceOfSatisfying(Classification.Refused.class,
+                r -> assertThat(r.cause()).isEqualTo(Classification.Cause.METHOD_NOT_ALLOWED));
+        assertThat(boundary.classify("GET", "/anthropic/v1/models", NONE)).isInstanceOfSatisfying(Classification.Refused.class,
+                r -> assertThat(r.cause()).isEqualTo(Classification.Cause.UNKNOWN_PATH));
+    }
 }

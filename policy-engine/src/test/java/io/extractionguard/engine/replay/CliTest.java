@@ -173,4 +173,25 @@ class CliTest {
         assertThat(run("validate", bad.toString())).isEqualTo(1);
         assertThat(stderr()).contains("bad.yaml:2 modes: unknown key (did you mean 'mode'?)");
     }
+
+    @org.junit.jupiter.api.Test
+    void caseVerifyAcceptsASignedCaseAndRejectsAnEditedOneOrAnotherKey() throws Exception {
+        java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+        tools.jackson.databind.node.ObjectNode content = json.createObjectNode().put("id", "case-7").put("requests", 412);
+        Path file = dir.resolve("case.json");
+        Files.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                io.extractionguard.engine.enforce.CaseFile.sign(content, key)));
+        String pub = java.util.Base64.getEncoder().encodeToString(key.getPublic().getEncoded());
+        org.assertj.core.api.Assertions.assertThat(run("case-verify", "--public-key", pub, file.toString())).isZero();
+        org.assertj.core.api.Assertions.assertThat(out.toString(StandardCharsets.UTF_8)).contains("valid, signed by the pinned key");
+
+        Files.writeString(file, Files.readString(file).replace("412", "413"));
+        org.assertj.core.api.Assertions.assertThat(run("case-verify", "--public-key", pub, file.toString())).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThat(stderr()).contains("the case was changed");
+        String other = java.util.Base64.getEncoder().encodeToString(
+                java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded());
+        org.assertj.core.api.Assertions.assertThat(run("case-verify", "--public-key", other, file.toString())).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThat(stderr()).contains("not the pinned key");
+    }
 }

@@ -85,6 +85,19 @@ class RequestParserTest {
     }
 
     @Test
+    void aFollowUpKeepsItsConversationsRootAndANewConversationDoesNot() {
+        InferenceRequest first = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"sort this list\"}]}");
+        InferenceRequest followUp = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"sort this list\"},"
+                + "{\"role\":\"assistant\",\"content\":\"done\"},{\"role\":\"user\",\"content\":\"why?\"}]}");
+        InferenceRequest other = parsed(ApiFormat.OPENAI_RESPONSES, "{\"model\":\"m\",\"input\":\"sort that list\"}");
+        InferenceRequest sameAsInput = parsed(ApiFormat.OPENAI_RESPONSES, "{\"model\":\"m\",\"input\":\"sort this list\"}");
+        assertThat(first.rootHash()).isNotZero().isEqualTo(followUp.rootHash()).isEqualTo(sameAsInput.rootHash());
+        assertThat(other.rootHash()).isNotEqualTo(first.rootHash());
+    }
+
+    @Test
     void fieldsOfOtherDialectsAreIgnoredNotMisread() {
         InferenceRequest r = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
                 "{\"model\":\"m\",\"system\":\"not a chat field\",\"input\":\"nor this\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");

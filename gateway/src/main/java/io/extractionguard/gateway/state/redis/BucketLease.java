@@ -3,7 +3,6 @@ package io.extractionguard.gateway.state.redis;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.RateLimiter;
@@ -318,9 +317,9 @@ final class BucketLease {
             long units = give;
             ctx.returned().increment((double) units / ctx.returnedPerCount());
             return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
-                // a return that timed out may have been applied: keeping it too could admit it twice, so only
-                // a return that certainly failed is taken back (a lost one costs under-admission, never more)
-                if (error != null && !(unwrap(error) instanceof TimeoutException)) {
+                // taken back on any failure, a timeout included (a return whose answer never came used to
+                // leave the tokens nowhere): if Redis applied it after all, one lease is admitted twice
+                if (error != null) {
                     synchronized (this) {
                         tokens += units;
                     }
@@ -332,7 +331,7 @@ final class BucketLease {
 
     /**
      * A Bucket4j call whose synchronous failure (client not connected) becomes a failed future, and
-     * which fails with a {@link TimeoutException} when no answer came in time. A call whose future never
+     * which fails with a {@code TimeoutException} when no answer came in time. A call whose future never
      * completed (seen when Redis died under a lease request) left the lease refilling for good: the
      * requests admitted ahead of it were never charged and no lease was asked again.
      */
@@ -342,11 +341,6 @@ final class BucketLease {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
     }
 
     /** Time until every bandwidth has {@code units} more than {@code available}. */

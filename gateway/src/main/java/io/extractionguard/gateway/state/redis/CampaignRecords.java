@@ -8,6 +8,7 @@ import java.util.List;
 import io.extractionguard.engine.campaign.AccountObservation;
 import io.extractionguard.engine.campaign.AccountRules;
 import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.campaign.RequestIndicators;
 
 /**
  * The compact binary form in which replicas ship campaign evidence to each other: one record per
@@ -20,12 +21,16 @@ import io.extractionguard.engine.campaign.CampaignStore;
  * batch      := version(1) replicaLen(1) replica(utf8) count(4) record*
  * TEMPLATES  := 1 account(8) at(8) minSimilarity(8) content(8) minContentToCreate(8) n(1) key(8)*n sketchLen(2) sketch
  * ACCOUNT    := 2 account(8) at(8) templateStrength(8) content(8) client(8) network(8) sharePrior(8) maxCv(8) minGaps(8)
+ * CONVERSED  := 6 (ACCOUNT's fields) turns(4) historyChars(8) totalChars(8) root(8)   (an account record with its conversation shape)
  * INDICATORS := 3 account(8) at(8) suspicion(8) halfLife(8) n(1) value(8)*n
  * RARITY     := 4 value(8) rarity(4)
  * POPULATION := 5 accounts(8)
  * </pre>
  *
- * Sizes: a template record is about 140 bytes, an account record 73, an indicator record about
+ * A replica that does not know CONVERSED (before issue 16) rejects a batch holding one: upgrade all
+ * replicas before relying on shared conversation evidence.
+ *
+ * Sizes: a template record is about 140 bytes, an account record 73 (101 with its conversation), an indicator record about
  * 90 (seven kinds): about 300 bytes per campaign-tracked request.
  */
 public final class CampaignRecords {
@@ -36,6 +41,7 @@ public final class CampaignRecords {
     static final byte INDICATORS = 3;
     static final byte RARITY = 4;
     static final byte POPULATION = 5;
+    static final byte CONVERSED = 6;
 
     private CampaignRecords() {
     }
@@ -57,9 +63,16 @@ public final class CampaignRecords {
     }
 
     public static byte[] account(long accountHash, AccountObservation o, AccountRules r) {
-        return ByteBuffer.allocate(1 + 8 * 9).put(ACCOUNT).putLong(accountHash).putLong(o.atMillis())
+        RequestIndicators.Conversation c = o.conversation();
+        boolean conversed = c.turns() > 0;
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 * 9 + (conversed ? 4 + 8 * 3 : 0)).put(conversed ? CONVERSED : ACCOUNT)
+                .putLong(accountHash).putLong(o.atMillis())
                 .putDouble(o.templateStrength()).putDouble(o.content()).putLong(o.clientKey()).putLong(o.networkKey())
-                .putDouble(r.sharePrior()).putDouble(r.maxCadenceCv()).putLong(r.minCadenceGaps()).array();
+                .putDouble(r.sharePrior()).putDouble(r.maxCadenceCv()).putLong(r.minCadenceGaps());
+        if (conversed) {
+            b.putInt(c.turns()).putLong(c.historyChars()).putLong(c.totalChars()).putLong(c.root());
+        }
+        return b.array();
     }
 
     public static byte[] indicators(long accountHash, long[] values, double suspicion, double halfLifeMillis,
@@ -155,11 +168,18 @@ public final class CampaignRecords {
                 b.get(sketch);
                 target.observeTemplates(account, keys, sketch, minSimilarity, content, minToCreate, at);
             }
-            case ACCOUNT -> {
+            case ACCOUNT, CONVERSED -> {
                 long account = b.getLong();
-                AccountObservation o = new AccountObservation(b.getLong(), b.getDouble(), b.getDouble(), b.getLong(),
-                        b.getLong());
-                target.observeAccount(account, o, new AccountRules(b.getDouble(), b.getDouble(), b.getLong()));
+                long at = b.getLong();
+                double template = b.getDouble();
+                double content = b.getDouble();
+                long client = b.getLong();
+                long network = b.getLong();
+                AccountRules rules = new AccountRules(b.getDouble(), b.getDouble(), b.getLong());
+                RequestIndicators.Conversation c = kind == CONVERSED
+                        ? new RequestIndicators.Conversation(b.getInt(), b.getLong(), b.getLong(), b.getLong())
+                        : RequestIndicators.Conversation.NONE;
+                target.observeAccount(account, new AccountObservation(at, template, content, client, network, c), rules);
             }
             case INDICATORS -> {
                 long account = b.getLong();

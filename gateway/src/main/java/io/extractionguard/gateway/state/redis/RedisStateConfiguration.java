@@ -1,5 +1,7 @@
 package io.extractionguard.gateway.state.redis;
 
+import java.time.Duration;
+
 import java.time.Clock;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -67,6 +69,13 @@ public class RedisStateConfiguration {
     RedisIndicatorRegistry redisIndicatorRegistry(RedisState state, RedisStateProperties props, Clock clock) {
         return new RedisIndicatorRegistry(state.client(), state.keys(), state.availability(), clock, state.replica().value(),
                 props.timeout(), GuardConfiguration.PEER_TEMPLATE_SIMILARITY, props.connectTimeout().plus(props.timeout()));
+    }
+
+    /** Campaign-wide sanctions shared by the fleet. */
+    @Bean(destroyMethod = "close")
+    RedisCampaignSanctions redisCampaignSanctions(RedisState state, RedisStateProperties props,
+                                                  tools.jackson.databind.json.JsonMapper json) {
+        return new RedisCampaignSanctions(state.client(), state.keys(), json, props.timeout(), Duration.ofSeconds(1));
     }
 
     /** TAXII watermarks and the per-peer poll slot, shared by the fleet. */

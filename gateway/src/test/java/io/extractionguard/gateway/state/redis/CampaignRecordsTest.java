@@ -20,6 +20,7 @@ import io.extractionguard.engine.campaign.CampaignStore;
 import io.extractionguard.engine.campaign.IndicatorEvidence;
 import io.extractionguard.engine.campaign.IndicatorKind;
 import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.campaign.RequestIndicators;
 import io.extractionguard.engine.campaign.TemplateStats;
 import io.extractionguard.engine.features.PromptSketch;
 
@@ -35,10 +36,12 @@ class CampaignRecordsTest {
 
     /** One campaign-shaped request's three changes, applied to {@code store} and, encoded, appended to {@code records}. */
     private static void request(CampaignStore store, List<byte[]> records, long account, long[] keys, byte[] sketch,
-                                long[] values, long at) {
+                                long[] values, long at, int step) {
         store.observeTemplates(account, keys, sketch, 0.5, 0.8, 0.3, at);
         records.add(CampaignRecords.templates(account, keys, sketch, 0.5, 0.8, 0.3, at));
-        AccountObservation o = new AccountObservation(at, 0.9, 0.8, 77L, 88L);
+        // each step continues the previous one's conversation (same root, two more turns, all of it as history)
+        AccountObservation o = new AccountObservation(at, 0.9, 0.8, 77L, 88L,
+                new RequestIndicators.Conversation(1 + 2 * step, 500L * step, 500L * step + 200, 0xabcL));
         store.observeAccount(account, o, RULES);
         records.add(CampaignRecords.account(account, o, RULES));
         store.observeIndicators(account, values, 0.9, 3_600_000, at);
@@ -55,12 +58,14 @@ class CampaignRecordsTest {
         long[] keys = {11, 22, 33, 44, 55, 66, 77, 88};
         long card = 0x5eedL;
         List<byte[]> records = new ArrayList<>();
+        long account0 = 0;
         for (int a = 0; a < 12; a++) {
             long[] values = new long[IndicatorKind.count()];
             values[IndicatorKind.PAYMENT.ordinal()] = card;
             long account = random.nextLong();
+            account0 = a == 0 ? account : account0;
             for (int r = 0; r < 3; r++) {
-                request(origin, records, account, keys, sketch, values, T0 + a * 1000L + r * 100L);
+                request(origin, records, account, keys, sketch, values, T0 + a * 1000L + r * 100L, r);
             }
         }
         origin.publishRarity(card, 0.61f);
@@ -84,6 +89,10 @@ class CampaignRecordsTest {
         AccountObservation o = new AccountObservation(at, 1, 0.8, 1, 2);
         AccountState s1 = origin.observeAccount(fresh, o, RULES);
         assertThat(replica.observeAccount(fresh, o, RULES)).isEqualTo(s1);
+        // and a known account's conversation history (its continued share) travelled with its records
+        AccountState known1 = origin.observeAccount(account0, o, RULES);
+        assertThat(replica.observeAccount(account0, o, RULES)).isEqualTo(known1);
+        assertThat(known1.continuedShare()).isGreaterThan(0.3);
         IndicatorEvidence p1 = origin.observeIndicators(fresh, values, 0, 3_600_000, at)[IndicatorKind.PAYMENT.ordinal()];
         IndicatorEvidence p2 = replica.observeIndicators(fresh, values, 0, 3_600_000, at)[IndicatorKind.PAYMENT.ordinal()];
         assertThat(p2).isEqualTo(p1);
@@ -98,6 +107,8 @@ class CampaignRecordsTest {
         byte[] sketch = new byte[PromptSketch.BYTES];
         assertThat(CampaignRecords.templates(1, new long[8], sketch, 0.5, 1, 0.3, T0).length).isLessThanOrEqualTo(160);
         assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1), RULES).length).isEqualTo(73);
+        assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1,
+                new RequestIndicators.Conversation(3, 10, 20, 5)), RULES).length).isEqualTo(101);
         assertThat(CampaignRecords.indicators(1, new long[IndicatorKind.count()], 0.5, 1, T0).length)
                 .isEqualTo(34 + 8 * IndicatorKind.count());
     }

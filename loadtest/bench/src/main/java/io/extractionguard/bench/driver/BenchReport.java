@@ -76,14 +76,18 @@ public final class BenchReport {
                 .append(fmt(median(runs.stream().mapToDouble(r -> r.num("load")).toArray()), 2)).append(", max ")
                 .append(fmt(runs.stream().mapToDouble(r -> r.num("load")).max().orElse(Double.NaN), 2)).append("\n\n");
 
-        md.append("### Closed-loop throughput (requests/s, median of rounds; min–max)\n\n")
-                .append("| configuration | 2 KiB | 16 KiB | non-200 share | Redis commands/request |\n|---|---|---|---|---|\n");
+        md.append("### Closed-loop throughput (requests/s, median of rounds; min–max) and gateway JVM CPU per request\n\n")
+                .append("| configuration | 2 KiB | 16 KiB | CPU µs/request 2 KiB | CPU µs/request 16 KiB | non-200 share | Redis commands/request |\n")
+                .append("|---|---|---|---|---|---|---|\n");
         for (String c : CONFIGS) {
             md.append("| ").append(c);
             for (int kib : new int[] {2, 16}) {
                 List<Run> rs = select("closed", kib, c);
                 md.append(" | ").append(fmt(median(rs, r -> r.num("rps")), 0)).append(" (")
                         .append(fmt(min(rs, r -> r.num("rps")), 0)).append("–").append(fmt(max(rs, r -> r.num("rps")), 0)).append(")");
+            }
+            for (int kib : new int[] {2, 16}) {
+                md.append(" | ").append(fmt(median(select("closed", kib, c), r -> r.num("cpu_us")), 0));
             }
             List<Run> all = select("closed", -1, c);
             md.append(" | ").append(pct(median(all, Run::rejectedShare)))
@@ -138,6 +142,8 @@ public final class BenchReport {
 
         md.append("\n### Goals (ratios of runs in the same round, median over rounds)\n\n| goal | measured | met |\n|---|---|---|\n");
         ToDoubleFunction<Run> rps = r -> r.num("rps");
+        goal(md, "guard-local gateway CPU per request ≤ 1.25× nofilter's (the guard's own ≤ 25%), 2 KiB",
+                roundRatio("closed", "closed", 2, "guard-local", "nofilter", r -> r.num("cpu_us")), 1.25, false, false);
         goal(md, "guard-local ≥ 80% of nofilter throughput, 2 KiB", roundRatio("closed", "closed", 2, "guard-local", "nofilter", rps), 0.8, true, true);
         goal(md, "guard-local ≥ 90% of bodycache throughput, 2 KiB", roundRatio("closed", "closed", 2, "guard-local", "bodycache", rps), 0.9, true, true);
         goal(md, "guard-redis ≥ 70% of nofilter throughput, 2 KiB", roundRatio("closed", "closed", 2, "guard-redis", "nofilter", rps), 0.7, true, true);

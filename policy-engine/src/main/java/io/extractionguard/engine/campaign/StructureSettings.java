@@ -1,0 +1,73 @@
+package io.extractionguard.engine.campaign;
+
+import java.time.Duration;
+
+import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.score.Scorer;
+
+/**
+ * Structural conviction (issue 16): a coordinated cluster is recognised by its shape, whatever its
+ * wording, output budget or share of reasoning asks. Its accounts are <em>young</em>, they send
+ * <em>standalone</em> requests (a distiller wants independent samples, never a follow-up: a faked
+ * earlier exchange is not the account's previous request), and they are linked to other such
+ * accounts through <em>rare</em> shared values (card, network, creation window, client, cadence).
+ * What protects the legitimate groups of that shape — a team on one card and NAT, a classroom, a
+ * campus — is that people and agents <em>continue</em> their conversations.
+ *
+ * <p>An account's structural suspicion is {@code youth × standalone}; it is shared through the
+ * indicators like behavioural suspicion (the larger of the two). A request gets the {@code
+ * campaign/cluster} contribution, {@code youth × links}, when at least {@code min-kinds} of its
+ * values carry evidence of at least {@code kind-strength} (summed suspicion of the others × rarity).
+ * An account that converses ({@code conversing} ramp of its continued share) has its suspicion and
+ * its campaign contributions scaled down by the same ramp.
+ *
+ * @param weight          points of {@code campaign/cluster} at full strength (0 turns the whole step off)
+ * @param mode            ENFORCE or SHADOW
+ * @param young           accounts at most this old are fully young
+ * @param old             accounts at least this old are not young at all (unknown age: not young)
+ * @param standaloneLow   standalone share (shrunk) at or below which an account is no structural suspect
+ * @param standaloneHigh  standalone share from which it is a full one
+ * @param conversingLow   continued share at or below which nothing is discounted
+ * @param conversingHigh  continued share from which the account's suspicion and campaign evidence are 0
+ * @param minKinds        indicator kinds that must carry evidence for {@code campaign/cluster}
+ * @param kindStrength    evidence (heat × rarity) a kind needs to count
+ * @param outputLow       requested output budget at or below which a request gets no {@code campaign/cluster}:
+ *                        a one-line answer is worth nothing to a distiller, and a person who happens to share a
+ *                        cluster's network and client asking for one is not convicted with it
+ * @param outputHigh      budget from which it gets the full contribution (a budget left to the model's default counts as high)
+ */
+public record StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
+                                double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
+                                double kindStrength, double outputLow, double outputHigh) {
+
+    /** No structural step: nothing is discounted, no cluster contribution. */
+    public static final StructureSettings OFF = new StructureSettings(0, Mode.ENFORCE, Duration.ofDays(7),
+            Duration.ofDays(30), 0.7, 0.9, 0.1, 0.25, 2, 0.4, 128, 512);
+
+    /** How much a request asking for {@code maxOutputTokens} (-1: the model's default) counts towards a cluster. */
+    public double output(long maxOutputTokens) {
+        return maxOutputTokens < 0 ? 1 : Scorer.ramp(maxOutputTokens, outputLow, outputHigh);
+    }
+
+    public boolean enabled() {
+        return weight > 0;
+    }
+
+    /** 1 for an account at most {@code young} old, 0 from {@code old} on or when its age is unknown. */
+    public double youth(long createdMillis, long nowMillis) {
+        if (createdMillis == Long.MIN_VALUE) {
+            return 0;
+        }
+        return 1 - Scorer.ramp(nowMillis - createdMillis, young.toMillis(), old.toMillis());
+    }
+
+    /** The account's own structural suspicion in [0, 1]. */
+    public double suspicion(AccountState s, double youth) {
+        return youth * Scorer.ramp(s.standaloneShare(), standaloneLow, standaloneHigh);
+    }
+
+    /** The factor (1 → 0) applied to a conversing account's suspicion and campaign evidence. */
+    public double conversing(AccountState s) {
+        return enabled() ? 1 - Scorer.ramp(s.continuedShare(), conversingLow, conversingHigh) : 1;
+    }
+}

@@ -1,0 +1,153 @@
+package io.extractionguard.engine.campaign;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.decision.Decision;
+import io.extractionguard.engine.decision.GuardEngine;
+import io.extractionguard.engine.decision.GuardRequest;
+import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.policy.PolicyLoader;
+import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.state.InMemoryStateStore;
+import io.extractionguard.engine.support.MutableClock;
+
+/**
+ * Structural conviction (issue 16) on the shipped default policy: a cluster of young accounts on
+ * one card, one /24 and one client is convicted on that shape even with no reasoning words and
+ * moderate budgets, while a class of the same shape that pastes the same exercises with
+ * "show your full reasoning" and continues its conversations is not.
+ */
+class StructuralConvictionTest {
+
+    private final MutableClock clock = MutableClock.at("2026-03-02T14:00:00Z");
+    private final Policy policy = load();
+    private final GuardEngine engine = GuardEngine.builder(() -> policy, clock).store(new InMemoryStateStore(clock))
+            .limiter(new LocalRateLimiter(clock)).campaigns(new InMemoryCampaignStore(clock)).build();
+    private int item;
+
+    private static Policy load() {
+        try {
+            return new PolicyLoader().load(Path.of("..", "config", "policies", "default.yaml"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ClientIdentity member(String id, String card, String net, String client) {
+        return new ClientIdentity(id, ClientIdentity.Source.TRUSTED_HEADER, null, null, "free",
+                clock.instant().minus(Duration.ofDays(1)), card, "ja4-" + client, client, net + ".7", 0);
+    }
+
+    private Decision send(ClientIdentity who, String lastUser, long history, int turns, String root, long maxTokens) {
+        clock.advance(Duration.ofSeconds(9));
+        engine.correlateIfDue();
+        return engine.evaluate(new GuardRequest(who, new InferenceRequest(ApiFormat.OPENAI_CHAT_COMPLETIONS, "m", "",
+                lastUser, history, turns, List.of(), maxTokens, false, 0.0, 1, root.hashCode() | 1L)));
+    }
+
+    /** A grading rubric with no reasoning words around a different problem each time. */
+    private String judged() {
+        int n = item++;
+        return "Rate the answer below against the reference criteria. Criteria: correctness, completeness, efficiency, "
+                + "style. For each criterion give a score from 1 to 10 and two sentences. QUESTION: given " + (n * 7 % 97)
+                + " integers and a window of " + (n % 5 + 2) + " find the " + (n % 13) + "th largest sum. ANSWER: sort "
+                + "then sweep with a deque of size " + (n % 11) + " keeping totals " + (n * 31 % 1000) + ".";
+    }
+
+    @Test
+    void aYoungClusterOnOneCardNetworkAndClientIsConvictedOnItsShapeWithoutAnyReasoningAsk() {
+        for (int round = 0; round < 12; round++) {
+            for (int a = 0; a < 20; a++) {
+                String text = judged();
+                send(member("acct-farm-" + a, "card-farm", "203.0.113", "farm-client"), text, 0, 1, text, 1024);
+            }
+        }
+        ClientIdentity fresh = member("acct-farm-new", "card-farm", "203.0.113", "farm-client");
+        int firstRejection = -1;
+        Decision last = null;
+        for (int r = 0; r < 5 && firstRejection < 0; r++) {
+            String text = judged();
+            last = send(fresh, text, 0, 1, text, 1024);
+            if (!last.action().forwards()) {
+                firstRejection = r + 1;
+            }
+        }
+        assertThat(firstRejection).isBetween(1, 3);
+        assertThat(last.contributions()).anyMatch(c -> c.signal().equals("campaign/cluster") && c.points() > 0);
+        assertThat(last.contributions()).noneMatch(c -> c.signal().equals("cot-elicitation"));
+    }
+
+    @Test
+    void aClassOfTheSameShapeThatContinuesItsConversationsIsNeverChallenged() {
+        List<String> exercises = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            exercises.add("Exercise " + (i + 1) + ": write a Python function that returns the " + (i + 2)
+                    + "th largest element of a list of integers. Show your full reasoning.");
+        }
+        List<Decision> decisions = new ArrayList<>();
+        for (int round = 0; round < 6; round++) {
+            for (int s = 0; s < 20; s++) {
+                ClientIdentity student = member("acct-student-" + s, "card-workshop", "198.51.100", "starter-kit");
+                String exercise = exercises.get((s + round) % exercises.size());
+                long total = exercise.length();
+                decisions.add(send(student, exercise, 0, 1, exercise, 2048));
+                for (int f = 1; f <= 2; f++) { // follow-ups: the whole conversation so far is the history
+                    String followUp = "why does that work for " + (f == 1 ? "an empty list" : "duplicates") + "?";
+                    long history = total + 400;
+                    decisions.add(send(student, followUp, history, 1 + 2 * f, exercise, 2048));
+                    total = history + followUp.length();
+                }
+            }
+        }
+        // the class's own reasoning asks and pasted exercises may put a student in the watch band (a
+        // tighter rate and token limit); what must never happen is a challenge, a block or cluster evidence
+        assertThat(decisions).noneMatch(d -> d.action() == Action.CHALLENGE || d.action() == Action.BLOCK);
+        assertThat(decisions).allMatch(d -> d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/cluster")));
+    }
+
+    @Test
+    void aMadeUpEarlierExchangeIsNoContinuationAndTheNextStepOfALoopIs() {
+        RequestIndicators.Conversation first = new RequestIndicators.Conversation(1, 0, 300, 11);
+        RequestIndicators.Conversation padded = new RequestIndicators.Conversation(3, 900, 1300, 12);
+        RequestIndicators.Conversation followUp = new RequestIndicators.Conversation(3, 700, 760, 11);
+        RequestIndicators.Conversation restarted = new RequestIndicators.Conversation(3, 200, 260, 11);
+        assertThat(padded.continues(first)).isFalse();   // its own root
+        assertThat(followUp.continues(first)).isTrue();  // same root, more turns, everything before as history
+        assertThat(restarted.continues(first)).isFalse(); // same root but not carrying what was sent before
+    }
+
+    @Test
+    void aBucketOfNearCopiesHasLowContentYieldAndATemplateAroundNewProblemsHasHigh() {
+        TemplateBucket copies = new TemplateBucket();
+        TemplateBucket template = new TemplateBucket();
+        byte[] exercise = sketch("Exercise 3: write a Python function that returns the third largest element of a list");
+        TemplateStats copied = null;
+        TemplateStats templated = null;
+        long at = Instant.parse("2026-03-02T14:00:00Z").toEpochMilli();
+        for (int i = 0; i < 30; i++) {
+            copied = copies.apply(i, exercise, 0.25, 0.8, at + i);
+            templated = template.apply(i, sketch("You are an expert engineer. Implement the function below and explain "
+                    + "the approach. Task " + i + ": given " + (i * 7) + " integers return the " + (i % 13)
+                    + "th largest window sum of length " + (i % 5 + 2) + " modulo " + (i * 31)), 0.25, 0.8, at + i);
+        }
+        assertThat(copied.yield()).isLessThan(0.2);
+        assertThat(templated.yield()).isGreaterThan(0.6);
+    }
+
+    private byte[] sketch(String text) {
+        return policy.extractor().extract(new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "m", "", text, 0, 1,
+                List.of(), 1024, false, Double.NaN)).sketch();
+    }
+}
