@@ -26,6 +26,7 @@ import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.enforce.CampaignSanction;
 import io.extractionguard.engine.enforce.CaseFile;
+import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.StateStore;
@@ -164,6 +165,8 @@ final class AdminCasesApi {
         ArrayNode decisions = c.putArray("sampledDecisions");
         long requests = 0;
         double outputTokens = 0;
+        double[] areaRequests = new double[CapabilityArea.values().length];
+        double[] areaTokens = new double[CapabilityArea.values().length];
         TreeSet<String> policies = new TreeSet<>(List.of(engine.policy().label()));
         for (Long m : members) {
             String id = ids.get(m);
@@ -174,13 +177,22 @@ final class AdminCasesApi {
             }
             Optional<ProfileStats> p = store.peek(id, now, engine.policy().features().evidencePrior());
             if (p.isPresent()) {
-                a.put("requests", p.get().totalRequests())
-                        .put("outputTokensEstimate", Math.round(p.get().meanOutputTokens() * p.get().totalRequests()))
-                        .put("capabilityShare", p.get().capabilityShare())
-                        .put("dominantCapabilityAreaShare", p.get().dominantAreaShare())
-                        .put("cotShare", p.get().cotShare()).put("templatedShare", p.get().templatedShare());
-                requests += p.get().totalRequests();
-                outputTokens += p.get().meanOutputTokens() * p.get().totalRequests();
+                ProfileStats s = p.get();
+                double tokens = s.meanOutputTokens() * s.totalRequests();
+                a.put("requests", s.totalRequests()).put("outputTokensEstimate", Math.round(tokens))
+                        .put("capabilityShare", s.capabilityShare())
+                        .put("dominantCapabilityAreaShare", s.dominantAreaShare())
+                        .put("cotShare", s.cotShare()).put("templatedShare", s.templatedShare());
+                ObjectNode accountAreas = a.putObject("byCapabilityArea");
+                for (CapabilityArea area : CapabilityArea.values()) {
+                    double fraction = s.areaFractions()[area.ordinal()];
+                    areaRequests[area.ordinal()] += fraction * s.totalRequests();
+                    areaTokens[area.ordinal()] += fraction * tokens;
+                    accountAreas.putObject(area.id()).put("requests", Math.round(fraction * s.totalRequests()))
+                            .put("outputTokensEstimate", Math.round(fraction * tokens));
+                }
+                requests += s.totalRequests();
+                outputTokens += tokens;
             }
             store.verdict(id, now).ifPresent(v -> a.putObject("verdict").put("kind", v.kind().name())
                     .put("source", v.source()).put("expires", v.expiresAt().toString()));
@@ -204,9 +216,16 @@ final class AdminCasesApi {
         events.sort(Comparator.comparing(e -> e.path("at").asString()));
         events.forEach(timeline::add);
         events.stream().filter(e -> e.path("event").asString().equals("decision")).limit(MAX_DECISIONS).forEach(decisions::add);
-        c.putObject("harvested").put("requests", requests).put("outputTokensEstimate", Math.round(outputTokens))
-                .put("note", "from the profiles of the accounts known by id on this replica; tokens are the profiles' "
-                        + "mean output tokens times requests");
+        ObjectNode harvested = c.putObject("harvested").put("requests", requests)
+                .put("outputTokensEstimate", Math.round(outputTokens));
+        ObjectNode areas = harvested.putObject("byCapabilityArea");
+        for (CapabilityArea area : CapabilityArea.values()) {
+            areas.putObject(area.id()).put("requests", Math.round(areaRequests[area.ordinal()]))
+                    .put("outputTokensEstimate", Math.round(areaTokens[area.ordinal()]));
+        }
+        harvested.put("note", "from the profiles of the accounts known by id on this replica; tokens are the profiles' "
+                + "metered mean output tokens times requests; by area, apportioned by the share of the account's "
+                + "recent requests that targeted the area (a request targeting two areas counts in both)");
         ArrayNode indicators = c.putArray("indicators");
         for (SharedEvidence e : engine.campaignEvidence("case", Duration.ofDays(30))) {
             indicators.addObject().put("kind", e.indicator().kind().name()).put("value", e.indicator().value())

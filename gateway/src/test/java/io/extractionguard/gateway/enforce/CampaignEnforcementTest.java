@@ -40,6 +40,7 @@ import io.extractionguard.gateway.support.TestOperators;
 import io.extractionguard.gateway.support.TestOperators.Op;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One audited action blocks a whole campaign: its members on their next request, and an account the
@@ -196,6 +197,20 @@ class CampaignEnforcementTest {
                 .doesNotContain("longest subarray", "show your full reasoning", "sk-");
         byte[] edited = caseText.replaceFirst(newcomer, "acct-someone-else").getBytes(StandardCharsets.UTF_8);
         assertThat(io.extractionguard.engine.enforce.CaseFile.verify(edited, java.util.Optional.of(published)).valid()).isFalse();
+        // harvested volume by capability area: the hydra's coding prompts and a share of the output tokens served
+        // (the backend served 64 per templated request; the blocked ones none, so apportioning gives coding less)
+        JsonNode harvested = json.readTree(caseFile).path("case").path("harvested");
+        JsonNode coding = harvested.path("byCapabilityArea").path("coding");
+        assertThat(coding.path("requests").asLong()).as("%s", harvested).isGreaterThanOrEqualTo(2L * members.size());
+        assertThat(coding.path("outputTokensEstimate").asLong()).as("%s", harvested)
+                .isGreaterThanOrEqualTo(2L * members.size() * 64 / 2)
+                .isLessThanOrEqualTo(harvested.path("outputTokensEstimate").asLong());
+        assertThat(harvested.path("byCapabilityArea").path("agentic").path("outputTokensEstimate").asLong()).isZero();
+        ObjectNode inflated = (ObjectNode) json.readTree(caseFile);
+        ((ObjectNode) inflated.path("case").path("harvested").path("byCapabilityArea").path("coding"))
+                .put("outputTokensEstimate", coding.path("outputTokensEstimate").asLong() + 1);
+        assertThat(io.extractionguard.engine.enforce.CaseFile.verify(json.writeValueAsBytes(inflated),
+                java.util.Optional.of(published)).message()).contains("the case was changed");
 
         JsonNode released = post("/admin/sanctions/" + sanction + "/release", "{\"reason\":\"TICKET-4411 false positive\"}", 200);
         assertThat(released.path("verdictsCleared").asInt()).isEqualTo(members.size() + 1);

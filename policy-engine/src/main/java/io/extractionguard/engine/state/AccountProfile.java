@@ -316,8 +316,10 @@ public final class AccountProfile {
         double requests = day[REQUESTS] * fDay;
         double denominator = requests + prior;
         double dominant = 0;
-        for (int i = 0; i < CapabilityArea.values().length; i++) {
+        double[] areaFractions = new double[CapabilityArea.values().length];
+        for (int i = 0; i < areaFractions.length; i++) {
             dominant = Math.max(dominant, day[AREA_BASE + i]);
+            areaFractions[i] = day[REQUESTS] > 1e-9 ? Math.min(1.0, day[AREA_BASE + i] / day[REQUESTS]) : 0;
         }
         double appetiteCount = day[APPETITE_COUNT];
         double[] gaps = timingGaps();
@@ -337,7 +339,8 @@ public final class AccountProfile {
                 coefficientOfVariation(gaps),
                 gaps.length,
                 firstSeen,
-                lastSimilarity);
+                lastSimilarity,
+                areaFractions);
     }
 
     private static double share(double count, double denominator) {

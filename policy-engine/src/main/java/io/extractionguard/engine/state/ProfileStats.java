@@ -24,6 +24,10 @@ package io.extractionguard.engine.state;
  * @param timingSamples      gaps behind {@code timingCv}
  * @param firstSeenMillis    first observation, epoch ms
  * @param lastSimilarity     highest similarity of this request's prompt to the account's recent ones
+ * @param areaFractions      per {@link io.extractionguard.engine.features.CapabilityArea} (by ordinal), the
+ *                           fraction of recent requests that targeted it, not shrunk (a request may target
+ *                           several areas, so they need not add up to {@code capabilityShare}); for reports
+ *                           apportioning volume by area, not for scoring
  */
 public record ProfileStats(
         long totalRequests,
@@ -41,5 +45,6 @@ public record ProfileStats(
         double timingCv,
         int timingSamples,
         long firstSeenMillis,
-        double lastSimilarity) {
+        double lastSimilarity,
+        double[] areaFractions) {
 }

@@ -27,7 +27,8 @@ class CaseFileTest {
     private ObjectNode content() {
         return (ObjectNode) json.readTree("""
                 {"id":"case-1","accounts":[{"account":"acct-a","paymentFingerprint":"pf-1"},{"account":"acct-b"}],
-                 "harvested":{"requests":412,"outputTokens":1650000.5},"policyVersions":["2026-11-28.2 (3ad1d910b713)"],
+                 "harvested":{"requests":412,"outputTokensEstimate":1650001,
+                   "byCapabilityArea":{"coding":{"requests":300,"outputTokensEstimate":1400000},"reasoning":{"requests":90,"outputTokensEstimate":250001}}},"policyVersions":["2026-11-28.2 (3ad1d910b713)"],
                  "timeline":[{"at":"2026-12-07T10:00:00Z","event":"decision","action":"CHALLENGE"}],"released":null,"flag":true}""");
     }
 
