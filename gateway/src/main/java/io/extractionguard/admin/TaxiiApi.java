@@ -44,7 +44,7 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * A TAXII 2.1 server on the management port ({@code docs/intel.md}): discovery at {@value #BASE}/,
  * one API root ({@value #ROOT}/) with two collections — {@code campaign-evidence} (read: this
- * replica's campaign evidence as STIX objects, refreshed at most every 200 ms) and {@code inbox}
+ * replica's campaign evidence as STIX objects, read on every request) and {@code inbox}
  * (write: peers add STIX objects; indicators the guard can match are imported like an admin import).
  * Every request is an authenticated operator's ({@link OperatorAccess}); per collection,
  * {@code guard.taxii.readers}/{@code writers} name who may read or write. Responses are
@@ -75,7 +75,6 @@ final class TaxiiApi {
             return size() > MAX_STATUSES;
         }
     };
-    private volatile Instant refreshed = Instant.MIN;
 
     TaxiiApi(OperatorAccess access, GuardEngine engine, AuditTrail audit, TaxiiProperties properties, JsonMapper json,
              Clock clock) {
@@ -258,13 +257,13 @@ final class TaxiiApi {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
-    /** The evidence collection gets the current export's objects (new versions only), at most every 200 ms. */
-    private void refresh() {
+    /**
+     * The evidence collection gets the current export's objects (new versions only), on every read: what
+     * this replica knows when a peer asks is what the peer gets, so no timer of ours adds to the peer's
+     * poll interval. Serialised, so concurrent reads do not build the export twice at once.
+     */
+    private synchronized void refresh() {
         Instant now = clock.instant();
-        if (now.isBefore(refreshed.plusMillis(200))) {
-            return;
-        }
-        refreshed = now;
         String bundle = StixExport.bundle(properties.producer(), engine.policy().peerIndicators().exportTlp(),
                 engine.campaignEvidence(properties.producer(), properties.validity()));
         List<JsonNode> objects = new ArrayList<>();

@@ -33,9 +33,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Polls the configured peers' TAXII 2.1 collections and feeds their indicators into detection
  * (the shared {@link IndicatorRegistry}), with the producer the bundle names (else the peer's name)
- * and the peer's confidence rules. One thread; each peer every {@code interval}, and only on the
- * replica that claims the poll ({@link TaxiiPollState}); pages are followed ({@code next}) until the
- * peer says there is no more, then the watermark moves to the peer's {@code X-TAXII-Date-Added-Last}.
+ * and the peer's confidence rules, within one {@code interval} of the peer adding them: one thread; each
+ * peer every half interval ({@link #slot}), and only on the replica that claims the poll
+ * ({@link TaxiiPollState}); the indicators are in the shared registry when the poll returns. Pages are
+ * followed ({@code next}) until the peer says there is no more, then the watermark moves to the peer's {@code X-TAXII-Date-Added-Last}.
  * A poll that imported anything is audited. The peer's token is never logged.
  */
 public final class TaxiiPoller implements SmartLifecycle {
@@ -78,15 +79,26 @@ public final class TaxiiPoller implements SmartLifecycle {
             return t;
         });
         for (TaxiiProperties.Peer p : peers) {
-            log.info("polling TAXII peer {} every {}", p.name(), p.interval());
-            scheduler.scheduleWithFixedDelay(() -> poll(p), 0, p.interval().toMillis(), TimeUnit.MILLISECONDS);
+            log.info("polling TAXII peer {} every {} (what it adds is applied here within {})", p.name(),
+                    slot(p), p.interval());
+            scheduler.scheduleAtFixedRate(() -> poll(p), 0, slot(p).toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * How often the fleet polls {@code peer}: half its interval. Every replica ticks at this fixed rate
+     * and claims a slot shorter than it, so consecutive polls start at most one slot apart, and an object
+     * the peer holds at time t is applied here by t + slot + one poll — within the interval while a
+     * poll takes less than half of it. (The peer's collection is read on demand, so it adds no wait.)
+     */
+    static Duration slot(TaxiiProperties.Peer peer) {
+        return peer.interval().dividedBy(2);
     }
 
     /** One poll of {@code peer} if this replica claims it; never throws. */
     void poll(TaxiiProperties.Peer peer) {
         try {
-            if (!state.claim(peer.name(), peer.interval())) {
+            if (!state.claim(peer.name(), slot(peer))) {
                 return;
             }
             Outcome o = fetch(peer);

@@ -30,7 +30,7 @@ public record TaxiiProperties(@DefaultValue("extraction-guard") String producer,
      * @param name              the peer's name: indicators' source when the bundle names none, metrics, watermark key
      * @param collection        the collection's URL ({@code …/api1/collections/<id>/})
      * @param token             bearer token the peer issued to this gateway (from a Secret); never logged
-     * @param interval          time between polls
+     * @param interval          how soon what the peer adds is applied here: the fleet polls every half of it
      * @param defaultConfidence confidence of indicators stating none
      * @param maxConfidence     confidence ceiling for this peer's indicators
      * @param pageSize          objects asked per page ({@code limit})

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.CampaignTraffic;
 import io.extractionguard.gateway.support.GatewayInstance;
@@ -30,8 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Two labs, each its own deployment (own Redis key space): lab A serves its campaign evidence over
- * TAXII 2.1; lab B (two replicas) polls it every second with a token A issued to it. What A catches
- * reaches B's decisions within one poll interval, and a campaign only A has seen is challenged at
+ * TAXII 2.1; lab B (two replicas) polls it with a one-second interval with a token A issued to it. What A
+ * catches reaches B's decisions within one poll interval, and a campaign only A has seen is challenged at
  * B on its first request there. One B replica polls per interval; both see the watermark.
  */
 class TaxiiExchangeTest {
@@ -109,16 +111,21 @@ class TaxiiExchangeTest {
         assertThat(CampaignTraffic.post(a.client(), "acct-hydra-" + UUID.randomUUID(), card,
                 CampaignTraffic.templated(task++), 16000)).as("lab A caught the campaign").isEqualTo(403);
         Instant caught = Instant.now();
+        // what A holds now (B may already hold weaker, earlier versions from polls during the campaign)
+        int atA = a.bean(GuardEngine.class).campaignEvidence("Lab A", Duration.ofDays(30)).stream()
+                .map(SharedEvidence::indicator).filter(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE)
+                .mapToInt(Indicator::confidence).max().orElseThrow();
+        int expected = Math.min(atA, 90);
+        assertThat(expected).as("confident enough for B's policy (peer-indicators.min-confidence 50)").isGreaterThanOrEqualTo(50);
 
-        // ... and within one poll interval lab B holds its indicators, from Lab A, capped at B's confidence for A
+        // ... and within one poll interval lab B holds it, from Lab A, capped at B's confidence for A
         IndicatorRegistry atB = b2.bean(IndicatorRegistry.class);
-        // (a template indicator confident enough for B's policy to count it: peer-indicators.min-confidence 50)
-        await().atMost(INTERVAL.plusSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> atB.all(Instant.now())
-                .stream().anyMatch(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE && i.confidence() >= 50));
+        await().atMost(INTERVAL.plusSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() -> atB.all(Instant.now())
+                .stream().anyMatch(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE && i.confidence() >= expected));
         Duration reached = Duration.between(caught, Instant.now());
         System.out.printf("TAXII: lab A's campaign evidence reached lab B's registry %d ms after A caught it (poll interval %d ms)%n",
                 reached.toMillis(), INTERVAL.toMillis());
-        assertThat(reached).as("within one poll interval, plus the poll itself under load").isLessThan(INTERVAL.multipliedBy(2));
+        assertThat(reached).as("within one poll interval").isLessThanOrEqualTo(INTERVAL);
         assertThat(atB.all(Instant.now())).allSatisfy(i -> {
             assertThat(i.source()).isEqualTo("Lab A");
             assertThat(i.confidence()).isLessThanOrEqualTo(90);
@@ -136,11 +143,11 @@ class TaxiiExchangeTest {
         assertThat(CampaignTraffic.post(b1.client(), "acct-" + UUID.randomUUID(), "pf-" + UUID.randomUUID(),
                 "What is a good name for a ginger cat? Something short, please.", 64)).isEqualTo(200);
 
-        // one replica polls per interval; both see the watermark
+        // one replica polls per slot (half the interval), not each of them; both see the watermark
         double before = polls(b1) + polls(b2);
         sleep(Duration.ofSeconds(3));
         double during = polls(b1) + polls(b2) - before;
-        assertThat(during).as("polls by both replicas in 3 s at a 1 s interval").isBetween(2.0, 4.0);
+        assertThat(during).as("polls by both replicas in 3 s, one per 500 ms slot").isBetween(4.0, 8.0);
         assertThat(b1.bean(TaxiiPollState.class).watermark("lab-a")).isPresent()
                 .isEqualTo(b2.bean(TaxiiPollState.class).watermark("lab-a"));
     }
