@@ -112,6 +112,22 @@ class AccountProfileTest {
         assertThat(profile.stats(1000, 0).meanOutputTokens()).isCloseTo(2000, org.assertj.core.data.Offset.offset(1.0));
     }
 
+    @Test
+    void areaFractionsCountRequestsPerAreaUnshrunkAndSurviveAMerge() {
+        observe(0, "write a python function that sorts");
+        observe(1000, "another python function please");
+        observe(2000, "what is the capital of mongolia");
+        observe(3000, "and of peru");
+        ProfileStats s = profile.stats(3000, 4);
+        // recent requests weigh slightly more (one-day decay): half, to within seconds of decay
+        assertThat(s.areaFractions()[CapabilityArea.CODING.ordinal()]).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(s.areaFractions()[CapabilityArea.REASONING.ordinal()]).isZero();
+        AccountProfile elsewhere = new AccountProfile();
+        elsewhere.merge(profile);
+        assertThat(elsewhere.stats(3000, 4).areaFractions()).containsExactly(s.areaFractions(),
+                org.assertj.core.data.Offset.offset(1e-12));
+    }
+
     private RequestFeatures turn(String text, long historyChars) {
         return extractor.extract(new io.extractionguard.engine.request.InferenceRequest(
                 io.extractionguard.engine.request.ApiFormat.ANTHROPIC_MESSAGES, "m", "", text, historyChars,
