@@ -21,11 +21,10 @@ import redis.clients.jedis.Jedis;
  * The CI fault suite, part 3: a gateway reaching Redis through Sentinel (master, replica, sentinel: real
  * {@code redis-server} processes) under mixed load while the master is SIGKILLed and the sentinel promotes
  * the replica. Clients keep being answered (served locally until the switch), health returns to UP, and
- * the evidence in the promoted master converges with what was decided. Named bound: writes the old master
- * acknowledged but had not replicated when it died are lost with it (asynchronous replication,
- * docs/redis.md "Failover can lose writes"); the check reports them per account, the bound is 0 in the
- * profiles because a replica keeps its changes until they are durable, and a durable write the old master
- * acknowledged last is the exception — not seen in any run so far.
+ * the evidence in the promoted master converges with what was decided. The master is killed right after
+ * {@code WAIT 1} returns, so what it acknowledged but had not replicated is at most the writes of that
+ * instant; Redis's asynchronous-replication window itself (docs/redis.md "Failover can lose writes") is
+ * not what this scenario measures. Bound 0: a replica keeps its changes until they are durable.
  */
 class SentinelFailoverUnderLoadTest {
 
@@ -59,6 +58,13 @@ class SentinelFailoverUnderLoadTest {
                     Thread traffic = load.start(Duration.ofSeconds(12), 4,
                             t -> "http://127.0.0.1:" + gateway.port() + "/v1/messages", 1);
                     FaultSupport.sleep(3000);
+                    // The kill comes right after the replica has acknowledged everything written so far: the
+                    // scenario is the guard's failover, not Redis's asynchronous-replication window. Without
+                    // this, a replica starved of CPU lagged seconds behind under a warm JVM's load and the
+                    // promoted master lacked ~15% of the decided requests (docs/reliability.md).
+                    try (Jedis old = new Jedis("127.0.0.1", master.port)) {
+                        assertThat(old.waitReplicas(1, 10_000)).as("the replica caught up before the kill").isEqualTo(1);
+                    }
                     master.kill();
                     await().atMost(Duration.ofSeconds(30)).until(() -> {
                         try (Jedis promoted = new Jedis("127.0.0.1", replica.port)) {
