@@ -7,13 +7,14 @@ package io.extractionguard.engine.policy;
  * @param thinkingBudget  Anthropic extended thinking: 0 turns it off, otherwise its {@code budget_tokens}
  *                        are capped at this (≥ 1024, the API's minimum)
  * @param reasoningEffort OpenAI {@code reasoning_effort} / {@code reasoning.effort} is lowered to this
- *                        (minimal, low or medium) when the request asks for more
+ *                        (none, minimal, low or medium) when the request asks for more
  * @param maxChoices      OpenAI {@code n} (and legacy Completions {@code best_of}) are reduced to this
  */
 public record Degrade(int thinkingBudget, String reasoningEffort, int maxChoices) {
 
     /** Efforts in increasing order; a request's effort is lowered, never raised. */
-    public static final java.util.List<String> EFFORTS = java.util.List.of("minimal", "low", "medium", "high");
+    public static final java.util.List<String> EFFORTS = java.util.List.of("none", "minimal", "low", "medium", "high",
+            "xhigh");
 
     /** Thinking off, effort low, one choice. */
     public static final Degrade DEFAULT = new Degrade(0, "low", 1);

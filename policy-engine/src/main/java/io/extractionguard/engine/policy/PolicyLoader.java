@@ -476,7 +476,7 @@ public final class PolicyLoader {
                 : new Degrade(budget.intValue(), effort, choices.intValue());
     }
 
-    private static final Map<String, String> EFFORTS = orderedMap("minimal", "minimal", "low", "low", "medium", "medium");
+    private static final Map<String, String> EFFORTS = orderedMap("none", "none", "minimal", "minimal", "low", "low", "medium", "medium");
 
     /** Proof-of-work settings of a CHALLENGE band; defaults for what it leaves out; null after an error. */
     private static ProofOfWorkSettings readProofOfWork(YamlReader r, Map<String, Node> b, String path, Action action,
