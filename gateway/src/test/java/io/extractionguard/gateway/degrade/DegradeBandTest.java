@@ -166,6 +166,25 @@ class DegradeBandTest {
     }
 
     @Test
+    void evasionsDoNotKeepTheReasoning() {
+        // thinking that cannot be capped (adaptive) is turned off; a compressed answer is not asked for
+        String adaptive = anthropic(GRAY, false).replace("{\"type\":\"enabled\",\"budget_tokens\":6000}",
+                "{\"type\":\"adaptive\"}");
+        client.post().uri("/v1/messages")
+                .header("x-account-id", "acct-degrade-" + UUID.randomUUID())
+                .header("accept-encoding", "gzip")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(adaptive)
+                .exchange()
+                .expectStatus().isOk();
+        assertThat(forwarded().path("thinking").path("type").asString()).isEqualTo("disabled");
+        assertThat(TestBackend.get().lastRequest().orElseThrow().headers()).doesNotContainKey("accept-encoding");
+        // a lower effort than the band's is kept, not raised
+        post("/v1/responses", responses(GRAY, false).replace("\"high\"", "\"minimal\""), MediaType.APPLICATION_JSON);
+        assertThat(forwarded().path("reasoning").path("effort").asString()).isEqualTo("minimal");
+    }
+
+    @Test
     void belowTheBandRequestAndResponseAreUntouchedByteForByte() {
         String request = anthropic(PLAIN, false);
         byte[] body = post("/v1/messages", request, MediaType.APPLICATION_JSON);
