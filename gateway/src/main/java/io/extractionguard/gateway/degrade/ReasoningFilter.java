@@ -2,6 +2,7 @@ package io.extractionguard.gateway.degrade;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.BitSet;
 
 import io.extractionguard.engine.request.ApiFormat;
@@ -27,7 +28,10 @@ final class ReasoningFilter {
     private final JsonMapper json;
     /** Content block (Anthropic) or output item (Responses) indices removed so far. */
     private final BitSet removed = new BitSet();
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** Bytes of the event not yet complete, and how many of them were already searched for its end. */
+    private byte[] pending = new byte[1024];
+    private int pendingLength;
+    private int searched;
     private int removedCount;
 
     ReasoningFilter(ApiFormat format, JsonMapper json) {
@@ -84,36 +88,43 @@ final class ReasoningFilter {
 
     /** The complete events in {@code chunk} (and before it), reasoning removed; an incomplete one is held back. */
     byte[] feed(byte[] chunk) {
-        pending.write(chunk, 0, chunk.length);
-        byte[] bytes = pending.toByteArray();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+        if (pendingLength + chunk.length > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + chunk.length));
+        }
+        System.arraycopy(chunk, 0, pending, pendingLength, chunk.length);
+        pendingLength += chunk.length;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(pendingLength);
         int start = 0;
-        for (int end = eventEnd(bytes, start); end > 0; end = eventEnd(bytes, start)) {
-            event(bytes, start, end, out);
+        // a blank line may straddle the previous chunk: search again from two bytes before its end
+        for (int end = eventEnd(pending, Math.max(0, searched - 2), pendingLength); end > 0;
+             end = eventEnd(pending, start, pendingLength)) {
+            event(pending, start, end, out);
             start = end;
         }
-        pending.reset();
-        pending.write(bytes, start, bytes.length - start);
+        System.arraycopy(pending, start, pending, 0, pendingLength - start);
+        pendingLength -= start;
+        searched = pendingLength;
         return out.toByteArray();
     }
 
     /** At the end of the stream: an incomplete last event, passed on as it came. */
     byte[] finish() {
-        byte[] rest = pending.toByteArray();
-        pending.reset();
+        byte[] rest = Arrays.copyOf(pending, pendingLength);
+        pendingLength = 0;
+        searched = 0;
         return rest;
     }
 
-    /** The offset just after the blank line ending the event that starts at {@code from}, or -1. */
-    private static int eventEnd(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
+    /** The offset just after the first blank line ending an event at or after {@code from}, or -1. */
+    private static int eventEnd(byte[] b, int from, int length) {
+        for (int i = from; i < length; i++) {
             if (b[i] != '\n') {
                 continue;
             }
-            if (i + 1 < b.length && b[i + 1] == '\n') {
+            if (i + 1 < length && b[i + 1] == '\n') {
                 return i + 2;
             }
-            if (i + 2 < b.length && b[i + 1] == '\r' && b[i + 2] == '\n') {
+            if (i + 2 < length && b[i + 1] == '\r' && b[i + 2] == '\n') {
                 return i + 3;
             }
         }
