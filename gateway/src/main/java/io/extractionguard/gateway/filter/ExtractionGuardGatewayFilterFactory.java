@@ -19,6 +19,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
@@ -49,6 +50,7 @@ import io.extractionguard.gateway.observe.DecisionRecorder;
 import io.extractionguard.gateway.state.OutageGate;
 import io.extractionguard.gateway.state.OutageMode;
 import io.extractionguard.gateway.state.StoreUnavailableException;
+import io.extractionguard.gateway.degrade.Degrader;
 import io.extractionguard.gateway.usage.UsageMetering;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -91,12 +93,13 @@ public class ExtractionGuardGatewayFilterFactory
     private final UsageMetering usage;
     private final ChallengeService challenges;
     private final OutageGate outageGate;
+    private final Degrader degrader;
     private final Clock clock;
 
     public ExtractionGuardGatewayFilterFactory(GuardEngine engine, RequestParser parser, IdentityResolver identities,
                                                tools.jackson.databind.json.JsonMapper json, DecisionRecorder recorder,
                                                UsageMetering usage, ChallengeService challenges, OutageGate outageGate,
-                                               EvaluatedFiles evaluatedFiles, Clock clock) {
+                                               EvaluatedFiles evaluatedFiles, Degrader degrader, Clock clock) {
         super(Config.class);
         this.engine = engine;
         this.parser = parser;
@@ -109,6 +112,7 @@ public class ExtractionGuardGatewayFilterFactory
         this.usage = usage;
         this.challenges = challenges;
         this.outageGate = outageGate;
+        this.degrader = degrader;
         this.clock = clock;
     }
 
@@ -361,12 +365,17 @@ public class ExtractionGuardGatewayFilterFactory
         exchange.getAttributes().put(DECISION_ATTR, decision);
         boolean strip = !identities.isTrusted(peer);
         UsageMetering.Forward forward = usage.prepare(format, inference, body, decision, route);
+        boolean degraded = Degrader.degrades(decision);
+        byte[] prepared = degraded ? degrader.request(format, decision.degrade(), forward.body(), route) : forward.body();
         // a compressed body is forwarded as received unless it had to be rewritten (then uncompressed)
-        boolean rewritten = forward.bodyChanged(body);
-        byte[] outgoing = rewritten || body == received ? forward.body() : received;
+        boolean rewritten = prepared != body;
+        byte[] outgoing = rewritten || body == received ? prepared : received;
+        ServerHttpResponse metered = forward.response().apply(exchange.getResponse());
+        ServerHttpRequest replayed = replay(request, outgoing, rewritten, strip);
         return chain.filter(exchange.mutate()
-                .request(replay(request, outgoing, rewritten, strip))
-                .response(forward.response().apply(exchange.getResponse()))
+                // a degraded response is read as the model sends it: uncompressed
+                .request(degraded ? replayed.mutate().headers(h -> h.remove(HttpHeaders.ACCEPT_ENCODING)).build() : replayed)
+                .response(degraded ? degrader.response(metered, format, route) : metered)
                 .build())
                 .doFinally(signal -> forward.settlement().ifNoResponse());
     }

@@ -260,8 +260,18 @@ public final class DemoBackend implements AutoCloseable {
     }
 
     /** What the model "says" for one request. */
+    /** @param reasoning what the model "thought" when the request asked for thinking / reasoning, else null */
     record Completion(String id, String model, List<String> chunks, String text, long inputTokens,
-                      int outputTokens, boolean truncated, long maxTokens, long created) {
+                      int outputTokens, boolean truncated, long maxTokens, long created, String reasoning) {
+    }
+
+    /** Anthropic {@code thinking.type: enabled}, or an OpenAI Responses {@code reasoning.effort}: the answer comes with reasoning. */
+    private static boolean asksReasoning(Dialect dialect, JsonNode request) {
+        return switch (dialect) {
+            case ANTHROPIC -> request.path("thinking").path("type").asString("").equals("enabled");
+            case RESPONSES -> request.path("reasoning").path("effort").isString();
+            default -> false;
+        };
     }
 
     private Completion completion(Dialect dialect, JsonNode request, int bodyBytes) {
@@ -291,7 +301,8 @@ public final class DemoBackend implements AutoCloseable {
         String model = request.path("model").asString("demo-model");
         String id = Long.toHexString(0x5EED0000L + ids.incrementAndGet());
         return new Completion(id, model, chunks, text.toString(), Math.max(1, bodyBytes / 4), n, truncated, max,
-                System.currentTimeMillis() / 1000);
+                System.currentTimeMillis() / 1000, asksReasoning(dialect, request)
+                        ? "step one of the hidden chain of thought, then step two" : null);
     }
 
     private Mono<Void> error(Dialect dialect, HttpServerResponse res, String message) {

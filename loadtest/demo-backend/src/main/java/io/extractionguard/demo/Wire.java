@@ -42,6 +42,10 @@ final class Wire {
         m.put("model", c.model());
         ArrayNode content = m.putArray("content");
         if (done) {
+            if (c.reasoning() != null) {
+                content.addObject().put("type", "thinking").put("thinking", c.reasoning()).put("signature", SIGNATURE);
+                content.addObject().put("type", "redacted_thinking").put("data", REDACTED);
+            }
             content.addObject().put("type", "text").put("text", c.text());
             m.put("stop_reason", c.truncated() ? "max_tokens" : "end_turn");
         } else {
@@ -61,16 +65,35 @@ final class Wire {
         ObjectNode start = obj("message_start");
         start.set("message", anthropicMessage(c, false));
         events.add(sse("message_start", start));
-        ObjectNode blockStart = obj("content_block_start").put("index", 0);
+        int index = 0;
+        if (c.reasoning() != null) { // a thinking block, then a redacted one, before the text
+            ObjectNode thinking = obj("content_block_start").put("index", index);
+            thinking.putObject("content_block").put("type", "thinking").put("thinking", "").put("signature", "");
+            events.add(sse("content_block_start", thinking));
+            for (String word : c.reasoning().split("(?<= )")) {
+                ObjectNode delta = obj("content_block_delta").put("index", index);
+                delta.putObject("delta").put("type", "thinking_delta").put("thinking", word);
+                events.add(sse("content_block_delta", delta));
+            }
+            ObjectNode signature = obj("content_block_delta").put("index", index);
+            signature.putObject("delta").put("type", "signature_delta").put("signature", SIGNATURE);
+            events.add(sse("content_block_delta", signature));
+            events.add(sse("content_block_stop", obj("content_block_stop").put("index", index++)));
+            ObjectNode redacted = obj("content_block_start").put("index", index);
+            redacted.putObject("content_block").put("type", "redacted_thinking").put("data", REDACTED);
+            events.add(sse("content_block_start", redacted));
+            events.add(sse("content_block_stop", obj("content_block_stop").put("index", index++)));
+        }
+        ObjectNode blockStart = obj("content_block_start").put("index", index);
         blockStart.putObject("content_block").put("type", "text").put("text", "");
         events.add(sse("content_block_start", blockStart));
         events.add(sse("ping", obj("ping")));
         for (String chunk : c.chunks()) {
-            ObjectNode delta = obj("content_block_delta").put("index", 0);
+            ObjectNode delta = obj("content_block_delta").put("index", index);
             delta.putObject("delta").put("type", "text_delta").put("text", chunk);
             events.add(sse("content_block_delta", delta));
         }
-        events.add(sse("content_block_stop", obj("content_block_stop").put("index", 0)));
+        events.add(sse("content_block_stop", obj("content_block_stop").put("index", index)));
         ObjectNode messageDelta = obj("message_delta");
         messageDelta.putObject("delta").put("stop_reason", c.truncated() ? "max_tokens" : "end_turn").putNull("stop_sequence");
         messageDelta.putObject("usage").put("output_tokens", c.outputTokens());
@@ -204,6 +227,9 @@ final class Wire {
         r.put("model", c.model());
         ArrayNode output = r.putArray("output");
         if (done) {
+            if (c.reasoning() != null) {
+                output.add(reasoningItem(c, true));
+            }
             output.add(outputMessage(c, true));
         }
         r.put("parallel_tool_calls", true);
@@ -244,6 +270,17 @@ final class Wire {
         return m;
     }
 
+    private static ObjectNode reasoningItem(Completion c, boolean done) {
+        ObjectNode r = DemoBackend.JSON.createObjectNode();
+        r.put("type", "reasoning");
+        r.put("id", "rs_" + c.id());
+        ArrayNode summary = r.putArray("summary");
+        if (done) {
+            summary.addObject().put("type", "summary_text").put("text", c.reasoning());
+        }
+        return r;
+    }
+
     private static ObjectNode outputText(String text) {
         ObjectNode part = DemoBackend.JSON.createObjectNode();
         part.put("type", "output_text").put("text", text);
@@ -261,28 +298,52 @@ final class Wire {
         ObjectNode inProgress = obj("response.in_progress");
         inProgress.set("response", response(c, false));
         events.add(sse(inProgress, seq));
-        ObjectNode added = obj("response.output_item.added").put("output_index", 0);
+        int out = 0;
+        if (c.reasoning() != null) { // a reasoning item with one summary part, before the message
+            String rs = "rs_" + c.id();
+            ObjectNode item = obj("response.output_item.added").put("output_index", out);
+            item.set("item", reasoningItem(c, false));
+            events.add(sse(item, seq));
+            ObjectNode part = obj("response.reasoning_summary_part.added").put("item_id", rs).put("output_index", out)
+                    .put("summary_index", 0);
+            part.putObject("part").put("type", "summary_text").put("text", "");
+            events.add(sse(part, seq));
+            for (String word : c.reasoning().split("(?<= )")) {
+                events.add(sse(obj("response.reasoning_summary_text.delta").put("item_id", rs).put("output_index", out)
+                        .put("summary_index", 0).put("delta", word), seq));
+            }
+            events.add(sse(obj("response.reasoning_summary_text.done").put("item_id", rs).put("output_index", out)
+                    .put("summary_index", 0).put("text", c.reasoning()), seq));
+            ObjectNode partDone = obj("response.reasoning_summary_part.done").put("item_id", rs).put("output_index", out)
+                    .put("summary_index", 0);
+            partDone.putObject("part").put("type", "summary_text").put("text", c.reasoning());
+            events.add(sse(partDone, seq));
+            ObjectNode itemDone = obj("response.output_item.done").put("output_index", out++);
+            itemDone.set("item", reasoningItem(c, true));
+            events.add(sse(itemDone, seq));
+        }
+        ObjectNode added = obj("response.output_item.added").put("output_index", out);
         added.set("item", outputMessage(c, false));
         events.add(sse(added, seq));
         ObjectNode partAdded = obj("response.content_part.added").put("item_id", itemId)
-                .put("output_index", 0).put("content_index", 0);
+                .put("output_index", out).put("content_index", 0);
         partAdded.set("part", outputText(""));
         events.add(sse(partAdded, seq));
         for (String chunk : c.chunks()) {
             ObjectNode delta = obj("response.output_text.delta").put("item_id", itemId)
-                    .put("output_index", 0).put("content_index", 0).put("delta", chunk);
+                    .put("output_index", out).put("content_index", 0).put("delta", chunk);
             delta.putArray("logprobs");
             events.add(sse(delta, seq));
         }
         ObjectNode textDone = obj("response.output_text.done").put("item_id", itemId)
-                .put("output_index", 0).put("content_index", 0).put("text", c.text());
+                .put("output_index", out).put("content_index", 0).put("text", c.text());
         textDone.putArray("logprobs");
         events.add(sse(textDone, seq));
         ObjectNode partDone = obj("response.content_part.done").put("item_id", itemId)
-                .put("output_index", 0).put("content_index", 0);
+                .put("output_index", out).put("content_index", 0);
         partDone.set("part", outputText(c.text()));
         events.add(sse(partDone, seq));
-        ObjectNode itemDone = obj("response.output_item.done").put("output_index", 0);
+        ObjectNode itemDone = obj("response.output_item.done").put("output_index", out);
         itemDone.set("item", outputMessage(c, true));
         events.add(sse(itemDone, seq));
         ObjectNode completed = obj("response.completed");
@@ -292,6 +353,10 @@ final class Wire {
     }
 
     // ---- helpers
+
+    /** Stand-ins for the opaque signature of a thinking block and the data of a redacted one. */
+    private static final String SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxDemoSignature";
+    private static final String REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP";
 
     private static ObjectNode obj(String type) {
         return DemoBackend.JSON.createObjectNode().put("type", type);

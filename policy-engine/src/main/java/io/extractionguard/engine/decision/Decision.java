@@ -5,6 +5,7 @@ import java.util.List;
 import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.ChallengeKind;
+import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.score.Contribution;
 
 /**
@@ -24,6 +25,8 @@ import io.extractionguard.engine.score.Contribution;
  * @param tokens         the account's token budgets when the request was decided (their usage is
  *                       charged against them afterwards, see {@link GuardEngine#recordUsage(Decision, long, long)});
  *                       null when they were not consulted (rejected before the limits)
+ * @param degrade        for an ALLOW in a DEGRADE band: what the gateway withholds (request rewrite,
+ *                       reasoning removed from the response); null otherwise
  */
 public record Decision(
         String accountId,
@@ -36,11 +39,20 @@ public record Decision(
         ChallengeKind challenge,
         LimitOutcome limit,
         String policyVersion,
-        TokenOutcome tokens) {
+        TokenOutcome tokens,
+        Degrade degrade) {
 
     public Decision {
         reasons = List.copyOf(reasons);
         contributions = List.copyOf(contributions);
+    }
+
+    /** A decision that degrades nothing. */
+    public Decision(String accountId, Action action, double score, List<String> reasons,
+                    List<Contribution> contributions, String band, Action wouldBe, ChallengeKind challenge,
+                    LimitOutcome limit, String policyVersion, TokenOutcome tokens) {
+        this(accountId, action, score, reasons, contributions, band, wouldBe, challenge, limit, policyVersion, tokens,
+                null);
     }
 
     /** A decision for which no token budget was consulted. */

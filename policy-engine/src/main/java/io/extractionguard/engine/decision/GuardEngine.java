@@ -73,6 +73,12 @@ public final class GuardEngine {
     /** Reason added when a request that would be challenged is let through by a solved proof of work. */
     public static final String CHALLENGE_PASSED = "challenge-passed";
 
+    /**
+     * Prefix of the reason of an ALLOW in a DEGRADE band ({@code degrade/<band>}): answered, reasoning withheld.
+     * The contract's action stays ALLOW (forwarded), so replays stay contract-valid.
+     */
+    public static final String DEGRADE_PREFIX = "degrade/";
+
     private final Supplier<Policy> policy;
     private final StateStore store;
     private final RateLimiter limiter;
@@ -500,7 +506,10 @@ public final class GuardEngine {
         // Observe-only rules: what would a shadow band or shadow signals have done?
         Action wouldBe = null;
         List<String> shadowReasons = riskReasons;
-        if (band != null && (band.shadow() || !enforcing) && bandAction != Action.THROTTLE) {
+        if (band != null && (band.shadow() || !enforcing) && band.degrade() != null) {
+            wouldBe = Action.ALLOW; // forwarded undegraded; the reason says it would have been degraded
+            shadowReasons = withReason(riskReasons, DEGRADE_PREFIX + band.name());
+        } else if (band != null && (band.shadow() || !enforcing) && bandAction != Action.THROTTLE) {
             wouldBe = bandAction;
         } else if (band != null && (band.shadow() || !enforcing)
                 && (!limiter.wouldAdmit(account, tier, band.limitFactor())
@@ -508,7 +517,8 @@ public final class GuardEngine {
             wouldBe = Action.THROTTLE;
         } else if (!exempt && risk.shadowScore() > risk.score()) {
             Band shadowBand = p.bandFor(risk.shadowScore());
-            if (shadowBand != null && shadowBand != band && shadowBand.action() != Action.THROTTLE) {
+            if (shadowBand != null && shadowBand != band && shadowBand.action() != Action.THROTTLE
+                    && shadowBand.degrade() == null) {
                 wouldBe = shadowBand.action();
                 shadowReasons = reasons(risk.contributions(), true);
             }
@@ -516,6 +526,10 @@ public final class GuardEngine {
         if (wouldBe != null) {
             return new Decision(account, Action.SHADOW, risk.score(), shadowReasons, risk.contributions(),
                     band == null ? null : band.name(), wouldBe, null, limit, p.label(), tokenState);
+        }
+        if (band != null && band.degrade() != null) {
+            return new Decision(account, Action.ALLOW, risk.score(), withReason(riskReasons, DEGRADE_PREFIX + band.name()),
+                    risk.contributions(), band.name(), null, null, limit, p.label(), tokenState, band.degrade());
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
                 band == null ? null : band.name(), null, null, limit, p.label(), tokenState);

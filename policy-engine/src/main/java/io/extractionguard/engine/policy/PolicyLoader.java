@@ -62,12 +62,12 @@ public final class PolicyLoader {
             "evidence-prior", "capabilities", "cot-elicitation");
     private static final Set<String> BAND = ordered("name", "min-score", "action", "limit-factor", "challenge",
             "verdict-ttl", "mode", "token-factor", "pow-min-bits", "pow-max-bits", "pass-requests", "pass-ttl",
-            "challenge-ttl");
+            "challenge-ttl", "thinking-budget", "reasoning-effort", "max-choices");
     private static final Set<String> LISTS = ordered("allow", "deny");
     private static final Set<String> LIST = ordered("accounts", "orgs", "payment-fingerprints");
     static final Map<String, Mode> MODES = orderedMap("enforce", Mode.ENFORCE, "shadow", Mode.SHADOW);
     private static final Map<String, Action> BAND_ACTIONS = orderedMap(
-            "THROTTLE", Action.THROTTLE, "CHALLENGE", Action.CHALLENGE, "BLOCK", Action.BLOCK);
+            "DEGRADE", Action.ALLOW, "THROTTLE", Action.THROTTLE, "CHALLENGE", Action.CHALLENGE, "BLOCK", Action.BLOCK);
     private static final Map<String, ChallengeKind> CHALLENGES = orderedMap(
             ChallengeKind.PROOF_OF_WORK.id(), ChallengeKind.PROOF_OF_WORK,
             ChallengeKind.VERIFICATION_HOLD.id(), ChallengeKind.VERIFICATION_HOLD);
@@ -406,9 +406,11 @@ public final class PolicyLoader {
                 ttl = r.duration(b.get("verdict-ttl"), path + ".verdict-ttl");
             }
             ProofOfWorkSettings pow = readProofOfWork(r, b, path, action, challenge);
+            Degrade degrade = readDegrade(r, b, path, action);
             if (name != null && min != null && action != null && mode != null && factor != null && tokenFactor != null
-                    && (pow != null || challenge != ChallengeKind.PROOF_OF_WORK)) {
-                bands.add(new Band(name, min, action, factor, challenge, ttl, mode, tokenFactor, pow));
+                    && (pow != null || challenge != ChallengeKind.PROOF_OF_WORK)
+                    && (degrade != null || action != Action.ALLOW)) {
+                bands.add(new Band(name, min, action, factor, challenge, ttl, mode, tokenFactor, pow, degrade));
             }
         }
         bands.sort(Comparator.comparingDouble(Band::minScore));
@@ -447,6 +449,34 @@ public final class PolicyLoader {
         return weight == null || min == null || mode == null || tlp == null ? null
                 : new PeerIndicatorSettings(weight, min.intValue(), mode, tlp);
     }
+
+    /** What a DEGRADE band (action ALLOW) withholds; defaults for what it leaves out; null otherwise or after an error. */
+    private static Degrade readDegrade(YamlReader r, Map<String, Node> b, String path, Action action) {
+        List<String> keys = List.of("thinking-budget", "reasoning-effort", "max-choices");
+        if (action != Action.ALLOW) {
+            for (String key : keys) {
+                if (b.containsKey(key)) {
+                    r.error(b.get(key), path + "." + key, "applies only to DEGRADE bands");
+                }
+            }
+            return null;
+        }
+        Degrade d = Degrade.DEFAULT;
+        Long budget = b.containsKey("thinking-budget")
+                ? r.integer(b.get("thinking-budget"), path + ".thinking-budget", 0, 1_000_000) : Long.valueOf(d.thinkingBudget());
+        if (budget != null && budget > 0 && budget < 1024) {
+            r.error(b.get("thinking-budget"), path + ".thinking-budget", "0 turns thinking off; a cap is at least 1024 (the API's minimum), was " + budget);
+            budget = null;
+        }
+        String effort = b.containsKey("reasoning-effort")
+                ? r.choice(b.get("reasoning-effort"), path + ".reasoning-effort", EFFORTS) : d.reasoningEffort();
+        Long choices = b.containsKey("max-choices")
+                ? r.integer(b.get("max-choices"), path + ".max-choices", 1, 128) : Long.valueOf(d.maxChoices());
+        return budget == null || effort == null || choices == null ? null
+                : new Degrade(budget.intValue(), effort, choices.intValue());
+    }
+
+    private static final Map<String, String> EFFORTS = orderedMap("none", "none", "minimal", "minimal", "low", "low", "medium", "medium");
 
     /** Proof-of-work settings of a CHALLENGE band; defaults for what it leaves out; null after an error. */
     private static ProofOfWorkSettings readProofOfWork(YamlReader r, Map<String, Node> b, String path, Action action,

@@ -258,7 +258,8 @@ class GuardEngineTest {
         assertThat(send(e, Fixtures.account("acct-peer2", null, null, "pf-peer", null), PLAIN).score()).as("expired").isZero();
     }
 
-    private static Policy variant(String find, String replace) throws Exception {
+    /** engine-test.yaml with {@code find} replaced (which must occur). */
+    static Policy variant(String find, String replace) throws Exception {
         String text;
         try (InputStream in = GuardEngineTest.class.getResourceAsStream("/policies/engine-test.yaml")) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);

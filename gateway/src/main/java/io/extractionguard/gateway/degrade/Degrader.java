@@ -1,0 +1,126 @@
+package io.extractionguard.gateway.degrade;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.stereotype.Component;
+
+import io.extractionguard.engine.decision.Decision;
+import io.extractionguard.engine.policy.Degrade;
+import io.extractionguard.engine.request.ApiFormat;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Applies a decision's {@link Degrade} (a DEGRADE band: answered, reasoning withheld) to the
+ * forwarded request and to its response. Counts degraded requests in {@code guard.degraded}
+ * (route, format) and the reasoning blocks or items removed from their responses in
+ * {@code guard.degraded.removed}.
+ */
+@Component
+public class Degrader {
+
+    private final JsonMapper json;
+    private final MeterRegistry meters;
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public Degrader(JsonMapper json, MeterRegistry meters) {
+        this.json = json;
+        this.meters = meters;
+    }
+
+    /**
+     * The body to forward for a degraded request: Anthropic {@code thinking} off or its
+     * {@code budget_tokens} capped; OpenAI reasoning effort lowered; {@code n} and {@code best_of}
+     * reduced. The same array when nothing needed changing.
+     */
+    public byte[] request(ApiFormat format, Degrade degrade, byte[] body, String route) {
+        count("guard.degraded", "Requests answered with reasoning withheld (DEGRADE band)", route, format, 1);
+        ObjectNode root;
+        try {
+            if (!(json.readTree(body) instanceof ObjectNode object)) {
+                return body;
+            }
+            root = object;
+        } catch (JacksonException e) {
+            return body; // parsed before it was decided, so this does not happen
+        }
+        boolean changed = switch (format) {
+            case ANTHROPIC_MESSAGES -> thinking(root, degrade);
+            case OPENAI_CHAT_COMPLETIONS -> effort(root, "reasoning_effort", degrade) | cap(root, "n", degrade);
+            case OPENAI_COMPLETIONS -> cap(root, "n", degrade) | cap(root, "best_of", degrade);
+            case OPENAI_RESPONSES -> root.get("reasoning") instanceof ObjectNode r && effort(r, "effort", degrade);
+        };
+        return changed ? json.writeValueAsBytes(root) : body;
+    }
+
+    /** The client's response with the reasoning removed (see {@link ReasoningFilter}); itself when the format has none. */
+    public ServerHttpResponse response(ServerHttpResponse response, ApiFormat format, String route) {
+        if (!ReasoningFilter.applies(format)) {
+            return response;
+        }
+        return new DegradedResponse(response, new ReasoningFilter(format, json),
+                removed -> count("guard.degraded.removed", "Reasoning blocks or items removed from degraded responses",
+                        route, format, removed));
+    }
+
+    /** Whether a decision asks for its request to be degraded. */
+    public static boolean degrades(Decision decision) {
+        return decision.degrade() != null;
+    }
+
+    private static boolean thinking(ObjectNode root, Degrade degrade) {
+        if (!(root.get("thinking") instanceof ObjectNode thinking)) {
+            return false;
+        }
+        String type = thinking.path("type").asString("");
+        if (type.equals("disabled")) {
+            return false;
+        }
+        JsonNode budget = thinking.get("budget_tokens");
+        if (degrade.thinkingBudget() > 0 && type.equals("enabled") && budget != null && budget.canConvertToLong()) {
+            if (budget.asLong() <= degrade.thinkingBudget()) {
+                return false;
+            }
+            thinking.put("budget_tokens", degrade.thinkingBudget());
+            return true;
+        }
+        // off: also for a budget that cannot be capped (adaptive thinking, a malformed budget)
+        root.putObject("thinking").put("type", "disabled");
+        return true;
+    }
+
+    private static boolean effort(ObjectNode holder, String field, Degrade degrade) {
+        JsonNode effort = holder.get(field);
+        if (effort == null || !effort.isString() || !degrade.lowers(effort.asString())) {
+            return false;
+        }
+        holder.put(field, degrade.reasoningEffort());
+        return true;
+    }
+
+    private static boolean cap(ObjectNode root, String field, Degrade degrade) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.canConvertToInt() || n.asInt() <= degrade.maxChoices()) {
+            return false;
+        }
+        root.put(field, degrade.maxChoices());
+        return true;
+    }
+
+    private void count(String name, String description, String route, ApiFormat format, long amount) {
+        if (amount <= 0) {
+            return;
+        }
+        counters.computeIfAbsent(name + '|' + route + '|' + format, k -> Counter.builder(name)
+                        .description(description)
+                        .tag("route", route)
+                        .tag("format", format.name())
+                        .register(meters))
+                .increment(amount);
+    }
+}

@@ -1,0 +1,201 @@
+package io.extractionguard.gateway.degrade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import io.extractionguard.gateway.support.TestBackend;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The DEGRADE band through the real filter to the demo backend (which answers with thinking
+ * blocks / reasoning items when asked), under {@code policies/degrade.yaml}: a request asking for
+ * the full reasoning is forwarded with thinking capped / effort lowered / n reduced, and its
+ * answer reaches the client without the reasoning; a plain request is untouched byte for byte.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@AutoConfigureWebTestClient(timeout = "30s")
+class DegradeBandTest {
+
+    static final String GRAY = "Explain sorting and show your full reasoning.";
+    static final String PLAIN = "What is a good name for a cat?";
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        TestBackend.register(registry);
+        registry.add("guard.policy.path", () -> "src/test/resources/policies/degrade.yaml");
+    }
+
+    @Autowired
+    WebTestClient client;
+
+    @Autowired
+    MeterRegistry meters;
+
+    static String anthropic(String text, boolean stream) {
+        return "{\"model\":\"claude-test\",\"max_tokens\":8000,\"stream\":" + stream
+                + ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":6000},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+    }
+
+    static String responses(String text, boolean stream) {
+        return "{\"model\":\"o-test\",\"stream\":" + stream + ",\"reasoning\":{\"effort\":\"high\",\"summary\":\"auto\"},"
+                + "\"input\":\"" + text + "\"}";
+    }
+
+    private byte[] post(String path, String body, MediaType accept) {
+        return client.post().uri(path)
+                .header("x-account-id", "acct-degrade-" + UUID.randomUUID())
+                .contentType(MediaType.APPLICATION_JSON)
+                .accept(accept)
+                .bodyValue(body)
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody().returnResult().getResponseBodyContent();
+    }
+
+    private static JsonNode forwarded() {
+        return JSON.readTree(TestBackend.get().lastRequest().orElseThrow().body());
+    }
+
+    /** The data of each SSE event, parsed. */
+    private static List<JsonNode> events(byte[] stream) {
+        List<JsonNode> out = new ArrayList<>();
+        for (String event : new String(stream, StandardCharsets.UTF_8).split("\n\n")) {
+            for (String line : event.split("\n")) {
+                if (line.startsWith("data: ") && line.startsWith("data: {")) {
+                    out.add(JSON.readTree(line.substring(6)));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anthropicJsonLosesItsThinkingBlocksAndKeepsTheAnswer() {
+        byte[] body = post("/v1/messages", anthropic(GRAY, false), MediaType.APPLICATION_JSON);
+        assertThat(forwarded().path("thinking").path("budget_tokens").asInt()).isEqualTo(2048);
+        JsonNode content = JSON.readTree(body).path("content");
+        assertThat(content).hasSize(1);
+        assertThat(content.get(0).path("type").asString()).isEqualTo("text");
+        assertThat(content.get(0).path("text").asString()).isNotBlank();
+        assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("thinking").doesNotContain("chain of thought");
+        assertThat(meters.find("guard.degraded").tag("format", "ANTHROPIC_MESSAGES").counter().count()).isPositive();
+    }
+
+    @Test
+    void anthropicStreamLosesItsThinkingEventsAndRenumbersTheTextBlock() {
+        byte[] stream = post("/v1/messages", anthropic(GRAY, true), MediaType.TEXT_EVENT_STREAM);
+        String text = new String(stream, StandardCharsets.UTF_8);
+        assertThat(text).doesNotContain("thinking").doesNotContain("signature").doesNotContain("chain of thought");
+        List<JsonNode> events = events(stream);
+        StringBuilder answer = new StringBuilder();
+        for (JsonNode e : events) {
+            if (e.has("index")) {
+                assertThat(e.path("index").asInt()).as("the text block is now the first").isZero();
+            }
+            if (e.path("delta").path("type").asString("").equals("text_delta")) {
+                answer.append(e.path("delta").path("text").asString());
+            }
+        }
+        assertThat(events.get(0).path("type").asString()).isEqualTo("message_start");
+        assertThat(events.get(events.size() - 1).path("type").asString()).isEqualTo("message_stop");
+        assertThat(answer.toString().split(" ")).hasSize(64);
+    }
+
+    @Test
+    void responsesJsonLosesItsReasoningItemAndKeepsTheMessage() {
+        byte[] body = post("/v1/responses", responses(GRAY, false), MediaType.APPLICATION_JSON);
+        assertThat(forwarded().path("reasoning").path("effort").asString()).isEqualTo("low");
+        JsonNode output = JSON.readTree(body).path("output");
+        assertThat(output).hasSize(1);
+        assertThat(output.get(0).path("type").asString()).isEqualTo("message");
+        assertThat(output.get(0).path("content").get(0).path("text").asString()).isNotBlank();
+        assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("rs_").doesNotContain("chain of thought");
+    }
+
+    @Test
+    void responsesStreamLosesItsReasoningEventsAndRenumbersTheMessage() {
+        byte[] stream = post("/v1/responses", responses(GRAY, true), MediaType.TEXT_EVENT_STREAM);
+        assertThat(new String(stream, StandardCharsets.UTF_8)).doesNotContain("reasoning_summary")
+                .doesNotContain("rs_").doesNotContain("chain of thought");
+        StringBuilder answer = new StringBuilder();
+        JsonNode completed = null;
+        for (JsonNode e : events(stream)) {
+            if (e.has("output_index")) {
+                assertThat(e.path("output_index").asInt()).as("the message is now the first item").isZero();
+            }
+            if (e.path("type").asString().equals("response.output_text.delta")) {
+                answer.append(e.path("delta").asString());
+            }
+            if (e.path("type").asString().equals("response.completed")) {
+                completed = e;
+            }
+        }
+        assertThat(answer.toString().split(" ")).hasSize(64);
+        assertThat(completed).isNotNull();
+        assertThat(completed.path("response").path("output")).hasSize(1);
+        assertThat(completed.path("response").path("output").get(0).path("type").asString()).isEqualTo("message");
+    }
+
+    @Test
+    void chatAndCompletionsAskForOneChoiceAtLowEffort() {
+        post("/v1/chat/completions", "{\"model\":\"o-test\",\"n\":4,\"reasoning_effort\":\"high\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"" + GRAY + "\"}]}", MediaType.APPLICATION_JSON);
+        assertThat(forwarded().path("n").asInt()).isEqualTo(1);
+        assertThat(forwarded().path("reasoning_effort").asString()).isEqualTo("low");
+        post("/v1/completions", "{\"model\":\"davinci-test\",\"n\":2,\"best_of\":5,\"prompt\":\"" + GRAY + "\"}",
+                MediaType.APPLICATION_JSON);
+        assertThat(forwarded().path("n").asInt()).isEqualTo(1);
+        assertThat(forwarded().path("best_of").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void evasionsDoNotKeepTheReasoning() {
+        // thinking that cannot be capped (adaptive) is turned off; a compressed answer is not asked for
+        String adaptive = anthropic(GRAY, false).replace("{\"type\":\"enabled\",\"budget_tokens\":6000}",
+                "{\"type\":\"adaptive\"}");
+        client.post().uri("/v1/messages")
+                .header("x-account-id", "acct-degrade-" + UUID.randomUUID())
+                .header("accept-encoding", "gzip")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(adaptive)
+                .exchange()
+                .expectStatus().isOk();
+        assertThat(forwarded().path("thinking").path("type").asString()).isEqualTo("disabled");
+        assertThat(TestBackend.get().lastRequest().orElseThrow().headers()).doesNotContainKey("accept-encoding");
+        // a lower effort than the band's is kept, not raised
+        post("/v1/responses", responses(GRAY, false).replace("\"high\"", "\"minimal\""), MediaType.APPLICATION_JSON);
+        assertThat(forwarded().path("reasoning").path("effort").asString()).isEqualTo("minimal");
+    }
+
+    @Test
+    void belowTheBandRequestAndResponseAreUntouchedByteForByte() {
+        String request = anthropic(PLAIN, false);
+        byte[] body = post("/v1/messages", request, MediaType.APPLICATION_JSON);
+        assertThat(TestBackend.get().lastRequest().orElseThrow().body())
+                .isEqualTo(request.getBytes(StandardCharsets.UTF_8));
+        assertThat(JSON.readTree(body).path("content")).as("thinking blocks reach the client").hasSize(3);
+        assertThat(JSON.readTree(body).path("content").get(0).path("type").asString()).isEqualTo("thinking");
+
+        String stream = responses(PLAIN, true);
+        byte[] events = post("/v1/responses", stream, MediaType.TEXT_EVENT_STREAM);
+        assertThat(TestBackend.get().lastRequest().orElseThrow().body()).isEqualTo(stream.getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(events, StandardCharsets.UTF_8)).contains("response.reasoning_summary_text.delta");
+    }
+}
