@@ -185,7 +185,7 @@ final class AdminCasesApi {
                         .put("cotShare", s.cotShare()).put("templatedShare", s.templatedShare());
                 ObjectNode accountAreas = a.putObject("byCapabilityArea");
                 for (CapabilityArea area : CapabilityArea.values()) {
-                    double fraction = s.areaFractions()[area.ordinal()];
+                    double fraction = s.areaFractions().of(area);
                     areaRequests[area.ordinal()] += fraction * s.totalRequests();
                     areaTokens[area.ordinal()] += fraction * tokens;
                     accountAreas.putObject(area.id()).put("requests", Math.round(fraction * s.totalRequests()))

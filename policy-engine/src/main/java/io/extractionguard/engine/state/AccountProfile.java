@@ -340,7 +340,7 @@ public final class AccountProfile {
                 gaps.length,
                 firstSeen,
                 lastSimilarity,
-                areaFractions);
+                AreaShares.byOrdinal(areaFractions));
     }
 
     private static double share(double count, double denominator) {

@@ -46,5 +46,5 @@ public record ProfileStats(
         int timingSamples,
         long firstSeenMillis,
         double lastSimilarity,
-        double[] areaFractions) {
+        AreaShares areaFractions) {
 }

@@ -25,7 +25,7 @@ class SignalKindTest {
     static ProfileStats stats(long total, double templated, double cot, double tools, double capability,
                               double requestedTokens, double perHour, double cv, int gaps) {
         return new ProfileStats(total, total, templated, cot, tools, capability, capability, requestedTokens, 0, 0,
-                perHour / 60, perHour, cv, gaps, 0, 0, new double[4]);
+                perHour / 60, perHour, cv, gaps, 0, 0, new io.extractionguard.engine.state.AreaShares(0, 0, 0, 0));
     }
 
     static double strength(SignalKind kind, ProfileStats s) {
@@ -116,7 +116,7 @@ class SignalKindTest {
 
     private static ProfileStats oneShot(double recent, double standaloneShare, double requestedTokens) {
         return new ProfileStats((long) recent, recent, 0, 0, 0, 0, 0, requestedTokens, 0, standaloneShare, 0, 0,
-                Double.NaN, 0, 0, 0, new double[4]);
+                Double.NaN, 0, 0, 0, new io.extractionguard.engine.state.AreaShares(0, 0, 0, 0));
     }
 
     @Test

@@ -120,12 +120,14 @@ class AccountProfileTest {
         observe(3000, "and of peru");
         ProfileStats s = profile.stats(3000, 4);
         // recent requests weigh slightly more (one-day decay): half, to within seconds of decay
-        assertThat(s.areaFractions()[CapabilityArea.CODING.ordinal()]).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-4));
-        assertThat(s.areaFractions()[CapabilityArea.REASONING.ordinal()]).isZero();
+        assertThat(s.areaFractions().of(CapabilityArea.CODING)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(s.areaFractions().of(CapabilityArea.REASONING)).isZero();
         AccountProfile elsewhere = new AccountProfile();
         elsewhere.merge(profile);
-        assertThat(elsewhere.stats(3000, 4).areaFractions()).containsExactly(s.areaFractions(),
-                org.assertj.core.data.Offset.offset(1e-12));
+        AreaShares merged = elsewhere.stats(3000, 4).areaFractions();
+        for (CapabilityArea area : CapabilityArea.values()) {
+            assertThat(merged.of(area)).isCloseTo(s.areaFractions().of(area), org.assertj.core.data.Offset.offset(1e-12));
+        }
     }
 
     private RequestFeatures turn(String text, long historyChars) {
