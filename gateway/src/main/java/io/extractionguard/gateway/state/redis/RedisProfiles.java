@@ -84,6 +84,8 @@ final class RedisProfiles {
     private final long durableNanos;
     private final long retentionMillis;
     private final int compactAfter;
+    private final long expiryRefreshNanos;
+    private static final long UNKNOWN = Long.MIN_VALUE;
     private final int maxOwn;
     private final long timeoutMillis;
     private final ScheduledExecutorService shipper;
@@ -111,6 +113,7 @@ final class RedisProfiles {
         this.durableNanos = props.sync().durableInterval().toNanos();
         this.retentionMillis = props.sync().streamRetention().toMillis();
         this.compactAfter = props.sync().compactAfter();
+        this.expiryRefreshNanos = accountTtl.toNanos() / 7;
         this.maxOwn = props.sync().bufferAccounts();
         this.timeoutMillis = props.timeout().toMillis();
         this.cache = Caffeine.newBuilder()
@@ -576,7 +579,7 @@ final class RedisProfiles {
     }
 
     /** Reads the hash and folds its records into the snapshot (after a durable write found too many); asynchronous. */
-    private void compactNow(String key) {
+    private void compactNow(String key, Entry entry) {
         try {
             client.getScript(ByteArrayCodec.INSTANCE)
                     .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.LOAD_PROFILE, RScript.ReturnType.LIST,
@@ -585,7 +588,7 @@ final class RedisProfiles {
                         if (error == null) {
                             Stored stored = parse(hash);
                             if (!stored.records().isEmpty()) {
-                                compact(key, stored);
+                                compact(key, stored, entry);
                             }
                         }
                     });
@@ -595,7 +598,7 @@ final class RedisProfiles {
     }
 
     /** Folds the records into the snapshot unless someone else compacted first; asynchronous. */
-    private void compact(String key, Stored stored) {
+    private void compact(String key, Stored stored, Entry entry) {
         if (stored.foreign()) {
             foreignSkips.increment(); // a newer build's counters are in it: that build compacts it
             return;
@@ -619,6 +622,7 @@ final class RedisProfiles {
                 log.debug("compaction of a profile failed (will retry later): {}", error.toString());
             } else if (done != null && done == 1L) {
                 compactions.increment(stored.records().size());
+                entry.compacted(stored.records().size());
             }
         });
     }
@@ -685,6 +689,9 @@ final class RedisProfiles {
 
         @Override
         public CompletableFuture<?> addTo(RBatch batch) {
+            Entry entry = cache.asMap().get(account); // no stats: not a lookup of the near cache
+            long sentNanos = System.nanoTime();
+            boolean refresh = entry == null || entry.expiryDue(sentNanos);
             byte[] record;
             String recordField;
             long hw;
@@ -705,10 +712,14 @@ final class RedisProfiles {
             return batch.getScript(ByteArrayCodec.INSTANCE)
                     .<Long>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.DURABLE_PROFILE, RScript.ReturnType.LONG,
                             Collections.singletonList(key), bytes(recordField), record,
-                            bytes(HIGH_WATER_PREFIX + replicaId), bytes(Long.toString(hw)), bytes(Long.toString(ttlMillis)))
+                            bytes(HIGH_WATER_PREFIX + replicaId), bytes(Long.toString(hw)), bytes(refresh ? "1" : ""),
+                            bytes(Long.toString(ttlMillis)))
                     .toCompletableFuture()
-                    .handle((result, error) -> {
-                        completed(result, error);
+                    .handle((added, error) -> {
+                        if (error == null && entry != null) {
+                            entry.written(added, refresh || added == 2L ? sentNanos : Long.MIN_VALUE);
+                        }
+                        completed(error == null && entry != null ? entry : null, error);
                         return null;
                     });
         }
@@ -718,7 +729,8 @@ final class RedisProfiles {
             completed(null, error);
         }
 
-        private void completed(Long records, Throwable error) {
+        /** {@code entry}: the account's near-cache entry, when the write succeeded and it is cached. */
+        private void completed(Entry entry, Throwable error) {
             boolean retry = false;
             boolean urgent;
             synchronized (this) {
@@ -750,8 +762,8 @@ final class RedisProfiles {
             if (retry && availability.available()) {
                 writer.enqueue(taskId, this, urgent);
             }
-            if (error == null && records >= compactAfter) {
-                compactNow(key);
+            if (entry != null && entry.fieldsBesideSnapshot() >= compactAfter) {
+                compactNow(key, entry);
             }
         }
     }
@@ -766,11 +778,50 @@ final class RedisProfiles {
         private boolean loaded;
         private boolean loading;
         private AccountProfile unrecorded; // changes made while the buffer was full; null when none
+        // What this replica knows of the hash, so that a durable write needs no HLEN and rarely a PEXPIRE:
+        // its fields besides the snapshot (as loaded, plus the fields our writes added; UNKNOWN before the load;
+        // other replicas' records are not seen, so with n replicas a hash holds up to n × compact-after),
+        // and when a command of ours last set its expiry (every setter sets now + idle-expiry, so the
+        // hash lives at least that long after it).
+        private final AtomicLong fields = new AtomicLong(UNKNOWN);
+        private volatile long expirySetNanos;
+        private volatile boolean expirySet;
 
         Entry(String account, String key, String taskId) {
             this.account = account;
             this.key = key;
             this.taskId = taskId;
+        }
+
+        /** The idle expiry is refreshed once a seventh of it has passed since we last set it. */
+        boolean expiryDue(long nowNanos) {
+            return !expirySet || nowNanos - expirySetNanos >= expiryRefreshNanos;
+        }
+
+        void expirySet(long sentNanos) {
+            if (!expirySet || sentNanos - expirySetNanos > 0) {
+                expirySetNanos = sentNanos;
+                expirySet = true;
+            }
+        }
+
+        /** A durable write of ours added {@code added} fields; it set the expiry when {@code sentNanos} is not MIN_VALUE. */
+        void written(Long added, long sentNanos) {
+            if (added != null) {
+                fields.getAndUpdate(n -> n == UNKNOWN ? n : n + added);
+            }
+            if (sentNanos != Long.MIN_VALUE) {
+                expirySet(sentNanos);
+            }
+        }
+
+        long fieldsBesideSnapshot() {
+            return fields.get();
+        }
+
+        /** A compaction of ours folded {@code folded} records away. */
+        void compacted(int folded) {
+            fields.getAndUpdate(n -> n == UNKNOWN ? n : Math.max(0, n - folded));
         }
 
         synchronized Optional<ProfileStats> stats(long nowMillis, double prior) {
@@ -858,6 +909,7 @@ final class RedisProfiles {
                 }
                 loading = true;
             }
+            long sentNanos = System.nanoTime();
             return batch.getScript(ByteArrayCodec.INSTANCE)
                     .<List<Object>>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.LOAD_PROFILE,
                             RScript.ReturnType.LIST, Collections.singletonList(key), bytes(Long.toString(ttlMillis)))
@@ -866,7 +918,7 @@ final class RedisProfiles {
                         if (error != null) {
                             failed(error);
                         } else {
-                            load(result);
+                            load(result, sentNanos);
                         }
                         return null;
                     });
@@ -881,8 +933,13 @@ final class RedisProfiles {
         }
 
         /** The view = the hash ⊕ every replica's retained changes after its high-water mark ⊕ our unshipped changes. */
-        private void load(List<Object> hash) {
+        private void load(List<Object> hash, long sentNanos) {
             Stored stored = parse(hash);
+            if (!stored.snapshotSha().isEmpty() || !stored.records().isEmpty() || !stored.highWater().isEmpty()) {
+                expirySet(sentNanos); // LOAD_PROFILE's PEXPIRE works only on a hash that exists
+            }
+            // counted as the former HLEN − 1 (one field taken for the snapshot even before there is one)
+            fields.set(stored.records().size() + stored.highWater().size() + (stored.snapshotSha().isEmpty() ? 0 : 1) - 1);
             synchronized (this) {
                 AccountProfile fresh = stored.merged().copy();
                 Map<String, Long> upTo = new HashMap<>(stored.highWater());
@@ -906,7 +963,7 @@ final class RedisProfiles {
                 loading = false;
             }
             if (stored.records().size() >= compactAfter) {
-                compact(key, stored);
+                compact(key, stored, this);
             }
         }
 

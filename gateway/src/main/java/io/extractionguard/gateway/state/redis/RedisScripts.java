@@ -16,14 +16,18 @@ final class RedisScripts {
      * this replica now include (a cold load adds only the stream changes after it). The record's field
      * name is unique per replica and write, and reused when a write is retried (with the changes made
      * since merged in), so a retry after an ambiguous failure overwrites instead of adding twice.
-     * Returns the hash's field count besides the snapshot (change records and high-water marks; the
-     * caller compacts beyond {@code compact-after}) — HLEN, not a scan of the field names.
-     * KEYS[1] profile hash; ARGV: field, record, high-water field, high-water seq, ttl ms.
+     * Refreshes the idle expiry only when the caller says it is due (ARGV[5]) or
+     * when both fields are new (a hash that was gone, or this replica's first write to it). Returns
+     * the number of fields added (HSET's answer): the caller keeps the hash's field count itself and
+     * compacts beyond {@code compact-after}, so no HLEN and, most of the time, no PEXPIRE.
+     * KEYS[1] profile hash; ARGV: field, record, high-water field, high-water seq, '1' when the expiry is due or '', ttl ms.
      */
     static final String DURABLE_PROFILE = """
-            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-            redis.call('PEXPIRE', KEYS[1], ARGV[5])
-            return redis.call('HLEN', KEYS[1]) - 1
+            local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+            if ARGV[5] ~= '' or added == 2 then
+              redis.call('PEXPIRE', KEYS[1], ARGV[6])
+            end
+            return added
             """;
 
     /**

@@ -109,6 +109,32 @@ class RedisStateStoreTest {
                 + replicas.meters.get(1).counter("guard.state.compactions").count()).isGreaterThan(15);
     }
 
+    @Test
+    void durableWritesRefreshTheExpiryOnlyWhenDueAndAHashNeverLosesIt() {
+        RedisState sa = replicas.start();
+        RedisStateStore a = sa.store();
+        String account = "acct-expiry";
+        String key = replicas.prefix + ":{" + account + "}:p";
+        RMap<String, byte[]> hash = sa.client().getMap(key, new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE));
+        long t = System.currentTimeMillis();
+        a.observe(account, observation(t, 0), 4);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(1));
+        assertThat(hash.remainTimeToLive()).as("the first write sets the idle expiry").isGreaterThan(Duration.ofDays(6).toMillis());
+
+        hash.expire(Duration.ofHours(1)); // a marker: a write that refreshed the expiry would move it back to 7 days
+        a.observe(account, observation(t + 50, 1), 4);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(2));
+        assertThat(hash.remainTimeToLive()).as("not due again within a seventh of it").isLessThanOrEqualTo(Duration.ofHours(1).toMillis());
+
+        hash.delete(); // gone (expired, or deleted by an operator) while the replica thinks its expiry is fresh
+        a.observe(account, observation(t + 100, 2), 4);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(1));
+        assertThat(hash.remainTimeToLive()).as("a hash the write created gets the expiry").isGreaterThan(Duration.ofDays(6).toMillis());
+    }
+
     /** A change record as a newer build writes it: 7 requests, the minute counter and one counter this build lacks. */
     static byte[] newerBuildRecord(long decayedAt) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
