@@ -1,5 +1,6 @@
 package io.extractionguard.engine.policy;
 
+import io.extractionguard.engine.action.Mode;
 import static io.extractionguard.engine.policy.Vocabulary.NAME;
 
 import java.time.Duration;
@@ -12,7 +13,7 @@ import java.util.Set;
 
 import org.yaml.snakeyaml.nodes.Node;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
 
 /**
  * Reads the {@code bands} section of a policy: each band's score, action and the options of its

@@ -1,5 +1,6 @@
 package io.extractionguard.engine.policy;
 
+import io.extractionguard.engine.action.Mode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

@@ -1,5 +1,6 @@
 package io.extractionguard.engine.policy;
 
+import io.extractionguard.engine.action.Mode;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
