@@ -13,9 +13,9 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.identity.IdentityResolver;
+import io.extractionguard.engine.decision.IdentityResolver;
 import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.enforce.CaseSigningKey;
 import io.extractionguard.gateway.enforce.EnforcementProperties;
@@ -99,7 +99,7 @@ public class AdminManagementConfiguration {
     /** Authenticated by its own HMAC signature, not by operators: registered whenever the management port is up. */
     @Bean
     RouterFunction<ServerResponse> kycCallbackRoutes(EnforcementProperties enforcement, StateStore store,
-                                                     io.extractionguard.engine.challenge.ChallengeLedger ledger,
+                                                     io.extractionguard.engine.spi.ChallengeLedger ledger,
                                                      AuditTrail audit, JsonMapper json, Clock clock) {
         return new KycCallbackApi(enforcement, store, ledger, audit, json, clock).routes();
     }

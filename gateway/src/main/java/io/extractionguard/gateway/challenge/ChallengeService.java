@@ -6,7 +6,7 @@ import java.time.Instant;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 
-import io.extractionguard.engine.challenge.ChallengeLedger;
+import io.extractionguard.engine.spi.ChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;

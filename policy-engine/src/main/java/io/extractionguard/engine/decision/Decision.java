@@ -2,6 +2,7 @@ package io.extractionguard.engine.decision;
 
 import java.util.List;
 
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.ChallengeKind;

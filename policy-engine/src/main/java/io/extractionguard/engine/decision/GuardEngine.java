@@ -8,38 +8,32 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-import io.extractionguard.engine.campaign.CampaignDetector;
-import io.extractionguard.engine.campaign.CampaignListing;
-import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.action.Mode;
+import io.extractionguard.engine.correlation.CampaignDetector;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.campaign.CorrelationReport;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.campaign.RequestIndicators;
-import io.extractionguard.engine.challenge.ChallengeLedger;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.enforce.CampaignSanction;
-import io.extractionguard.engine.enforce.CampaignSanctions;
-import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
-import io.extractionguard.engine.enforce.SanctionKeys;
 import io.extractionguard.engine.features.RequestFeatures;
-import io.extractionguard.engine.intel.CampaignEvidence;
-import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
-import io.extractionguard.engine.intel.Indicator;
-import io.extractionguard.engine.intel.IndicatorRegistry;
-import io.extractionguard.engine.intel.SharedEvidence;
-import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.intel.CampaignEvidence;
+import io.extractionguard.engine.intel.Indicator;
+import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.LocalTokenLimiter;
-import io.extractionguard.engine.limits.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
-import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
-import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.memory.InMemoryCampaignSanctions;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
+import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.ChallengeKind;
-import io.extractionguard.engine.policy.Mode;
 import io.extractionguard.engine.policy.PeerIndicatorSettings;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.InferenceRequest;
@@ -47,11 +41,17 @@ import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
 import io.extractionguard.engine.score.Scorer;
 import io.extractionguard.engine.score.SignalContext;
+import io.extractionguard.engine.spi.CampaignSanctions;
+import io.extractionguard.engine.spi.CampaignStore;
+import io.extractionguard.engine.spi.ChallengeLedger;
+import io.extractionguard.engine.spi.EvidenceFleet;
+import io.extractionguard.engine.spi.IndicatorRegistry;
+import io.extractionguard.engine.spi.RateLimiter;
+import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
-import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.ProfileStats;
-import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
 
 /**
@@ -89,7 +89,7 @@ public final class GuardEngine {
     private final IndicatorRegistry indicators;
     private final CampaignSanctions sanctions;
     private final CampaignEvidence evidence;
-    private final CampaignEvidence.Fleet fleetEvidence;
+    private final EvidenceFleet fleetEvidence;
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -126,7 +126,7 @@ public final class GuardEngine {
         private CampaignStore campaigns;
         private IndicatorRegistry indicators;
         private CampaignSanctions sanctions;
-        private CampaignEvidence.Fleet fleetEvidence;
+        private EvidenceFleet fleetEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -146,7 +146,7 @@ public final class GuardEngine {
         }
 
         /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
-        public Builder fleetEvidence(CampaignEvidence.Fleet fleet) {
+        public Builder fleetEvidence(EvidenceFleet fleet) {
             this.fleetEvidence = fleet;
             return this;
         }
@@ -368,9 +368,9 @@ public final class GuardEngine {
         return CampaignListing.list(campaigns.store(), policy.get().campaign(), max);
     }
 
-    /** The campaigns as linked only by the values a campaign sanction follows ({@link SanctionKeys#follows}). */
+    /** The campaigns as linked only by the values a campaign sanction follows ({@link CampaignListing.Value#followedBySanctions}). */
     public java.util.List<CampaignListing.Campaign> sanctionableCampaigns(int max) {
-        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, SanctionKeys::follows);
+        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, CampaignListing.Value::followedBySanctions);
     }
 
     /** Adds usage (known after the response) to the account's profile. */
@@ -596,7 +596,7 @@ public final class GuardEngine {
     }
 
     /**
-     * The campaign evidence as shareable indicators (the fleet's when a {@link CampaignEvidence.Fleet} is
+     * The campaign evidence as shareable indicators (the fleet's when a {@link EvidenceFleet} is
      * set, else this engine's; sketches and opaque fingerprints only; admin API: export), each valid for
      * {@code validity} after it was last seen. From memory: never blocks.
      */

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import org.yaml.snakeyaml.nodes.Node;
 
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.campaign.AccountLinks;
 import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.campaign.ContentWeights;

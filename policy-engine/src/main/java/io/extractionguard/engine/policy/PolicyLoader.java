@@ -28,8 +28,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
+import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.campaign.CampaignSettings;
-import io.extractionguard.engine.decision.Action;
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.features.PhraseMatcher;

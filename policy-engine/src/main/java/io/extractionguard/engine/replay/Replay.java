@@ -17,18 +17,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
-import io.extractionguard.engine.campaign.SingleThreadedCampaignStore;
+import io.extractionguard.engine.memory.SingleThreadedCampaignStore;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.identity.IdentityResolver;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.decision.IdentityResolver;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.SingleThreadedStateStore;
+import io.extractionguard.engine.memory.SingleThreadedStateStore;
 
 /**
  * Replays a trace through the same {@link GuardEngine} the gateway runs, with an in-memory state

@@ -9,7 +9,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.decision.Decision;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;

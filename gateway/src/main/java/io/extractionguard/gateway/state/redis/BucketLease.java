@@ -5,7 +5,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.VerboseResult;

@@ -13,8 +13,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 
 import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.LocalRateLimiter;
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;

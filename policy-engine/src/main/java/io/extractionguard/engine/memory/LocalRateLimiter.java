@@ -1,4 +1,4 @@
-package io.extractionguard.engine.limits;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,6 +7,9 @@ import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.state.ClockTicker;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;

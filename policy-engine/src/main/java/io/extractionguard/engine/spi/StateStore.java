@@ -1,7 +1,11 @@
-package io.extractionguard.engine.state;
+package io.extractionguard.engine.spi;
 
 import java.time.Instant;
 import java.util.Optional;
+
+import io.extractionguard.engine.state.Observation;
+import io.extractionguard.engine.state.ProfileStats;
+import io.extractionguard.engine.state.Verdict;
 
 /**
  * Where the engine keeps what it learns about accounts. The in-memory implementation serves

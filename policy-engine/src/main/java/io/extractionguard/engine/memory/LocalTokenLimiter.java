@@ -1,4 +1,4 @@
-package io.extractionguard.engine.limits;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,6 +6,10 @@ import java.time.Duration;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.TokenBudget;
+import io.extractionguard.engine.limits.TokenOutcome;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.state.ClockTicker;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;

@@ -1,4 +1,7 @@
-package io.extractionguard.engine.limits;
+package io.extractionguard.engine.spi;
+
+import io.extractionguard.engine.limits.LimitOutcome;
+import io.extractionguard.engine.limits.TierLimits;
 
 /**
  * Admits or refuses a request against an account's tier limits. Risk tightens a limit by making

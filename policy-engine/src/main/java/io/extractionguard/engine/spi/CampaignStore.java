@@ -1,4 +1,11 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.spi;
+
+import io.extractionguard.engine.campaign.AccountObservation;
+import io.extractionguard.engine.campaign.AccountRules;
+import io.extractionguard.engine.campaign.AccountState;
+import io.extractionguard.engine.campaign.IndicatorEvidence;
+import io.extractionguard.engine.campaign.SharedValue;
+import io.extractionguard.engine.campaign.TemplateStats;
 
 /**
  * Where correlation keeps its state: template buckets, per-account links and shared indicator

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.boundary;
+package io.extractionguard.engine.spi;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.challenge;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 
+import io.extractionguard.engine.spi.ChallengeLedger;
 import io.extractionguard.engine.state.ClockTicker;
 
 /** A {@link ChallengeLedger} in process memory; entries expire on the injected clock. */

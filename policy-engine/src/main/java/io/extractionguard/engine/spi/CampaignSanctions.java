@@ -1,10 +1,12 @@
-package io.extractionguard.engine.enforce;
+package io.extractionguard.engine.spi;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 import io.extractionguard.engine.campaign.RequestIndicators;
+import io.extractionguard.engine.enforce.CampaignSanction;
+import io.extractionguard.engine.enforce.SanctionKeys;
 
 /**
  * Where campaign sanctions live. The request path calls {@link #match} (local memory only); a

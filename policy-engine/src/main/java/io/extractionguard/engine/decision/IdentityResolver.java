@@ -1,4 +1,4 @@
-package io.extractionguard.engine.identity;
+package io.extractionguard.engine.decision;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +11,12 @@ import java.util.Optional;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
+import io.extractionguard.engine.identity.Cidr;
+import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.identity.IpAddresses;
+import io.extractionguard.engine.identity.Rfc3339;
+import io.extractionguard.engine.spi.HeaderSource;
 
 /**
  * Resolves a {@link ClientIdentity} from headers set by the trusted edge (the contract's header

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.boundary;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.extractionguard.engine.spi.EvaluatedFiles;
 import io.extractionguard.engine.state.ClockTicker;
 
 /** {@link EvaluatedFiles} in process memory, bounded, each entry kept for {@code retention}. */

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.state;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,6 +8,13 @@ import java.util.Optional;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+
+import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.state.AccountProfile;
+import io.extractionguard.engine.state.ClockTicker;
+import io.extractionguard.engine.state.Observation;
+import io.extractionguard.engine.state.ProfileStats;
+import io.extractionguard.engine.state.Verdict;
 
 /**
  * A {@link StateStore} in process memory, bounded in size and expiring idle accounts. Time for

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -11,6 +11,17 @@ import java.util.function.Supplier;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Ticker;
 
+import io.extractionguard.engine.campaign.AccountLinks;
+import io.extractionguard.engine.campaign.AccountObservation;
+import io.extractionguard.engine.campaign.AccountRules;
+import io.extractionguard.engine.campaign.AccountState;
+import io.extractionguard.engine.campaign.IndicatorEvidence;
+import io.extractionguard.engine.campaign.IndicatorKind;
+import io.extractionguard.engine.campaign.IndicatorRecord;
+import io.extractionguard.engine.campaign.SharedValue;
+import io.extractionguard.engine.campaign.TemplateBucket;
+import io.extractionguard.engine.campaign.TemplateStats;
+import io.extractionguard.engine.spi.CampaignStore;
 import io.extractionguard.engine.state.ClockTicker;
 
 /**

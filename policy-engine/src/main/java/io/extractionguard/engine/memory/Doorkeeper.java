@@ -1,4 +1,4 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.memory;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.challenge;
+package io.extractionguard.engine.spi;
 
 import java.time.Instant;
 

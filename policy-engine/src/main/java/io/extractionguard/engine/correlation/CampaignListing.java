@@ -1,4 +1,4 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.correlation;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -6,7 +6,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.extractionguard.engine.campaign.CampaignSettings;
+import io.extractionguard.engine.campaign.IndicatorKind;
+import io.extractionguard.engine.campaign.IndicatorSettings;
+import io.extractionguard.engine.campaign.SharedValue;
+import io.extractionguard.engine.campaign.TemplateSettings;
+import io.extractionguard.engine.enforce.SanctionKeys;
 import io.extractionguard.engine.score.Scorer;
+import io.extractionguard.engine.spi.CampaignStore;
 
 /**
  * Groups the accounts the campaign state currently links into campaigns, for operators. A shared
@@ -47,6 +54,22 @@ public final class CampaignListing {
      * @param accounts  sampling hashes of the accounts sampled with it
      */
     public record Value(String indicator, long key, double strength, long[] accounts) {
+
+        /** Whether a sanction on the campaign follows this linking value ({@link SanctionKeys}). */
+        public boolean followedBySanctions() {
+            IndicatorKind kind = kind();
+            return (kind != null || indicator.equals("template")) && SanctionKeys.followed(kind)
+                    && (kind != null || strength >= SanctionKeys.MIN_STRENGTH);
+        }
+
+        /** The tagged key a sanction follows this value by. */
+        public long sanctionKey() {
+            return SanctionKeys.tag(kind(), key);
+        }
+
+        private IndicatorKind kind() {
+            return indicator.equals("template") ? null : IndicatorKind.byId(indicator).orElse(null);
+        }
     }
 
     /**

@@ -1,7 +1,10 @@
-package io.extractionguard.engine.intel;
+package io.extractionguard.engine.spi;
 
 import java.time.Instant;
 import java.util.List;
+
+import io.extractionguard.engine.intel.Indicator;
+import io.extractionguard.engine.intel.IndicatorIndex;
 
 /**
  * Where imported peer indicators live (STIX bundles from other labs, see {@link StixBundles}).

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.decision;
+package io.extractionguard.engine.action;
 
 /** What happens to a request; names and meanings are fixed by the trace-replay contract. */
 public enum Action {

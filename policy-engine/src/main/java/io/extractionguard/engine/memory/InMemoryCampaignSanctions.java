@@ -1,10 +1,13 @@
-package io.extractionguard.engine.enforce;
+package io.extractionguard.engine.memory;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+
+import io.extractionguard.engine.enforce.CampaignSanction;
+import io.extractionguard.engine.spi.CampaignSanctions;
 
 /** {@link CampaignSanctions} in process memory (a single gateway, replay, tests). */
 public final class InMemoryCampaignSanctions implements CampaignSanctions {

@@ -1,4 +1,7 @@
-package io.extractionguard.engine.limits;
+package io.extractionguard.engine.spi;
+
+import io.extractionguard.engine.limits.TokenBudget;
+import io.extractionguard.engine.limits.TokenOutcome;
 
 /**
  * Token budgets per account: input and output tokens the model may serve over rolling windows.

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.spi;
 
 /**
  * Decides which replica runs the periodic correlation: exactly one at a time, so published

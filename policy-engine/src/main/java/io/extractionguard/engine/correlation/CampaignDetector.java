@@ -1,10 +1,24 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.correlation;
 
 import java.util.ArrayList;
 import java.util.List;
 
+import io.extractionguard.engine.campaign.AccountObservation;
+import io.extractionguard.engine.campaign.AccountRules;
+import io.extractionguard.engine.campaign.AccountState;
+import io.extractionguard.engine.campaign.CampaignSettings;
+import io.extractionguard.engine.campaign.CorrelationReport;
+import io.extractionguard.engine.campaign.IndicatorEvidence;
+import io.extractionguard.engine.campaign.IndicatorKind;
+import io.extractionguard.engine.campaign.IndicatorSettings;
+import io.extractionguard.engine.campaign.RequestIndicators;
+import io.extractionguard.engine.campaign.RotationSettings;
+import io.extractionguard.engine.campaign.StructureSettings;
+import io.extractionguard.engine.campaign.TemplateSettings;
+import io.extractionguard.engine.campaign.TemplateStats;
 import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.Scorer;
+import io.extractionguard.engine.spi.CampaignStore;
 
 /**
  * Cross-account campaign evidence for one request, and the trigger for periodic correlation. The

@@ -1,10 +1,14 @@
-package io.extractionguard.engine.intel;
+package io.extractionguard.engine.memory;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import io.extractionguard.engine.intel.Indicator;
+import io.extractionguard.engine.intel.IndicatorIndex;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 
 /** An {@link IndicatorRegistry} in process memory, bounded to {@value #MAX_INDICATORS} indicators. */
 public final class InMemoryIndicatorRegistry implements IndicatorRegistry {

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.limits;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.state;
+package io.extractionguard.engine.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,6 +6,12 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+
+import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.state.AccountProfile;
+import io.extractionguard.engine.state.Observation;
+import io.extractionguard.engine.state.ProfileStats;
+import io.extractionguard.engine.state.Verdict;
 
 /**
  * The {@link InMemoryStateStore}'s expiry semantics on plain access-ordered {@link LinkedHashMap}s,

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.identity;
+package io.extractionguard.engine.spi;
 
 /** Read access to request headers by lower-case name; adapts servlet, reactive and trace headers. */
 @FunctionalInterface

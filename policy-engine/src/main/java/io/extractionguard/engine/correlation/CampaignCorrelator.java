@@ -1,4 +1,7 @@
-package io.extractionguard.engine.campaign;
+package io.extractionguard.engine.correlation;
+
+import io.extractionguard.engine.campaign.CorrelationReport;
+import io.extractionguard.engine.spi.CampaignStore;
 
 /**
  * The periodic half of correlation, run by one replica at a time: it measures how common every
