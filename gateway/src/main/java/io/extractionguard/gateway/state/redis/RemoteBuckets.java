@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
