@@ -93,6 +93,25 @@ final class BucketLease {
         return true;
     }
 
+    /**
+     * Must hold the lock. Whether the bucket's key has expired in Redis, unless another replica wrote it
+     * since: never answered about here, or the last answer is older than the time the bucket needed to
+     * refill (the key's time to live, at most {@link RemoteBuckets#MAX_TTL}), with a second's margin.
+     */
+    private boolean keyExpired(long now) {
+        if (remote == null) {
+            return true;
+        }
+        long refill = 0;
+        for (int i = 0; i < bandwidths.length && i < remote.length; i++) {
+            Bandwidth b = bandwidths[i];
+            long missing = Math.max(0, b.getCapacity() - remote[i]);
+            refill = Math.max(refill, (long) Math.ceil((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
+        }
+        long ttl = Math.min(refill, RemoteBuckets.MAX_TTL.toNanos());
+        return now - remoteAt > ttl + TimeUnit.SECONDS.toNanos(1);
+    }
+
     /** Must hold the lock. Units bandwidth {@code i} of the Redis bucket holds now, estimated from the last answer. */
     private long remoteNow(int i, long now) {
         Bandwidth b = bandwidths[i];
@@ -222,12 +241,14 @@ final class BucketLease {
             return;
         }
         long wanted = want;
+        boolean expired = keyExpired(now);
         ctx.leaseRequests().increment();
         try {
             ctx.scheduler().execute(() -> {
                 try {
                     call(() -> ctx.buckets().createAndRun(key, config,
-                                    VerboseCommand.from(new ConsumeAsMuchAsPossibleCommand(wanted))).thenApply(RemoteVerboseResult::asLocal))
+                                    VerboseCommand.from(new ConsumeAsMuchAsPossibleCommand(wanted)), expired)
+                            .thenApply(RemoteVerboseResult::asLocal))
                             .whenComplete((result, error) -> leased(wanted, cost, result, error));
                 } catch (RuntimeException e) {
                     leased(wanted, cost, null, e);

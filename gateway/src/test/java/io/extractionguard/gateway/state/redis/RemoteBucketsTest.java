@@ -61,6 +61,29 @@ class RemoteBucketsTest {
     }
 
     @Test
+    void aLeaseFromABucketExpectedMissingIsOneSetNx() throws Exception {
+        String key = replicas.prefix + ":expected";
+        Map<String, Long> before = calls();
+        long leased = buckets.createAndRun(key, PER_MINUTE_600, new ConsumeAsMuchAsPossibleCommand(60), true)
+                .get(5, TimeUnit.SECONDS);
+        Map<String, Long> after = calls();
+
+        assertThat(leased).isEqualTo(60);
+        assertThat(delta(before, after, "set")).as("SET").isEqualTo(1);
+        assertThat(delta(before, after, "get")).as("GET").isZero();
+        assertThat(inspector.getBucket(key).isExists()).isTrue();
+    }
+
+    @Test
+    void aBucketWronglyExpectedMissingIsReadAndUsedNotReplacedByAFullOne() throws Exception {
+        String key = replicas.prefix + ":there";
+        buckets.createAndRun(key, PER_MINUTE_600, new ConsumeAsMuchAsPossibleCommand(550)).get(5, TimeUnit.SECONDS);
+        long second = buckets.createAndRun(key, PER_MINUTE_600, new ConsumeAsMuchAsPossibleCommand(100), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(second).as("what the existing bucket has left, not a fresh bucket's 100").isBetween(50L, 70L);
+    }
+
+    @Test
     void tokensGivenBackToAnExpiredBucketCostOneReadAndCreateNothing() throws Exception {
         String key = replicas.prefix + ":gone";
         Map<String, Long> before = calls();
