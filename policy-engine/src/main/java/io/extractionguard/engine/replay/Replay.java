@@ -61,6 +61,8 @@ public final class Replay {
     /** Lines longer than this are skipped without parsing (a request body is capped far below it). */
     public static final int MAX_LINE_BYTES = 64 << 20;
     static final int BATCH = 512;
+    /** Credential hashes each prepare worker remembers (a trace repeats its keys). */
+    static final int CREDENTIALS_PER_WORKER = 16_384;
 
     private final TraceClock clock = new TraceClock();
     private final GuardEngine engine;
@@ -82,7 +84,8 @@ public final class Replay {
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
                 .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock))
-                .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey))).build();
+                .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
+                        .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
         this.intake = engine.intake();
         this.lines = new TraceLineParser(intake.parser());
         this.summary = new ReplaySummary(policy.get().label());

@@ -56,6 +56,20 @@ class IdentityResolverTest {
     }
 
     @Test
+    void aResolverRememberingCredentialHashesGivesEveryKeyTheSameHashAsOneThatDoesNot() {
+        IdentityResolver remembering = resolver.rememberingCredentialHashes(2); // fewer than the keys: evictions too
+        for (int round = 0; round < 3; round++) {
+            for (String key : List.of("sk-live-abc", "sk-live-def", "sk-live-ghi", "sk-live-abc")) {
+                Map<String, String> headers = Map.of("x-api-key", key);
+                assertThat(remembering.resolve(headers::get, "198.51.100.9").credentialHash())
+                        .isEqualTo(resolve(headers, "198.51.100.9").credentialHash());
+            }
+        }
+        assertThat(remembering.resolve(Map.of("x-api-key", "sk-live-abc")::get, "198.51.100.9").credentialHash())
+                .isNotEqualTo(remembering.resolve(Map.of("x-api-key", "sk-live-def")::get, "198.51.100.9").credentialHash());
+    }
+
+    @Test
     void withoutCredentialTheAccountIsAnonymousPerClientAddress() {
         ClientIdentity a = resolve(Map.of(), "198.51.100.9");
         ClientIdentity b = resolve(Map.of(), "198.51.100.10");
