@@ -228,32 +228,37 @@ public class ExtractionGuardGatewayFilterFactory
             return batches.handle(exchange, chain, route, endpoint.kind(), arrival, started);
         }
         String solution = request.getHeaders().getFirst(ChallengeService.SOLUTION_HEADER);
-        Outcome outcome = engine.admit(arrival, challenges.gate(solution, outage));
-        if (outcome instanceof Outcome.NeedsLookup lookup) {
-            // the shared ledger's round trips (redeeming a valid solution, reserving a pass request) block:
-            // off the event loop, and only for the requests that need them
-            return Mono.fromCallable(lookup::complete)
-                    .subscribeOn(Schedulers.boundedElastic())
-                    .flatMap(done -> answer(exchange, chain, route, arrival, done, started))
-                    .onErrorResume(StoreUnavailableException.class, e -> answers.unavailable(exchange, format));
-        }
-        return answer(exchange, chain, route, arrival, outcome, started);
+        return answer(exchange, chain, route, arrival, engine.admit(arrival, challenges.gate(solution, outage)), started);
     }
 
-    /** Records a decision, writes the limit headers, and forwards or rejects. */
+    /** Forwards or rejects as the engine's outcome says, recording the decision and writing the limit headers. */
     private Mono<Void> answer(ServerWebExchange exchange, GatewayFilterChain chain, String route, Arrival arrival,
                               Outcome outcome, long started) {
-        Decision decision = outcome instanceof Outcome.Forward f ? f.decision() : ((Outcome.Reject) outcome).decision();
-        if (decision != null) {
-            Intake.Accepted request = outcome instanceof Outcome.Forward f ? f.request() : ((Outcome.Reject) outcome).request();
-            recorder.decided(route, arrival.format(), request.identity(), decision, System.nanoTime() - started,
-                    exchange.getRequest().getHeaders().getFirst("traceparent"));
-            LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), decision, clock.instant());
-        }
-        if (outcome instanceof Outcome.Reject reject) {
-            return answers.reject(exchange, route, arrival.format(), reject);
-        }
-        return forward(exchange, chain, route, arrival, (Outcome.Forward) outcome);
+        return switch (outcome) {
+            case Outcome.Forward forward -> {
+                decided(exchange, route, arrival, forward.request(), forward.decision(), started);
+                yield forward(exchange, chain, route, arrival, forward);
+            }
+            case Outcome.Reject reject -> {
+                if (reject.decision() != null) {
+                    decided(exchange, route, arrival, reject.request(), reject.decision(), started);
+                }
+                yield answers.reject(exchange, route, arrival.format(), reject);
+            }
+            // the shared ledger's round trips (redeeming a valid solution, reserving a pass request) block:
+            // off the event loop, and only for the requests that need them
+            case Outcome.NeedsLookup lookup -> Mono.fromCallable(lookup::complete)
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(done -> answer(exchange, chain, route, arrival, done, started))
+                    .onErrorResume(StoreUnavailableException.class, e -> answers.unavailable(exchange, arrival.format()));
+        };
+    }
+
+    private void decided(ServerWebExchange exchange, String route, Arrival arrival, Intake.Accepted request,
+                         Decision decision, long started) {
+        recorder.decided(route, arrival.format(), request.identity(), decision, System.nanoTime() - started,
+                exchange.getRequest().getHeaders().getFirst("traceparent"));
+        LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), decision, clock.instant());
     }
 
     /**
