@@ -13,8 +13,6 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.decision.IdentityResolver;
-import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.enforce.CaseSigningKey;
@@ -53,9 +51,9 @@ public class AdminManagementConfiguration {
     @Bean
     @Conditional(OnOperatorsConfigured.class)
     RouterFunction<ServerResponse> adminRoutes(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit,
-                                               RecentDecisions recent, PolicyReloader reloader, RequestParser parser,
-                                               IdentityResolver identities, JsonMapper json, Clock clock) {
-        return new AdminApi(access, engine, store, audit, recent, reloader, parser, identities, json, clock).routes();
+                                               RecentDecisions recent, PolicyReloader reloader, JsonMapper json,
+                                               Clock clock) {
+        return new AdminApi(access, engine, store, audit, recent, reloader, json, clock).routes();
     }
 
     @Bean

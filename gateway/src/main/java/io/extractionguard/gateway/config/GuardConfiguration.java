@@ -22,7 +22,7 @@ import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.decision.IdentityResolver;
-import io.extractionguard.engine.intel.CampaignEvidence;
+import io.extractionguard.engine.decision.Intake;
 import io.extractionguard.engine.memory.InMemoryCampaignSanctions;
 import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.memory.InMemoryChallengeLedger;
@@ -187,9 +187,11 @@ public class GuardConfiguration {
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
                             CampaignSanctions sanctions, EnforcementWebhook webhook,
                             tools.jackson.databind.json.JsonMapper json,
-                            ObjectProvider<EvidenceFleet> fleetEvidence, Clock clock) {
+                            ObjectProvider<EvidenceFleet> fleetEvidence, RequestParser parser,
+                            IdentityResolver identities, Clock clock) {
         GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
                 .challenges(challenges).campaigns(campaignStore).indicators(indicators)
+                .intake(new Intake(parser, identities))
                 .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
         fleetEvidence.ifAvailable(engine::fleetEvidence);
         return engine.build();

@@ -24,6 +24,7 @@ import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.decision.IdentityResolver;
+import io.extractionguard.engine.decision.Intake;
 import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.ParseResult;
@@ -65,8 +66,8 @@ public final class Replay {
 
     private final TraceClock clock = new TraceClock();
     private final GuardEngine engine;
-    private final IdentityResolver identities;
-    private final TraceLineParser lines = new TraceLineParser(new RequestParser());
+    private final Intake intake;
+    private final TraceLineParser lines;
     private final ReplaySummary summary;
     private final int workers;
     private final Clock wallClock;
@@ -82,8 +83,11 @@ public final class Replay {
         this.wallClock = wallClock;
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
-                .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock)).build();
-        this.identities = IdentityResolver.trustingEveryone(credentialKey).rememberingCredentialHashes(CREDENTIALS_PER_WORKER);
+                .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock))
+                .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
+                        .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
+        this.intake = engine.intake();
+        this.lines = new TraceLineParser(intake.parser());
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);
     }
@@ -174,7 +178,7 @@ public final class Replay {
             return new Prepared(line.number(), parsed.record(), null, parsed.skipReason());
         }
         TraceRecord record = parsed.record();
-        ClientIdentity identity = identities.resolve(record.headers()::get, record.remoteAddr());
+        ClientIdentity identity = intake.identify(record.headers()::get, record.remoteAddr());
         PreparedRequest request = engine.prepare(
                 new GuardRequest(identity, ((ParseResult.Parsed) parsed.body()).request()));
         return new Prepared(line.number(), record, request, null);
