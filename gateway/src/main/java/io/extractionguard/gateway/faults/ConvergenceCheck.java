@@ -132,7 +132,7 @@ public final class ConvergenceCheck {
         });
         long replayed = view.campaignRecords();
         if (replayed < expect.campaignShipped() - bounds.campaignLoss()) {
-            failures.add("campaign: " + replayed + " records replayed < " + expect.campaignShipped() + " shipped (bound "
+            failures.add("campaign: " + replayed + " account entries in Redis < " + expect.campaignShipped() + " written (bound "
                     + bounds.campaignLoss() + ")");
         }
         return new Result(failures, notes, ledger.accounts().size(), decided, stored, lost, over, durableLost, admitted, charged,

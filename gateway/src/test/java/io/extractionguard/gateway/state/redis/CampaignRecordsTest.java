@@ -124,21 +124,4 @@ class CampaignRecordsTest {
         assertThatThrownBy(() -> CampaignRecords.apply(future, store))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version");
     }
-
-    @Test
-    void theBufferKeepsItsCapacityInOrderAndCountsWhatItRefuses() {
-        CampaignRecordBuffer buffer = new CampaignRecordBuffer(3);
-        for (int i = 0; i < 5; i++) {
-            buffer.offer(CampaignRecords.population(i));
-        }
-        assertThat(buffer.size()).isEqualTo(3);
-        assertThat(buffer.overflowed()).isEqualTo(2);
-        List<byte[]> taken = buffer.take(10);
-        assertThat(taken).hasSize(3);
-        InMemoryCampaignStore store = new InMemoryCampaignStore(clock);
-        CampaignRecords.apply(CampaignRecords.batch("r", taken), store);
-        assertThat(store.population()).as("the oldest three were kept; the last one applied wins").isEqualTo(2);
-        assertThat(buffer.offer(CampaignRecords.population(9))).as("room again after taking").isTrue();
-        assertThat(buffer.overflowed()).isEqualTo(2);
-    }
 }

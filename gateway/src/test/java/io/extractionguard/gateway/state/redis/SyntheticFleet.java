@@ -90,8 +90,8 @@ public final class SyntheticFleet implements AutoCloseable {
                 meters);
         return new RedisCampaignStore(new InMemoryCampaignStore(Clock.systemUTC(),
                 new InMemoryCampaignStore.Settings(50_000, 50_000, 50_000, Duration.ofHours(1))), client, keys,
-                availability, replica, new RedisStateProperties.Campaign(Duration.ofSeconds(1), 1000, 1_000_000, 10_000,
-                Duration.ofSeconds(30), Duration.ofSeconds(10)), Duration.ofSeconds(2), meters);
+                availability, replica, new RedisStateProperties.Campaign(Duration.ofSeconds(1), 1_000_000,
+                Duration.ofHours(1), 16, 64), Duration.ofSeconds(2), Duration.ofHours(1), Clock.systemUTC(), meters);
     }
 
     private void request(long now) {
