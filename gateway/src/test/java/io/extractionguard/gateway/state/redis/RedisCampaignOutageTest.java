@@ -3,7 +3,6 @@ package io.extractionguard.gateway.state.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,25 +38,20 @@ class RedisCampaignOutageTest {
     }
 
     private RedisCampaignStore campaignStore(RedisState state, int bufferRecords, SimpleMeterRegistry meters) {
-        RedisStateProperties.Campaign settings = new RedisStateProperties.Campaign(Duration.ofMillis(50), bufferRecords,
-                Duration.ofMinutes(5), 16, 64);
-        RedisCampaignStore store = new RedisCampaignStore(new InMemoryCampaignStore(Clock.systemUTC()), state.client(),
-                state.keys(), state.availability(), state.replica().value(), settings, Duration.ofMillis(500),
-                Duration.ofHours(1), Clock.systemUTC(), meters);
-        store.start();
+        RedisCampaignStore store = RedisTestReplicas.campaignStore(state, bufferRecords, Duration.ofMillis(50), meters);
         stores.add(store);
         return store;
     }
 
     /** One account using the shared card, with full suspicion. */
-    private static void suspect(RedisCampaignStore store, long account, long card, long at) {
+    static void suspect(RedisCampaignStore store, long account, long card, long at) {
         long[] values = new long[IndicatorKind.count()];
         values[IndicatorKind.PAYMENT.ordinal()] = card;
         store.observeAccount(account, new AccountObservation(at, 1, 1, 0, 0), RULES);
         store.observeIndicators(account, values, 1, 3_600_000, at);
     }
 
-    private static double otherSuspicion(InMemoryCampaignStore store, long card, long at) {
+    static double otherSuspicion(InMemoryCampaignStore store, long card, long at) {
         long[] values = new long[IndicatorKind.count()];
         values[IndicatorKind.PAYMENT.ordinal()] = card;
         return store.observeIndicators(0x7fff_0000_1234L, values, 0, 3_600_000, at)[IndicatorKind.PAYMENT.ordinal()]
