@@ -8,7 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Verdict;
