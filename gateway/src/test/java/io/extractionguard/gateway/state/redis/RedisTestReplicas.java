@@ -73,7 +73,7 @@ class RedisTestReplicas implements AutoCloseable {
     static RedisCampaignStore campaignStore(RedisState state, int bufferRecords, Duration flushInterval,
                                             io.micrometer.core.instrument.MeterRegistry meters) {
         RedisCampaignStore store = new RedisCampaignStore(
-                new io.extractionguard.engine.campaign.InMemoryCampaignStore(java.time.Clock.systemUTC()), state.client(),
+                new io.extractionguard.engine.memory.InMemoryCampaignStore(java.time.Clock.systemUTC()), state.client(),
                 state.keys(), state.availability(), state.replica().value(),
                 new RedisStateProperties.Campaign(flushInterval, bufferRecords, Duration.ofMinutes(5), 16, 64),
                 Duration.ofMillis(500), Duration.ofHours(1), java.time.Clock.systemUTC(), meters);

@@ -13,7 +13,7 @@ import org.redisson.api.RedissonClient;
 import io.extractionguard.engine.campaign.AccountObservation;
 import io.extractionguard.engine.campaign.AccountRules;
 import io.extractionguard.engine.campaign.IndicatorKind;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.campaign.RequestIndicators;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
