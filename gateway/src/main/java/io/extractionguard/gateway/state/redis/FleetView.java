@@ -98,6 +98,16 @@ public final class FleetView implements AutoCloseable {
         return entries;
     }
 
+    /** Of {@code accounts}, how many have no campaign records in Redis. */
+    public long campaignAccountsMissing(Collection<String> accounts) {
+        long missing = 0;
+        for (String account : accounts) {
+            String key = state.keys().campaignAccount(io.extractionguard.engine.campaign.Indicators.accountHash(account));
+            missing += state.client().getKeys().countExists(key) == 0 ? 1 : 0;
+        }
+        return missing;
+    }
+
     /** Accounts with campaign records in Redis. */
     public long campaignAccounts() {
         long n = 0;
