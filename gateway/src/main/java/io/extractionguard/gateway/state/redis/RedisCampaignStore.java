@@ -186,6 +186,9 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     private final Counter applied;
     private final Counter folded;
     private final Counter corrupt;
+    private final Counter valueBytes;
+    private final Counter bucketBytes;
+    private final Counter accountBytes;
     private volatile double fleetAccounts;
     private volatile long fleetAccountsReadAt = Long.MIN_VALUE;
 
@@ -212,6 +215,9 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         this.corrupt = Counter.builder("guard.campaign.sync.decode.errors")
                 .description("Campaign replies and account records that could not be decoded and were skipped")
                 .register(meters);
+        this.valueBytes = replyBytes("value", meters);
+        this.bucketBytes = replyBytes("bucket", meters);
+        this.accountBytes = replyBytes("account", meters);
         FunctionCounter.builder("guard.campaign.sync.dropped", dropped, AtomicInteger::get)
                 .description("Touched campaign keys that did not fit the outage buffer: kept on this replica only")
                 .register(meters);
@@ -222,6 +228,20 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private static Counter replyBytes(String kind, MeterRegistry meters) {
+        return Counter.builder("guard.campaign.sync.reply.bytes").tag("key", kind)
+                .description("Payload bytes of the fleet-wide state Redis answered with, by kind of key").register(meters);
+    }
+
+    /** Payload bytes (fields and values) of a flat reply. */
+    private static long payload(Object reply) {
+        long n = 0;
+        for (Object o : (List<?>) reply) {
+            n += o instanceof byte[] b ? b.length : 0;
+        }
+        return n;
     }
 
     /** Starts the batches (every {@code flush-interval}, on thread {@code guard-campaign-sync}). */
@@ -473,6 +493,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
             parts.add(scripts.eval(keys.campaignValue(value), VALUE, args).thenAccept(r -> {
                 foldValue(local, value, r);
                 folded.increment();
+                valueBytes.increment(payload(r));
             }));
             onFailure.add(() -> e.getValue().values().forEach(v -> {
                 if (admit()) {
@@ -502,12 +523,14 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                 parts.add(scripts.eval(redisKey, BUCKET, args).thenAccept(r -> {
                     foldBucket(local, key, r);
                     folded.increment();
+                    bucketBytes.increment(payload(r));
                 }));
                 onFailure.add(() -> local.restoreBucket(key, cut));
             } else if (e.getValue()) {
                 parts.add(readAll(batch, redisKey).thenAccept(r -> {
                     foldBucket(local, key, r);
                     folded.increment();
+                    bucketBytes.increment(payload(r));
                 }));
             }
             onFailure.add(() -> {
@@ -525,7 +548,10 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
             byte[] records = CampaignRecords.batch(replica, e.getValue());
             parts.add(scripts.eval(keys.campaignAccount(account), ACCOUNT,
                     List.of(bytes(accountTtl), bytes(maxEntries), bytes(cursor == null ? "-" : "(" + cursor), records))
-                    .thenAccept(r -> applyAccount(account, r)));
+                    .thenAccept(r -> {
+                        applyAccount(account, r);
+                        accountBytes.increment(payload(r));
+                    }));
             onFailure.add(() -> e.getValue().forEach(rec -> note(account, rec)));
         }
 

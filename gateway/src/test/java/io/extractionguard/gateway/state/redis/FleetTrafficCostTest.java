@@ -43,6 +43,11 @@ class FleetTrafficCostTest {
             Phase one = phase(replica, proxy, own, fleetClient, prefix, 1);
             Phase twenty = phase(replica, proxy, own, fleetClient, prefix, 20);
             System.out.printf("[measure] fleet traffic cost per own request: 1x %s; 20x %s%n", one, twenty);
+            MeterRegistry meters = replica.bean(MeterRegistry.class);
+            for (String kind : new String[] {"value", "bucket", "account"}) {
+                System.out.printf("[measure] campaign reply payload, %s keys: %.0f bytes in all%n", kind,
+                        meters.get("guard.campaign.sync.reply.bytes").tag("key", kind).counter().count());
+            }
             assertThat(one.own()).as("own requests answered").isGreaterThan(50);
             assertThat(twenty.applied()).as("other replicas' records applied per own request").isLessThanOrEqualTo(one.applied());
             assertThat(twenty.commands()).as("Redis commands per own request").isLessThanOrEqualTo(one.commands() * 1.5 + 0.5);
