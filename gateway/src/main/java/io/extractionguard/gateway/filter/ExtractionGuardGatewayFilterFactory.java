@@ -373,8 +373,9 @@ public class ExtractionGuardGatewayFilterFactory
         ServerHttpResponse metered = forward.response().apply(exchange.getResponse());
         ServerHttpRequest replayed = replay(request, outgoing, rewritten, strip);
         return chain.filter(exchange.mutate()
-                // a degraded response is read as the model sends it: uncompressed
-                .request(degraded ? replayed.mutate().headers(h -> h.remove(HttpHeaders.ACCEPT_ENCODING)).build() : replayed)
+                // a degraded answer is asked for uncompressed (no Accept-Encoding would allow any coding)
+                .request(degraded ? replayed.mutate().headers(h -> h.set(HttpHeaders.ACCEPT_ENCODING,
+                        Degrader.ACCEPT_IDENTITY)).build() : replayed)
                 .response(degraded ? degrader.response(metered, format, route) : metered)
                 .build())
                 .doFinally(signal -> forward.settlement().ifNoResponse());
