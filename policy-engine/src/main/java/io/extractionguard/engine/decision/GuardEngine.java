@@ -506,7 +506,7 @@ public final class GuardEngine {
         // Observe-only rules: what would a shadow band or shadow signals have done?
         Action wouldBe = null;
         List<String> shadowReasons = riskReasons;
-        if (band != null && (band.shadow() || !enforcing) && band.degrade() != null) {
+        if (band != null && (band.shadow() || !enforcing) && band.action() == Action.ALLOW && band.degrade() != null) {
             wouldBe = Action.ALLOW; // forwarded undegraded; the reason says it would have been degraded
             shadowReasons = withReason(riskReasons, DEGRADE_PREFIX + band.name());
         } else if (band != null && (band.shadow() || !enforcing) && bandAction != Action.THROTTLE) {
@@ -527,9 +527,12 @@ public final class GuardEngine {
             return new Decision(account, Action.SHADOW, risk.score(), shadowReasons, risk.contributions(),
                     band == null ? null : band.name(), wouldBe, null, limit, p.label(), tokenState);
         }
-        if (band != null && band.degrade() != null) {
-            return new Decision(account, Action.ALLOW, risk.score(), withReason(riskReasons, DEGRADE_PREFIX + band.name()),
-                    risk.contributions(), band.name(), null, null, limit, p.label(), tokenState, band.degrade());
+        Band degrading = band != null && band.action() == Action.ALLOW && band.degrade() != null ? band
+                : passed ? passDegrading(p, band) : null;
+        if (degrading != null) {
+            return new Decision(account, Action.ALLOW, risk.score(), withReason(riskReasons, DEGRADE_PREFIX + degrading.name()),
+                    risk.contributions(), band == null ? null : band.name(), null, null, limit, p.label(), tokenState,
+                    degrading.degrade());
         }
         return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
                 band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
@@ -620,6 +623,23 @@ public final class GuardEngine {
         out.addAll(reasons.size() >= MAX_REASONS ? reasons.subList(0, MAX_REASONS - 1) : reasons);
         out.add(reason);
         return out;
+    }
+
+    /**
+     * The band whose degrade applies to a request let through by a solved challenge: the CHALLENGE band
+     * it was in when that band degrades its passes, else the first one that does (a standing verdict's
+     * pass); null when solved challenges restore full reasoning.
+     */
+    private static Band passDegrading(Policy p, Band band) {
+        if (band != null && band.action() == Action.CHALLENGE && band.degrade() != null) {
+            return band;
+        }
+        for (Band b : p.bands()) {
+            if (b.action() == Action.CHALLENGE && b.degrade() != null) {
+                return b;
+            }
+        }
+        return null;
     }
 
     private static ChallengeKind challengeOf(Policy p, Verdict verdict) {

@@ -406,7 +406,7 @@ public final class PolicyLoader {
                 ttl = r.duration(b.get("verdict-ttl"), path + ".verdict-ttl");
             }
             ProofOfWorkSettings pow = readProofOfWork(r, b, path, action, challenge);
-            Degrade degrade = readDegrade(r, b, path, action);
+            Degrade degrade = readDegrade(r, b, path, action, challenge);
             if (name != null && min != null && action != null && mode != null && factor != null && tokenFactor != null
                     && (pow != null || challenge != ChallengeKind.PROOF_OF_WORK)
                     && (degrade != null || action != Action.ALLOW)) {
@@ -450,16 +450,25 @@ public final class PolicyLoader {
                 : new PeerIndicatorSettings(weight, min.intValue(), mode, tlp);
     }
 
-    /** What a DEGRADE band (action ALLOW) withholds; defaults for what it leaves out; null otherwise or after an error. */
-    private static Degrade readDegrade(YamlReader r, Map<String, Node> b, String path, Action action) {
+    /**
+     * What a DEGRADE band (action ALLOW) withholds, or a proof-of-work CHALLENGE band from the requests
+     * its solved challenges let through (only when it sets one of the keys); defaults for what it leaves
+     * out; null otherwise or after an error.
+     */
+    private static Degrade readDegrade(YamlReader r, Map<String, Node> b, String path, Action action,
+                                       ChallengeKind challenge) {
         List<String> keys = List.of("thinking-budget", "reasoning-effort", "max-choices");
-        if (action != Action.ALLOW) {
+        boolean passes = action == Action.CHALLENGE && challenge == ChallengeKind.PROOF_OF_WORK;
+        if (action != Action.ALLOW && !passes) {
             for (String key : keys) {
                 if (b.containsKey(key)) {
-                    r.error(b.get(key), path + "." + key, "applies only to DEGRADE bands");
+                    r.error(b.get(key), path + "." + key, "applies only to DEGRADE bands and proof-of-work CHALLENGE bands");
                 }
             }
             return null;
+        }
+        if (passes && keys.stream().noneMatch(b::containsKey)) {
+            return null; // a solved challenge restores full reasoning
         }
         Degrade d = Degrade.DEFAULT;
         Long budget = b.containsKey("thinking-budget")
