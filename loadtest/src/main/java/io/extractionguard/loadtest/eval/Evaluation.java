@@ -43,6 +43,8 @@ public final class Evaluation {
         long withheld;
         /** Challenged requests whose reasoning a solved challenge would not restore (the band degrades its passes). */
         long challengedWithheld;
+        /** Answered degraded, or challenged by a band whose solved challenges are answered degraded. */
+        boolean everDegraded;
         long beforeFirstRejection = -1; // -1: never rejected
         boolean throttled;
         boolean challenged;
@@ -51,9 +53,11 @@ public final class Evaluation {
         /**
          * @param degraded      answered by a DEGRADE band
          * @param withheld      ... and it removed reasoning the request asked for
-         * @param passWithheld  a challenged request whose pass would be degraded, removing asked-for reasoning
+         * @param passDegraded  a challenged request whose pass would be answered degraded
+         * @param passWithheld  ... removing asked-for reasoning
          */
-        void add(Action action, boolean degraded, boolean withheld, boolean passWithheld) {
+        void add(Action action, boolean degraded, boolean withheld, boolean passDegraded, boolean passWithheld) {
+            everDegraded |= degraded || (action == Action.CHALLENGE && passDegraded);
             this.degraded += degraded ? 1 : 0;
             this.withheld += withheld ? 1 : 0;
             this.challengedWithheld += action == Action.CHALLENGE && passWithheld ? 1 : 0;
@@ -144,7 +148,7 @@ public final class Evaluation {
                         AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(label(record)));
                         ReasoningAsk ask = ReasoningAsk.of(record);
                         a.guard.add(decision.action(), decision.degrade() != null, ask.removedBy(decision.degrade()),
-                                ask.removedBy(passDegrade));
+                                passDegrade != null, ask.removedBy(passDegrade));
                         a.infrastructure(record.headers());
                         if (decision.action() != Action.ALLOW && decision.action() != Action.SHADOW) {
                             for (String r : decision.reasons()) {

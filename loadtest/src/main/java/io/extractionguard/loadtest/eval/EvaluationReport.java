@@ -25,12 +25,14 @@ public final class EvaluationReport {
     /**
      * Figures for one population under one gateway. {@code forwarded} counts every answered request,
      * degraded ones included; {@code forwardedFull} those answered with all the reasoning they asked
-     * for (a degraded answer counts as withheld only where the DEGRADE band removed asked-for reasoning).
+     * for (a degraded answer counts as withheld only where the DEGRADE band removed asked-for reasoning);
+     * {@code accountsDegraded} counts accounts answered degraded or challenged by a band whose solved
+     * challenges are answered degraded (the replay does not solve challenges).
      */
     public record Figures(long requests, long forwarded, long forwardedFull, long degraded, long accountsDegraded,
                           long accountsThrottled, long accountsChallenged,
-                          long accountsBlocked, long accountsChallengedOrBlocked, double medianUntilRejected,
-                          double p90UntilRejected, long accountsNeverRejected) {
+                          long accountsBlocked, long accountsChallengedOrBlocked, long accountsChallengedBlockedOrDegraded,
+                          double medianUntilRejected, double p90UntilRejected, long accountsNeverRejected) {
 
         public double forwardedShare() {
             return requests == 0 ? 0 : (double) forwarded / requests;
@@ -101,6 +103,7 @@ public final class EvaluationReport {
         long challenged = 0;
         long blocked = 0;
         long either = 0;
+        long harmed = 0;
         long never = 0;
         long[] until = new long[outcomes.size()];
         int i = 0;
@@ -109,16 +112,18 @@ public final class EvaluationReport {
             rejected += o.rejected;
             withheld += o.withheld;
             degraded += o.degraded;
-            everDegraded += o.degraded > 0 ? 1 : 0;
+            everDegraded += o.everDegraded ? 1 : 0;
             throttled += o.throttled ? 1 : 0;
             challenged += o.challenged ? 1 : 0;
             blocked += o.blocked ? 1 : 0;
             either += o.challenged || o.blocked ? 1 : 0;
+            harmed += o.challenged || o.blocked || o.everDegraded ? 1 : 0;
             never += o.beforeFirstRejection < 0 ? 1 : 0;
             until[i++] = o.untilRejected();
         }
         Arrays.sort(until);
-        return new Figures(requests, requests - rejected, requests - rejected - withheld, degraded, everDegraded, throttled, challenged, blocked, either,
+        return new Figures(requests, requests - rejected, requests - rejected - withheld, degraded, everDegraded,
+                throttled, challenged, blocked, either, harmed,
                 percentile(until, 0.5), percentile(until, 0.9), never);
     }
 
@@ -186,7 +191,7 @@ public final class EvaluationReport {
                 organicRejected += p.guard().requests() - p.guard().forwarded();
             } else if (p.label().startsWith("hard/")) {
                 anyHard = true;
-                hardFlagged += p.guard().accountsChallengedOrBlocked() + p.guard().accountsDegraded();
+                hardFlagged += p.guard().accountsChallengedBlockedOrDegraded();
             }
         }
         if (organicAccounts > 0) {
@@ -247,7 +252,8 @@ public final class EvaluationReport {
                     base.accountsThrottled(), until(base)));
         }
         b.append("\nforwarded: answered, degraded or not; full: answered with all the reasoning asked for through the API.\n"
-                + "degr/thr/chal/block: accounts ever degraded / throttled (429) / challenged / blocked. until-1st: median (p90)\n"
+                + "degr/thr/chal/block: accounts ever degraded (or challenged where a solved challenge is answered degraded) /\n"
+                + "throttled (429) / challenged / blocked. until-1st: median (p90)\n"
                 + "requests an account made before its first rejection, counting all its requests when it was never rejected.\n\n");
         b.append("top rejection reasons (requests):\n");
         for (Population p : populations) {
