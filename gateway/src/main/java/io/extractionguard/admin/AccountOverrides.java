@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import io.extractionguard.engine.policy.Durations;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.operators.Operator;

@@ -13,17 +13,13 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import io.extractionguard.engine.decision.Arrival;
+import io.extractionguard.engine.decision.Explained;
 import io.extractionguard.engine.decision.Explanation;
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.decision.GuardRequest;
-import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.identity.IdentityResolver;
 import io.extractionguard.engine.request.ApiFormat;
-import io.extractionguard.engine.request.ParseResult;
-import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.score.Contribution;
-import io.extractionguard.engine.state.ProfileStats;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.observe.RecentDecisions;
@@ -53,20 +49,16 @@ final class AdminApi {
     private final AuditTrail audit;
     private final RecentDecisions recent;
     private final PolicyReloader reloader;
-    private final RequestParser parser;
-    private final IdentityResolver explainIdentities;
     private final JsonMapper json;
 
     AdminApi(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit, RecentDecisions recent, PolicyReloader reloader,
-             RequestParser parser, IdentityResolver identities, JsonMapper json, Clock clock) {
+             JsonMapper json, Clock clock) {
         this.access = access;
         this.engine = engine;
         this.overrides = new AccountOverrides(store, audit, json, clock);
         this.audit = audit;
         this.recent = recent;
         this.reloader = reloader;
-        this.parser = parser;
-        this.explainIdentities = identities.trustingAllPeers();
         this.json = json;
     }
 
@@ -147,16 +139,16 @@ final class AdminApi {
                 return error(HttpStatus.BAD_REQUEST, "body: required, the request body as the client would send it");
             }
             byte[] bytes = json.writeValueAsBytes(body.get("body"));
-            ParseResult parsed = parser.parse(format.get(), bytes);
-            if (parsed instanceof ParseResult.Failed f) {
-                return error(HttpStatus.BAD_REQUEST, "body: " + f.error().message());
-            }
             Map<String, String> headers = new java.util.HashMap<>();
             body.path("headers").properties().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT),
                     h.getValue().asString("")));
-            ClientIdentity identity = explainIdentities.resolve(headers::get, body.path("remote_addr").asString("127.0.0.1"));
-            Explanation e = engine.explain(new GuardRequest(identity, ((ParseResult.Parsed) parsed).request()));
-            return ok(explanation(e));
+            headers.remove("content-encoding"); // the body is given as JSON, never compressed
+            Arrival arrival = new Arrival(format.get(), headers::get, body.path("remote_addr").asString("127.0.0.1"),
+                    bytes, bytes.length);
+            return switch (engine.explain(arrival)) {
+                case Explained.Invalid invalid -> error(HttpStatus.BAD_REQUEST, "body: " + invalid.error().message());
+                case Explained.Ready ready -> ok(explanation(ready.explanation()));
+            };
         });
     }
 

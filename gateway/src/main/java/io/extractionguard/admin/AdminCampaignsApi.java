@@ -11,7 +11,7 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.gateway.observe.AccountNames;
 import io.extractionguard.gateway.operators.OperatorAccess;

@@ -21,7 +21,7 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.enforce.CampaignSanction;
@@ -29,7 +29,7 @@ import io.extractionguard.engine.enforce.CaseFile;
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.engine.state.ProfileStats;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.enforce.SanctionJson;
 import io.extractionguard.gateway.observe.RecentDecisions;

@@ -13,9 +13,7 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.identity.IdentityResolver;
-import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.enforce.CaseSigningKey;
 import io.extractionguard.gateway.enforce.EnforcementProperties;
@@ -53,9 +51,9 @@ public class AdminManagementConfiguration {
     @Bean
     @Conditional(OnOperatorsConfigured.class)
     RouterFunction<ServerResponse> adminRoutes(OperatorAccess access, GuardEngine engine, StateStore store, AuditTrail audit,
-                                               RecentDecisions recent, PolicyReloader reloader, RequestParser parser,
-                                               IdentityResolver identities, JsonMapper json, Clock clock) {
-        return new AdminApi(access, engine, store, audit, recent, reloader, parser, identities, json, clock).routes();
+                                               RecentDecisions recent, PolicyReloader reloader, JsonMapper json,
+                                               Clock clock) {
+        return new AdminApi(access, engine, store, audit, recent, reloader, json, clock).routes();
     }
 
     @Bean
@@ -99,7 +97,7 @@ public class AdminManagementConfiguration {
     /** Authenticated by its own HMAC signature, not by operators: registered whenever the management port is up. */
     @Bean
     RouterFunction<ServerResponse> kycCallbackRoutes(EnforcementProperties enforcement, StateStore store,
-                                                     io.extractionguard.engine.challenge.ChallengeLedger ledger,
+                                                     io.extractionguard.engine.spi.ChallengeLedger ledger,
                                                      AuditTrail audit, JsonMapper json, Clock clock) {
         return new KycCallbackApi(enforcement, store, ledger, audit, json, clock).routes();
     }

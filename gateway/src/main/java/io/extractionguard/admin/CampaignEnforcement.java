@@ -12,12 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.enforce.CampaignSanction;
-import io.extractionguard.engine.enforce.SanctionKeys;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.observe.RecentDecisions;
@@ -68,8 +67,8 @@ public final class CampaignEnforcement {
         Instant now = clock.instant();
         Set<Long> linking = new HashSet<>();
         for (CampaignListing.Value v : campaign.values()) {
-            if (SanctionKeys.follows(v)) {
-                linking.add(SanctionKeys.tag(v));
+            if (v.followedBySanctions()) {
+                linking.add(v.sanctionKey());
             }
         }
         CampaignSanction sanction = new CampaignSanction("sanction-" + UUID.randomUUID(), action, reason, operator.name(), now,

@@ -17,8 +17,8 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import io.extractionguard.engine.challenge.ChallengeLedger;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.ChallengeLedger;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.enforce.EnforcementProperties;

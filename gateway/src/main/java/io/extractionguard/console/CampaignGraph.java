@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 
 /**
  * A campaign's accounts and the shared indicator values linking them, drawn as server-side SVG: a

@@ -14,7 +14,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.extractionguard.admin.AccountOverrides;
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.enforce.CampaignSanction;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.observe.RecentDecisions;

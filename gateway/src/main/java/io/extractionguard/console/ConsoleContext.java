@@ -8,7 +8,7 @@ import io.extractionguard.admin.AccountOverrides;
 import io.extractionguard.admin.CampaignEnforcement;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.extractionguard.gateway.policy.PolicyReloader;

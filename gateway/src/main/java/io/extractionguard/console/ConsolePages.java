@@ -19,7 +19,7 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.extractionguard.gateway.operators.Authentication;
 import io.extractionguard.gateway.operators.OperatorAuthenticator;

@@ -25,7 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.engine.operator.OperatorTokens;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.GatewayApplication;

@@ -18,7 +18,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.gateway.GatewayApplication;
 import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;

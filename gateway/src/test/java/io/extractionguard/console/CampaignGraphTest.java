@@ -8,7 +8,7 @@ import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 
 /** The campaign graph's model and SVG: edges weighted by how hard a value links, bounded for big campaigns. */
 class CampaignGraphTest {

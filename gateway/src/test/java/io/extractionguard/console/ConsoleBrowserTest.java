@@ -36,7 +36,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.campaign.CampaignListing;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.gateway.audit.AuditTrail;
@@ -79,7 +79,7 @@ class ConsoleBrowserTest extends ConsoleTestBase {
     RecentDecisions recent;
 
     @Autowired
-    io.extractionguard.engine.state.StateStore store;
+    io.extractionguard.engine.spi.StateStore store;
 
     @BeforeAll
     static void startBrowser() {

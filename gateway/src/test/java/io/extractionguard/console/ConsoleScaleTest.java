@@ -13,8 +13,8 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
 
-import io.extractionguard.engine.campaign.CampaignListing;
-import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.correlation.CampaignListing;
+import io.extractionguard.engine.spi.CampaignStore;
 import io.extractionguard.engine.campaign.IndicatorKind;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.gateway.support.TestHttp;

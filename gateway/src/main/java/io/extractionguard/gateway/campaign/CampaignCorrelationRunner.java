@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import io.extractionguard.engine.campaign.CorrelationLeadership;
+import io.extractionguard.engine.spi.CorrelationLeadership;
 import io.extractionguard.engine.campaign.CorrelationReport;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.micrometer.core.instrument.Counter;

@@ -6,7 +6,8 @@ import java.time.Instant;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 
-import io.extractionguard.engine.challenge.ChallengeLedger;
+import io.extractionguard.engine.spi.ChallengeGate;
+import io.extractionguard.engine.spi.ChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
@@ -173,6 +174,65 @@ public class ChallengeService {
             remote.reserve(accountId, now);
         }
         return submission;
+    }
+
+    /**
+     * The challenge gate of a request carrying {@code solution} (null: none) on a route that answers
+     * a shared-store outage with {@code outage}: {@link #prepare} on the calling thread, and
+     * {@link #completeShared} as the lookup the engine's front door returns when one is needed.
+     */
+    public ChallengeGate gate(String solution, OutageMode outage) {
+        return accountId -> {
+            Prepared prepared = prepare(solution, accountId);
+            return prepared == NOTHING ? ChallengeGate.Check.NONE
+                    : new Checked(prepared.submission(), prepared.needsWorker() ? prepared : null, accountId, outage);
+        };
+    }
+
+    /** A request's solution as checked so far; {@code pending}, when not null, still needs the shared ledger. */
+    private final class Checked implements ChallengeGate.Check {
+        private final Submission submission;
+        private final Prepared pending;
+        private final String accountId;
+        private final OutageMode outage;
+
+        Checked(Submission submission, Prepared pending, String accountId, OutageMode outage) {
+            this.submission = submission;
+            this.pending = pending;
+            this.accountId = accountId;
+            this.outage = outage;
+        }
+
+        @Override
+        public boolean needsLookup() {
+            return pending != null;
+        }
+
+        @Override
+        public ChallengeGate.Check lookUp() {
+            return pending == null ? this : new Checked(completeShared(pending, accountId, outage), null, accountId, outage);
+        }
+
+        @Override
+        public boolean malformed() {
+            return submission != null && submission.verdict() == ProofOfWork.Verdict.MALFORMED;
+        }
+
+        @Override
+        public String refusal() {
+            return submission == null || submission.accepted() ? null : rejection(submission.verdict());
+        }
+    }
+
+    private static String rejection(ProofOfWork.Verdict verdict) {
+        return switch (verdict) {
+            case FORGED -> "its signature does not verify";
+            case EXPIRED -> "the challenge has expired";
+            case WRONG_ACCOUNT -> "it was issued to another account";
+            case WRONG_SOLUTION -> "the counter does not meet the difficulty";
+            case REPLAYED -> "it was already used";
+            case ACCEPTED, MALFORMED -> verdict.name().toLowerCase();
+        };
     }
 
     /** Grants the pass of an accepted solution and counts the outcome. */

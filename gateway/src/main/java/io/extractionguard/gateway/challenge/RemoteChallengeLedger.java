@@ -2,7 +2,7 @@ package io.extractionguard.gateway.challenge;
 
 import java.time.Instant;
 
-import io.extractionguard.engine.challenge.ChallengeLedger;
+import io.extractionguard.engine.spi.ChallengeLedger;
 
 /**
  * A {@link ChallengeLedger} shared by replicas through a store that needs a network round trip for

@@ -17,40 +17,41 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.extractionguard.engine.boundary.EvaluatedFiles;
-import io.extractionguard.engine.boundary.InMemoryEvaluatedFiles;
 
-import io.extractionguard.engine.campaign.CampaignStore;
-import io.extractionguard.engine.campaign.CorrelationLeadership;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
-import io.extractionguard.engine.challenge.ChallengeLedger;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
 import io.extractionguard.engine.challenge.ProofOfWork;
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.intel.CampaignEvidence;
-import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
-import io.extractionguard.engine.intel.IndicatorRegistry;
-import io.extractionguard.engine.enforce.CampaignSanctions;
-import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
-import io.extractionguard.gateway.enforce.EnforcementProperties;
-import io.extractionguard.gateway.enforce.EnforcementWebhook;
-import io.extractionguard.gateway.enforce.NotifyingCampaignSanctions;
 import io.extractionguard.engine.identity.Cidr;
-import io.extractionguard.engine.identity.IdentityResolver;
-import io.extractionguard.engine.limits.LocalRateLimiter;
-import io.extractionguard.engine.limits.LocalTokenLimiter;
-import io.extractionguard.engine.limits.RateLimiter;
-import io.extractionguard.engine.limits.TokenLimiter;
+import io.extractionguard.engine.decision.IdentityResolver;
+import io.extractionguard.engine.decision.Intake;
+import io.extractionguard.engine.memory.InMemoryCampaignSanctions;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
+import io.extractionguard.engine.memory.InMemoryEvaluatedFiles;
+import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.InMemoryStateStore;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.CampaignSanctions;
+import io.extractionguard.engine.spi.CampaignStore;
+import io.extractionguard.engine.spi.ChallengeLedger;
+import io.extractionguard.engine.spi.CorrelationLeadership;
+import io.extractionguard.engine.spi.EvaluatedFiles;
+import io.extractionguard.engine.spi.EvidenceFleet;
+import io.extractionguard.engine.spi.IndicatorRegistry;
+import io.extractionguard.engine.spi.RateLimiter;
+import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.gateway.audit.AuditCheckpoints;
 import io.extractionguard.gateway.audit.RecentAuditCheckpoints;
 import io.extractionguard.gateway.campaign.CampaignCorrelationRunner;
+import io.extractionguard.gateway.enforce.EnforcementProperties;
+import io.extractionguard.gateway.enforce.EnforcementWebhook;
+import io.extractionguard.gateway.enforce.NotifyingCampaignSanctions;
 import io.extractionguard.gateway.observe.AccountNames;
 import io.extractionguard.gateway.observe.RecentDecisions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -186,9 +187,11 @@ public class GuardConfiguration {
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
                             CampaignSanctions sanctions, EnforcementWebhook webhook,
                             tools.jackson.databind.json.JsonMapper json,
-                            ObjectProvider<CampaignEvidence.Fleet> fleetEvidence, Clock clock) {
+                            ObjectProvider<EvidenceFleet> fleetEvidence, RequestParser parser,
+                            IdentityResolver identities, Clock clock) {
         GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
                 .challenges(challenges).campaigns(campaignStore).indicators(indicators)
+                .intake(new Intake(parser, identities))
                 .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
         fleetEvidence.ifAvailable(engine::fleetEvidence);
         return engine.build();

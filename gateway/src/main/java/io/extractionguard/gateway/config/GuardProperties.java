@@ -86,8 +86,8 @@ public record GuardProperties(
                            @DefaultValue("1s") Duration correlationTick) {
 
         /** The bounds of the in-memory campaign state (each replica's, also under a shared store). */
-        public io.extractionguard.engine.campaign.InMemoryCampaignStore.Settings storeSettings() {
-            return new io.extractionguard.engine.campaign.InMemoryCampaignStore.Settings(maxAccounts, maxTemplateBuckets,
+        public io.extractionguard.engine.memory.InMemoryCampaignStore.Settings storeSettings() {
+            return new io.extractionguard.engine.memory.InMemoryCampaignStore.Settings(maxAccounts, maxTemplateBuckets,
                     maxValues, idleExpiry);
         }
     }

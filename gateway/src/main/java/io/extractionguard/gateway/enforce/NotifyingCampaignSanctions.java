@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.extractionguard.engine.enforce.CampaignSanction;
-import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.spi.CampaignSanctions;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Campaign sanctions that tell the enforcement webhook what they do. */

@@ -6,7 +6,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.gateway.audit.AuditTrail;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.intel.StixBundles;
 import io.extractionguard.engine.intel.StixImport;
 import io.extractionguard.gateway.audit.AuditTrail;

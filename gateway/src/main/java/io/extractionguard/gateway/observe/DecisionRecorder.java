@@ -14,7 +14,7 @@ import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IpAddresses;

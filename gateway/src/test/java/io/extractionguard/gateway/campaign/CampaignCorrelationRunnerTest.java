@@ -9,13 +9,13 @@ import java.time.ZoneOffset;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.campaign.CorrelationLeadership;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.spi.CorrelationLeadership;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.decision.GuardEngine;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
-import io.extractionguard.engine.state.InMemoryStateStore;
+import io.extractionguard.engine.memory.InMemoryStateStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** The correlation runner runs only where leadership allows, at most once per policy interval, and survives failures. */

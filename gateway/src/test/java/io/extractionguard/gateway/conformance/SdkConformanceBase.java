@@ -15,7 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.extractionguard.engine.limits.TokenLimiter;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.gateway.support.Await;
 import io.extractionguard.gateway.support.TestBackend;

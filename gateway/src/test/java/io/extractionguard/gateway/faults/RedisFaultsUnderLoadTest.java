@@ -22,7 +22,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import io.extractionguard.demo.DemoBackend;
 import io.extractionguard.demo.DemoBackendSettings;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.state.redis.RedisState;
 import io.extractionguard.gateway.state.redis.RedisStateStore;

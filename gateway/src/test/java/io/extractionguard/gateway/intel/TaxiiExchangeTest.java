@@ -18,7 +18,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.intel.Indicator;
-import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.CampaignTraffic;

@@ -29,7 +29,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import io.extractionguard.demo.DemoBackend;
 import io.extractionguard.demo.DemoBackendSettings;
-import io.extractionguard.engine.limits.TokenLimiter;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.gateway.support.Await;

@@ -13,7 +13,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.limits.TokenLimiter;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.gateway.support.Await;
 import io.extractionguard.gateway.support.TestRedis;

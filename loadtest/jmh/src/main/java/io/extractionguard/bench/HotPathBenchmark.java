@@ -24,7 +24,7 @@ import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.ApiFormat;
@@ -34,7 +34,7 @@ import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.score.RiskScore;
 import io.extractionguard.engine.score.SignalContext;
 import io.extractionguard.engine.state.AccountProfile;
-import io.extractionguard.engine.state.InMemoryStateStore;
+import io.extractionguard.engine.memory.InMemoryStateStore;
 import io.extractionguard.engine.state.Observation;
 import io.extractionguard.engine.state.ProfileStats;
 
@@ -59,7 +59,7 @@ public class HotPathBenchmark {
     private final RequestParser parser = new RequestParser();
     private final io.extractionguard.engine.boundary.RequestBoundary boundary =
             io.extractionguard.engine.boundary.RequestBoundary.defaults();
-    private static final io.extractionguard.engine.identity.HeaderSource HEADERS = name -> switch (name) {
+    private static final io.extractionguard.engine.spi.HeaderSource HEADERS = name -> switch (name) {
         case "content-type" -> "application/json";
         case "x-api-key" -> "sk-bench";
         case "anthropic-version" -> "2023-06-01";

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.extractionguard.engine.decision.Action;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.policy.Policy;

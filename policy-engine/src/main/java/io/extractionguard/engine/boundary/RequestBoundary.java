@@ -2,7 +2,7 @@ package io.extractionguard.engine.boundary;
 
 import java.util.Locale;
 
-import io.extractionguard.engine.identity.HeaderSource;
+import io.extractionguard.engine.spi.HeaderSource;
 import io.extractionguard.engine.request.ApiFormat;
 
 /**

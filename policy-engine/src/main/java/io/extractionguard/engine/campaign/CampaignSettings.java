@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 
 /**
  * The {@code campaign} section of a policy: cross-account correlation. Absent from a policy, it is
@@ -61,7 +61,7 @@ public record CampaignSettings(
     }
 
     /** Whether contributions of an indicator in {@code own} mode count only in the shadow score. */
-    boolean shadow(Mode own) {
+    public boolean shadow(Mode own) {
         return mode == Mode.SHADOW || own == Mode.SHADOW;
     }
 }

@@ -2,7 +2,7 @@ package io.extractionguard.engine.campaign;
 
 import java.util.Map;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 
 /**
  * How much one {@link IndicatorKind} weighs in a policy.

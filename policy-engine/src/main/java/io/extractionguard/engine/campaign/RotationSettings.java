@@ -1,6 +1,6 @@
 package io.extractionguard.engine.campaign;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 
 /**
  * The rotation indicator: an account whose recent requests keep changing client software or

@@ -2,7 +2,7 @@ package io.extractionguard.engine.campaign;
 
 import java.time.Duration;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.score.Scorer;
 
 /**

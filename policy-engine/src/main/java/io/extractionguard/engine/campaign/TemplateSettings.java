@@ -1,6 +1,6 @@
 package io.extractionguard.engine.campaign;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 
 /**
  * The cross-account prompt-template indicator: a prompt whose sketch falls into an LSH bucket that

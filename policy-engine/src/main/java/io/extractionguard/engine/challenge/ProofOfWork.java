@@ -11,6 +11,8 @@ import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.extractionguard.engine.spi.ChallengeLedger;
+
 /**
  * Issues and verifies proof-of-work challenges (protocol: {@code docs/challenge.md}).
  *

@@ -2,6 +2,7 @@ package io.extractionguard.engine.decision;
 
 import java.util.List;
 
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.Verdict;

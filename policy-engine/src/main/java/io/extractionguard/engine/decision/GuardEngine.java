@@ -3,55 +3,47 @@ package io.extractionguard.engine.decision;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-import io.extractionguard.engine.campaign.CampaignDetector;
-import io.extractionguard.engine.campaign.CampaignListing;
-import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.action.Mode;
+import io.extractionguard.engine.correlation.CampaignDetector;
+import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.campaign.CorrelationReport;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
 import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.campaign.RequestIndicators;
-import io.extractionguard.engine.challenge.ChallengeLedger;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
-import io.extractionguard.engine.enforce.CampaignSanction;
-import io.extractionguard.engine.enforce.CampaignSanctions;
-import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
-import io.extractionguard.engine.enforce.SanctionKeys;
 import io.extractionguard.engine.features.RequestFeatures;
-import io.extractionguard.engine.intel.CampaignEvidence;
-import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
-import io.extractionguard.engine.intel.Indicator;
-import io.extractionguard.engine.intel.IndicatorRegistry;
-import io.extractionguard.engine.intel.SharedEvidence;
-import io.extractionguard.engine.limits.LocalRateLimiter;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.LocalTokenLimiter;
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.intel.CampaignEvidence;
+import io.extractionguard.engine.intel.SharedEvidence;
 import io.extractionguard.engine.limits.TierLimits;
-import io.extractionguard.engine.limits.TokenBudget;
-import io.extractionguard.engine.limits.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
-import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.memory.InMemoryCampaignSanctions;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
+import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Band;
-import io.extractionguard.engine.policy.ChallengeKind;
-import io.extractionguard.engine.policy.Mode;
-import io.extractionguard.engine.policy.PeerIndicatorSettings;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
-import io.extractionguard.engine.score.Scorer;
 import io.extractionguard.engine.score.SignalContext;
+import io.extractionguard.engine.spi.CampaignSanctions;
+import io.extractionguard.engine.spi.CampaignStore;
+import io.extractionguard.engine.spi.ChallengeGate;
+import io.extractionguard.engine.spi.ChallengeLedger;
+import io.extractionguard.engine.spi.EvidenceFleet;
+import io.extractionguard.engine.spi.IndicatorRegistry;
+import io.extractionguard.engine.spi.RateLimiter;
+import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.state.AccountProfile;
-import io.extractionguard.engine.state.Observation;
-import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.ProfileStats;
-import io.extractionguard.engine.state.StateStore;
 import io.extractionguard.engine.state.Verdict;
 
 /**
@@ -81,15 +73,16 @@ public final class GuardEngine {
 
     private final Supplier<Policy> policy;
     private final StateStore store;
-    private final RateLimiter limiter;
     private final TokenLimiter tokens;
-    private final ChallengeLedger challenges;
+    private final Assessor assessor;
+    private final Judge judge;
+    private final Intake intake;
     private final Clock clock;
     private final CampaignDetector campaigns;
     private final IndicatorRegistry indicators;
     private final CampaignSanctions sanctions;
     private final CampaignEvidence evidence;
-    private final CampaignEvidence.Fleet fleetEvidence;
+    private final EvidenceFleet fleetEvidence;
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -100,14 +93,16 @@ public final class GuardEngine {
         this.policy = b.policy;
         this.clock = b.clock;
         this.store = b.store != null ? b.store : new InMemoryStateStore(b.clock);
-        this.limiter = b.limiter != null ? b.limiter : new LocalRateLimiter(b.clock);
         this.tokens = b.tokens != null ? b.tokens : new LocalTokenLimiter(b.clock);
-        this.challenges = b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock);
+        this.judge = new Judge(store, b.limiter != null ? b.limiter : new LocalRateLimiter(b.clock), tokens,
+                b.challenges != null ? b.challenges : new InMemoryChallengeLedger(b.clock));
+        this.intake = b.intake;
         this.campaigns = new CampaignDetector(b.campaigns != null ? b.campaigns : new InMemoryCampaignStore(b.clock));
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
         this.sanctions = b.sanctions != null ? b.sanctions : new InMemoryCampaignSanctions();
         this.fleetEvidence = b.fleetEvidence;
         this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
+        this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions);
     }
 
     /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
@@ -126,7 +121,8 @@ public final class GuardEngine {
         private CampaignStore campaigns;
         private IndicatorRegistry indicators;
         private CampaignSanctions sanctions;
-        private CampaignEvidence.Fleet fleetEvidence;
+        private EvidenceFleet fleetEvidence;
+        private Intake intake;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -146,7 +142,7 @@ public final class GuardEngine {
         }
 
         /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
-        public Builder fleetEvidence(CampaignEvidence.Fleet fleet) {
+        public Builder fleetEvidence(EvidenceFleet fleet) {
             this.fleetEvidence = fleet;
             return this;
         }
@@ -181,9 +177,48 @@ public final class GuardEngine {
             return this;
         }
 
+        /** How arriving requests are decoded, parsed and identified ({@link #admit}, {@link #explain(Arrival)}). */
+        public Builder intake(Intake intake) {
+            this.intake = intake;
+            return this;
+        }
+
         public GuardEngine build() {
             return new GuardEngine(this);
         }
+    }
+
+    /**
+     * The front door: what arrived → decoded, parsed, identified ({@link Intake}) → the challenge
+     * answer checked ({@code gate}) → decided. Forward, reject with a cause, or — when the
+     * challenge answer needs the shared ledger — a lookup to complete off the event loop first.
+     */
+    public Outcome admit(Arrival arrival, ChallengeGate gate) {
+        Intake.Read read = intake().read(arrival);
+        if (read instanceof Intake.Refused refused) {
+            return Outcome.invalid(refused.error());
+        }
+        Intake.Accepted request = (Intake.Accepted) read;
+        ChallengeGate.Check solution = gate.check(request.identity().accountId());
+        if (solution.needsLookup()) {
+            return Outcome.needsLookup(request, () -> decide(request, solution.lookUp()));
+        }
+        return decide(request, solution);
+    }
+
+    private Outcome decide(Intake.Accepted request, ChallengeGate.Check solution) {
+        if (solution.malformed()) {
+            return Outcome.malformedSolution(request, solution);
+        }
+        return Outcome.decided(request, evaluate(new GuardRequest(request.identity(), request.request())), solution);
+    }
+
+    /** How this engine reads arriving requests (the gateway's batches and the replay use it too). */
+    public Intake intake() {
+        if (intake == null) {
+            throw new IllegalStateException("this engine was built without an intake: set Builder.intake");
+        }
+        return intake;
     }
 
     /** Decides one request: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
@@ -209,10 +244,10 @@ public final class GuardEngine {
     /** Decides a prepared request at the clock's current instant, updating the account's state. */
     public Decision evaluate(PreparedRequest prepared) {
         Instant now = clock.instant();
-        RiskScore risk = assess(prepared, now);
+        RiskScore risk = assessor.assess(prepared, now);
         Policy p = prepared.policy();
         ClientIdentity id = prepared.request().identity();
-        return decide(p, id, p.tierLimits(id.tier()), risk, now, List.of(prepared.request().inference()));
+        return judge.decide(p, id, p.tierLimits(id.tier()), risk, now, List.of(prepared.request().inference()));
     }
 
     /** Reason of a THROTTLE of a batch larger than the account's (risk-tightened) limit admits at once. */
@@ -234,12 +269,12 @@ public final class GuardEngine {
         for (InferenceRequest item : items) {
             PreparedRequest prepared = prepare(new GuardRequest(identity, item));
             p = prepared.policy();
-            RiskScore risk = assess(prepared, now);
+            RiskScore risk = assessor.assess(prepared, now);
             if (worst == null || risk.score() >= worst.score()) {
                 worst = risk;
             }
         }
-        return decide(p, identity, p.tierLimits(identity.tier()), worst, now, items);
+        return judge.decide(p, identity, p.tierLimits(identity.tier()), worst, now, items);
     }
 
     /** Whether the policy lets this caller's tier use batch endpoints ({@code batches: evaluate}). */
@@ -247,62 +282,19 @@ public final class GuardEngine {
         return policy.get().tierLimits(identity.tier()).batches() == TierLimits.Batches.EVALUATE;
     }
 
-    /** Observes a prepared request in the account's profile and campaign evidence, and scores it. */
-    private RiskScore assess(PreparedRequest prepared, Instant now) {
-        Policy p = prepared.policy();
-        GuardRequest request = prepared.request();
-        RequestFeatures features = prepared.features();
-        ClientIdentity id = request.identity();
-        TierLimits tier = p.tierLimits(id.tier());
-        ProfileStats stats = store.observe(id.accountId(),
-                new Observation(now.toEpochMilli(), features, p.features().templateSimilarity()),
-                p.features().evidencePrior());
-        SignalContext context = new SignalContext(id, features, stats, tier, now);
-        RiskScore risk = p.scorer().score(context);
-        List<Contribution> extra = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
-                p.features().evidencePrior(), now.toEpochMilli());
-        if (!extra.isEmpty()) {
-            evidence.record(extra, id, features.sketch(), now);
-        }
-        Contribution peer = peerIndicator(p, id, features, now);
-        if (peer != null) {
-            extra = new ArrayList<>(extra);
-            extra.add(peer);
-        }
-        if (!extra.isEmpty()) {
-            risk = p.scorer().score(context, extra);
-        }
-        applySanction(prepared.indicators(), id, now);
-        return risk;
-    }
-
-    /**
-     * Puts the verdict of a campaign sanction this account belongs or links to, unless the account
-     * already has it, a block (when the sanction challenges) or an operator's allow. Local reads only;
-     * the sanction registry records the account off the request path.
-     */
-    private void applySanction(RequestIndicators r, ClientIdentity id, Instant now) {
-        Optional<CampaignSanction> match = sanctions.match(r, now);
-        if (match.isEmpty()) {
-            return;
-        }
-        CampaignSanction s = match.get();
-        Optional<Verdict> current = store.verdict(id.accountId(), now);
-        if (current.isPresent() && (current.get().kind() == Verdict.Kind.ALLOW
-                || current.get().source().equals("campaign/" + s.id())
-                || current.get().kind() == Verdict.Kind.BLOCK && s.action() == Verdict.Kind.CHALLENGE)) {
-            return;
-        }
-        store.putVerdict(id.accountId(), new Verdict(s.action(), s.expiresAt(), "campaign/" + s.id(),
-                List.of(s.reasonId()), s.reason()));
-        long hash = r.accountHash() & Long.MAX_VALUE;
-        sanctions.reached(s.id(), new CampaignSanction.Penalised(id.accountId(), id.paymentFingerprint(), now,
-                !s.members().contains(hash)), hash);
-    }
-
     /** Campaign-wide sanctions (admin API: enforce, release, export). */
     public CampaignSanctions sanctions() {
         return sanctions;
+    }
+
+    /** Explains a request as it arrived (the admin API's explain): what {@link #explain(GuardRequest)} says of it. */
+    public Explained explain(Arrival arrival) {
+        Intake.Read read = intake().trustingAllPeers().read(arrival);
+        if (read instanceof Intake.Refused refused) {
+            return new Explained.Invalid(refused.error());
+        }
+        Intake.Accepted request = (Intake.Accepted) read;
+        return new Explained.Ready(explain(new GuardRequest(request.identity(), request.request())));
     }
 
     /**
@@ -319,33 +311,23 @@ public final class GuardEngine {
         Optional<ProfileStats> known = store.peek(id.accountId(), now, prior);
         ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
         SignalContext context = new SignalContext(id, prepared.features(), stats, tier, now);
-        Contribution peer = peerIndicator(p, id, prepared.features(), now);
+        Contribution peer = assessor.peerIndicator(p, id, prepared.features(), now);
         RiskScore risk = peer == null ? p.scorer().score(context) : p.scorer().score(context, List.of(peer));
         double uncapped = 0;
         for (Contribution c : risk.contributions()) {
             uncapped += c.shadow() ? 0 : c.points();
         }
         Verdict verdict = store.verdict(id.accountId(), now).orElse(null);
-        String denied = p.deny().match(id);
-        String allowed = p.allow().match(id);
+        Standing standing = Standing.of(p, id, risk.score(), () -> Optional.ofNullable(verdict));
         Band band = p.bandFor(risk.score());
-        Action action;
-        if (denied != null || (verdict != null && verdict.kind() == Verdict.Kind.BLOCK && allowed == null)) {
-            action = Action.BLOCK;
-        } else if (allowed != null || (verdict != null && verdict.kind() == Verdict.Kind.ALLOW)) {
-            action = Action.ALLOW;
-        } else if (verdict != null && verdict.kind() == Verdict.Kind.CHALLENGE
-                && (band == null || !band.action().moreSevereThan(Action.CHALLENGE))) {
-            action = Action.CHALLENGE;
-        } else {
-            action = band == null ? Action.ALLOW : band.action();
-        }
+        Action action = standing.action();
         if (p.mode() == Mode.SHADOW && action != Action.ALLOW) {
             action = Action.SHADOW;
         }
         return new Explanation(id.accountId(), risk.score(), Math.round(uncapped * 10.0) / 10.0, risk.shadowScore(),
                 risk.contributions(), band == null ? null : band.name(), verdict,
-                denied != null ? "deny-" + denied : allowed != null ? "allow-" + allowed : null, action,
+                standing.denied() != null ? "deny-" + standing.denied()
+                        : standing.allowed() != null ? "allow-" + standing.allowed() : null, action,
                 known.orElse(null), p.label());
     }
 
@@ -368,9 +350,9 @@ public final class GuardEngine {
         return CampaignListing.list(campaigns.store(), policy.get().campaign(), max);
     }
 
-    /** The campaigns as linked only by the values a campaign sanction follows ({@link SanctionKeys#follows}). */
+    /** The campaigns as linked only by the values a campaign sanction follows ({@link CampaignListing.Value#followedBySanctions}). */
     public java.util.List<CampaignListing.Campaign> sanctionableCampaigns(int max) {
-        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, SanctionKeys::follows);
+        return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, CampaignListing.Value::followedBySanctions);
     }
 
     /** Adds usage (known after the response) to the account's profile. */
@@ -410,196 +392,7 @@ public final class GuardEngine {
     }
 
     /**
-     * @param items the request, or a batch's items: they count as that many requests, and their bounds
-     *              are reserved together
-     */
-    private Decision decide(Policy p, ClientIdentity id, TierLimits tier, RiskScore risk, Instant now,
-                            List<InferenceRequest> items) {
-        int requests = items.size();
-        String account = id.accountId();
-        List<String> riskReasons = reasons(risk.contributions(), false);
-        boolean enforcing = p.mode() == Mode.ENFORCE;
-
-        String denied = p.deny().match(id);
-        if (denied != null) {
-            return reject(p, account, Action.BLOCK, risk, List.of("list/deny-" + denied), null, null, enforcing);
-        }
-        boolean exempt = p.allow().match(id) != null;
-        Optional<Verdict> verdict = exempt ? Optional.empty() : store.verdict(account, now);
-        if (verdict.isPresent() && verdict.get().kind() == Verdict.Kind.ALLOW) {
-            exempt = true;
-        }
-        if (verdict.isPresent() && verdict.get().kind() == Verdict.Kind.BLOCK) {
-            return reject(p, account, Action.BLOCK, risk, verdict.get().reasons(), null, null, enforcing);
-        }
-
-        Band band = exempt ? null : p.bandFor(risk.score());
-        Action bandAction = band == null ? Action.ALLOW : band.action();
-        if (bandAction == Action.CHALLENGE || bandAction == Action.BLOCK) {
-            boolean enforced = enforcing && !band.shadow();
-            if (enforced && band.verdictTtl() != null) {
-                Verdict.Kind kind = bandAction == Action.BLOCK ? Verdict.Kind.BLOCK : Verdict.Kind.CHALLENGE;
-                store.putVerdict(account, new Verdict(kind, now.plus(band.verdictTtl()), "band/" + band.name(),
-                        riskReasons, ""));
-            }
-            if (enforced && !passedChallenge(account, bandAction, band.challenge(), now)) {
-                return reject(p, account, bandAction, risk, riskReasons, band.name(), band.challenge(), true);
-            }
-        }
-        // Here an enforced CHALLENGE band has been passed with a proof-of-work pass.
-        boolean passed = bandAction == Action.CHALLENGE && enforcing && !band.shadow();
-        if (verdict.isPresent() && verdict.get().kind() == Verdict.Kind.CHALLENGE) {
-            ChallengeKind kind = challengeOf(p, verdict.get());
-            // a verification hold is released by an operator only; a proof-of-work verdict takes a pass
-            boolean satisfied = enforcing && kind == ChallengeKind.PROOF_OF_WORK
-                    && (passed || passedChallenge(account, Action.CHALLENGE, kind, now));
-            if (!satisfied) {
-                return reject(p, account, Action.CHALLENGE, risk, verdict.get().reasons(),
-                        band == null ? null : band.name(), kind, enforcing);
-            }
-            passed = true;
-        }
-        if (passed) {
-            riskReasons = withReason(riskReasons, CHALLENGE_PASSED);
-        }
-
-        // Forwarded unless the (possibly tightened) token budget is spent or request limit exhausted;
-        // a forwarded request holds a reservation of its bound until its usage is known.
-        boolean tightened = band != null && bandAction == Action.THROTTLE && !band.shadow() && enforcing;
-        TokenBudget budget = p.tokenBudget(tier);
-        TokenOutcome tokenState = tokens.reserve(account, budget, tightened ? band.tokenFactor() : 1.0,
-                estimatedInputTokens(items), outputReserve(budget, items));
-        if (!tokenState.allowed() && enforcing) {
-            List<String> why = tightened && band.tokenFactor() < 1.0 ? riskReasons : List.of(TOKEN_BUDGET);
-            return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
-                    band == null ? null : band.name(), null, null, null, p.label(), tokenState);
-        }
-        double factor = tightened ? band.limitFactor() : 1.0;
-        if (requests > 1 && !tier.unlimited() && requests * RateLimiter.cost(factor) > capacityUnits(tier)) {
-            // a batch the limit could never admit at once is refused whole, not charged
-            if (enforcing && tokenState.allowed()) {
-                tokenState = tokens.settle(account, tokenState, 0, 0);
-            }
-            return new Decision(account, enforcing ? Action.THROTTLE : Action.SHADOW, risk.score(),
-                    List.of(BATCH_TOO_LARGE), risk.contributions(), band == null ? null : band.name(),
-                    enforcing ? null : Action.THROTTLE, null, null, p.label(), tokenState);
-        }
-        LimitOutcome limit = requests == 1 ? limiter.tryAcquire(account, tier, factor)
-                : limiter.tryAcquire(account, tier, factor, requests);
-        if (!limit.allowed()) {
-            List<String> why = factor < 1.0 ? riskReasons : List.of("rate-limit");
-            if (tokenState.allowed()) {
-                tokenState = tokens.settle(account, tokenState, 0, 0); // not forwarded after all
-            }
-            if (enforcing) {
-                return new Decision(account, Action.THROTTLE, risk.score(), why, risk.contributions(),
-                        band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
-            }
-            return new Decision(account, Action.SHADOW, risk.score(), why, risk.contributions(),
-                    band == null ? null : band.name(), Action.THROTTLE, null, limit, p.label(), tokenState);
-        }
-        if (!tokenState.allowed()) { // observe-only policy: forwarded, recorded as a would-be throttle
-            return new Decision(account, Action.SHADOW, risk.score(), List.of(TOKEN_BUDGET), risk.contributions(),
-                    band == null ? null : band.name(), Action.THROTTLE, null, limit, p.label(), tokenState);
-        }
-
-        // Observe-only rules: what would a shadow band or shadow signals have done?
-        Action wouldBe = null;
-        List<String> shadowReasons = riskReasons;
-        if (band != null && (band.shadow() || !enforcing) && band.action() == Action.ALLOW && band.degrade() != null) {
-            wouldBe = Action.ALLOW; // forwarded undegraded; the reason says it would have been degraded
-            shadowReasons = withReason(riskReasons, DEGRADE_PREFIX + band.name());
-        } else if (band != null && (band.shadow() || !enforcing) && bandAction != Action.THROTTLE) {
-            wouldBe = bandAction;
-        } else if (band != null && (band.shadow() || !enforcing)
-                && (!limiter.wouldAdmit(account, tier, band.limitFactor())
-                    || !tokens.check(account, budget, band.tokenFactor()).allowed())) {
-            wouldBe = Action.THROTTLE;
-        } else if (!exempt && risk.shadowScore() > risk.score()) {
-            Band shadowBand = p.bandFor(risk.shadowScore());
-            if (shadowBand != null && shadowBand != band && shadowBand.action() != Action.THROTTLE
-                    && shadowBand.degrade() == null) {
-                wouldBe = shadowBand.action();
-                shadowReasons = reasons(risk.contributions(), true);
-            }
-        }
-        if (wouldBe != null) {
-            return new Decision(account, Action.SHADOW, risk.score(), shadowReasons, risk.contributions(),
-                    band == null ? null : band.name(), wouldBe, null, limit, p.label(), tokenState);
-        }
-        Band degrading = band != null && band.action() == Action.ALLOW && band.degrade() != null ? band
-                : passed ? passDegrading(p, band) : null;
-        if (degrading != null) {
-            return new Decision(account, Action.ALLOW, risk.score(), withReason(riskReasons, DEGRADE_PREFIX + degrading.name()),
-                    risk.contributions(), band == null ? null : band.name(), null, null, limit, p.label(), tokenState,
-                    degrading.degrade());
-        }
-        return new Decision(account, Action.ALLOW, risk.score(), riskReasons, risk.contributions(),
-                band == null ? null : band.name(), null, null, limit, p.label(), tokenState);
-    }
-
-    /** Input tokens reserved for requests: their prompt characters at four per token (reconciled with usage). */
-    static long estimatedInputTokens(List<InferenceRequest> items) {
-        long tokens = 0;
-        for (InferenceRequest item : items) {
-            tokens += (item.promptChars() + 3) / 4;
-        }
-        return tokens;
-    }
-
-    /** Output tokens reserved for requests: each one's {@code max_tokens}, or the tier's default. */
-    static long outputReserve(TokenBudget budget, List<InferenceRequest> items) {
-        long tokens = 0;
-        for (InferenceRequest item : items) {
-            tokens += budget.outputReserve(item.maxOutputTokens());
-        }
-        return tokens;
-    }
-
-    /** Token units the tightest window of a tier holds when full. */
-    private static long capacityUnits(TierLimits tier) {
-        long perMinute = tier.requestsPerMinute() > 0 ? tier.requestsPerMinute() : Long.MAX_VALUE / RateLimiter.UNITS_PER_REQUEST;
-        long perDay = tier.requestsPerDay() > 0 ? tier.requestsPerDay() : Long.MAX_VALUE / RateLimiter.UNITS_PER_REQUEST;
-        return Math.min(perMinute, perDay) * RateLimiter.UNITS_PER_REQUEST;
-    }
-
-    private static Decision reject(Policy p, String account, Action action, RiskScore risk, List<String> reasons,
-                                   String band, ChallengeKind challenge, boolean enforcing) {
-        if (!enforcing) {
-            return new Decision(account, Action.SHADOW, risk.score(), reasons, risk.contributions(), band,
-                    action, null, null, p.label());
-        }
-        return new Decision(account, action, risk.score(), reasons, risk.contributions(), band, null,
-                action == Action.CHALLENGE ? challenge : null, null, p.label());
-    }
-
-    /** The contribution of an imported peer indicator matching this request, or null. */
-    private Contribution peerIndicator(Policy p, ClientIdentity id, RequestFeatures features, Instant now) {
-        PeerIndicatorSettings s = p.peerIndicators();
-        if (s.weight() <= 0) {
-            return null;
-        }
-        return indicators.index(now).match(id, features.sketch(), now)
-                .filter(m -> m.indicator().confidence() >= s.minConfidence())
-                .map(m -> {
-                    double strength = m.indicator().confidence() / 100.0;
-                    return new Contribution("peer-indicator/" + kindId(m.indicator().kind()),
-                            Math.round(strength * 10.0) / 10.0, Math.round(strength * s.weight() * 10.0) / 10.0,
-                            s.mode() == Mode.SHADOW);
-                }).orElse(null);
-    }
-
-    private static String kindId(Indicator.Kind kind) {
-        return switch (kind) {
-            case PAYMENT_FINGERPRINT -> "payment";
-            case CLIENT_JA4 -> "client";
-            case IP_PREFIX -> "network";
-            case PROMPT_TEMPLATE -> "template";
-        };
-    }
-
-    /**
-     * The campaign evidence as shareable indicators (the fleet's when a {@link CampaignEvidence.Fleet} is
+     * The campaign evidence as shareable indicators (the fleet's when a {@link EvidenceFleet} is
      * set, else this engine's; sketches and opaque fingerprints only; admin API: export), each valid for
      * {@code validity} after it was last seen. From memory: never blocks.
      */
@@ -611,60 +404,5 @@ public final class GuardEngine {
     /** The registry of imported peer indicators (admin API: import, list). */
     public IndicatorRegistry indicators() {
         return indicators;
-    }
-
-    /** Whether a CHALLENGE can be satisfied by a proof-of-work pass, taking one request from it. */
-    private boolean passedChallenge(String account, Action action, ChallengeKind kind, Instant now) {
-        return action == Action.CHALLENGE && kind == ChallengeKind.PROOF_OF_WORK && challenges.consumePass(account, now);
-    }
-
-    private static List<String> withReason(List<String> reasons, String reason) {
-        List<String> out = new ArrayList<>(reasons.size() + 1);
-        out.addAll(reasons.size() >= MAX_REASONS ? reasons.subList(0, MAX_REASONS - 1) : reasons);
-        out.add(reason);
-        return out;
-    }
-
-    /**
-     * The band whose degrade applies to a request let through by a solved challenge: the CHALLENGE band
-     * it was in when that band degrades its passes, else the first one that does (a standing verdict's
-     * pass); null when solved challenges restore full reasoning.
-     */
-    private static Band passDegrading(Policy p, Band band) {
-        if (band != null && band.action() == Action.CHALLENGE && band.degrade() != null) {
-            return band;
-        }
-        for (Band b : p.bands()) {
-            if (b.action() == Action.CHALLENGE && b.degrade() != null) {
-                return b;
-            }
-        }
-        return null;
-    }
-
-    private static ChallengeKind challengeOf(Policy p, Verdict verdict) {
-        if (verdict.source().startsWith("band/")) {
-            String name = verdict.source().substring(5);
-            for (Band b : p.bands()) {
-                if (b.name().equals(name) && b.challenge() != null) {
-                    return b.challenge();
-                }
-            }
-        }
-        return ChallengeKind.PROOF_OF_WORK;
-    }
-
-    /** The ids of the largest contributions (enforced ones, or all when {@code includeShadow}). */
-    static List<String> reasons(List<Contribution> contributions, boolean includeShadow) {
-        List<String> ids = new ArrayList<>(MAX_REASONS);
-        for (Contribution c : contributions) {
-            if (ids.size() == MAX_REASONS) {
-                break;
-            }
-            if ((includeShadow || !c.shadow()) && c.points() >= Scorer.REASON_THRESHOLD) {
-                ids.add(c.signal());
-            }
-        }
-        return ids;
     }
 }

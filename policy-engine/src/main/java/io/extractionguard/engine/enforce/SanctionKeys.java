@@ -28,29 +28,13 @@ public final class SanctionKeys {
         return kind == null || kind == IndicatorKind.PAYMENT || kind == IndicatorKind.SYSTEM_PROMPT;
     }
 
-    /** Whether this linking value is followed. */
-    public static boolean follows(io.extractionguard.engine.campaign.CampaignListing.Value v) {
-        IndicatorKind kind = kindOf(v);
-        return (kind != null || v.indicator().equals("template")) && followed(kind)
-                && (kind != null || v.strength() >= MIN_STRENGTH);
-    }
-
-    /** The tagged key of a linking value. */
-    public static long tag(io.extractionguard.engine.campaign.CampaignListing.Value v) {
-        return tag(kindOf(v), v.key());
-    }
-
-    private static IndicatorKind kindOf(io.extractionguard.engine.campaign.CampaignListing.Value v) {
-        return v.indicator().equals("template") ? null : IndicatorKind.byId(v.indicator()).orElse(null);
-    }
-
     /** {@code key} of a value of {@code kind} (null: a template bucket), tagged with the kind. */
     public static long tag(IndicatorKind kind, long key) {
         return key ^ ((kind == null ? 0 : kind.ordinal() + 1) * 0x9E3779B97F4A7C15L);
     }
 
     /** Whether any followed value of this request is in {@code linking}. */
-    static boolean links(RequestIndicators r, java.util.Set<Long> linking) {
+    public static boolean links(RequestIndicators r, java.util.Set<Long> linking) {
         for (IndicatorKind k : IndicatorKind.values()) {
             long v = r.value(k);
             if (v != 0 && followed(k) && linking.contains(tag(k, v))) {

@@ -47,14 +47,6 @@ public final class CampaignEvidence {
         void recorded(Indicator.Kind kind, String value, byte[] sketch, double strength, Instant at);
     }
 
-    /**
-     * The fleet's evidence: told of every entry this engine records (to share it), and the evidence
-     * of every replica, read back from shared state, for exports. {@link #snapshot} answers from memory.
-     */
-    public interface Fleet extends Listener {
-        CampaignEvidence snapshot();
-    }
-
     private static final class Entry {
         final Indicator.Kind kind;
         final String value;

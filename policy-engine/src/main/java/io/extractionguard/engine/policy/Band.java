@@ -2,7 +2,8 @@ package io.extractionguard.engine.policy;
 
 import java.time.Duration;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.action.Mode;
 
 /**
  * A score band: from {@code minScore} up to the next band, requests get {@code action}.

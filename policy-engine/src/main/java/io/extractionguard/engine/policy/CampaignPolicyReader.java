@@ -1,5 +1,7 @@
 package io.extractionguard.engine.policy;
 
+import static io.extractionguard.engine.policy.Vocabulary.keys;
+
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -10,6 +12,7 @@ import java.util.Set;
 
 import org.yaml.snakeyaml.nodes.Node;
 
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.campaign.AccountLinks;
 import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.campaign.ContentWeights;
@@ -34,7 +37,7 @@ final class CampaignPolicyReader {
     private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
     private static final Set<String> CONTENT = keys("cot-elicitation", "capability", "long-output",
             "long-output-tokens", "one-shot");
-    private static final Map<String, Mode> MODES = PolicyLoader.MODES;
+    private static final Map<String, Mode> MODES = Vocabulary.MODES;
 
     private CampaignPolicyReader() {
     }
@@ -275,9 +278,5 @@ final class CampaignPolicyReader {
             return null;
         }
         return new double[]{low, high};
-    }
-
-    private static Set<String> keys(String... keys) {
-        return new LinkedHashSet<>(List.of(keys));
     }
 }

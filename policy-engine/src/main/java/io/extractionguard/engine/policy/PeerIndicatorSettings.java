@@ -1,5 +1,6 @@
 package io.extractionguard.engine.policy;
 
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.intel.Tlp;
 
 /**

@@ -3,6 +3,7 @@ package io.extractionguard.engine.policy;
 import java.util.List;
 import java.util.Map;
 
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.campaign.CampaignSettings;
 import io.extractionguard.engine.features.FeatureExtractor;
 import io.extractionguard.engine.limits.TierLimits;

@@ -17,18 +17,19 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
-import io.extractionguard.engine.campaign.SingleThreadedCampaignStore;
+import io.extractionguard.engine.memory.SingleThreadedCampaignStore;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.identity.IdentityResolver;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.decision.IdentityResolver;
+import io.extractionguard.engine.decision.Intake;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
-import io.extractionguard.engine.state.SingleThreadedStateStore;
+import io.extractionguard.engine.memory.SingleThreadedStateStore;
 
 /**
  * Replays a trace through the same {@link GuardEngine} the gateway runs, with an in-memory state
@@ -60,11 +61,13 @@ public final class Replay {
     /** Lines longer than this are skipped without parsing (a request body is capped far below it). */
     public static final int MAX_LINE_BYTES = 64 << 20;
     static final int BATCH = 512;
+    /** Credential hashes each prepare worker remembers (a trace repeats its keys). */
+    static final int CREDENTIALS_PER_WORKER = 16_384;
 
     private final TraceClock clock = new TraceClock();
     private final GuardEngine engine;
-    private final IdentityResolver identities;
-    private final TraceLineParser lines = new TraceLineParser(new RequestParser());
+    private final Intake intake;
+    private final TraceLineParser lines;
     private final ReplaySummary summary;
     private final int workers;
     private final Clock wallClock;
@@ -80,8 +83,11 @@ public final class Replay {
         this.wallClock = wallClock;
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
-                .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock)).build();
-        this.identities = IdentityResolver.trustingEveryone(credentialKey);
+                .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock))
+                .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
+                        .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
+        this.intake = engine.intake();
+        this.lines = new TraceLineParser(intake.parser());
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);
     }
@@ -172,7 +178,7 @@ public final class Replay {
             return new Prepared(line.number(), parsed.record(), null, parsed.skipReason());
         }
         TraceRecord record = parsed.record();
-        ClientIdentity identity = identities.resolve(record.headers()::get, record.remoteAddr());
+        ClientIdentity identity = intake.identify(record.headers()::get, record.remoteAddr());
         PreparedRequest request = engine.prepare(
                 new GuardRequest(identity, ((ParseResult.Parsed) parsed.body()).request()));
         return new Prepared(line.number(), record, request, null);

@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.decision.Decision;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;

@@ -35,7 +35,7 @@ public final class Scorer {
                 continue;
             }
             double points = strength * signal.weight();
-            boolean shadow = signal.mode() == io.extractionguard.engine.policy.Mode.SHADOW;
+            boolean shadow = signal.mode() == io.extractionguard.engine.action.Mode.SHADOW;
             fired.add(new Contribution(signal.id(), round(strength), round(points), shadow));
             all += points;
             if (!shadow) {

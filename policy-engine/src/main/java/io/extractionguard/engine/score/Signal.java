@@ -1,6 +1,6 @@
 package io.extractionguard.engine.score;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 
 /**
  * One risk signal. Its strength in [0, 1] times its weight is its contribution to the score.

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.state.ProfileStats;
 
 /**

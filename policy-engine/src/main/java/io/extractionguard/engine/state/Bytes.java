@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Minimal little helpers for the compact binary encodings of profiles and verdicts: big-endian
+ * Minimal little helpers for the compact binary encodings of profiles, verdicts and replica batches: big-endian
  * fixed-width numbers, zig-zag varints and length-prefixed UTF-8. Readers check every length
  * against what is left, so a corrupt or foreign blob fails with a message rather than an
  * out-of-bounds exception or a huge allocation.
@@ -35,6 +35,24 @@ final class Bytes {
             return this;
         }
 
+        Writer u16(int v) {
+            if (v < 0 || v > 0xFFFF) {
+                throw new IllegalArgumentException("does not fit 16 bits: " + v);
+            }
+            ensure(2);
+            buf[len++] = (byte) (v >>> 8);
+            buf[len++] = (byte) v;
+            return this;
+        }
+
+        Writer i32(int v) {
+            ensure(4);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                buf[len++] = (byte) (v >>> shift);
+            }
+            return this;
+        }
+
         Writer i64(long v) {
             ensure(8);
             for (int shift = 56; shift >= 0; shift -= 8) {
@@ -44,12 +62,7 @@ final class Bytes {
         }
 
         Writer f32(float v) {
-            int bits = Float.floatToRawIntBits(v);
-            ensure(4);
-            for (int shift = 24; shift >= 0; shift -= 8) {
-                buf[len++] = (byte) (bits >>> shift);
-            }
-            return this;
+            return i32(Float.floatToRawIntBits(v));
         }
 
         /** Unsigned LEB128. */
@@ -102,7 +115,7 @@ final class Bytes {
         }
 
         private void need(int n) {
-            if (n < 0 || pos + n > buf.length) {
+            if (n < 0 || n > buf.length - pos) {
                 throw corrupt("needs " + n + " more bytes, " + (buf.length - pos) + " left");
             }
         }
@@ -110,6 +123,22 @@ final class Bytes {
         int u8() {
             need(1);
             return buf[pos++] & 0xFF;
+        }
+
+        int u16() {
+            need(2);
+            int v = (buf[pos] & 0xFF) << 8 | buf[pos + 1] & 0xFF;
+            pos += 2;
+            return v;
+        }
+
+        int i32() {
+            need(4);
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+                v = (v << 8) | (buf[pos++] & 0xFF);
+            }
+            return v;
         }
 
         long i64() {
@@ -122,12 +151,7 @@ final class Bytes {
         }
 
         float f32() {
-            need(4);
-            int v = 0;
-            for (int i = 0; i < 4; i++) {
-                v = (v << 8) | (buf[pos++] & 0xFF);
-            }
-            return Float.intBitsToFloat(v);
+            return Float.intBitsToFloat(i32());
         }
 
         long varlong() {
@@ -151,6 +175,22 @@ final class Bytes {
             need(length);
             System.arraycopy(buf, pos, dst, offset, length);
             pos += length;
+        }
+
+        /** The next {@code n} bytes, checked against what is left before anything is allocated. */
+        byte[] bytes(int n) {
+            need(n);
+            byte[] out = Arrays.copyOfRange(buf, pos, pos + n);
+            pos += n;
+            return out;
+        }
+
+        /** {@code n} bytes of UTF-8, checked against what is left. */
+        String utf8(int n) {
+            need(n);
+            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+            pos += n;
+            return s;
         }
 
         String utf8() {

@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.identity.HeaderSource;
+import io.extractionguard.engine.spi.HeaderSource;
 import io.extractionguard.engine.request.ApiFormat;
 
 class RequestBoundaryTest {

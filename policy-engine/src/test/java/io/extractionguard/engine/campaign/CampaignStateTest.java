@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 
 import com.dynatrace.hash4j.similarity.ElementHashProvider;
 
+import io.extractionguard.engine.correlation.CampaignCorrelator;
 import io.extractionguard.engine.features.PromptSketch;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
 
 /** The bounded structures campaign state is made of. */
 class CampaignStateTest {

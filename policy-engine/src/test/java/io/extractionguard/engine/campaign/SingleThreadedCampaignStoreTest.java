@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 
 import com.dynatrace.hash4j.similarity.ElementHashProvider;
 
+import io.extractionguard.engine.correlation.CampaignCorrelator;
 import io.extractionguard.engine.features.PromptSketch;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.SingleThreadedCampaignStore;
 import io.extractionguard.engine.support.MutableClock;
 
 class SingleThreadedCampaignStoreTest {

@@ -10,17 +10,18 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.InferenceRequest;
-import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.support.MutableClock;
 
 /**

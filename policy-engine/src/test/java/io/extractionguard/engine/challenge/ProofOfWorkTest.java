@@ -8,6 +8,7 @@ import java.util.Base64;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
 import io.extractionguard.engine.support.MutableClock;
 
 class ProofOfWorkTest {

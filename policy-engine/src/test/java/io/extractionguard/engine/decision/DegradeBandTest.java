@@ -7,12 +7,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
-import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.engine.support.Fixtures;
 import io.extractionguard.engine.support.MutableClock;

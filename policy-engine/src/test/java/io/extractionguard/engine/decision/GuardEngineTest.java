@@ -11,15 +11,16 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
-import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.Indicator;
-import io.extractionguard.engine.limits.LocalRateLimiter;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
+import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.ChallengeKind;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
-import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.engine.support.Fixtures;
 import io.extractionguard.engine.support.MutableClock;

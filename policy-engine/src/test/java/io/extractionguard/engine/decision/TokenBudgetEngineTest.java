@@ -6,12 +6,13 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.limits.LocalRateLimiter;
-import io.extractionguard.engine.limits.LocalTokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Policy;
-import io.extractionguard.engine.state.InMemoryStateStore;
 import io.extractionguard.engine.support.Fixtures;
 import io.extractionguard.engine.support.MutableClock;
 

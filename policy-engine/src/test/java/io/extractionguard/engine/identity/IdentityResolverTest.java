@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.engine.decision.IdentityResolver;
+
 class IdentityResolverTest {
 
     static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
@@ -51,6 +53,20 @@ class IdentityResolverTest {
         assertThat(a.accountId()).isEqualTo(b.accountId());
         IdentityResolver other = new IdentityResolver("another-key-of-sixteen-bytes".getBytes(StandardCharsets.UTF_8), List.of());
         assertThat(other.resolve(Map.of("x-api-key", "sk-live-abc")::get, "1.2.3.4").accountId()).isNotEqualTo(a.accountId());
+    }
+
+    @Test
+    void aResolverRememberingCredentialHashesGivesEveryKeyTheSameHashAsOneThatDoesNot() {
+        IdentityResolver remembering = resolver.rememberingCredentialHashes(2); // fewer than the keys: evictions too
+        for (int round = 0; round < 3; round++) {
+            for (String key : List.of("sk-live-abc", "sk-live-def", "sk-live-ghi", "sk-live-abc")) {
+                Map<String, String> headers = Map.of("x-api-key", key);
+                assertThat(remembering.resolve(headers::get, "198.51.100.9").credentialHash())
+                        .isEqualTo(resolve(headers, "198.51.100.9").credentialHash());
+            }
+        }
+        assertThat(remembering.resolve(Map.of("x-api-key", "sk-live-abc")::get, "198.51.100.9").credentialHash())
+                .isNotEqualTo(remembering.resolve(Map.of("x-api-key", "sk-live-def")::get, "198.51.100.9").credentialHash());
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.support.MutableClock;
 
 class LocalRateLimiterTest {

@@ -6,6 +6,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.extractionguard.engine.memory.LocalTokenLimiter;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.support.MutableClock;
 
 class LocalTokenLimiterTest {

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import io.extractionguard.engine.action.Mode;
+
 /**
  * Policy files in {@code testdata/good} load; files in {@code testdata/bad} are rejected with
  * exactly the errors their {@code # expect:} header lines list (file, line, path, message).

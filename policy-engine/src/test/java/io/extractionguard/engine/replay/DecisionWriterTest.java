@@ -9,7 +9,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.decision.Action;
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.decision.Decision;
 import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;
@@ -64,12 +64,10 @@ class DecisionWriterTest {
                 reasons.add(random.nextInt(4) == 0 ? id(random) : "campaign/template");
             }
             double score = i < scores.length ? scores[i] : Math.round(random.nextDouble() * 1000) / 10.0;
-            decisions.add(new Decision(id(random), Action.values()[random.nextInt(Action.values().length)], score,
-                    reasons, List.of(), null, null, null, null, "p"));
+            decisions.add(decision(id(random), Action.values()[random.nextInt(Action.values().length)], score, reasons));
             lines.add(random.nextInt(20) == 0 ? Long.MAX_VALUE - i : i + 1L);
         }
-        decisions.add(new Decision("x".repeat(70_000), Action.ALLOW, 1, List.of("y".repeat(5000)), List.of(), null,
-                null, null, null, "p"));
+        decisions.add(decision("x".repeat(70_000), Action.ALLOW, 1, List.of("y".repeat(5000))));
         lines.add(1L);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -79,5 +77,16 @@ class DecisionWriterTest {
             }
         }
         assertThat(out.toByteArray()).isEqualTo(jackson(lines, decisions));
+    }
+
+    private static Decision decision(String account, Action action, double score, List<String> reasons) {
+        Decision.Basis basis = new Decision.Basis(account, score, List.of(), null, "p");
+        return switch (action) {
+            case ALLOW -> Decision.allow(basis, reasons, null, null);
+            case SHADOW -> Decision.shadow(basis, Action.BLOCK, reasons, null, null);
+            case THROTTLE -> Decision.throttle(basis, Decision.Throttle.RATE_LIMIT, reasons, null, null);
+            case CHALLENGE -> Decision.challenge(basis, reasons, null);
+            case BLOCK -> Decision.block(basis, reasons);
+        };
     }
 }

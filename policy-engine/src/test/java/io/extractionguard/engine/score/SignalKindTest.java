@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.limits.TierLimits;
-import io.extractionguard.engine.policy.Mode;
+import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.support.Fixtures;
 

@@ -10,6 +10,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.features.RequestFeatures;
+import io.extractionguard.engine.memory.InMemoryStateStore;
+import io.extractionguard.engine.memory.SingleThreadedStateStore;
 import io.extractionguard.engine.support.MutableClock;
 
 class SingleThreadedStateStoreTest {

@@ -5,12 +5,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.VerboseResult;
-import io.github.bucket4j.distributed.AsyncBucketProxy;
-import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.remote.RemoteVerboseResult;
+import io.github.bucket4j.distributed.remote.commands.AddTokensCommand;
+import io.github.bucket4j.distributed.remote.commands.ConsumeAsMuchAsPossibleCommand;
+import io.github.bucket4j.distributed.remote.commands.ConsumeIgnoringRateLimitsCommand;
+import io.github.bucket4j.distributed.remote.commands.VerboseCommand;
 import io.micrometer.core.instrument.Counter;
 
 /**
@@ -22,13 +25,14 @@ import io.micrometer.core.instrument.Counter;
 final class BucketLease {
 
     /** What the leases of one limiter share. */
-    record Context(AsyncProxyManager<String> buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
+    record Context(RemoteBuckets buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
                    long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned, long returnedPerCount) {
     }
 
     private final Context ctx;
     private final long unit;            // units per counted thing (a request, a token) in outcomes
-    private final AsyncBucketProxy bucket;
+    private final String key;
+    private final BucketConfiguration config;
     private final Bandwidth[] bandwidths;
     private final long leaseUnits;      // the small lease (near the limit, first sight); also the most admitted ahead
     private final long largeUnits;      // the large lease (bucket more than half full)
@@ -53,7 +57,8 @@ final class BucketLease {
                 double largeLeaseFraction) {
         this.ctx = ctx;
         this.unit = unit;
-        this.bucket = ctx.buckets().builder().build(key, () -> CompletableFuture.completedFuture(config));
+        this.key = key;
+        this.config = config;
         this.bandwidths = config.getBandwidths();
         long tightest = tightest();
         long units = (long) Math.floor(tightest * leaseFraction / unit) * unit;
@@ -86,6 +91,25 @@ final class BucketLease {
             }
         }
         return true;
+    }
+
+    /**
+     * Must hold the lock. Whether the bucket's key has expired in Redis, unless another replica wrote it
+     * since: never answered about here, or the last answer is older than the time the bucket needed to
+     * refill (the key's time to live, at most {@link RemoteBuckets#MAX_TTL}), with a second's margin.
+     */
+    private boolean keyExpired(long now) {
+        if (remote == null) {
+            return true;
+        }
+        long refill = 0;
+        for (int i = 0; i < bandwidths.length && i < remote.length; i++) {
+            Bandwidth b = bandwidths[i];
+            long missing = Math.max(0, b.getCapacity() - remote[i]);
+            refill = Math.max(refill, (long) Math.ceil((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
+        }
+        long ttl = Math.min(refill, RemoteBuckets.MAX_TTL.toNanos());
+        return now - remoteAt > ttl + TimeUnit.SECONDS.toNanos(1);
     }
 
     /** Must hold the lock. Units bandwidth {@code i} of the Redis bucket holds now, estimated from the last answer. */
@@ -217,11 +241,14 @@ final class BucketLease {
             return;
         }
         long wanted = want;
+        boolean expired = keyExpired(now);
         ctx.leaseRequests().increment();
         try {
             ctx.scheduler().execute(() -> {
                 try {
-                    call(() -> bucket.asVerbose().tryConsumeAsMuchAsPossible(wanted))
+                    call(() -> ctx.buckets().createAndRun(key, config,
+                                    VerboseCommand.from(new ConsumeAsMuchAsPossibleCommand(wanted)), expired)
+                            .thenApply(RemoteVerboseResult::asLocal))
                             .whenComplete((result, error) -> leased(wanted, cost, result, error));
                 } catch (RuntimeException e) {
                     leased(wanted, cost, null, e);
@@ -264,7 +291,8 @@ final class BucketLease {
 
     /** Charges units admitted without a lease; the bucket may go negative. */
     private CompletableFuture<?> charge(long units, long cost) {
-        return call(() -> bucket.asVerbose().consumeIgnoringRateLimits(units)).whenComplete((result, error) -> {
+        return call(() -> ctx.buckets().createAndRun(key, config,
+                VerboseCommand.from(new ConsumeIgnoringRateLimitsCommand(units))).thenApply(RemoteVerboseResult::asLocal)).whenComplete((result, error) -> {
             synchronized (this) {
                 if (error != null) {
                     owed += units; // charged by a later settle pass
@@ -304,7 +332,7 @@ final class BucketLease {
         CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
         if (debt > 0) {
             long units = debt;
-            charged = call(() -> bucket.consumeIgnoringRateLimits(units)).whenComplete((v, error) -> {
+            charged = call(() -> ctx.buckets().createAndRun(key, config, new ConsumeIgnoringRateLimitsCommand(units))).whenComplete((v, error) -> {
                 synchronized (this) {
                     charging = false;
                     if (error != null) {
@@ -316,15 +344,17 @@ final class BucketLease {
         if (give > 0) {
             long units = give;
             ctx.returned().increment((double) units / ctx.returnedPerCount());
-            return CompletableFuture.allOf(charged, call(() -> bucket.addTokens(units)).whenComplete((v, error) -> {
-                // taken back on any failure, a timeout included (a return whose answer never came used to
-                // leave the tokens nowhere): if Redis applied it after all, one lease is admitted twice
-                if (error != null) {
-                    synchronized (this) {
-                        tokens += units;
-                    }
-                }
-            }));
+            // a missing bucket has expired and would be created full: nothing to give back to
+            return CompletableFuture.allOf(charged, call(() -> ctx.buckets().runIfPresent(key, new AddTokensCommand(units)))
+                    .whenComplete((v, error) -> {
+                        // taken back on any failure, a timeout included (a return whose answer never came used to
+                        // leave the tokens nowhere): if Redis applied it after all, one lease is admitted twice
+                        if (error != null) {
+                            synchronized (this) {
+                                tokens += units;
+                            }
+                        }
+                    }));
         }
         return charged;
     }

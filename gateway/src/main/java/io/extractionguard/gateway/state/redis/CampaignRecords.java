@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.extractionguard.engine.campaign.AccountObservation;
 import io.extractionguard.engine.campaign.AccountRules;
-import io.extractionguard.engine.campaign.CampaignStore;
+import io.extractionguard.engine.spi.CampaignStore;
 import io.extractionguard.engine.campaign.RequestIndicators;
 
 /**

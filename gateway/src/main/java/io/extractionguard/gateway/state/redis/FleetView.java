@@ -8,8 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Verdict;

@@ -6,7 +6,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -14,14 +13,11 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 
 import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.LocalRateLimiter;
-import io.extractionguard.engine.limits.RateLimiter;
+import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
-import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
-import io.github.bucket4j.redis.redisson.Bucket4jRedisson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -98,14 +94,9 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         return 2 * (props.connectTimeout().toMillis() + props.timeout().toMillis());
     }
 
-    /** Bucket4j's asynchronous proxies of Redis buckets, on the store's clock. */
-    static AsyncProxyManager<String> buckets(RedissonClient client, Clock clock, RedisStateProperties props) {
-        return Bucket4jRedisson.casBasedBuilder(((Redisson) client).getCommandExecutor())
-                .clientClock(LocalRateLimiter.timeMeter(clock))
-                .requestTimeout(props.timeout())
-                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(1)))
-                .build()
-                .asAsync();
+    /** The Redis buckets behind the leases, on the store's clock. */
+    static RemoteBuckets buckets(RedissonClient client, Clock clock, RedisStateProperties props) {
+        return new RemoteBuckets(client, clock, props);
     }
 
     /** Leases of recently used buckets; one evicted returns its unused units. */
@@ -204,7 +195,7 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
      */
     long chargedUnits(String accountId, TierLimits limits, Duration timeout) throws Exception {
         BucketConfiguration config = LocalRateLimiter.configuration(limits);
-        var result = context.buckets().builder().build(keys.bucket(accountId, limits),
+        var result = context.buckets().proxies().builder().build(keys.bucket(accountId, limits),
                         () -> CompletableFuture.completedFuture(config))
                 .asVerbose().getAvailableTokens().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         long[] available = result.getDiagnostics().getAvailableTokensPerEachBandwidth();

@@ -8,9 +8,9 @@ import org.redisson.api.RedissonClient;
 import com.github.benmanes.caffeine.cache.Cache;
 
 import io.extractionguard.engine.limits.LimitOutcome;
-import io.extractionguard.engine.limits.LocalTokenLimiter;
+import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.limits.TokenBudget;
-import io.extractionguard.engine.limits.TokenLimiter;
+import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.github.bucket4j.BucketConfiguration;
 import io.micrometer.core.instrument.Counter;

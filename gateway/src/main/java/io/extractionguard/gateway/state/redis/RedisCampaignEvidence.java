@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.StixBundles;
+import io.extractionguard.engine.spi.EvidenceFleet;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -38,7 +39,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * While Redis is unreachable recordings wait (merged, at most {@value #MAX_PENDING} entries) and the
  * last snapshot is exported.
  */
-public final class RedisCampaignEvidence implements CampaignEvidence.Fleet, AutoCloseable {
+public final class RedisCampaignEvidence implements EvidenceFleet, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RedisCampaignEvidence.class);
     static final int MAX_PENDING = 10_000;

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.extractionguard.engine.enforce.CampaignSanction;
-import io.extractionguard.engine.enforce.CampaignSanctions;
-import io.extractionguard.engine.enforce.InMemoryCampaignSanctions;
+import io.extractionguard.engine.spi.CampaignSanctions;
+import io.extractionguard.engine.memory.InMemoryCampaignSanctions;
 import io.extractionguard.gateway.enforce.SanctionJson;
 import io.extractionguard.gateway.state.StoreUnavailableException;
 import tools.jackson.databind.json.JsonMapper;

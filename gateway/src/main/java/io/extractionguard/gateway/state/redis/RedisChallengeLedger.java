@@ -20,8 +20,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 
-import io.extractionguard.engine.challenge.ChallengeLedger;
-import io.extractionguard.engine.challenge.InMemoryChallengeLedger;
+import io.extractionguard.engine.spi.ChallengeLedger;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
 import io.extractionguard.gateway.challenge.RemoteChallengeLedger;
 import io.extractionguard.gateway.state.StoreUnavailableException;
 import io.micrometer.core.instrument.Counter;

@@ -11,7 +11,7 @@ import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.extractionguard.engine.campaign.CorrelationLeadership;
+import io.extractionguard.engine.spi.CorrelationLeadership;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

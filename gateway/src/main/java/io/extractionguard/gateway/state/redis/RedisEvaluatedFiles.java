@@ -9,8 +9,8 @@ import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.extractionguard.engine.boundary.EvaluatedFiles;
-import io.extractionguard.engine.boundary.InMemoryEvaluatedFiles;
+import io.extractionguard.engine.spi.EvaluatedFiles;
+import io.extractionguard.engine.memory.InMemoryEvaluatedFiles;
 
 /**
  * Evaluated OpenAI batch files shared by the fleet: uploaded through one replica, a batch may be

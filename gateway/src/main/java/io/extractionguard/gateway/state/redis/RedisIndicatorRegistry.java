@@ -29,10 +29,10 @@ import org.redisson.codec.CompositeCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.extractionguard.engine.intel.InMemoryIndicatorRegistry;
+import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.IndicatorIndex;
-import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.intel.StixBundles;
 import io.extractionguard.gateway.state.StoreUnavailableException;
 

@@ -8,11 +8,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.extractionguard.engine.campaign.CampaignStore;
-import io.extractionguard.engine.campaign.CorrelationLeadership;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
-import io.extractionguard.engine.limits.RateLimiter;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.CampaignStore;
+import io.extractionguard.engine.spi.CorrelationLeadership;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
+import io.extractionguard.engine.spi.RateLimiter;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.gateway.config.GuardConfiguration;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.observe.RecentDecisions;
@@ -20,7 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
- * the in-memory {@link StateStore}, {@link RateLimiter}, {@link io.extractionguard.engine.limits.TokenLimiter}, {@link CampaignStore} and
+ * the in-memory {@link StateStore}, {@link RateLimiter}, {@link io.extractionguard.engine.spi.TokenLimiter}, {@link CampaignStore} and
  * {@link CorrelationLeadership}, challenge ledger and indicator registry of the embedded default.
  */
 @Configuration(proxyBeanMethods = false)
@@ -60,7 +60,7 @@ public class RedisStateConfiguration {
     @Bean
     RedisEvaluatedFiles redisEvaluatedFiles(RedisState state, Clock clock) {
         return new RedisEvaluatedFiles(state.client(), state.keys(), GuardConfiguration.EVALUATED_FILE_RETENTION,
-                new io.extractionguard.engine.boundary.InMemoryEvaluatedFiles(clock,
+                new io.extractionguard.engine.memory.InMemoryEvaluatedFiles(clock,
                         GuardConfiguration.EVALUATED_FILE_RETENTION, 100_000));
     }
 

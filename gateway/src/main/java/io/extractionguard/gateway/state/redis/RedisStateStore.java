@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
 import io.extractionguard.engine.state.ProfileStats;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 
 /**

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.extractionguard.engine.campaign.AccountObservation;
 import io.extractionguard.engine.campaign.AccountRules;
 import io.extractionguard.engine.campaign.IndicatorKind;
-import io.extractionguard.engine.campaign.InMemoryCampaignStore;
+import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.gateway.support.TestRedis;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 

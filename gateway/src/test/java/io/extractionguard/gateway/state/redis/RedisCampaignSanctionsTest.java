@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 
-import io.extractionguard.engine.enforce.CampaignSanctions;
+import io.extractionguard.engine.spi.CampaignSanctions;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.CampaignTraffic;
 import io.extractionguard.gateway.support.GatewayInstance;

@@ -17,7 +17,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import io.extractionguard.engine.challenge.ProofOfWorkSolver;
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.challenge.ChallengeService;
 import io.extractionguard.gateway.support.GatewayInstance;

@@ -20,7 +20,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.state.StateStore;
+import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.engine.state.VerdictCodec;
 import io.extractionguard.gateway.support.GatewayInstance;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.extractionguard.engine.intel.IndicatorRegistry;
+import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.gateway.support.CampaignTraffic;
 import io.extractionguard.gateway.support.GatewayInstance;
 import io.extractionguard.gateway.support.TestRedis;

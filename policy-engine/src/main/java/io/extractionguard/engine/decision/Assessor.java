@@ -1,0 +1,127 @@
+package io.extractionguard.engine.decision;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.extractionguard.engine.action.Mode;
+import io.extractionguard.engine.campaign.RequestIndicators;
+import io.extractionguard.engine.correlation.CampaignDetector;
+import io.extractionguard.engine.enforce.CampaignSanction;
+import io.extractionguard.engine.features.RequestFeatures;
+import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.intel.CampaignEvidence;
+import io.extractionguard.engine.intel.Indicator;
+import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.policy.PeerIndicatorSettings;
+import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.score.Contribution;
+import io.extractionguard.engine.score.RiskScore;
+import io.extractionguard.engine.score.SignalContext;
+import io.extractionguard.engine.spi.CampaignSanctions;
+import io.extractionguard.engine.spi.IndicatorRegistry;
+import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.state.Observation;
+import io.extractionguard.engine.state.ProfileStats;
+import io.extractionguard.engine.state.Verdict;
+
+/**
+ * Scores a request: observes it in the account's profile and the campaign evidence, adds campaign
+ * and peer-indicator contributions, and puts the verdict of a campaign sanction it falls under.
+ */
+final class Assessor {
+
+    private final StateStore store;
+    private final CampaignDetector campaigns;
+    private final CampaignEvidence evidence;
+    private final IndicatorRegistry indicators;
+    private final CampaignSanctions sanctions;
+
+    Assessor(StateStore store, CampaignDetector campaigns, CampaignEvidence evidence, IndicatorRegistry indicators,
+             CampaignSanctions sanctions) {
+        this.store = store;
+        this.campaigns = campaigns;
+        this.evidence = evidence;
+        this.indicators = indicators;
+        this.sanctions = sanctions;
+    }
+
+    /** Observes a prepared request in the account's profile and campaign evidence, and scores it. */
+    RiskScore assess(PreparedRequest prepared, Instant now) {
+        Policy p = prepared.policy();
+        GuardRequest request = prepared.request();
+        RequestFeatures features = prepared.features();
+        ClientIdentity id = request.identity();
+        TierLimits tier = p.tierLimits(id.tier());
+        ProfileStats stats = store.observe(id.accountId(),
+                new Observation(now.toEpochMilli(), features, p.features().templateSimilarity()),
+                p.features().evidencePrior());
+        SignalContext context = new SignalContext(id, features, stats, tier, now);
+        RiskScore risk = p.scorer().score(context);
+        List<Contribution> extra = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
+                p.features().evidencePrior(), now.toEpochMilli());
+        if (!extra.isEmpty()) {
+            evidence.record(extra, id, features.sketch(), now);
+        }
+        Contribution peer = peerIndicator(p, id, features, now);
+        if (peer != null) {
+            extra = new ArrayList<>(extra);
+            extra.add(peer);
+        }
+        if (!extra.isEmpty()) {
+            risk = p.scorer().score(context, extra);
+        }
+        applySanction(prepared.indicators(), id, now);
+        return risk;
+    }
+
+    /**
+     * Puts the verdict of a campaign sanction this account belongs or links to, unless the account
+     * already has it, a block (when the sanction challenges) or an operator's allow. Local reads only;
+     * the sanction registry records the account off the request path.
+     */
+    private void applySanction(RequestIndicators r, ClientIdentity id, Instant now) {
+        Optional<CampaignSanction> match = sanctions.match(r, now);
+        if (match.isEmpty()) {
+            return;
+        }
+        CampaignSanction s = match.get();
+        Optional<Verdict> current = store.verdict(id.accountId(), now);
+        if (current.isPresent() && (current.get().kind() == Verdict.Kind.ALLOW
+                || current.get().source().equals("campaign/" + s.id())
+                || current.get().kind() == Verdict.Kind.BLOCK && s.action() == Verdict.Kind.CHALLENGE)) {
+            return;
+        }
+        store.putVerdict(id.accountId(), new Verdict(s.action(), s.expiresAt(), "campaign/" + s.id(),
+                List.of(s.reasonId()), s.reason()));
+        long hash = r.accountHash() & Long.MAX_VALUE;
+        sanctions.reached(s.id(), new CampaignSanction.Penalised(id.accountId(), id.paymentFingerprint(), now,
+                !s.members().contains(hash)), hash);
+    }
+
+    /** The contribution of an imported peer indicator matching this request, or null. */
+    Contribution peerIndicator(Policy p, ClientIdentity id, RequestFeatures features, Instant now) {
+        PeerIndicatorSettings s = p.peerIndicators();
+        if (s.weight() <= 0) {
+            return null;
+        }
+        return indicators.index(now).match(id, features.sketch(), now)
+                .filter(m -> m.indicator().confidence() >= s.minConfidence())
+                .map(m -> {
+                    double strength = m.indicator().confidence() / 100.0;
+                    return new Contribution("peer-indicator/" + kindId(m.indicator().kind()),
+                            Math.round(strength * 10.0) / 10.0, Math.round(strength * s.weight() * 10.0) / 10.0,
+                            s.mode() == Mode.SHADOW);
+                }).orElse(null);
+    }
+
+    private static String kindId(Indicator.Kind kind) {
+        return switch (kind) {
+            case PAYMENT_FINGERPRINT -> "payment";
+            case CLIENT_JA4 -> "client";
+            case IP_PREFIX -> "network";
+            case PROMPT_TEMPLATE -> "template";
+        };
+    }
+}

@@ -1,7 +1,0 @@
-package io.extractionguard.engine.policy;
-
-/** Whether a policy, band or signal acts, or only records what it would have done. */
-public enum Mode {
-    ENFORCE,
-    SHADOW
-}
