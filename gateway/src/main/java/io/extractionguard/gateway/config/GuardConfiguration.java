@@ -148,9 +148,8 @@ public class GuardConfiguration {
         return new InMemoryCampaignStore(clock, properties.campaign().storeSettings());
     }
 
-    /** One gateway correlates alone; a fleet sharing state uses a lease in Redis (state.redis.RedisCorrelationLeadership). */
+    /** Every replica correlates the values its own traffic touches (with Redis, against the fleet's shared samples). */
     @Bean
-    @ConditionalOnProperty(name = "guard.state.store", havingValue = "memory", matchIfMissing = true)
     CorrelationLeadership correlationLeadership() {
         return CorrelationLeadership.SINGLE_NODE;
     }

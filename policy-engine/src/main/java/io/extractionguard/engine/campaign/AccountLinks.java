@@ -105,6 +105,11 @@ public final class AccountLinks {
         return (float) peakSuspicion;
     }
 
+    /** The remembered peak suspicion as of its last update. */
+    public synchronized float peak() {
+        return (float) peakSuspicion;
+    }
+
     /** Distinct non-zero values among the remembered ones. */
     private int distinct(long[] values) {
         int count = 0;

@@ -34,6 +34,26 @@ public final class TemplateBucket {
     private double content;
     private double repeats;
     private long decayedAt = Long.MIN_VALUE;
+    /** This replica's additions since the last {@link #cut}, decayed with the counters (see {@link #fold}). */
+    private double pendingRequests;
+    private double pendingContent;
+    private double pendingRepeats;
+    private long[] pendingAccounts = new long[0];
+    private boolean pendingMatched;
+
+    /**
+     * What one replica added to a bucket since its last cut, for a shared store to merge into the
+     * fleet's bucket: counters as of {@code atMillis}, the accounts that sent prompts into it, whether
+     * any request matched the representative, and the representative itself.
+     */
+    public record Cut(double requests, double content, double repeats, long atMillis, long[] accounts, boolean matched,
+                      byte[] representative) {
+    }
+
+    /** The fleet's bucket as shared state holds it (every replica's cuts merged), counters as of {@code atMillis}. */
+    public record Fleet(byte[] representative, boolean matched, long[] accounts, double requests, double content,
+                        double repeats, long atMillis) {
+    }
 
     /**
      * Returns the bucket as it was before this request, then adds the request, if the prompt is
@@ -61,15 +81,28 @@ public final class TemplateBucket {
             this.content = 0;
             repeats = 0;
             empty = false;
+            pendingRequests = 0;
+            pendingContent = 0;
+            pendingRepeats = 0;
+            pendingAccounts = new long[0];
         } else {
             matched = true;
+            pendingMatched = true;
         }
         TemplateStats before = stats(accountHash, atMillis);
         double w = decayTo(atMillis);
+        double repeat = similar && similarity >= REPEAT_SIMILARITY ? w : 0;
         requests += w;
         this.content += w * content;
-        repeats += similar && similarity >= REPEAT_SIMILARITY ? w : 0;
-        accounts.put(accountHash, 0f);
+        repeats += repeat;
+        pendingRequests += w;
+        pendingContent += w * content;
+        pendingRepeats += repeat;
+        if (accounts.put(accountHash, 0f) >= 0 && pendingAccounts.length < SAMPLE
+                && java.util.Arrays.stream(pendingAccounts).noneMatch(a -> a == AccountSample.key(accountHash))) {
+            pendingAccounts = java.util.Arrays.copyOf(pendingAccounts, pendingAccounts.length + 1);
+            pendingAccounts[pendingAccounts.length - 1] = AccountSample.key(accountHash);
+        }
         return before;
     }
 
@@ -92,6 +125,68 @@ public final class TemplateBucket {
         return new SharedValue(null, key, accounts.hashes(), accounts.distinct(), 0, s.heat(), Float.NaN);
     }
 
+    /** What this replica added since the last cut, and starts a new one; null when it added nothing. */
+    public synchronized Cut cut() {
+        if (pendingRequests == 0 && pendingAccounts.length == 0) {
+            return null;
+        }
+        Cut c = new Cut(pendingRequests, pendingContent, pendingRepeats, decayedAt, pendingAccounts, pendingMatched,
+                representative.clone());
+        pendingRequests = 0;
+        pendingContent = 0;
+        pendingRepeats = 0;
+        pendingAccounts = new long[0];
+        pendingMatched = false;
+        return c;
+    }
+
+    /** Puts back a cut that could not be shared (it is sent with the next one). */
+    public synchronized void restore(Cut c) {
+        double f = decayedAt == Long.MIN_VALUE || c.atMillis() >= decayedAt ? 1
+                : Math.exp((c.atMillis() - (double) decayedAt) / DAY_MS);
+        pendingRequests += c.requests() * f;
+        pendingContent += c.content() * f;
+        pendingRepeats += c.repeats() * f;
+        pendingMatched |= c.matched();
+        for (long a : c.accounts()) {
+            if (pendingAccounts.length < SAMPLE && java.util.Arrays.stream(pendingAccounts).noneMatch(p -> p == a)) {
+                pendingAccounts = java.util.Arrays.copyOf(pendingAccounts, pendingAccounts.length + 1);
+                pendingAccounts[pendingAccounts.length - 1] = a;
+            }
+        }
+    }
+
+    /**
+     * Takes the fleet's bucket as this replica's view: its representative, its accounts (merged with the
+     * sample, so folding twice changes nothing) and its counters plus what this replica added since its
+     * last cut (which the fleet's do not include yet). The fleet's counters include every earlier cut of
+     * this replica, so nothing is counted twice.
+     */
+    public synchronized void fold(Fleet fleet) {
+        if (fleet.representative() == null || fleet.representative().length != representative.length) {
+            return;
+        }
+        if (empty || !java.util.Arrays.equals(representative, fleet.representative())) {
+            System.arraycopy(fleet.representative(), 0, representative, 0, representative.length);
+            accounts.clear();
+            empty = false;
+        }
+        matched |= fleet.matched();
+        for (long a : fleet.accounts()) {
+            accounts.put(a, 0f);
+        }
+        long at = decayedAt == Long.MIN_VALUE ? fleet.atMillis() : Math.max(decayedAt, fleet.atMillis());
+        double own = decayedAt == Long.MIN_VALUE || at == decayedAt ? 1 : Math.exp((decayedAt - (double) at) / DAY_MS);
+        double theirs = at == fleet.atMillis() ? 1 : Math.exp((fleet.atMillis() - (double) at) / DAY_MS);
+        pendingRequests *= own;
+        pendingContent *= own;
+        pendingRepeats *= own;
+        requests = fleet.requests() * theirs + pendingRequests;
+        content = fleet.content() * theirs + pendingContent;
+        repeats = fleet.repeats() * theirs + pendingRepeats;
+        decayedAt = at;
+    }
+
     /** Decays the counters to {@code at}; returns the weight of an event at {@code at} (below 1 when late). */
     private double decayTo(long at) {
         if (decayedAt == Long.MIN_VALUE) {
@@ -105,6 +200,9 @@ public final class TemplateBucket {
         requests *= f;
         content *= f;
         repeats *= f;
+        pendingRequests *= f;
+        pendingContent *= f;
+        pendingRepeats *= f;
         decayedAt = at;
         return 1;
     }

@@ -130,14 +130,64 @@ public final class InMemoryCampaignStore implements CampaignStore {
             }
             IndicatorEvidence e = values.get(key, NEW_VALUE)
                     .apply(IndicatorKind.of(i), accountHash, peak);
-            if (e.changed() && queued.incrementAndGet() <= maxQueued) {
-                changed.add(key);
-            } else if (e.changed()) {
-                queued.decrementAndGet(); // full: the value keeps its last rarity (or the request path computes one)
+            if (e.changed()) {
+                queueChanged(key);
             }
             out[i] = e;
         }
         return out;
+    }
+
+    private void queueChanged(long key) {
+        if (queued.incrementAndGet() <= maxQueued) {
+            changed.add(key);
+        } else {
+            queued.decrementAndGet(); // full: the value keeps its last rarity (or the request path computes one)
+        }
+    }
+
+    // ---- folding in the fleet's evidence (a shared store's background thread, never the request path) ----
+
+    /**
+     * Folds the fleet's sample of an indicator value into this store (see {@link IndicatorRecord#fold}),
+     * creating the value if absent; a value that gained accounts is queued for the correlator.
+     */
+    public void foldValue(long valueKey, IndicatorKind kind, long[] hashes, float[] suspicions) {
+        if (values.get(valueKey, NEW_VALUE).fold(kind, hashes, suspicions)) {
+            queueChanged(valueKey);
+        }
+    }
+
+    /** What this replica added to a template bucket since its last cut ({@link TemplateBucket#cut}), or null. */
+    public TemplateBucket.Cut cutBucket(long key) {
+        TemplateBucket b = buckets.getIfPresent(key);
+        return b == null ? null : b.cut();
+    }
+
+    /** Puts back a cut that could not be shared. */
+    public void restoreBucket(long key, TemplateBucket.Cut cut) {
+        TemplateBucket b = buckets.getIfPresent(key);
+        if (b != null) {
+            b.restore(cut);
+        }
+    }
+
+    /**
+     * Takes the fleet's template bucket as this replica's view ({@link TemplateBucket#fold}), creating it
+     * if absent: a template hot elsewhere counts from this replica's next request into it.
+     */
+    public void foldBucket(long key, TemplateBucket.Fleet fleet) {
+        if (fleet.representative() == null) {
+            return;
+        }
+        firstSightings.seenBefore(key);
+        buckets.get(key, NEW_BUCKET).fold(fleet);
+    }
+
+    /** The account's remembered peak suspicion as last updated (0 for an account without links). */
+    public float peak(long accountHash) {
+        AccountLinks links = accounts.getIfPresent(accountHash);
+        return links == null ? 0 : links.peak();
     }
 
     private AccountLinks links(long accountHash) {

@@ -11,55 +11,31 @@ import io.extractionguard.engine.spi.CampaignStore;
 import io.extractionguard.engine.campaign.RequestIndicators;
 
 /**
- * The compact binary form in which replicas ship campaign evidence to each other: one record per
- * {@link CampaignStore} change (the arguments of the request path's {@code observe*} calls, and the
- * correlator's published rarity and population), and batches of records tagged with the replica
- * that made them. A record carries hashes, numbers and a timestamp only, never an account id, key
- * or prompt. Big-endian; a batch starts with a version byte, so the format can change.
+ * The compact binary form of an account's campaign records, which replicas exchange through the
+ * account's stream ({@link RedisCampaignStore}): one record per {@link CampaignStore} change of the
+ * account (the arguments of {@code observeAccount}, and of {@code observeIndicators} — sent without
+ * values, for the account's suspicion), in batches tagged with the replica that made them. A record
+ * carries hashes, numbers and a timestamp only, never an account id, key or prompt. Big-endian; a
+ * batch starts with a version byte, so the format can change.
  *
  * <pre>
  * batch      := version(1) replicaLen(1) replica(utf8) count(4) record*
- * TEMPLATES  := 1 account(8) at(8) minSimilarity(8) content(8) minContentToCreate(8) n(1) key(8)*n sketchLen(2) sketch
  * ACCOUNT    := 2 account(8) at(8) templateStrength(8) content(8) client(8) network(8) sharePrior(8) maxCv(8) minGaps(8)
  * CONVERSED  := 6 (ACCOUNT's fields) turns(4) historyChars(8) totalChars(8) root(8)   (an account record with its conversation shape)
  * INDICATORS := 3 account(8) at(8) suspicion(8) halfLife(8) n(1) value(8)*n
- * RARITY     := 4 value(8) rarity(4)
- * POPULATION := 5 accounts(8)
  * </pre>
  *
- * A replica that does not know CONVERSED (before issue 16) rejects a batch holding one: upgrade all
- * replicas before relying on shared conversation evidence.
- *
- * Sizes: a template record is about 140 bytes, an account record 73 (101 with its conversation), an indicator record about
- * 90 (seven kinds): about 300 bytes per campaign-tracked request.
+ * Sizes: an account record is 73 bytes (101 with its conversation), an indicator record without
+ * values 34: about 110–140 bytes per request and account.
  */
 public final class CampaignRecords {
 
     static final byte VERSION = 1;
-    static final byte TEMPLATES = 1;
     static final byte ACCOUNT = 2;
     static final byte INDICATORS = 3;
-    static final byte RARITY = 4;
-    static final byte POPULATION = 5;
     static final byte CONVERSED = 6;
 
     private CampaignRecords() {
-    }
-
-    public static byte[] templates(long accountHash, long[] keys, byte[] sketch, double minSimilarity, double content,
-                                   double minContentToCreate, long atMillis) {
-        if (keys.length > 255 || sketch.length > 65_535) {
-            throw new IllegalArgumentException("template record too large: " + keys.length + " keys, "
-                    + sketch.length + " sketch bytes");
-        }
-        ByteBuffer b = ByteBuffer.allocate(1 + 8 * 5 + 1 + 8 * keys.length + 2 + sketch.length);
-        b.put(TEMPLATES).putLong(accountHash).putLong(atMillis).putDouble(minSimilarity).putDouble(content)
-                .putDouble(minContentToCreate).put((byte) keys.length);
-        for (long k : keys) {
-            b.putLong(k);
-        }
-        b.putShort((short) sketch.length).put(sketch);
-        return b.array();
     }
 
     public static byte[] account(long accountHash, AccountObservation o, AccountRules r) {
@@ -87,14 +63,6 @@ public final class CampaignRecords {
             b.putLong(v);
         }
         return b.array();
-    }
-
-    public static byte[] rarity(long valueKey, float rarity) {
-        return ByteBuffer.allocate(1 + 8 + 4).put(RARITY).putLong(valueKey).putFloat(rarity).array();
-    }
-
-    public static byte[] population(double accounts) {
-        return ByteBuffer.allocate(1 + 8).put(POPULATION).putDouble(accounts).array();
     }
 
     /** One batch: the replica's id and its records, in order. */
@@ -157,17 +125,6 @@ public final class CampaignRecords {
     private static void applyOne(ByteBuffer b, CampaignStore target) {
         byte kind = b.get();
         switch (kind) {
-            case TEMPLATES -> {
-                long account = b.getLong();
-                long at = b.getLong();
-                double minSimilarity = b.getDouble();
-                double content = b.getDouble();
-                double minToCreate = b.getDouble();
-                long[] keys = longs(b, b.get() & 0xFF);
-                byte[] sketch = new byte[b.getShort() & 0xFFFF];
-                b.get(sketch);
-                target.observeTemplates(account, keys, sketch, minSimilarity, content, minToCreate, at);
-            }
             case ACCOUNT, CONVERSED -> {
                 long account = b.getLong();
                 long at = b.getLong();
@@ -188,8 +145,6 @@ public final class CampaignRecords {
                 double halfLife = b.getDouble();
                 target.observeIndicators(account, longs(b, b.get() & 0xFF), suspicion, halfLife, at);
             }
-            case RARITY -> target.publishRarity(b.getLong(), b.getFloat());
-            case POPULATION -> target.publishPopulation(b.getDouble());
             default -> throw new IllegalArgumentException("unknown campaign record kind " + kind);
         }
     }

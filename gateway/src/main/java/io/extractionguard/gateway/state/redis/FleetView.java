@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.state.AccountProfile;
@@ -20,22 +19,18 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * paths (no second reader that could drift from them): a fresh {@link RedisState} with a replica id of its
  * own reads the retained profile stream at start-up, then cold-loads each account (hash ⊕ the retained
  * stream changes after each replica's high-water mark); verdicts are its start-up re-read; campaign
- * evidence is a {@link RedisCampaignStore} replaying the campaign stream; the shared buckets are read
+ * evidence is counted in the per-account record streams ({@link RedisCampaignStore}); the shared buckets are read
  * through the limiter's Bucket4j proxy. It never writes a change (loads refresh key expiry only).
  */
 public final class FleetView implements AutoCloseable {
 
     private final RedisState state;
-    private final RedisCampaignStore campaign;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Duration timeout;
 
     private FleetView(RedisStateProperties props) {
         this.timeout = props.connectTimeout().plus(props.timeout());
         this.state = new RedisState(props, Duration.ofDays(7), Clock.systemUTC(), meters);
-        this.campaign = new RedisCampaignStore(new InMemoryCampaignStore(Clock.systemUTC()), state.client(), state.keys(),
-                state.availability(), state.replica().value(), props.campaign(), props.timeout(), meters);
-        campaign.start();
     }
 
     /** Connects as a new replica would (the caller closes it); fails when Redis does not answer. */
@@ -94,22 +89,36 @@ public final class FleetView implements AutoCloseable {
         return (double) state.limiter().chargedUnits(account, limits, timeout) / RateLimiter.UNITS_PER_REQUEST;
     }
 
-    /** Campaign records of the whole fleet this fresh replica replayed from the stream. */
+    /** Campaign account entries the fleet holds in Redis (one per account, replica and batch, the newest kept). */
     public long campaignRecords() {
-        return (long) meters.get("guard.campaign.sync.applied").counter().count();
+        long entries = 0;
+        for (String key : state.client().getKeys().getKeysByPattern(state.keys().prefix() + ":{ca:*")) {
+            entries += state.client().getStream(key, org.redisson.client.codec.ByteArrayCodec.INSTANCE).size();
+        }
+        return entries;
     }
 
-    /** Accounts the replayed campaign evidence knows. */
+    /** Of {@code accounts}, how many have no campaign records in Redis. */
+    public long campaignAccountsMissing(Collection<String> accounts) {
+        long missing = 0;
+        for (String account : accounts) {
+            String key = state.keys().campaignAccount(io.extractionguard.engine.campaign.Indicators.accountHash(account));
+            missing += state.client().getKeys().countExists(key) == 0 ? 1 : 0;
+        }
+        return missing;
+    }
+
+    /** Accounts with campaign records in Redis. */
     public long campaignAccounts() {
-        return campaign.local().accountCount();
+        long n = 0;
+        for (String ignored : state.client().getKeys().getKeysByPattern(state.keys().prefix() + ":{ca:*")) {
+            n++;
+        }
+        return n;
     }
 
     @Override
     public void close() {
-        try {
-            campaign.close(Duration.ofSeconds(1));
-        } finally {
-            state.close();
-        }
+        state.close();
     }
 }

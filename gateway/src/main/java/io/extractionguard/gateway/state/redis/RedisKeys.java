@@ -13,14 +13,17 @@ import io.extractionguard.engine.limits.TierLimits;
  * {prefix}:verdicts                         hash: account → verdict (one key: read whole at start-up)
  * {prefix}:verdict-events                   pub/sub channel of verdict changes
  * {prefix}:profile-events                   stream of profile change batches (field "b": replica, batch seq, per-account deltas)
- * {prefix}:campaign-events                  stream of campaign evidence batches (field "b", binary records)
- * {prefix}:campaign-leader                  string: the replica holding the correlation lease (PX lease)
+ * {prefix}:{cv:VALUE}                       hash: an indicator value's account sample (account hex → "suspicion,at")
+ * {prefix}:{ct:BUCKET}                      hash: a template bucket (representative, counters, account sample)
+ * {prefix}:{ca:ACCOUNT}                     stream: an account's recent campaign records from every replica
+ * {prefix}:{campaign-accounts}:DAY          HyperLogLog: accounts active that day (the population rarity is measured against)
  * {prefix}:audit-checkpoints                stream of signed audit checkpoints (field "c": JSON line)
  * {prefix}:audit-heads                      hash: replica → its newest audit checkpoint
  * </pre>
  *
- * Further per-account state (e.g. campaign evidence) takes another suffix after the hash tag;
- * state that is not per account takes a plain name after the prefix.
+ * Campaign keys are their own hash tag (VALUE, BUCKET, ACCOUNT as 16 hex digits of the 64-bit hash),
+ * so Cluster spreads them over every shard. Further per-account state takes another suffix after the
+ * hash tag; state that is not per account takes a plain name after the prefix.
  */
 public final class RedisKeys {
 
@@ -65,12 +68,29 @@ public final class RedisKeys {
         return global("profile-events");
     }
 
-    public String campaignEvents() {
-        return global("campaign-events");
+    /** An indicator value's account sample. */
+    public String campaignValue(long valueKey) {
+        return prefix + ":{cv:" + hex(valueKey) + "}";
     }
 
-    public String campaignLeader() {
-        return global("campaign-leader");
+    /** A template bucket. */
+    public String campaignBucket(long bucketKey) {
+        return prefix + ":{ct:" + hex(bucketKey) + "}";
+    }
+
+    /** An account's recent campaign records (by account hash: campaign state never holds an account id). */
+    public String campaignAccount(long accountHash) {
+        return prefix + ":{ca:" + hex(accountHash) + "}";
+    }
+
+    /** The accounts active on day {@code epochDay} (one slot for all days, so they can be counted together). */
+    public String campaignAccounts(long epochDay) {
+        return prefix + ":{campaign-accounts}:" + epochDay;
+    }
+
+    private static String hex(long v) {
+        String h = Long.toHexString(v);
+        return "0".repeat(16 - h.length()) + h;
     }
 
     public String auditCheckpoints() {

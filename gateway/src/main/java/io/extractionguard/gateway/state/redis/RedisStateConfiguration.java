@@ -9,7 +9,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.extractionguard.engine.spi.CampaignStore;
-import io.extractionguard.engine.spi.CorrelationLeadership;
 import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.spi.StateStore;
@@ -20,8 +19,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Shared state on Redis, active with {@code guard.state.store=redis} (profile {@code redis}). Replaces
- * the in-memory {@link StateStore}, {@link RateLimiter}, {@link io.extractionguard.engine.spi.TokenLimiter}, {@link CampaignStore} and
- * {@link CorrelationLeadership}, challenge ledger and indicator registry of the embedded default.
+ * the in-memory {@link StateStore}, {@link RateLimiter}, {@link io.extractionguard.engine.spi.TokenLimiter},
+ * {@link CampaignStore}, challenge ledger and indicator registry of the embedded default. Correlation stays
+ * {@code SINGLE_NODE}: each replica correlates the values its own traffic touches (see {@link RedisCampaignStore}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "guard.state.store", havingValue = "redis")
@@ -116,31 +116,17 @@ public class RedisStateConfiguration {
     }
 
     /**
-     * Campaign evidence shared through a Redis stream; replays the retained stream before traffic.
-     * Closed before {@link RedisState} (it depends on it), so what it buffered is shipped first.
+     * Campaign evidence partitioned in Redis by value, template bucket and account; each replica merges and
+     * reads back the keys its own traffic touches. Closed before {@link RedisState} (it depends on it), so
+     * what it holds is sent first.
      */
     @Bean(destroyMethod = "close")
     RedisCampaignStore redisCampaignStore(RedisState state, RedisStateProperties props, GuardProperties guard,
                                           Clock clock, MeterRegistry meters) {
         InMemoryCampaignStore local = new InMemoryCampaignStore(clock, guard.campaign().storeSettings());
         RedisCampaignStore store = new RedisCampaignStore(local, state.client(), state.keys(), state.availability(),
-                state.replica().value(), props.campaign(), props.timeout(), meters);
+                state.replica().value(), props.campaign(), props.timeout(), guard.campaign().idleExpiry(), clock, meters);
         store.start();
         return store;
-    }
-
-    /** One replica at a time runs campaign correlation: a lease in Redis, renewed every correlation tick. */
-    @Bean(destroyMethod = "close")
-    RedisCorrelationLeadership redisCorrelationLeadership(RedisState state, RedisStateProperties props,
-                                                          GuardProperties guard, MeterRegistry meters) {
-        java.time.Duration lease = props.campaign().leaderLease();
-        java.time.Duration tick = guard.campaign().correlationTick();
-        if (lease.compareTo(tick.multipliedBy(2)) <= 0) {
-            throw new IllegalArgumentException("guard.state.redis.campaign.leader-lease (" + lease
-                    + ") must be longer than two guard.campaign.correlation-tick (" + tick + "), or the lease lapses "
-                    + "between renewals");
-        }
-        return new RedisCorrelationLeadership(state.client(), state.keys(), state.replica().value(), state.availability(),
-                lease, props.timeout(), meters);
     }
 }

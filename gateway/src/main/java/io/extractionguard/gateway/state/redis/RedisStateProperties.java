@@ -23,7 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sync             write-behind and refresh of profiles
  * @param nearCache        the in-process cache in front of Redis
  * @param limits           distributed rate limits
- * @param campaign         campaign evidence shared through a Redis stream, and the correlation lease
+ * @param campaign         campaign evidence partitioned in Redis by value, template bucket and account
  */
 @ConfigurationProperties("guard.state.redis")
 public record RedisStateProperties(
@@ -96,23 +96,21 @@ public record RedisStateProperties(
     }
 
     /**
-     * @param flushInterval  how often buffered campaign records are shipped (one {@code XADD} per batch)
-     * @param batchRecords   most records per stream entry
-     * @param bufferRecords  most records waiting to be shipped (the outage buffer); beyond it records stay
-     *                       local only and are counted in {@code guard.campaign.sync.dropped}
-     * @param streamMaxLen   stream entries (batches) Redis retains, approximately ({@code MAXLEN ~}): the
-     *                       evidence a restarted or new replica replays
-     * @param replayTimeout  how long start-up waits for the retained stream to be replayed
-     * @param leaderLease    the correlation lease: a replica that stops renewing it (dead, partitioned) is
-     *                       replaced after this long; must be shorter than the policy's correlation interval
-     *                       and longer than two {@code guard.campaign.correlation-tick}s
+     * @param flushInterval       how often the campaign keys this replica touched are merged into Redis and their
+     *                            fleet-wide state read back (one pipelined batch)
+     * @param bufferRecords       most touched keys waiting for a batch (the outage buffer); beyond it evidence stays
+     *                            local only and is counted in {@code guard.campaign.sync.dropped}
+     * @param accountRetention    how long an account's recent records stay in Redis after its last request (other
+     *                            replicas that serve it within this time take them over)
+     * @param accountEntries      entries (one per replica and batch) kept per account
+     * @param accountBatchRecords most records of one account per batch (a flooding account's extra requests
+     *                            stay local)
      */
     public record Campaign(@DefaultValue("1s") Duration flushInterval,
-                           @DefaultValue("1000") int batchRecords,
                            @DefaultValue("200000") int bufferRecords,
-                           @DefaultValue("10000") int streamMaxLen,
-                           @DefaultValue("30s") Duration replayTimeout,
-                           @DefaultValue("10s") Duration leaderLease) {
+                           @DefaultValue("1h") Duration accountRetention,
+                           @DefaultValue("16") int accountEntries,
+                           @DefaultValue("64") int accountBatchRecords) {
     }
 
     /** Checks values whose errors would otherwise surface late or obscurely. */
@@ -136,9 +134,9 @@ public record RedisStateProperties(
             throw new IllegalArgumentException("guard.state.redis.limits.min-lease-requests must be at least 1, was "
                     + limits.minLeaseRequests());
         }
-        if (campaign.batchRecords() < 1 || campaign.bufferRecords() < 1 || campaign.streamMaxLen() < 1) {
-            throw new IllegalArgumentException("guard.state.redis.campaign.batch-records, buffer-records and "
-                    + "stream-max-len must be at least 1");
+        if (campaign.bufferRecords() < 1 || campaign.accountEntries() < 1 || campaign.accountBatchRecords() < 1) {
+            throw new IllegalArgumentException("guard.state.redis.campaign.buffer-records, account-entries and "
+                    + "account-batch-records must be at least 1");
         }
         if (limits.largeLeaseFraction() <= 0 || limits.largeLeaseFraction() > 0.5) {
             throw new IllegalArgumentException("guard.state.redis.limits.large-lease-fraction must be in (0, 0.5], was "

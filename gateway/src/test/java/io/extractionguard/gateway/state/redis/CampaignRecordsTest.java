@@ -21,12 +21,10 @@ import io.extractionguard.engine.campaign.IndicatorEvidence;
 import io.extractionguard.engine.campaign.IndicatorKind;
 import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.campaign.RequestIndicators;
-import io.extractionguard.engine.campaign.TemplateStats;
-import io.extractionguard.engine.features.PromptSketch;
 
 /**
- * The records replicas ship: applying a change directly and applying its decoded record leave two
- * stores in the same state; the buffer in front of the stream is bounded and counts what it refuses.
+ * The account records replicas exchange: applying a change directly and applying its decoded record
+ * leave two stores in the same state; malformed batches are rejected.
  */
 class CampaignRecordsTest {
 
@@ -34,11 +32,8 @@ class CampaignRecordsTest {
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(T0 + 60_000), ZoneOffset.UTC);
     private static final AccountRules RULES = new AccountRules(2, 0.25, 6);
 
-    /** One campaign-shaped request's three changes, applied to {@code store} and, encoded, appended to {@code records}. */
-    private static void request(CampaignStore store, List<byte[]> records, long account, long[] keys, byte[] sketch,
-                                long[] values, long at, int step) {
-        store.observeTemplates(account, keys, sketch, 0.5, 0.8, 0.3, at);
-        records.add(CampaignRecords.templates(account, keys, sketch, 0.5, 0.8, 0.3, at));
+    /** One campaign-shaped request's account and indicator changes, applied to {@code store} and, encoded, appended to {@code records}. */
+    private static void request(CampaignStore store, List<byte[]> records, long account, long[] values, long at, int step) {
         // each step continues the previous one's conversation (same root, two more turns, all of it as history)
         AccountObservation o = new AccountObservation(at, 0.9, 0.8, 77L, 88L,
                 new RequestIndicators.Conversation(1 + 2 * step, 500L * step, 500L * step + 200, 0xabcL));
@@ -53,9 +48,6 @@ class CampaignRecordsTest {
         InMemoryCampaignStore origin = new InMemoryCampaignStore(clock);
         InMemoryCampaignStore replica = new InMemoryCampaignStore(clock);
         Random random = new Random(7);
-        byte[] sketch = new byte[PromptSketch.BYTES];
-        random.nextBytes(sketch);
-        long[] keys = {11, 22, 33, 44, 55, 66, 77, 88};
         long card = 0x5eedL;
         List<byte[]> records = new ArrayList<>();
         long account0 = 0;
@@ -65,13 +57,9 @@ class CampaignRecordsTest {
             long account = random.nextLong();
             account0 = a == 0 ? account : account0;
             for (int r = 0; r < 3; r++) {
-                request(origin, records, account, keys, sketch, values, T0 + a * 1000L + r * 100L, r);
+                request(origin, records, account, values, T0 + a * 1000L + r * 100L, r);
             }
         }
-        origin.publishRarity(card, 0.61f);
-        records.add(CampaignRecords.rarity(card, 0.61f));
-        origin.publishPopulation(5000);
-        records.add(CampaignRecords.population(5000));
 
         byte[] batch = CampaignRecords.batch("replica-a", records);
         assertThat(CampaignRecords.replicaOf(batch)).isEqualTo("replica-a");
@@ -82,10 +70,6 @@ class CampaignRecordsTest {
         long[] values = new long[IndicatorKind.count()];
         values[IndicatorKind.PAYMENT.ordinal()] = card;
         long at = T0 + 30_000;
-        TemplateStats[] t1 = origin.observeTemplates(fresh, keys, sketch, 0.5, 0.8, 0.3, at);
-        TemplateStats[] t2 = replica.observeTemplates(fresh, keys, sketch, 0.5, 0.8, 0.3, at);
-        assertThat(t2).containsExactly(t1);
-        assertThat(Arrays.stream(t1).mapToDouble(TemplateStats::otherAccounts).max().orElse(0)).isEqualTo(12);
         AccountObservation o = new AccountObservation(at, 1, 0.8, 1, 2);
         AccountState s1 = origin.observeAccount(fresh, o, RULES);
         assertThat(replica.observeAccount(fresh, o, RULES)).isEqualTo(s1);
@@ -97,25 +81,21 @@ class CampaignRecordsTest {
         IndicatorEvidence p2 = replica.observeIndicators(fresh, values, 0, 3_600_000, at)[IndicatorKind.PAYMENT.ordinal()];
         assertThat(p2).isEqualTo(p1);
         assertThat(p1.otherSuspicion()).isGreaterThan(10);
-        assertThat(p2.rarity()).isEqualTo(0.61f);
-        assertThat(replica.population()).isEqualTo(5000);
         assertThat(replica.accountCount()).isEqualTo(origin.accountCount());
     }
 
     @Test
     void recordsAreCompact() {
-        byte[] sketch = new byte[PromptSketch.BYTES];
-        assertThat(CampaignRecords.templates(1, new long[8], sketch, 0.5, 1, 0.3, T0).length).isLessThanOrEqualTo(160);
         assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1), RULES).length).isEqualTo(73);
         assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1,
                 new RequestIndicators.Conversation(3, 10, 20, 5)), RULES).length).isEqualTo(101);
-        assertThat(CampaignRecords.indicators(1, new long[IndicatorKind.count()], 0.5, 1, T0).length)
-                .isEqualTo(34 + 8 * IndicatorKind.count());
+        assertThat(CampaignRecords.indicators(1, new long[0], 0.5, 1, T0).length).as("a suspicion record").isEqualTo(34);
     }
 
     @Test
     void aTruncatedOrUnknownBatchIsRejectedNotMisread() {
-        byte[] batch = CampaignRecords.batch("r", List.of(CampaignRecords.population(1234), CampaignRecords.rarity(5, 0.5f)));
+        byte[] batch = CampaignRecords.batch("r", List.of(CampaignRecords.indicators(1, new long[0], 0.5, 1, T0),
+                CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1), RULES)));
         InMemoryCampaignStore store = new InMemoryCampaignStore(clock);
         assertThatThrownBy(() -> CampaignRecords.apply(Arrays.copyOf(batch, batch.length - 3), store))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
@@ -123,22 +103,5 @@ class CampaignRecordsTest {
         future[0] = 99;
         assertThatThrownBy(() -> CampaignRecords.apply(future, store))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version");
-    }
-
-    @Test
-    void theBufferKeepsItsCapacityInOrderAndCountsWhatItRefuses() {
-        CampaignRecordBuffer buffer = new CampaignRecordBuffer(3);
-        for (int i = 0; i < 5; i++) {
-            buffer.offer(CampaignRecords.population(i));
-        }
-        assertThat(buffer.size()).isEqualTo(3);
-        assertThat(buffer.overflowed()).isEqualTo(2);
-        List<byte[]> taken = buffer.take(10);
-        assertThat(taken).hasSize(3);
-        InMemoryCampaignStore store = new InMemoryCampaignStore(clock);
-        CampaignRecords.apply(CampaignRecords.batch("r", taken), store);
-        assertThat(store.population()).as("the oldest three were kept; the last one applied wins").isEqualTo(2);
-        assertThat(buffer.offer(CampaignRecords.population(9))).as("room again after taking").isTrue();
-        assertThat(buffer.overflowed()).isEqualTo(2);
     }
 }

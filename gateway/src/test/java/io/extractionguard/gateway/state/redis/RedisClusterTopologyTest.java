@@ -94,6 +94,52 @@ class RedisClusterTopologyTest {
         }
     }
 
+    @Test
+    void campaignEvidenceSpreadsOverTheShardsAndReachesTheOtherReplica() {
+        try (RedisTestReplicas replicas = new RedisTestReplicas("redis://unused:1", "cluster-campaign") {
+            @Override
+            void deleteKeys() {
+                // the cluster is thrown away after the test
+            }
+        }.with("topology", "cluster").with("nodes", nodes)) {
+            RedisState a = replicas.start();
+            RedisState b = replicas.start();
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry metersB = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            try (RedisCampaignStore storeA = RedisTestReplicas.campaignStore(a, 10_000, Duration.ofMillis(100),
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                 RedisCampaignStore storeB = RedisTestReplicas.campaignStore(b, 10_000, Duration.ofMillis(100), metersB)) {
+                long now = System.currentTimeMillis();
+                // 30 cards, three suspects each, on A only: values (and accounts) hash to slots of all three masters
+                for (int card = 1; card <= 30; card++) {
+                    for (int s = 0; s < 3; s++) {
+                        RedisCampaignOutageTest.suspect(storeA, card * 1000L + s, card, now);
+                    }
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> storeA.pending() == 0);
+                // B touches each card once (a fresh account), then sees A's three suspects on it
+                for (int card = 1; card <= 30; card++) {
+                    long[] values = new long[io.extractionguard.engine.campaign.IndicatorKind.count()];
+                    values[io.extractionguard.engine.campaign.IndicatorKind.PAYMENT.ordinal()] = card;
+                    storeB.observeIndicators(0x7000_0000_0000L + card, values, 0, 3_600_000, now + 1);
+                }
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    for (int card = 1; card <= 30; card++) {
+                        assertThat(RedisCampaignOutageTest.otherSuspicion(storeB.local(), card, now + 2))
+                                .as("card %d on B", card).isEqualTo(3);
+                    }
+                });
+                for (int port : cluster.serverPorts()) {
+                    try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
+                        assertThat(jedis.dbSize()).as("campaign keys on the master at %d", port).isPositive();
+                    }
+                }
+                assertThat(storeB.sharedValues(3, 100)).as("B's listing reads every shard").hasSizeGreaterThanOrEqualTo(30);
+                assertThat(metersB.get("guard.campaign.sync.decode.errors").counter().count()).isZero();
+                assertThat(replicas.meters.get(1).counter("guard.state.redis.errors").count()).isZero();
+            }
+        }
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

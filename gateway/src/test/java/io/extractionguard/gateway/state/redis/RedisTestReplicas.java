@@ -69,6 +69,18 @@ class RedisTestReplicas implements AutoCloseable {
         return state;
     }
 
+    /** A replica's campaign store on {@code state}, started (the caller closes it). */
+    static RedisCampaignStore campaignStore(RedisState state, int bufferRecords, Duration flushInterval,
+                                            io.micrometer.core.instrument.MeterRegistry meters) {
+        RedisCampaignStore store = new RedisCampaignStore(
+                new io.extractionguard.engine.memory.InMemoryCampaignStore(java.time.Clock.systemUTC()), state.client(),
+                state.keys(), state.availability(), state.replica().value(),
+                new RedisStateProperties.Campaign(flushInterval, bufferRecords, Duration.ofMinutes(5), 16, 64),
+                Duration.ofMillis(500), Duration.ofHours(1), java.time.Clock.systemUTC(), meters);
+        store.start();
+        return store;
+    }
+
     void stop(RedisState state) {
         if (started.remove(state)) {
             state.close();
