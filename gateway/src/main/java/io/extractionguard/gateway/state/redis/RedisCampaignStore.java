@@ -278,11 +278,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                 minContentToCreate, atMillis);
         boolean creating = content >= minContentToCreate;
         for (long key : keys) {
-            if (buckets.get(key) == null && admit()) {
-                buckets.merge(key, creating, Boolean::logicalOr);
-            } else if (creating) {
-                buckets.computeIfPresent(key, (k, v) -> true);
-            }
+            noteBucket(key, creating);
         }
         return out;
     }
@@ -307,6 +303,24 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         // the account's peak, for the replicas that serve it too (a value-less indicator record)
         note(accountHash, CampaignRecords.indicators(accountHash, new long[0], suspicion, halfLifeMillis, atMillis));
         return out;
+    }
+
+    /** Notes a touched bucket once per batch (counted once in the buffer, however many threads race to note it). */
+    private void noteBucket(long key, boolean creating) {
+        Boolean was = buckets.get(key);
+        if (was == null) {
+            if (!admit()) {
+                return;
+            }
+            was = buckets.putIfAbsent(key, creating);
+            if (was == null) {
+                return;
+            }
+            pending.decrementAndGet(); // another thread noted it first
+        }
+        if (creating && !was) {
+            buckets.replace(key, false, true);
+        }
     }
 
     private void note(long accountHash, byte[] record) {
@@ -533,11 +547,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                     bucketBytes.increment(payload(r));
                 }));
             }
-            onFailure.add(() -> {
-                if (buckets.get(key) == null && admit()) {
-                    buckets.merge(key, e.getValue(), Boolean::logicalOr);
-                }
-            });
+            onFailure.add(() -> noteBucket(key, e.getValue()));
         }
 
         String accountTtl = Long.toString(settings.accountRetention().toMillis());
