@@ -3,6 +3,7 @@
 # per configuration and prompt size, and for the guard routes split into stages from a JFR profile.
 #   loadtest/bench/cost/cost.sh [--rounds 3] [--seconds 8] [--warmup 15] [--profile 20] [--connections 32]
 #                               [--configs "nofilter bodycache guard-local guard-redis"] [--base-jar JAR [--base-policy FILE]] [--policy FILE] [--out DIR]
+#                               [--fixed-low RATE] [--rate RATE]
 # Starts the demo backend, a private redis-server and one gateway JVM per configuration (as ./guard bench, same
 # JVM flags, config and traffic: 10,000 enterprise accounts, everyday prose that the guard ALLOWs). With --base-jar
 # also 'guard-local-base', the embedded default route from that jar (an A/B in the same run); --base-policy gives it
@@ -11,10 +12,15 @@
 # gateway JVM from /proc (total, and its GC, JIT and VM threads apart) over the run / requests of the run.
 # Then one JFR profile (settings=profile) per guard configuration and size during a closed-loop run of --profile s,
 # each sample charged to one stage (stages.py); a stage's µs = its sample share x the Java threads' CPU per request
-# (the median of the measured rounds). Raw lines: cost-STAMP.tsv; tables: cost-STAMP.md.
+# (the median of the measured rounds). With --fixed-low RATE also the added latency at that fixed low rate: per round
+# and configuration (rotated), the bench's FixedRateDriver at RATE requests/s, 2 KiB, --seconds long (latency from the
+# intended send time), p50/p99 against nofilter's in the same round. With --rate RATE every run (warm-up, measured,
+# profile) is the FixedRateDriver at RATE requests/s over BENCH_ACCOUNTS accounts instead of wrk's closed loop: the
+# per-account rate, on which Redis commands per request depend, then no longer follows the machine's load.
+# Raw lines: cost-STAMP.tsv; tables: cost-STAMP.md.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-ROUNDS=3 SECS=8 WARMUP=15 PROFILE=20 CONNS=32 OUT=loadtest/bench/results BASE_JAR="" BASE_POLICY="" POLICY="" SIZES="2 16"
+ROUNDS=3 SECS=8 WARMUP=15 PROFILE=20 CONNS=32 OUT=loadtest/bench/results BASE_JAR="" BASE_POLICY="" POLICY="" SIZES="2 16" LOW=0 RATE=0
 CONFIGS="nofilter bodycache guard-local guard-redis"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -22,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --profile) PROFILE=$2; shift 2 ;; --connections) CONNS=$2; shift 2 ;; --configs) CONFIGS=$2; shift 2 ;;
     --base-jar) BASE_JAR=$(readlink -f "$2"); shift 2 ;; --base-policy) BASE_POLICY=$(readlink -f "$2"); shift 2 ;;
     --policy) POLICY=$(readlink -f "$2"); shift 2 ;; --sizes) SIZES=$2; shift 2 ;; --out) OUT=$2; shift 2 ;;
+    --fixed-low) LOW=$2; shift 2 ;; --rate) RATE=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +82,13 @@ redis_calls() { # commands since the last reset, without the harness's own INFO/
     | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config)/ {n += $3} END {print n + 0}'
 }
 wrk_run() { # config kib seconds -> "requests non2xx"
+  if [[ "$RATE" != 0 ]]; then
+    java -Xmx512m -cp "$CP" io.extractionguard.bench.driver.FixedRateDriver --url "http://127.0.0.1:${PORT[$1]}" \
+      --bodies "$WORK/bodies-$2.jsonl" --rate "$RATE" --seconds "$3" --connections "$CONNS" \
+      --accounts "${BENCH_ACCOUNTS:-10000}" | sed -n 's/.*sent=\([0-9]*\) ok=[0-9]* rejected=\([0-9]*\) errors=\([0-9]*\).*/\1 \2 \3/p' \
+      | awk '{print $1, $2 + $3}'
+    return
+  fi
   BENCH_BODIES="$WORK/bodies-$2.jsonl" wrk -t1 -c"$CONNS" -d"$3"s -s loadtest/bench/wrk-bench.lua \
     "http://127.0.0.1:${PORT[$1]}" | sed -n 's/^BENCH requests=\([0-9]*\) non2xx=\([0-9]*\).*/\1 \2/p'
 }
@@ -82,6 +96,7 @@ wrk_run() { # config kib seconds -> "requests non2xx"
   echo "# cost model, started $STAMP on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
   echo "# rounds=$ROUNDS seconds=$SECS warmup=$WARMUP profile=$PROFILE connections=$CONNS jar=$GW_JAR base=${BASE_JAR:-none} head=$(git rev-parse --short HEAD)"
   echo -e "#phase\tround\tkib\tconfig\tload1\trequests\tnon2xx\tcpu_us_per_req\tjava_us\tgc_us\tjit_us\tvm_us\tredis_per_req"
+  echo -e "#fixed-low\tround\tkib\tconfig\tload1\trate\tok\tp50_us\tp99_us"
 } >"$RAW"
 measure() { # round kib config
   local r=$1 kib=$2 c=$3 before after res load
@@ -106,6 +121,17 @@ for slice in 0 1 2; do for kib in $SIZES; do for c in $(rotate "$slice"); do
   wrk_run "$c" "$kib" $(( (WARMUP + 2) / 3 )) >/dev/null
 done; done; done
 for r in $(seq 1 "$ROUNDS"); do for kib in $SIZES; do for c in $(rotate "$r"); do measure "$r" "$kib" "$c"; done; done; done
+
+if (( LOW > 0 )); then
+  [[ -f "$WORK/bodies-2.jsonl" ]] || java -cp "$CP" io.extractionguard.bench.driver.BodiesCommand "$WORK/bodies-2.jsonl" 2
+  for r in $(seq 1 "$ROUNDS"); do for c in $(rotate "$r"); do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    java -Xmx512m -cp "$CP" io.extractionguard.bench.driver.FixedRateDriver --url "http://127.0.0.1:${PORT[$c]}" \
+      --bodies "$WORK/bodies-2.jsonl" --rate "$LOW" --seconds "$SECS" --connections "$CONNS" \
+      | sed -n 's/.*ok=\([0-9]*\).*p50_us=\([0-9]*\).*p99_us=\([0-9]*\).*/\1 \2 \3/p' \
+      | awk -v pre="fixed-low\t$r\t2\t$c\t$load\t$LOW" '{print pre "\t" $1 "\t" $2 "\t" $3}' | tee -a "$RAW"
+  done; done
+fi
 
 median_java() { # kib config
   awk -F'\t' -v k="$1" -v c="$2" '$1=="measure" && $3==k && $4==c {print $9}' "$RAW" | sort -g \

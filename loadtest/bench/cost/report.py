@@ -3,16 +3,19 @@
 import sys, collections, statistics
 
 rows = collections.defaultdict(list); stages = collections.defaultdict(dict); samples = {}; head = []
+low = collections.defaultdict(dict)  # round -> config -> (load, rate, ok, p50, p99)
 for line in open(sys.argv[1]):
     line = line.rstrip("\n")
     if line.startswith("#"):
-        if not line.startswith("#phase"): head.append(line[2:])
+        if not line.startswith(("#phase", "#fixed-low")): head.append(line[2:])
         continue
     f = line.split("\t")
     if f[0] == "measure":
         rows[(f[2], f[3])].append(dict(load=float(f[4]), n=int(f[5]), bad=int(f[6]), cpu=float(f[7]),
                                        java=float(f[8]), gc=float(f[9]), jit=float(f[10]), vm=float(f[11]),
                                        redis=float(f[12])))
+    elif f[0] == "fixed-low":
+        low[f[1]][f[3]] = (float(f[4]), float(f[5]), int(f[6]), float(f[7]), float(f[8]))
     elif f[0] == "stage":
         if f[3] == "samples": samples[(f[1], f[2])] = int(f[4])
         else: stages[(f[1], f[2])][f[3]] = (float(f[4]), float(f[5]))
@@ -60,3 +63,15 @@ if stages:
         print(f"| {s} | " + " | ".join(f"{stages[k].get(s, (0, 0))[1]:.1f} ({100 * stages[k].get(s, (0, 0))[0]:.0f}%)"
                                        for k in keys) + " |")
     print("| (JFR samples) | " + " | ".join(str(samples.get(k, "")) for k in keys) + " |")
+if low:
+    lows = sorted({c for r in low.values() for c in r}, key=lambda c: ORDER.index(c) if c in ORDER else 99)
+    rate = next(iter(next(iter(low.values())).values()))[1]
+    print(f"\n#### Latency at a fixed low rate ({rate:.0f} requests/s, 2 KiB; µs from the intended send time, median of rounds)\n")
+    print("| configuration | p50 | p99 | added p50 over nofilter (same round) | added p99 over nofilter (same round) | answered |")
+    print("|---|---|---|---|---|---|")
+    for c in lows:
+        runs = [r[c] for r in low.values() if c in r]
+        added = [(r[c][3] - r["nofilter"][3], r[c][4] - r["nofilter"][4]) for r in low.values() if c in r and "nofilter" in r]
+        cells = [f"{med([x[3] for x in runs]):.0f}", f"{med([x[4] for x in runs]):.0f}"]
+        cells += [f"{med([a[0] for a in added]):+.0f}", f"{med([a[1] for a in added]):+.0f}"] if added else ["", ""]
+        print(f"| {c} | " + " | ".join(cells) + f" | {sum(x[2] for x in runs)} |")

@@ -88,7 +88,7 @@ final class AdminApi {
 
     private Mono<ServerResponse> account(ServerRequest r) {
         String account = r.pathVariable("account");
-        Explanation e = AccountExplainer.explain(engine, account);
+        Explanation e = engine.explainAccount(account);
         ObjectNode o = explanation(e);
         ArrayNode decisions = o.putArray("recentDecisions");
         for (RecentDecisions.Entry entry : recent.of(account)) {

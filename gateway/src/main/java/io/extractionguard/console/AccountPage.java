@@ -10,7 +10,6 @@ import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import io.extractionguard.admin.AccountExplainer;
 import io.extractionguard.admin.AccountOverrides;
 import io.extractionguard.engine.decision.Explanation;
 import io.extractionguard.engine.score.Contribution;
@@ -37,7 +36,7 @@ final class AccountPage {
 
     private String render(String id, ConsoleSessions.Session s) {
         Instant now = ctx.clock().instant();
-        Explanation e = AccountExplainer.explain(ctx.engine(), id);
+        Explanation e = ctx.engine().explainAccount(id);
         List<RecentDecisions.Entry> decisions = ctx.recent().of(id);
         List<AuditView.Row> records = AuditView.rows(ctx.audit().recentActions(), ctx.json(), AuditView.about(Set.of(id), ""));
         Html h = new Html();

@@ -8,6 +8,7 @@ import org.springframework.stereotype.Component;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.gateway.filter.ApiErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.core.JacksonException;
@@ -25,11 +26,13 @@ import tools.jackson.databind.node.ObjectNode;
 public class Degrader {
 
     private final JsonMapper json;
+    private final ApiErrors errors;
     private final MeterRegistry meters;
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
     public Degrader(JsonMapper json, MeterRegistry meters) {
         this.json = json;
+        this.errors = new ApiErrors(json);
         this.meters = meters;
     }
 
@@ -58,15 +61,24 @@ public class Degrader {
         return changed ? json.writeValueAsBytes(root) : body;
     }
 
-    /** The client's response with the reasoning removed (see {@link ReasoningFilter}); itself when the format has none. */
+    /**
+     * The client's response with the reasoning removed (see {@link ReasoningFilter}); itself when the
+     * format has none. The forwarded request asks for {@code identity} ({@link #ACCEPT_IDENTITY}); an
+     * answer compressed anyway is decoded and stripped, or refused ({@link DegradedResponse}).
+     */
     public ServerHttpResponse response(ServerHttpResponse response, ApiFormat format, String route) {
         if (!ReasoningFilter.applies(format)) {
             return response;
         }
         return new DegradedResponse(response, new ReasoningFilter(format, json),
                 removed -> count("guard.degraded.removed", "Reasoning blocks or items removed from degraded responses",
-                        route, format, removed));
+                        route, format, removed),
+                () -> errors.body(format, ApiErrors.Kind.UPSTREAM_UNREACHABLE,
+                        "The model API's answer could not be read. Retry later."));
     }
+
+    /** The {@code Accept-Encoding} of a degraded forward: the answer must be readable to be stripped. */
+    public static final String ACCEPT_IDENTITY = "identity";
 
     /** Whether a decision asks for its request to be degraded. */
     public static boolean degrades(Decision decision) {

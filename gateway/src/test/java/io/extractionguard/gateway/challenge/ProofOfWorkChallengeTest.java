@@ -93,6 +93,25 @@ class ProofOfWorkChallengeTest {
     }
 
     @Test
+    void aSolvedChallengeIsAnsweredWithoutTheReasoningItWasChallengedFor() {
+        String account = challengedAccount("band/challenge");
+        String thinking = "{\"model\":\"m\",\"max_tokens\":8000,\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":6000},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+        String token = token(send(account, null));
+        EntityExchangeResult<byte[]> passed = client.post().uri("/v1/messages")
+                .header("x-account-id", account)
+                .header(ChallengeService.SOLUTION_HEADER, solve(token))
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(thinking)
+                .exchange().expectBody().returnResult();
+        assertThat(passed.getStatus().value()).isEqualTo(200);
+        assertThat(new String(TestBackend.get().lastRequest().orElseThrow().body(), StandardCharsets.UTF_8))
+                .contains("\"thinking\":{\"type\":\"disabled\"}");
+        assertThat(body(passed)).doesNotContain("\"type\":\"thinking\"").doesNotContain("chain of thought")
+                .contains("\"type\":\"text\"");
+    }
+
+    @Test
     void wrongSolutionIsRejectedWithANewChallenge() {
         String account = challengedAccount("band/challenge");
         String token = token(send(account, null));

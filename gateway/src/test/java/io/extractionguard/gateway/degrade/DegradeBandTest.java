@@ -170,18 +170,80 @@ class DegradeBandTest {
         // thinking that cannot be capped (adaptive) is turned off; a compressed answer is not asked for
         String adaptive = anthropic(GRAY, false).replace("{\"type\":\"enabled\",\"budget_tokens\":6000}",
                 "{\"type\":\"adaptive\"}");
-        client.post().uri("/v1/messages")
+        byte[] body = client.post().uri("/v1/messages")
                 .header("x-account-id", "acct-degrade-" + UUID.randomUUID())
                 .header("accept-encoding", "gzip")
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(adaptive)
                 .exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk()
+                .expectHeader().doesNotExist("content-encoding")
+                .expectBody().returnResult().getResponseBodyContent();
         assertThat(forwarded().path("thinking").path("type").asString()).isEqualTo("disabled");
-        assertThat(TestBackend.get().lastRequest().orElseThrow().headers()).doesNotContainKey("accept-encoding");
+        assertThat(TestBackend.get().lastRequest().orElseThrow().headers()).containsEntry("accept-encoding", "identity");
+        assertThat(JSON.readTree(body).path("content").get(0).path("type").asString()).isEqualTo("text");
         // a lower effort than the band's is kept, not raised
         post("/v1/responses", responses(GRAY, false).replace("\"high\"", "\"minimal\""), MediaType.APPLICATION_JSON);
         assertThat(forwarded().path("reasoning").path("effort").asString()).isEqualTo("minimal");
+    }
+
+    /** A degraded request answered through an upstream that compresses whatever it was asked for. */
+    private WebTestClient.ResponseSpec compressedAnyway(String path, String body, MediaType accept, String encoding) {
+        return client.post().uri(path)
+                .header("x-account-id", "acct-degrade-" + UUID.randomUUID())
+                .header("x-demo-content-encoding", encoding)
+                .contentType(MediaType.APPLICATION_JSON)
+                .accept(accept)
+                .bodyValue(body)
+                .exchange();
+    }
+
+    @Test
+    void anAnswerCompressedDespiteIdentityIsDecodedAndStrippedInJsonAndSseOfBothApis() {
+        for (String path : new String[]{"/v1/messages", "/v1/responses"}) {
+            boolean anthropic = path.equals("/v1/messages");
+            byte[] json = compressedAnyway(path, anthropic ? anthropic(GRAY, false) : responses(GRAY, false),
+                    MediaType.APPLICATION_JSON, "gzip")
+                    .expectStatus().isOk()
+                    .expectHeader().doesNotExist("content-encoding")
+                    .expectBody().returnResult().getResponseBodyContent();
+            assertThat(TestBackend.get().lastRequest().orElseThrow().headers()).containsEntry("accept-encoding", "identity");
+            JsonNode items = JSON.readTree(json).path(anthropic ? "content" : "output");
+            assertThat(items).as(path).hasSize(1);
+            assertThat(items.get(0).path("type").asString()).isEqualTo(anthropic ? "text" : "message");
+            assertThat(new String(json, StandardCharsets.UTF_8)).doesNotContain("chain of thought");
+
+            byte[] stream = compressedAnyway(path, anthropic ? anthropic(GRAY, true) : responses(GRAY, true),
+                    MediaType.TEXT_EVENT_STREAM, "gzip")
+                    .expectStatus().isOk()
+                    .expectHeader().doesNotExist("content-encoding")
+                    .expectBody().returnResult().getResponseBodyContent();
+            String text = new String(stream, StandardCharsets.UTF_8);
+            assertThat(text).as(path).doesNotContain("chain of thought").doesNotContain("thinking")
+                    .doesNotContain("reasoning_summary");
+            List<JsonNode> events = events(stream);
+            assertThat(events.get(events.size() - 1).path("type").asString())
+                    .isEqualTo(anthropic ? "message_stop" : "response.completed");
+        }
+    }
+
+    @Test
+    void anAnswerInACodingTheGuardCannotReadIsRefusedNotPassedWithItsReasoning() {
+        for (String path : new String[]{"/v1/messages", "/v1/responses"}) {
+            boolean anthropic = path.equals("/v1/messages");
+            for (boolean stream : new boolean[]{false, true}) {
+                byte[] body = compressedAnyway(path, anthropic ? anthropic(GRAY, stream) : responses(GRAY, stream),
+                        stream ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_JSON, "br")
+                        .expectStatus().isEqualTo(502)
+                        .expectHeader().doesNotExist("content-encoding")
+                        .expectBody().returnResult().getResponseBodyContent();
+                JsonNode error = JSON.readTree(body);
+                assertThat(error.path("error").path("message").asString()).as(path + " stream " + stream)
+                        .isEqualTo("The model API's answer could not be read. Retry later.");
+                assertThat(anthropic ? error.path("type").asString() : error.path("error").path("code").asString())
+                        .isEqualTo(anthropic ? "error" : "upstream_unreachable");
+            }
+        }
     }
 
     @Test

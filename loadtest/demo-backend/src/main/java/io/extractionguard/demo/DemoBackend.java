@@ -95,6 +95,38 @@ public final class DemoBackend implements AutoCloseable {
     }
 
     /**
+     * How an inference answer is encoded: gzip when the request accepts it (as a real server does),
+     * and for tests of what sits in front of a misbehaving upstream, {@code x-demo-content-encoding: E}
+     * gzips it whatever was accepted and labels it {@code E} (a label other than gzip stands for an
+     * encoding the reader cannot decode). Null: sent as is.
+     */
+    private static String responseEncoding(HttpServerRequest req) {
+        String forced = req.requestHeaders().get("x-demo-content-encoding");
+        if (forced != null && !forced.isBlank()) {
+            return forced.trim();
+        }
+        String accepted = req.requestHeaders().get("accept-encoding", "").toLowerCase(Locale.ROOT);
+        return accepted.contains("gzip") ? "gzip" : null;
+    }
+
+    /** The whole answer gzipped (a stream too: its events in one compressed body), labelled {@code encoding}. */
+    private static Mono<Void> encoded(HttpServerResponse res, String contentType, String encoding, byte[] plain) {
+        var out = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(plain);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        byte[] bytes = out.toByteArray();
+        return res.status(HttpResponseStatus.OK)
+                .header("content-type", contentType)
+                .header("content-encoding", encoding)
+                .header("content-length", Integer.toString(bytes.length))
+                .sendByteArray(Mono.just(bytes))
+                .then();
+    }
+
+    /**
      * Anthropic Message Batches create: accepted, every item counted as an inference request the
      * backend will serve (results are not produced: the demo has nothing to fetch them with).
      */
@@ -237,11 +269,18 @@ public final class DemoBackend implements AutoCloseable {
             requests.incrementAndGet();
             Completion c = completion(dialect, request, body.length);
             boolean stream = request.path("stream").asBoolean(false);
+            String encoding = responseEncoding(req);
             if (!stream) {
-                return Mono.delay(settings.firstByteDelay())
-                        .then(json(res, HttpResponseStatus.OK, Wire.complete(dialect, c)));
+                return Mono.delay(settings.firstByteDelay()).then(encoding == null
+                        ? json(res, HttpResponseStatus.OK, Wire.complete(dialect, c))
+                        : encoded(res, "application/json", encoding,
+                                JSON.writeValueAsBytes(Wire.complete(dialect, c))));
             }
             List<String> events = Wire.stream(dialect, c, request.path("stream_options").path("include_usage").asBoolean(false));
+            if (encoding != null) {
+                return Mono.delay(settings.firstByteDelay()).then(encoded(res, "text/event-stream; charset=utf-8", encoding,
+                        String.join("", events).getBytes(StandardCharsets.UTF_8)));
+            }
             Flux<String> body$ = Flux.fromIterable(events);
             if (!settings.chunkInterval().isZero()) {
                 body$ = body$.delayElements(settings.chunkInterval());

@@ -12,6 +12,8 @@ import java.util.TreeMap;
 
 import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.policy.Band;
+import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.replay.Replay;
 import io.extractionguard.engine.replay.ReplaySummary;
@@ -36,10 +38,31 @@ public final class Evaluation {
         long requests;
         long rejected;
         long challengedRequests;
+        /** Forwarded requests a DEGRADE band answered; those of them it withheld asked-for reasoning from. */
+        long degraded;
+        long withheld;
+        /** Challenged requests whose reasoning a solved challenge would not restore (the band degrades its passes). */
+        long challengedWithheld;
+        /** Answered degraded, or challenged by a band whose solved challenges are answered degraded. */
+        boolean everDegraded;
         long beforeFirstRejection = -1; // -1: never rejected
         boolean throttled;
         boolean challenged;
         boolean blocked;
+
+        /**
+         * @param degraded      answered by a DEGRADE band
+         * @param withheld      ... and it removed reasoning the request asked for
+         * @param passDegraded  a challenged request whose pass would be answered degraded
+         * @param passWithheld  ... removing asked-for reasoning
+         */
+        void add(Action action, boolean degraded, boolean withheld, boolean passDegraded, boolean passWithheld) {
+            everDegraded |= degraded || (action == Action.CHALLENGE && passDegraded);
+            this.degraded += degraded ? 1 : 0;
+            this.withheld += withheld ? 1 : 0;
+            this.challengedWithheld += action == Action.CHALLENGE && passWithheld ? 1 : 0;
+            add(action);
+        }
 
         void add(Action action) {
             boolean rejection = action == Action.THROTTLE || action == Action.CHALLENGE || action == Action.BLOCK;
@@ -54,6 +77,11 @@ public final class Evaluation {
             challenged |= action == Action.CHALLENGE;
             blocked |= action == Action.BLOCK;
             requests++;
+        }
+
+        /** Requests forwarded with every reasoning ask answered: not rejected, and not degraded where it mattered. */
+        long forwardedFull() {
+            return requests - rejected - withheld;
         }
 
         /** Requests made before the first rejection; all of them when none was rejected. */
@@ -110,12 +138,17 @@ public final class Evaluation {
         List<String> problems = new ArrayList<>();
         long[] first = {Long.MAX_VALUE};
         long[] last = {Long.MIN_VALUE};
+        Degrade passDegrade = policy.bands().stream()
+                .filter(b -> b.action() == Action.CHALLENGE && b.degrade() != null)
+                .map(Band::degrade).findFirst().orElse(null);
         try (InputStream in = Files.newInputStream(trace)) {
             Replay replay = new Replay(() -> policy, Replay.DEFAULT_CREDENTIAL_KEY, workers, java.time.Clock.systemUTC());
             summary = replay.run(in, (line, reason) -> problems.add("line " + line + ": " + reason),
                     (record, decision) -> {
                         AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(label(record)));
-                        a.guard.add(decision.action());
+                        ReasoningAsk ask = ReasoningAsk.of(record);
+                        a.guard.add(decision.action(), decision.degrade() != null, ask.removedBy(decision.degrade()),
+                                passDegrade != null, ask.removedBy(passDegrade));
                         a.infrastructure(record.headers());
                         if (decision.action() != Action.ALLOW && decision.action() != Action.SHADOW) {
                             for (String r : decision.reasons()) {

@@ -22,13 +22,28 @@ import tools.jackson.core.json.JsonFactory;
  */
 public final class EvaluationReport {
 
-    /** Figures for one population under one gateway. */
-    public record Figures(long requests, long forwarded, long accountsThrottled, long accountsChallenged,
-                          long accountsBlocked, long accountsChallengedOrBlocked, double medianUntilRejected,
-                          double p90UntilRejected, long accountsNeverRejected) {
+    /**
+     * Figures for one population under one gateway. {@code forwarded} counts every answered request,
+     * degraded ones included; {@code forwardedFull} those answered with all the reasoning they asked
+     * for (a degraded answer counts as withheld only where the DEGRADE band removed asked-for reasoning);
+     * {@code accountsDegraded} counts accounts answered degraded or challenged by a band whose solved
+     * challenges are answered degraded (the replay does not solve challenges).
+     */
+    public record Figures(long requests, long forwarded, long forwardedFull, long degraded, long accountsDegraded,
+                          long accountsThrottled, long accountsChallenged,
+                          long accountsBlocked, long accountsChallengedOrBlocked, long accountsChallengedBlockedOrDegraded,
+                          double medianUntilRejected, double p90UntilRejected, long accountsNeverRejected) {
 
         public double forwardedShare() {
             return requests == 0 ? 0 : (double) forwarded / requests;
+        }
+
+        public double forwardedFullShare() {
+            return requests == 0 ? 0 : (double) forwardedFull / requests;
+        }
+
+        public double degradedShare() {
+            return requests == 0 ? 0 : (double) degraded / requests;
         }
 
         public double rejectedShare() {
@@ -81,25 +96,34 @@ public final class EvaluationReport {
     private static Figures figures(List<Evaluation.Outcome> outcomes) {
         long requests = 0;
         long rejected = 0;
+        long withheld = 0;
+        long degraded = 0;
+        long everDegraded = 0;
         long throttled = 0;
         long challenged = 0;
         long blocked = 0;
         long either = 0;
+        long harmed = 0;
         long never = 0;
         long[] until = new long[outcomes.size()];
         int i = 0;
         for (Evaluation.Outcome o : outcomes) {
             requests += o.requests;
             rejected += o.rejected;
+            withheld += o.withheld;
+            degraded += o.degraded;
+            everDegraded += o.everDegraded ? 1 : 0;
             throttled += o.throttled ? 1 : 0;
             challenged += o.challenged ? 1 : 0;
             blocked += o.blocked ? 1 : 0;
             either += o.challenged || o.blocked ? 1 : 0;
+            harmed += o.challenged || o.blocked || o.everDegraded ? 1 : 0;
             never += o.beforeFirstRejection < 0 ? 1 : 0;
             until[i++] = o.untilRejected();
         }
         Arrays.sort(until);
-        return new Figures(requests, requests - rejected, throttled, challenged, blocked, either,
+        return new Figures(requests, requests - rejected, requests - rejected - withheld, degraded, everDegraded,
+                throttled, challenged, blocked, either, harmed,
                 percentile(until, 0.5), percentile(until, 0.9), never);
     }
 
@@ -138,8 +162,8 @@ public final class EvaluationReport {
         }
         for (PriceOfAttack price : prices) {
             Population p = population(price.label());
-            goals.add(new Goal(price.label() + ": requests forwarded", "<= 10%", p.guard().forwardedShare(),
-                    p.guard().forwardedShare() <= 0.10));
+            goals.add(new Goal(price.label() + ": requests forwarded with full reasoning", "<= 10%",
+                    p.guard().forwardedFullShare(), p.guard().forwardedFullShare() <= 0.10));
             double target = MULTIPLIER_100.contains(price.label()) ? 100 : 20;
             goals.add(new Goal(price.label() + ": attack-cost multiplier", ">= " + (int) target + "x", price.multiplier(),
                     price.multiplier() >= target));
@@ -153,6 +177,7 @@ public final class EvaluationReport {
         }
         long organicAccounts = 0;
         long organicFlagged = 0;
+        long organicDegraded = 0;
         long organicRequests = 0;
         long organicRejected = 0;
         long hardFlagged = 0;
@@ -161,21 +186,25 @@ public final class EvaluationReport {
             if (p.label().startsWith("organic/")) {
                 organicAccounts += p.accounts();
                 organicFlagged += p.guard().accountsChallengedOrBlocked();
+                organicDegraded += p.guard().accountsDegraded();
                 organicRequests += p.guard().requests();
                 organicRejected += p.guard().requests() - p.guard().forwarded();
             } else if (p.label().startsWith("hard/")) {
                 anyHard = true;
-                hardFlagged += p.guard().accountsChallengedOrBlocked();
+                hardFlagged += p.guard().accountsChallengedBlockedOrDegraded();
             }
         }
         if (organicAccounts > 0) {
             double flagged = (double) organicFlagged / organicAccounts;
             double rejected = (double) organicRejected / organicRequests;
             goals.add(new Goal("organic: accounts ever challenged or blocked", "<= 0.1%", flagged, flagged <= 0.001));
+            double degraded = (double) organicDegraded / organicAccounts;
+            goals.add(new Goal("organic: accounts ever degraded", "<= 1%", degraded, degraded <= 0.01));
             goals.add(new Goal("organic: requests rejected", "<= 0.5%", rejected, rejected <= 0.005));
         }
         if (anyHard) {
-            goals.add(new Goal("hard cases: accounts ever challenged or blocked", "0", hardFlagged, hardFlagged == 0));
+            goals.add(new Goal("hard cases: accounts ever challenged, blocked or degraded", "0", hardFlagged,
+                    hardFlagged == 0));
         }
     }
 
@@ -208,20 +237,24 @@ public final class EvaluationReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "trace %s, policy %s, %d requests, replay %.0f req/s%n%n", trace, policy,
                 processed, requestsPerSecond));
-        b.append(String.format(Locale.ROOT, "%-20s %6s %8s | %-40s | %-24s%n", "", "", "",
+        b.append(String.format(Locale.ROOT, "%-20s %6s %8s | %-62s | %-24s%n", "", "", "",
                 "extraction-guard", "plain per-key limiter"));
-        b.append(String.format(Locale.ROOT, "%-20s %6s %8s | %9s %6s %6s %6s %9s | %9s %6s %9s%n", "population",
-                "accts", "requests", "forwarded", "thr", "chal", "block", "until-1st", "forwarded", "thr", "until-1st"));
+        b.append(String.format(Locale.ROOT, "%-20s %6s %8s | %9s %9s %6s %6s %6s %6s %9s | %9s %6s %9s%n", "population",
+                "accts", "requests", "forwarded", "full", "degr", "thr", "chal", "block", "until-1st", "forwarded",
+                "thr", "until-1st"));
         for (Population p : populations) {
             Figures g = p.guard();
             Figures base = p.baseline();
-            b.append(String.format(Locale.ROOT, "%-20s %6d %8d | %8.2f%% %6d %6d %6d %9s | %8.2f%% %6d %9s%n",
-                    p.label(), p.accounts(), g.requests(), 100 * g.forwardedShare(), g.accountsThrottled(),
+            b.append(String.format(Locale.ROOT, "%-20s %6d %8d | %8.2f%% %8.2f%% %6d %6d %6d %6d %9s | %8.2f%% %6d %9s%n",
+                    p.label(), p.accounts(), g.requests(), 100 * g.forwardedShare(), 100 * g.forwardedFullShare(),
+                    g.accountsDegraded(), g.accountsThrottled(),
                     g.accountsChallenged(), g.accountsBlocked(), until(g), 100 * base.forwardedShare(),
                     base.accountsThrottled(), until(base)));
         }
-        b.append("\nthr/chal/block: accounts ever throttled (429) / challenged / blocked. until-1st: median (p90) requests an\n"
-                + "account made before its first rejection, counting all its requests when it was never rejected.\n\n");
+        b.append("\nforwarded: answered, degraded or not; full: answered with all the reasoning asked for through the API.\n"
+                + "degr/thr/chal/block: accounts ever degraded (or challenged where a solved challenge is answered degraded) /\n"
+                + "throttled (429) / challenged / blocked. until-1st: median (p90)\n"
+                + "requests an account made before its first rejection, counting all its requests when it was never rejected.\n\n");
         b.append("top rejection reasons (requests):\n");
         for (Population p : populations) {
             if (!p.reasons().isEmpty()) {
@@ -319,6 +352,9 @@ public final class EvaluationReport {
         g.writeStartObject();
         g.writeNumberProperty("requests", f.requests());
         g.writeNumberProperty("forwarded_share", f.forwardedShare());
+        g.writeNumberProperty("forwarded_full_reasoning_share", f.forwardedFullShare());
+        g.writeNumberProperty("degraded_share", f.degradedShare());
+        g.writeNumberProperty("accounts_degraded", f.accountsDegraded());
         g.writeNumberProperty("accounts_throttled", f.accountsThrottled());
         g.writeNumberProperty("accounts_challenged", f.accountsChallenged());
         g.writeNumberProperty("accounts_blocked", f.accountsBlocked());

@@ -10,9 +10,12 @@ import java.util.Set;
  * "Price of attack").
  *
  * <p>The model: the attacker runs the family as in the trace, at its per-account pace, for
- * {@value #CAMPAIGN_DAYS} days. An account yields its forwarded requests plus its challenged ones
- * (the attacker pays the proof of work for those: {@value #PASS_REQUESTS} requests per solution of
- * at most 2^{@value #POW_BITS} SHA-256 evaluations). A blocked account is burned: it yields what it got
+ * {@value #CAMPAIGN_DAYS} days. An account yields its requests forwarded with full reasoning (a
+ * degraded answer whose asked-for reasoning was removed yields nothing) plus its challenged ones
+ * whose reasoning a solved challenge restores (the attacker pays the proof of work for those:
+ * {@value #PASS_REQUESTS} requests per solution of at most 2^{@value #POW_BITS} SHA-256 evaluations;
+ * a challenge band that degrades its passes restores none of the reasoning asked for through the API).
+ * A blocked account is burned: it yields what it got
  * in the trace and must be replaced; any other account keeps going for the whole campaign at its
  * trace rate. Under the plain limiter nothing is burned. Accounts needed = responses ÷ mean yield;
  * payment instruments and network ranges scale with accounts by the family's own ratios; the
@@ -22,7 +25,7 @@ import java.util.Set;
  * @param accounts          accounts needed under the guard (infinite when the family got nothing through)
  * @param payments          payment instruments needed under the guard
  * @param networks          network ranges (/24, /48) needed under the guard
- * @param powCoreHours      proof-of-work compute for the challenged requests, CPU core-hours at
+ * @param powCoreHours      proof-of-work compute for the challenged requests that yield, CPU core-hours at
  *                          {@value #HASHES_PER_CORE_SECOND} SHA-256 per second
  * @param baselineAccounts  accounts needed under the plain limiter
  * @param baselinePayments  payment instruments needed under the plain limiter
@@ -47,10 +50,11 @@ public record PriceOfAttack(String label, double accounts, double payments, doub
         Set<String> payments = new HashSet<>();
         Set<String> networks = new HashSet<>();
         for (Evaluation.AccountRecord a : family) {
-            double got = a.guard.requests - a.guard.rejected + a.guard.challengedRequests;
+            double paid = a.guard.challengedRequests - a.guard.challengedWithheld;
+            double got = a.guard.forwardedFull() + paid;
             yield += a.guard.blocked ? got : got * stretch;
             baseline += (a.baseline.requests - a.baseline.rejected) * stretch;
-            challenged += a.guard.challengedRequests * (a.guard.blocked ? 1 : stretch);
+            challenged += paid * (a.guard.blocked ? 1 : stretch);
             payments.addAll(a.payments);
             networks.addAll(a.networks);
         }

@@ -12,10 +12,17 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
-/** Writes a {@link Request} as the JSON body its API expects (Anthropic Messages, Chat Completions, Responses). */
+/**
+ * Writes a {@link Request} as the JSON body its API expects (Anthropic Messages, Chat Completions, Responses).
+ * Whoever asks for a long answer ({@value #REASONING_BUDGET} tokens or more) asks for the model's reasoning
+ * through the API too, in every population: Anthropic extended thinking with half the budget, OpenAI
+ * reasoning effort {@code high}. That is what a DEGRADE band can withhold (docs/evaluation.md).
+ */
 final class BodyWriter {
 
     private static final JsonFactory JSON = new JsonFactory();
+    /** Output budget from which a request asks for the model's reasoning through the API. */
+    static final int REASONING_BUDGET = 4096;
 
     private BodyWriter() {
     }
@@ -48,6 +55,13 @@ final class BodyWriter {
 
     private static void anthropic(JsonGenerator g, Request r) {
         g.writeNumberProperty("max_tokens", r.maxTokens() > 0 ? r.maxTokens() : 1024);
+        if (asksReasoning(r)) {
+            g.writeName("thinking");
+            g.writeStartObject();
+            g.writeStringProperty("type", "enabled");
+            g.writeNumberProperty("budget_tokens", r.maxTokens() / 2);
+            g.writeEndObject();
+        }
         if (!r.system().isEmpty()) {
             g.writeStringProperty("system", r.system());
         }
@@ -96,9 +110,16 @@ final class BodyWriter {
         });
     }
 
+    private static boolean asksReasoning(Request r) {
+        return r.maxTokens() >= REASONING_BUDGET;
+    }
+
     private static void chat(JsonGenerator g, Request r) {
         if (r.maxTokens() > 0) {
             g.writeNumberProperty(r.model().startsWith("o") ? "max_completion_tokens" : "max_tokens", r.maxTokens());
+        }
+        if (asksReasoning(r)) {
+            g.writeStringProperty("reasoning_effort", "high");
         }
         g.writeName("messages");
         g.writeStartArray();
@@ -153,6 +174,12 @@ final class BodyWriter {
     private static void responses(JsonGenerator g, Request r) {
         if (r.maxTokens() > 0) {
             g.writeNumberProperty("max_output_tokens", r.maxTokens());
+        }
+        if (asksReasoning(r)) {
+            g.writeName("reasoning");
+            g.writeStartObject();
+            g.writeStringProperty("effort", "high");
+            g.writeEndObject();
         }
         if (!r.system().isEmpty()) {
             g.writeStringProperty("instructions", r.system());

@@ -2,6 +2,8 @@ package io.extractionguard.loadtest.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -23,10 +25,11 @@ class AdaptiveEvaluationTest {
     static Path dir;
 
     static EvaluationReport report;
+    static Path trace;
 
     @BeforeAll
     static void evaluate() throws Exception {
-        Path trace = dir.resolve("adaptive.jsonl");
+        trace = dir.resolve("adaptive.jsonl");
         TraceGenerator.generate(trace, 4, "adaptive", 20_000);
         report = Evaluation.run(trace, new PolicyLoader().load(Path.of("..", "config", "policies", "default.yaml")), 2);
     }
@@ -36,20 +39,39 @@ class AdaptiveEvaluationTest {
         for (String family : new String[]{"campaign/judge-farm", "campaign/short-budget", "campaign/paced",
                 "campaign/mimic-ide"}) {
             EvaluationReport.Population p = report.population(family);
-            assertThat(p.guard().forwardedShare()).as(family).isLessThan(family.endsWith("judge-farm") ? 0.3 : 0.15);
+            assertThat(p.guard().forwardedFullShare()).as(family).isLessThan(family.endsWith("judge-farm") ? 0.3 : 0.15);
             assertThat(p.baseline().forwardedShare()).as(family).isGreaterThan(0.99);
             assertThat(report.price(family).multiplier()).as(family).isGreaterThan(family.endsWith("judge-farm") ? 2 : 20);
         }
     }
 
     @Test
-    void legitimateGroupsOfACampaignsShapeAreNeverChallengedOrBlocked() {
+    void legitimateGroupsOfACampaignsShapeAreNeverChallengedBlockedOrDegraded() {
         for (String hard : new String[]{"hard/classroom", "hard/org-team", "hard/small-company", "hard/judge-product",
                 "hard/ide-vendor", "hard/campus", "hard/eval-harness", "hard/ide"}) {
             assertThat(report.population(hard).guard().accountsChallengedOrBlocked()).as(hard).isZero();
+            assertThat(report.population(hard).guard().accountsDegraded()).as(hard).isZero();
         }
+        assertThat(report.goals()).extracting(EvaluationReport.Goal::name).contains("organic: accounts ever degraded");
         assertThat(report.goals()).filteredOn(g -> g.name().startsWith("organic") || g.name().startsWith("hard"))
                 .allMatch(EvaluationReport.Goal::met);
+    }
+
+    @Test
+    void aSolvedChallengeThatLeavesTheReasoningWithheldIsPricedAsWithheld() throws Exception {
+        Path shipped = Path.of("..", "config", "policies", "default.yaml");
+        String text = Files.readString(shipped);
+        String restoring = text.replaceAll("(?m)^\\s+(thinking-budget|reasoning-effort|max-choices): .*\\n", "");
+        assertThat(restoring).as("the shipped challenge band degrades its passes").isNotEqualTo(text);
+        EvaluationReport full = Evaluation.run(trace, new PolicyLoader().load("restoring.yaml",
+                restoring.getBytes(StandardCharsets.UTF_8)), 2);
+        boolean dearer = false;
+        for (PriceOfAttack price : report.prices()) {
+            double restored = full.price(price.label()).multiplier();
+            assertThat(price.multiplier()).as(price.label()).isGreaterThanOrEqualTo(restored);
+            dearer |= price.multiplier() > restored * 1.05;
+        }
+        assertThat(dearer).as("some family's challenged requests asked for reasoning through the API").isTrue();
     }
 
     @Test

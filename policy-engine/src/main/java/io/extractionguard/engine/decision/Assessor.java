@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.campaign.RequestIndicators;
 import io.extractionguard.engine.correlation.CampaignDetector;
@@ -14,6 +15,7 @@ import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.limits.TierLimits;
+import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.PeerIndicatorSettings;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.score.Contribution;
@@ -22,6 +24,7 @@ import io.extractionguard.engine.score.SignalContext;
 import io.extractionguard.engine.spi.CampaignSanctions;
 import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.spi.StateStore;
+import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.Observation;
 import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.Verdict;
@@ -123,5 +126,37 @@ final class Assessor {
             case IP_PREFIX -> "network";
             case PROMPT_TEMPLATE -> "template";
         };
+    }
+
+    /**
+     * How {@code prepared} would be judged at {@code now}, recording nothing: scored without
+     * observing it, and judged by the {@link Standing} before limits.
+     */
+    Explanation explain(PreparedRequest prepared, Instant now) {
+        Policy p = prepared.policy();
+        ClientIdentity id = prepared.request().identity();
+        TierLimits tier = p.tierLimits(id.tier());
+        double prior = p.features().evidencePrior();
+        Optional<ProfileStats> known = store.peek(id.accountId(), now, prior);
+        ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
+        SignalContext context = new SignalContext(id, prepared.features(), stats, tier, now);
+        Contribution peer = peerIndicator(p, id, prepared.features(), now);
+        RiskScore risk = peer == null ? p.scorer().score(context) : p.scorer().score(context, List.of(peer));
+        double uncapped = 0;
+        for (Contribution c : risk.contributions()) {
+            uncapped += c.shadow() ? 0 : c.points();
+        }
+        Verdict verdict = store.verdict(id.accountId(), now).orElse(null);
+        Standing standing = Standing.of(p, id, risk.score(), () -> Optional.ofNullable(verdict));
+        Band band = p.bandFor(risk.score());
+        Action action = standing.action();
+        if (p.mode() == Mode.SHADOW && action != Action.ALLOW) {
+            action = Action.SHADOW;
+        }
+        return new Explanation(id.accountId(), risk.score(), Math.round(uncapped * 10.0) / 10.0, risk.shadowScore(),
+                risk.contributions(), band == null ? null : band.name(), verdict,
+                standing.denied() != null ? "deny-" + standing.denied()
+                        : standing.allowed() != null ? "allow-" + standing.allowed() : null, action,
+                known.orElse(null), p.label());
     }
 }

@@ -1,6 +1,7 @@
 package io.extractionguard.engine.decision;
 
 import java.util.List;
+import java.util.Objects;
 
 import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.limits.LimitOutcome;
@@ -182,6 +183,19 @@ public final class Decision {
         long spent = tokens == null ? 0 : tokens.retryAfterSeconds();
         long retry = Math.max(requests, spent);
         return retry > 0 ? retry : 60;
+    }
+
+    /** Equal when every field is: decisions are values (a replay run twice gives equal ones). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Decision d && basis.equals(d.basis) && action == d.action && reasons.equals(d.reasons)
+                && wouldBe == d.wouldBe && throttle == d.throttle && challenge == d.challenge
+                && Objects.equals(limit, d.limit) && Objects.equals(tokens, d.tokens) && Objects.equals(degrade, d.degrade);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(basis, action, reasons, wouldBe, throttle, challenge, limit, tokens, degrade);
     }
 
     @Override

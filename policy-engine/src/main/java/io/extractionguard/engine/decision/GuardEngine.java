@@ -4,11 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Supplier;
 
-import io.extractionguard.engine.action.Action;
-import io.extractionguard.engine.action.Mode;
 import io.extractionguard.engine.correlation.CampaignDetector;
 import io.extractionguard.engine.correlation.CampaignListing;
 import io.extractionguard.engine.campaign.CorrelationReport;
@@ -27,12 +24,10 @@ import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.memory.InMemoryStateStore;
 import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.memory.LocalTokenLimiter;
-import io.extractionguard.engine.policy.Band;
 import io.extractionguard.engine.policy.Policy;
+import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.InferenceRequest;
-import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
-import io.extractionguard.engine.score.SignalContext;
 import io.extractionguard.engine.spi.CampaignSanctions;
 import io.extractionguard.engine.spi.CampaignStore;
 import io.extractionguard.engine.spi.ChallengeGate;
@@ -42,9 +37,6 @@ import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.spi.TokenLimiter;
-import io.extractionguard.engine.state.AccountProfile;
-import io.extractionguard.engine.state.ProfileStats;
-import io.extractionguard.engine.state.Verdict;
 
 /**
  * Decides one request: features → profile update → score → band → verdicts and limits → action.
@@ -298,37 +290,24 @@ public final class GuardEngine {
     }
 
     /**
+     * An account's standing as the engine sees it now, for an empty request from it (nothing
+     * recorded): the admin API's and the console's account views.
+     */
+    public Explanation explainAccount(String account) {
+        ClientIdentity identity = new ClientIdentity(account, ClientIdentity.Source.TRUSTED_HEADER, null, null, null, null,
+                null, null, null, "", 0);
+        InferenceRequest empty = new InferenceRequest(ApiFormat.ANTHROPIC_MESSAGES, "", "", "", 0, 0, List.of(), -1, false,
+                Double.NaN);
+        return explain(new GuardRequest(identity, empty));
+    }
+
+    /**
      * Explains how a request would be judged now, without observing it, charging limits or
      * imposing verdicts (for operators: the admin API's explain and account views).
      */
     public Explanation explain(GuardRequest request) {
         PreparedRequest prepared = prepare(request);
-        Policy p = prepared.policy();
-        Instant now = clock.instant();
-        ClientIdentity id = request.identity();
-        TierLimits tier = p.tierLimits(id.tier());
-        double prior = p.features().evidencePrior();
-        Optional<ProfileStats> known = store.peek(id.accountId(), now, prior);
-        ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
-        SignalContext context = new SignalContext(id, prepared.features(), stats, tier, now);
-        Contribution peer = assessor.peerIndicator(p, id, prepared.features(), now);
-        RiskScore risk = peer == null ? p.scorer().score(context) : p.scorer().score(context, List.of(peer));
-        double uncapped = 0;
-        for (Contribution c : risk.contributions()) {
-            uncapped += c.shadow() ? 0 : c.points();
-        }
-        Verdict verdict = store.verdict(id.accountId(), now).orElse(null);
-        Standing standing = Standing.of(p, id, risk.score(), () -> Optional.ofNullable(verdict));
-        Band band = p.bandFor(risk.score());
-        Action action = standing.action();
-        if (p.mode() == Mode.SHADOW && action != Action.ALLOW) {
-            action = Action.SHADOW;
-        }
-        return new Explanation(id.accountId(), risk.score(), Math.round(uncapped * 10.0) / 10.0, risk.shadowScore(),
-                risk.contributions(), band == null ? null : band.name(), verdict,
-                standing.denied() != null ? "deny-" + standing.denied()
-                        : standing.allowed() != null ? "allow-" + standing.allowed() : null, action,
-                known.orElse(null), p.label());
+        return assessor.explain(prepared, clock.instant());
     }
 
     /**

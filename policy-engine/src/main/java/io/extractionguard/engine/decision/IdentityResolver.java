@@ -149,11 +149,12 @@ public final class IdentityResolver {
     /** Whether the address belongs to a trusted proxy network. */
     public boolean isTrusted(String address) {
         Optional<InetAddress> parsed = IpAddresses.parse(address);
-        if (parsed.isEmpty()) {
-            return false;
-        }
+        return parsed.isPresent() && isTrusted(parsed.get());
+    }
+
+    private boolean isTrusted(InetAddress address) {
         for (Cidr cidr : trustedProxies) {
-            if (cidr.contains(parsed.get())) {
+            if (cidr.contains(address)) {
                 return true;
             }
         }
@@ -178,7 +179,7 @@ public final class IdentityResolver {
                 return candidate;
             }
             candidate = parsed.get().getHostAddress();
-            if (!isTrusted(hop)) {
+            if (!isTrusted(parsed.get())) { // the hop parsed once, not again for the trust check
                 return candidate;
             }
         }

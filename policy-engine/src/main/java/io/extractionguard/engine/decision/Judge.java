@@ -133,19 +133,20 @@ final class Judge {
             return Decision.shadowThrottle(basis, Decision.Throttle.TOKEN_BUDGET, List.of(GuardEngine.TOKEN_BUDGET),
                     limit, tokenState);
         }
-        return observed(p, exempt, band, risk, riskReasons, basis, tier, budget, limit, tokenState);
+        return observed(p, exempt, band, passed, risk, riskReasons, basis, tier, budget, limit, tokenState);
     }
 
     /**
      * A forwarded request: SHADOW when an observe-only rule (a shadow band, an observe-only policy,
-     * shadow signals) would have acted, else ALLOW, degraded in a DEGRADE band.
+     * shadow signals) would have acted, else ALLOW, degraded in a DEGRADE band or after a solved
+     * challenge of a band that degrades its passes.
      */
-    private Decision observed(Policy p, boolean exempt, Band band, RiskScore risk, List<String> riskReasons,
+    private Decision observed(Policy p, boolean exempt, Band band, boolean passed, RiskScore risk, List<String> riskReasons,
                               Decision.Basis basis, TierLimits tier, TokenBudget budget, LimitOutcome limit,
                               TokenOutcome tokenState) {
         String account = basis.accountId();
         boolean observeOnly = band != null && (band.shadow() || p.mode() != Mode.ENFORCE);
-        if (observeOnly && band.degrade() != null) {
+        if (observeOnly && band.action() == Action.ALLOW && band.degrade() != null) {
             // forwarded undegraded; the reason says it would have been degraded
             return Decision.shadow(basis, Action.ALLOW, withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + band.name()),
                     limit, tokenState);
@@ -162,14 +163,16 @@ final class Judge {
         if (!exempt && risk.shadowScore() > risk.score()) {
             Band shadowBand = p.bandFor(risk.shadowScore());
             if (shadowBand != null && shadowBand != band && shadowBand.action() != Action.THROTTLE
-                    && shadowBand.degrade() == null) {
+                    && shadowBand.action() != Action.ALLOW) {
                 return Decision.shadow(basis, shadowBand.action(), reasons(risk.contributions(), true), limit,
                         tokenState);
             }
         }
-        if (band != null && band.degrade() != null) {
-            return Decision.degraded(basis, withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + band.name()),
-                    band.degrade(), limit, tokenState);
+        Band degrading = band != null && band.action() == Action.ALLOW && band.degrade() != null ? band
+                : passed ? passDegrading(p, band) : null;
+        if (degrading != null) {
+            return Decision.degraded(basis, withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + degrading.name()),
+                    degrading.degrade(), limit, tokenState);
         }
         return Decision.allow(basis, riskReasons, limit, tokenState);
     }
@@ -223,6 +226,23 @@ final class Judge {
         out.addAll(reasons.size() >= GuardEngine.MAX_REASONS ? reasons.subList(0, GuardEngine.MAX_REASONS - 1) : reasons);
         out.add(reason);
         return out;
+    }
+
+    /**
+     * The band whose degrade applies to a request let through by a solved challenge: the CHALLENGE band
+     * it was in when that band degrades its passes, else the first one that does (a standing verdict's
+     * pass); null when solved challenges restore full reasoning.
+     */
+    private static Band passDegrading(Policy p, Band band) {
+        if (band != null && band.action() == Action.CHALLENGE && band.degrade() != null) {
+            return band;
+        }
+        for (Band b : p.bands()) {
+            if (b.action() == Action.CHALLENGE && b.degrade() != null) {
+                return b;
+            }
+        }
+        return null;
     }
 
     private static ChallengeKind challengeOf(Policy p, Verdict verdict) {

@@ -109,7 +109,7 @@ final class BandsReader {
             ttl = r.duration(b.get("verdict-ttl"), path + ".verdict-ttl");
         }
         ProofOfWorkSettings pow = proofOfWork(r, b, path, action, challenge);
-        Degrade degrade = degrade(r, b, path, action);
+        Degrade degrade = degrade(r, b, path, action, challenge);
         if (name != null && min != null && action != null && mode != null && factor != null && tokenFactor != null
                 && (pow != null || challenge != ChallengeKind.PROOF_OF_WORK)
                 && (degrade != null || action != Action.ALLOW)) {
@@ -136,15 +136,23 @@ final class BandsReader {
         }
     }
 
-    /** What a DEGRADE band (action ALLOW) withholds; defaults for what it leaves out; null otherwise or after an error. */
-    private static Degrade degrade(YamlReader r, Map<String, Node> b, String path, Action action) {
-        if (action != Action.ALLOW) {
+    /**
+     * What a DEGRADE band (action ALLOW) withholds, or a proof-of-work CHALLENGE band from the requests
+     * its solved challenges let through (only when it sets one of the keys); defaults for what it leaves
+     * out; null otherwise or after an error.
+     */
+    private static Degrade degrade(YamlReader r, Map<String, Node> b, String path, Action action, ChallengeKind challenge) {
+        boolean passes = action == Action.CHALLENGE && challenge == ChallengeKind.PROOF_OF_WORK;
+        if (action != Action.ALLOW && !passes) {
             for (String key : DEGRADE_KEYS) {
                 if (b.containsKey(key)) {
-                    r.error(b.get(key), path + "." + key, "applies only to DEGRADE bands");
+                    r.error(b.get(key), path + "." + key, "applies only to DEGRADE bands and proof-of-work CHALLENGE bands");
                 }
             }
             return null;
+        }
+        if (passes && DEGRADE_KEYS.stream().noneMatch(b::containsKey)) {
+            return null; // a solved challenge restores full reasoning
         }
         Degrade d = Degrade.DEFAULT;
         Long budget = b.containsKey("thinking-budget")

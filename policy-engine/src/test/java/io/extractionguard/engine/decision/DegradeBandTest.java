@@ -3,14 +3,18 @@ package io.extractionguard.engine.decision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.memory.InMemoryChallengeLedger;
 import io.extractionguard.engine.memory.InMemoryStateStore;
 import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
+import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.engine.support.Fixtures;
 import io.extractionguard.engine.support.MutableClock;
 
@@ -26,9 +30,47 @@ class DegradeBandTest {
 
     private final MutableClock clock = MutableClock.at("2026-03-02T14:00:00Z");
 
+    private final InMemoryStateStore store = new InMemoryStateStore(clock);
+    private final InMemoryChallengeLedger ledger = new InMemoryChallengeLedger(clock);
+
     private GuardEngine engine(Policy policy) {
-        return GuardEngine.builder(() -> policy, clock).store(new InMemoryStateStore(clock))
+        return GuardEngine.builder(() -> policy, clock).store(store).challenges(ledger)
                 .limiter(new LocalRateLimiter(clock)).build();
+    }
+
+    private static final String HOLD = "action: CHALLENGE, challenge: verification-hold }";
+
+    @Test
+    void aSolvedChallengeOfABandThatDegradesItsPassesDoesNotRestoreTheReasoning() throws Exception {
+        GuardEngine e = engine(GuardEngineTest.variant(HOLD,
+                "action: CHALLENGE, challenge: proof-of-work, verdict-ttl: 1h, thinking-budget: 0, reasoning-effort: minimal }"));
+        assertThat(send(e, "acct-pass", GuardEngineTest.COT_CODING).action()).isEqualTo(Action.CHALLENGE);
+        ledger.grantPass("acct-pass", 2, clock.instant().plusSeconds(600));
+        Decision passed = send(e, "acct-pass", GuardEngineTest.COT_CODING);
+        assertThat(passed.action()).isEqualTo(Action.ALLOW);
+        assertThat(passed.reasons()).contains(GuardEngine.CHALLENGE_PASSED).endsWith("degrade/challenge");
+        assertThat(passed.degrade()).isEqualTo(new Degrade(0, "minimal", 1));
+        // below every band, a standing verdict's pass is degraded the same way
+        store.putVerdict("acct-held", new Verdict(Verdict.Kind.CHALLENGE, clock.instant().plusSeconds(600),
+                "band/challenge", List.of("cot-elicitation"), ""));
+        ledger.grantPass("acct-held", 1, clock.instant().plusSeconds(600));
+        Decision plain = send(e, "acct-held", GuardEngineTest.PLAIN);
+        assertThat(plain.action()).isEqualTo(Action.ALLOW);
+        assertThat(plain.band()).isNull();
+        assertThat(plain.degrade()).isEqualTo(new Degrade(0, "minimal", 1));
+    }
+
+    @Test
+    void aSolvedChallengeOfABandWithoutDegradeSettingsRestoresTheReasoning() throws Exception {
+        GuardEngine e = engine(GuardEngineTest.variant(HOLD, "action: CHALLENGE, challenge: proof-of-work }"));
+        assertThat(send(e, "acct-full", GuardEngineTest.COT_CODING).action()).isEqualTo(Action.CHALLENGE);
+        ledger.grantPass("acct-full", 1, clock.instant().plusSeconds(600));
+        Decision passed = send(e, "acct-full", GuardEngineTest.COT_CODING);
+        assertThat(passed.action()).isEqualTo(Action.ALLOW);
+        assertThat(passed.degrade()).isNull();
+        assertThatThrownBy(() -> GuardEngineTest.variant(HOLD, HOLD.replace(" }", ", max-choices: 1 }")))
+                .as("a verification hold lets nothing through to degrade").isInstanceOf(PolicyException.class)
+                .hasMessageContaining("proof-of-work CHALLENGE bands");
     }
 
     private static Decision send(GuardEngine e, String account, String text) {
@@ -83,7 +125,7 @@ class DegradeBandTest {
         assertThatThrownBy(() -> GuardEngineTest.variant(WATCH, GRAY.formatted(", thinking-budget: 500")))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("thinking-budget");
         assertThatThrownBy(() -> GuardEngineTest.variant(WATCH, WATCH.replace(" }", ", max-choices: 1 }")))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("applies only to DEGRADE bands");
+                .isInstanceOf(PolicyException.class).hasMessageContaining("applies only to DEGRADE bands and proof-of-work");
         assertThatThrownBy(() -> GuardEngineTest.variant(WATCH, WATCH + "\n  - { name: gray, min-score: 40, action: DEGRADE }"))
                 .as("a degrade band above a throttle band is milder").isInstanceOf(PolicyException.class)
                 .hasMessageContaining("milder");

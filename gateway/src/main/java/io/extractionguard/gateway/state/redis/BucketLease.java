@@ -95,8 +95,8 @@ final class BucketLease {
 
     /**
      * Must hold the lock. Whether the bucket's key has expired in Redis, unless another replica wrote it
-     * since: never answered about here, or the last answer is older than the time the bucket needed to
-     * refill (the key's time to live, at most {@link RemoteBuckets#MAX_TTL}), with a second's margin.
+     * since: never answered about here, or the last answer is older than the key's time to live (the time
+     * the bucket needed to refill plus {@link RemoteBuckets#KEEP_AFTER_REFILL}), with a second's margin.
      */
     private boolean keyExpired(long now) {
         if (remote == null) {
@@ -108,7 +108,7 @@ final class BucketLease {
             long missing = Math.max(0, b.getCapacity() - remote[i]);
             refill = Math.max(refill, (long) Math.ceil((double) missing * b.getRefillPeriodNanos() / b.getRefillTokens()));
         }
-        long ttl = Math.min(refill, RemoteBuckets.MAX_TTL.toNanos());
+        long ttl = refill + RemoteBuckets.KEEP_AFTER_REFILL.toNanos();
         return now - remoteAt > ttl + TimeUnit.SECONDS.toNanos(1);
     }
 

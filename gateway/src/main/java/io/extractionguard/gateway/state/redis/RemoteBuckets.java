@@ -28,8 +28,9 @@ import io.github.bucket4j.redis.redisson.cas.RedissonBasedProxyManager;
  * carry their bucket's configuration.
  *
  * <p>Why not Bucket4j's bucket proxies: a proxy sends a command without the configuration and, when
- * the bucket is missing, asks again with it: {@code GET}, {@code GET}, {@code SET}. A lease bucket is
- * missing almost every time (its key expires once it would have refilled, within a minute), so that was
+ * the bucket is missing, asks again with it: {@code GET}, {@code GET}, {@code SET}. A light account's lease
+ * bucket is missing almost every time (its key expires a minute after the bucket would have refilled, and
+ * its next lease comes minutes later), so that was
  * three commands a lease where {@link #createAndRun} sends two, {@code GET} then {@code SET} (an
  * existing bucket: {@code GET} and the compare-and-swap script, as before). And when the caller expects
  * the bucket to be missing (its last answer said it would have refilled, so its key expired), not even
@@ -38,10 +39,10 @@ import io.github.bucket4j.redis.redisson.cas.RedissonBasedProxyManager;
  */
 final class RemoteBuckets {
 
-    /** How long a bucket's key lives after a write at most: until it would have refilled, capped at this. */
-    static final Duration MAX_TTL = Duration.ofMinutes(1);
+    /** How long a bucket's key lives after the bucket would have refilled (Bucket4j: refill time + this). */
+    static final Duration KEEP_AFTER_REFILL = Duration.ofMinutes(1);
     private static final ExpirationAfterWriteStrategy EXPIRY =
-            ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(MAX_TTL);
+            ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_AFTER_REFILL);
 
     private final Buckets buckets;
     private final TimeMeter time;
