@@ -80,6 +80,12 @@ public final class CampaignRecords {
         return b.array();
     }
 
+    /** The start of every batch {@code replica} writes (version, id length, id). */
+    public static byte[] header(String replica) {
+        byte[] id = replica.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + id.length).put(VERSION).put((byte) id.length).put(id).array();
+    }
+
     /** The replica that wrote {@code batch}. */
     public static String replicaOf(byte[] batch) {
         ByteBuffer b = ByteBuffer.wrap(batch);

@@ -146,8 +146,10 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
 
     /**
      * An account's recent records from every replica: appends this replica's batch (bounded to the last
-     * {@code max} entries) and returns the entries after the caller's cursor, flat: id, batch, id, batch...
-     * KEYS[1] account stream; ARGV: ttl ms, max entries, cursor ('-' or '(' id), batch.
+     * {@code max} entries) and returns the entries after the caller's cursor, flat: id, batch, id, batch...,
+     * with an empty batch for the caller's own entries (it has them; the id still moves its cursor).
+     * KEYS[1] account stream; ARGV: ttl ms, max entries, cursor ('-' or '(' id), batch, the batch header that
+     * names the caller (version, id length, id).
      */
     static final String ACCOUNT = """
             redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'b', ARGV[4])
@@ -155,7 +157,11 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
             local out = {}
             for _, e in ipairs(redis.call('XRANGE', KEYS[1], ARGV[3], '+')) do
               out[#out + 1] = e[1]
-              out[#out + 1] = e[2][2]
+              if string.sub(e[2][2], 1, #ARGV[5]) == ARGV[5] then
+                out[#out + 1] = ''
+              else
+                out[#out + 1] = e[2][2]
+              end
             end
             return out
             """;
@@ -278,11 +284,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                 minContentToCreate, atMillis);
         boolean creating = content >= minContentToCreate;
         for (long key : keys) {
-            if (buckets.get(key) == null && admit()) {
-                buckets.merge(key, creating, Boolean::logicalOr);
-            } else if (creating) {
-                buckets.computeIfPresent(key, (k, v) -> true);
-            }
+            noteBucket(key, creating);
         }
         return out;
     }
@@ -307,6 +309,24 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         // the account's peak, for the replicas that serve it too (a value-less indicator record)
         note(accountHash, CampaignRecords.indicators(accountHash, new long[0], suspicion, halfLifeMillis, atMillis));
         return out;
+    }
+
+    /** Notes a touched bucket once per batch (counted once in the buffer, however many threads race to note it). */
+    private void noteBucket(long key, boolean creating) {
+        Boolean was = buckets.get(key);
+        if (was == null) {
+            if (!admit()) {
+                return;
+            }
+            was = buckets.putIfAbsent(key, creating);
+            if (was == null) {
+                return;
+            }
+            pending.decrementAndGet(); // another thread noted it first
+        }
+        if (creating && !was) {
+            buckets.replace(key, false, true);
+        }
     }
 
     private void note(long accountHash, byte[] record) {
@@ -360,7 +380,8 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     /**
      * For operators (the listing's worker thread, never the request path): the fleet's values and buckets,
      * read from Redis (a scan of up to {@value #LISTING_SCAN} of their keys) into a throw-away local store, so
-     * every replica lists the same; this replica's own evidence while Redis is unreachable.
+     * every replica lists the same; this replica's own evidence while Redis is unreachable. What this replica
+     * touched since its last batch is sent first (on the sync thread), so the listing includes it.
      */
     @Override
     public List<SharedValue> sharedValues(int minAccounts, int max) {
@@ -368,6 +389,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
             return local.sharedValues(minAccounts, max);
         }
         try {
+            flusher.submit(this::flush).get(timeoutMillis * 4, TimeUnit.MILLISECONDS);
             InMemoryCampaignStore fleet = new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(
                     LISTING_SCAN, LISTING_SCAN, LISTING_SCAN, Duration.ofDays(365)));
             scan(keys.campaignValue(0).replace("0000000000000000", "*"), (key, reply) -> foldValue(fleet, key, reply));
@@ -533,21 +555,19 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
                     bucketBytes.increment(payload(r));
                 }));
             }
-            onFailure.add(() -> {
-                if (buckets.get(key) == null && admit()) {
-                    buckets.merge(key, e.getValue(), Boolean::logicalOr);
-                }
-            });
+            onFailure.add(() -> noteBucket(key, e.getValue()));
         }
 
         String accountTtl = Long.toString(settings.accountRetention().toMillis());
+        byte[] ownHeader = CampaignRecords.header(replica);
         String maxEntries = Integer.toString(settings.accountEntries());
         for (var e : touchedAccounts.entrySet()) {
             long account = e.getKey();
             String cursor = cursors.getIfPresent(account);
             byte[] records = CampaignRecords.batch(replica, e.getValue());
             parts.add(scripts.eval(keys.campaignAccount(account), ACCOUNT,
-                    List.of(bytes(accountTtl), bytes(maxEntries), bytes(cursor == null ? "-" : "(" + cursor), records))
+                    List.of(bytes(accountTtl), bytes(maxEntries), bytes(cursor == null ? "-" : "(" + cursor), records,
+                            ownHeader))
                     .thenAccept(r -> {
                         applyAccount(account, r);
                         accountBytes.increment(payload(r));
@@ -661,7 +681,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
             last = string(flat.get(i));
             byte[] batch = (byte[]) flat.get(i + 1);
             try {
-                if (!replica.equals(CampaignRecords.replicaOf(batch))) {
+                if (batch.length > 0 && !replica.equals(CampaignRecords.replicaOf(batch))) {
                     applied.increment(CampaignRecords.apply(batch, local));
                 }
             } catch (RuntimeException e) {

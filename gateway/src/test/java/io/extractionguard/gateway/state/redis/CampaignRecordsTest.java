@@ -63,6 +63,9 @@ class CampaignRecordsTest {
 
         byte[] batch = CampaignRecords.batch("replica-a", records);
         assertThat(CampaignRecords.replicaOf(batch)).isEqualTo("replica-a");
+        byte[] header = CampaignRecords.header("replica-a");
+        assertThat(Arrays.copyOf(batch, header.length)).as("every batch of a replica starts with its header").isEqualTo(header);
+        assertThat(Arrays.copyOf(CampaignRecords.batch("replica-ab", records), header.length)).isNotEqualTo(header);
         assertThat(CampaignRecords.apply(batch, replica)).isEqualTo(records.size());
 
         // a fresh account's first request sees the same evidence on both
