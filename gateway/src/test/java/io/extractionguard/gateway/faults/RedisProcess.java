@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 import io.extractionguard.gateway.support.TestRedis;
+import redis.clients.jedis.Jedis;
 
 /**
  * The machine's {@code redis-server}, owned by one fault scenario: its own free loopback port and
@@ -112,6 +113,20 @@ final class RedisProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             process = null;
+        }
+    }
+
+    /**
+     * How many replicas hold everything this master has been sent so far (all clients' writes), waiting up
+     * to {@code timeoutMillis} for {@code replicas} of them. A {@code WAIT} alone does not tell: it waits for
+     * the writes of its own connection only, so on a connection that wrote nothing it returns at once with
+     * every connected replica, however far behind. Hence a fence write first: replication is one ordered
+     * stream, so a replica that acknowledged the fence has every write before it.
+     */
+    long replicasCaughtUp(int replicas, long timeoutMillis) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            jedis.set("fault-suite:replication-fence", Long.toString(System.nanoTime()));
+            return jedis.waitReplicas(replicas, timeoutMillis);
         }
     }
 
