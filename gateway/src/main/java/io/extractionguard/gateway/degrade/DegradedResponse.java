@@ -14,7 +14,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 
-import io.extractionguard.engine.request.ContentDecoding;
+import io.extractionguard.gateway.filter.AnswerCoding;
 import io.extractionguard.gateway.filter.DataBuffers;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -24,14 +24,11 @@ import reactor.core.publisher.SynchronousSink;
  * A degraded request's response on its way to the client, reasoning removed: a successful JSON
  * body is read whole and rewritten (its length updated); an SSE stream is rewritten buffer by buffer,
  * each complete event passed on at once. A successful JSON or SSE body the upstream compressed
- * although it was asked for {@code identity} is read whole, decoded (gzip, deflate), rewritten and
+ * although it was asked for {@code identity} is read whole, decoded ({@link AnswerCoding}), rewritten and
  * sent uncompressed; one that cannot be decoded is refused (502 in the API's error format): it
  * never passes with its reasoning. Anything else (an error, another content type) passes as it came.
  */
 final class DegradedResponse extends ServerHttpResponseDecorator {
-
-    /** Largest decoded body of a compressed degraded answer; larger ones are refused. */
-    static final int MAX_DECODED_BYTES = 32 << 20;
 
     private final ReasoningFilter filter;
     private final IntConsumer removed;
@@ -59,8 +56,7 @@ final class DegradedResponse extends ServerHttpResponseDecorator {
 
     /** The body's content coding, null when it is sent as is. */
     private String encoding() {
-        String encoding = getHeaders().getFirst(HttpHeaders.CONTENT_ENCODING);
-        return encoding == null || encoding.isBlank() || encoding.trim().equalsIgnoreCase("identity") ? null : encoding;
+        return AnswerCoding.of(getHeaders());
     }
 
     @Override
@@ -102,20 +98,19 @@ final class DegradedResponse extends ServerHttpResponseDecorator {
 
     /** A compressed answer read whole, decoded and rewritten, sent uncompressed; refused when it cannot be decoded. */
     private Mono<Void> decoded(Flux<? extends DataBuffer> body, Kind kind, String encoding) {
-        return DataBufferUtils.join(body).map(DataBuffers::drain).defaultIfEmpty(new byte[0]).flatMap(bytes -> {
-            ContentDecoding.Result plain = ContentDecoding.decode(encoding, bytes, MAX_DECODED_BYTES);
+        return AnswerCoding.read(body, encoding).flatMap(plain -> {
             HttpHeaders headers = getHeaders();
             headers.remove(HttpHeaders.CONTENT_ENCODING);
             byte[] out;
-            if (!plain.ok()) {
+            if (!plain.decoded()) {
                 setStatusCode(HttpStatus.BAD_GATEWAY);
                 headers.setContentType(MediaType.APPLICATION_JSON);
                 out = refusal.get();
             } else if (kind == Kind.JSON) {
-                out = filter.json(plain.body());
+                out = filter.json(plain.plain());
             } else {
                 synchronized (filter) {
-                    byte[] events = filter.feed(plain.body());
+                    byte[] events = filter.feed(plain.plain());
                     byte[] rest = filter.finish();
                     out = java.util.Arrays.copyOf(events, events.length + rest.length);
                     System.arraycopy(rest, 0, out, events.length, rest.length);

@@ -63,8 +63,8 @@ public class Degrader {
 
     /**
      * The client's response with the reasoning removed (see {@link ReasoningFilter}); itself when the
-     * format has none. The forwarded request asks for {@code identity} ({@link #ACCEPT_IDENTITY}); an
-     * answer compressed anyway is decoded and stripped, or refused ({@link DegradedResponse}).
+     * format has none. The forwarded request asks for an uncompressed answer (as every forward does,
+     * {@code AnswerCoding}); one compressed anyway is decoded and stripped, or refused ({@link DegradedResponse}).
      */
     public ServerHttpResponse response(ServerHttpResponse response, ApiFormat format, String route) {
         if (!ReasoningFilter.applies(format)) {
@@ -76,9 +76,6 @@ public class Degrader {
                 () -> errors.body(format, ApiErrors.Kind.UPSTREAM_UNREACHABLE,
                         "The model API's answer could not be read. Retry later."));
     }
-
-    /** The {@code Accept-Encoding} of a degraded forward: the answer must be readable to be stripped. */
-    public static final String ACCEPT_IDENTITY = "identity";
 
     /** Whether a decision asks for its request to be degraded. */
     public static boolean degrades(Decision decision) {

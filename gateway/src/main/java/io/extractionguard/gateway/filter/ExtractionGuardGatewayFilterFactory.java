@@ -283,9 +283,7 @@ public class ExtractionGuardGatewayFilterFactory
         ServerHttpResponse metered = forward.response().apply(exchange.getResponse());
         ServerHttpRequest request = Forwarding.withBody(exchange.getRequest(), outgoing, rewritten, strip);
         return chain.filter(exchange.mutate()
-                // a degraded answer is asked for uncompressed (no Accept-Encoding would allow any coding)
-                .request(degraded ? request.mutate().headers(h -> h.set(HttpHeaders.ACCEPT_ENCODING,
-                        Degrader.ACCEPT_IDENTITY)).build() : request)
+                .request(request)
                 .response(degraded ? degrader.response(metered, format, route) : metered)
                 .build())
                 .doFinally(signal -> forward.settlement().ifNoResponse());

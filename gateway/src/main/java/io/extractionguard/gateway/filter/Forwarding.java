@@ -46,24 +46,24 @@ final class Forwarding {
 
     /**
      * The request to forward: same headers (identity headers removed for untrusted peers, the
-     * length updated when the body was rewritten), the body read.
+     * length updated when the body was rewritten), the body read, and the answer asked for
+     * uncompressed ({@link AnswerCoding#ACCEPT}): the guard reads what it forwards the answer of
+     * (usage, file ids, reasoning), and a client's {@code Accept-Encoding: gzip} must not hide it.
      */
     static ServerHttpRequest withBody(ServerHttpRequest request, byte[] body, boolean rewritten, boolean stripIdentity) {
-        boolean solution = request.getHeaders().containsHeader(ChallengeService.SOLUTION_HEADER);
-        ServerHttpRequest base = stripIdentity || rewritten || solution
-                ? request.mutate().headers(h -> {
-                    if (stripIdentity) {
-                        IDENTITY_HEADERS.forEach(h::remove);
-                    }
-                    h.remove(ChallengeService.SOLUTION_HEADER); // the guard's own protocol, not the model's
-                    if (rewritten) {
-                        h.remove(HttpHeaders.CONTENT_ENCODING); // the rewritten body is sent uncompressed
-                        if (h.getContentLength() >= 0) {
-                            h.setContentLength(body.length);
-                        }
-                    }
-                }).build()
-                : request;
+        ServerHttpRequest base = request.mutate().headers(h -> {
+            if (stripIdentity) {
+                IDENTITY_HEADERS.forEach(h::remove);
+            }
+            h.remove(ChallengeService.SOLUTION_HEADER); // the guard's own protocol, not the model's
+            h.set(HttpHeaders.ACCEPT_ENCODING, AnswerCoding.ACCEPT);
+            if (rewritten) {
+                h.remove(HttpHeaders.CONTENT_ENCODING); // the rewritten body is sent uncompressed
+                if (h.getContentLength() >= 0) {
+                    h.setContentLength(body.length);
+                }
+            }
+        }).build();
         return new ServerHttpRequestDecorator(base) {
             @Override
             public Flux<DataBuffer> getBody() {

@@ -1,14 +1,20 @@
 package io.extractionguard.gateway.usage;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 
+import io.extractionguard.gateway.filter.AnswerCoding;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import reactor.core.publisher.SynchronousSink;
 import tools.jackson.core.json.JsonFactory;
@@ -20,7 +26,8 @@ import tools.jackson.core.json.JsonFactory;
  * stream fails. Only successful JSON and SSE responses are metered; any other response releases the
  * request's token reservation.
  *
- * <p>In strip mode (see {@link ResponseMeter}) buffers are forwarded as complete SSE events.
+ * <p>In strip mode (see {@link ResponseMeter}) buffers are forwarded as complete SSE events. An
+ * answer compressed anyway is read whole and decoded, or charged its reservation ({@link #compressed}).
  */
 final class MeteredResponse extends ServerHttpResponseDecorator {
 
@@ -41,16 +48,23 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
     }
 
     @Override
-    public reactor.core.publisher.Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+    public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
         if (!start()) {
             return super.writeWith(body);
+        }
+        String coding = AnswerCoding.of(getHeaders());
+        if (coding != null) {
+            return compressed(body, coding);
         }
         return super.writeWith(withRemainder(Flux.from(body).handle(this::pass))
                 .doFinally(this::finish));
     }
 
     @Override
-    public reactor.core.publisher.Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+    public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+        if (AnswerCoding.of(getHeaders()) != null) { // read whole: see compressed
+            return writeWith(Flux.from(body).concatMap(Flux::from));
+        }
         if (!start()) {
             return super.writeAndFlushWith(body);
         }
@@ -88,6 +102,47 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
             return false;
         }
         return true;
+    }
+
+    /**
+     * An answer compressed although it was asked for {@code identity}: read whole and decoded
+     * (bounded, {@link AnswerCoding}), metered, and sent on decoded (in strip mode without the
+     * usage-only chunk). One that cannot be decoded passes as it came and is charged its whole
+     * reservation; so is one that breaks off or is given up before it was read.
+     */
+    private Mono<Void> compressed(Publisher<? extends DataBuffer> body, String coding) {
+        return AnswerCoding.read(body, coding).flatMap(read -> {
+            if (!read.decoded()) {
+                unreadable();
+                return super.writeWith(Mono.just(bufferFactory().wrap(read.raw())));
+            }
+            byte[] out;
+            synchronized (this) {
+                meter.feed(ByteBuffer.wrap(read.plain()));
+                out = stripUsageOnlyChunk ? concat(meter.forwardable(), meter.remainder()) : read.plain();
+            }
+            finish(SignalType.ON_COMPLETE);
+            getHeaders().remove(HttpHeaders.CONTENT_ENCODING);
+            getHeaders().setContentLength(out.length);
+            return super.writeWith(Mono.just(bufferFactory().wrap(out)));
+        }).doFinally(signal -> unreadable());
+    }
+
+    /** Settles an answer whose usage was not read with the request's whole reservation (once). */
+    private void unreadable() {
+        synchronized (this) {
+            if (reported) {
+                return;
+            }
+            reported = true;
+        }
+        settlement.unreadable();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     private Flux<DataBuffer> withRemainder(Flux<DataBuffer> body) {

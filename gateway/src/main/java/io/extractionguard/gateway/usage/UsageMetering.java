@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.request.ApiFormat;
+import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.request.InferenceRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,9 @@ import tools.jackson.databind.node.ObjectNode;
  * usage, meters the response as it streams, and charges the usage to the account (profile and
  * token budgets, through {@link GuardEngine#recordUsage(Decision, long, long)}) once it is known;
  * a response that is not metered (an error) or never comes releases the reservation instead.
- * Counts tokens in {@code guard.tokens} (direction input/output, source reported/estimated).
+ * Counts tokens in {@code guard.tokens} (direction input/output, source reported/estimated). The
+ * answer is asked for uncompressed; one compressed anyway is decoded to be metered, or charged its
+ * whole reservation when it cannot be ({@link MeteredResponse}).
  *
  * <p>An OpenAI Chat Completions stream reports usage only when the client sets
  * {@code stream_options.include_usage}; when it did not, the forwarded body gets that option and
@@ -39,6 +42,7 @@ public class UsageMetering {
     private final MeterRegistry meters;
     /** Looked up once per route/direction/source, not built and registered per response. */
     private final ConcurrentHashMap<TokenKey, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> unreadable = new ConcurrentHashMap<>();
 
     public UsageMetering(GuardEngine engine, JsonMapper json, MeterRegistry meters) {
         this.engine = engine;
@@ -67,17 +71,34 @@ public class UsageMetering {
     public final class Settlement {
         private final Decision decision;
         private final String route;
+        private final Usage reservation;
         private final AtomicBoolean settled = new AtomicBoolean();
         private volatile boolean responding;
 
-        Settlement(Decision decision, String route) {
+        Settlement(Decision decision, String route, Usage reservation) {
             this.decision = decision;
             this.route = route;
+            this.reservation = reservation;
         }
 
         void usage(Usage usage) {
             if (settled.compareAndSet(false, true)) {
                 charge(decision, usage, route);
+            }
+        }
+
+        /**
+         * A successful answer whose usage cannot be read (compressed in a coding the guard cannot
+         * decode, or too large to decode): charged its whole reservation, never nothing, and counted
+         * in {@code guard.usage.unreadable}.
+         */
+        void unreadable() {
+            if (settled.compareAndSet(false, true)) {
+                unreadable.computeIfAbsent(route, r -> Counter.builder("guard.usage.unreadable")
+                        .description("Answers whose usage could not be read (undecodable coding); charged their reservation")
+                        .tag("route", r)
+                        .register(meters)).increment();
+                charge(decision, reservation, route);
             }
         }
 
@@ -112,7 +133,7 @@ public class UsageMetering {
         }
         boolean stripUsageOnlyChunk = strip;
         long promptChars = request.promptChars();
-        Settlement settlement = new Settlement(decision, route);
+        Settlement settlement = new Settlement(decision, route, reservation(decision, request));
         return new Forward(forwarded, response -> new MeteredResponse(response, factory, stripUsageOnlyChunk,
                 promptChars, settlement), settlement);
     }
@@ -140,6 +161,21 @@ public class UsageMetering {
         } catch (JacksonException e) {
             return null; // the body was parsed before, so this does not happen; forward it untouched
         }
+    }
+
+    /**
+     * The most a request was admitted to use: its budgets' reservation, and at least its prompt
+     * (estimated as {@link ResponseMeter#CHARS_PER_TOKEN} characters a token) and its output appetite.
+     */
+    static Usage reservation(Decision decision, InferenceRequest request) {
+        TokenOutcome tokens = decision.tokens();
+        long input = (request.promptChars() + ResponseMeter.CHARS_PER_TOKEN - 1) / ResponseMeter.CHARS_PER_TOKEN;
+        long output = Math.max(0, request.outputAppetite());
+        if (tokens != null) {
+            input = Math.max(input, tokens.reservedInput());
+            output = Math.max(output, tokens.reservedOutput());
+        }
+        return new Usage(input, output, false);
     }
 
     private void charge(Decision decision, Usage usage, String route) {

@@ -59,7 +59,12 @@ class BypassCorpusTest {
 
     /** One corpus line. */
     record Case(String id, String method, String path, Map<String, List<String>> headers, byte[] body, String expect,
-                int status, List<String> stripped, boolean apiError) {
+                int status, List<String> stripped, Map<String, String> forwarded, boolean apiError) {
+        Case(String id, String method, String path, Map<String, List<String>> headers, byte[] body, String expect,
+             int status, List<String> stripped, boolean apiError) {
+            this(id, method, path, headers, body, expect, status, stripped, Map.of(), apiError);
+        }
+
         @Override
         public String toString() {
             return id + " (" + method + " " + path + ")";
@@ -123,6 +128,10 @@ class BypassCorpusTest {
         if (!c.stripped().isEmpty()) {
             var received = TestBackend.get().lastRequest().orElseThrow();
             assertThat(received.headers()).as("%s: forwarded headers", c).doesNotContainKeys(c.stripped().toArray(String[]::new));
+        }
+        if (!c.forwarded().isEmpty()) {
+            var received = TestBackend.get().lastRequest().orElseThrow();
+            assertThat(received.headers()).as("%s: forwarded headers", c).containsAllEntriesOf(c.forwarded());
         }
     }
 
@@ -297,8 +306,10 @@ class BypassCorpusTest {
             };
         }
         List<String> stripped = n.path("stripped").valueStream().map(JsonNode::asString).toList();
+        Map<String, String> forwarded = new LinkedHashMap<>();
+        n.path("forwarded").properties().forEach(e -> forwarded.put(e.getKey(), e.getValue().asString()));
         return new Case(n.get("id").asString(), n.get("method").asString(), n.get("path").asString(), headers, body,
-                n.get("expect").asString(), n.path("status").asInt(0), stripped, n.path("apiError").asBoolean(true));
+                n.get("expect").asString(), n.path("status").asInt(0), stripped, forwarded, n.path("apiError").asBoolean(true));
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {

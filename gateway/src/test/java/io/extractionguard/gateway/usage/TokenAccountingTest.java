@@ -220,6 +220,67 @@ class TokenAccountingTest {
         assertThat(openAiTokens.get(1)).as("output (80/100) binds over input").isEqualTo(80);
     }
 
+    private WebTestClient.ResponseSpec post(String path, String account, String body, String header, String value) {
+        return client.post().uri(path)
+                .header("x-account-id", account)
+                .header(header, value)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange();
+    }
+
+    /** The four answers metered: JSON and SSE of both APIs (the Chat stream without include_usage), 10 tokens each. */
+    private void chargedTenTokensEach(String account, String header, String value) throws Exception {
+        String[][] requests = {{"/v1/messages", anthropic(10, false)}, {"/v1/messages", anthropic(10, true)},
+                {"/v1/chat/completions", chat(10, "")}, {"/v1/chat/completions", chat(10, ",\"stream\":true")}};
+        for (int i = 0; i < requests.length; i++) {
+            String answer = post(requests[i][0], account, requests[i][1], header, value).expectStatus().isOk()
+                    .expectHeader().doesNotExist(HttpHeaders.CONTENT_ENCODING)
+                    .expectBody(String.class).returnResult().getResponseBody();
+            assertThat(BACKEND.lastRequest().orElseThrow().headers()).containsEntry("accept-encoding", "identity");
+            assertThat(answer).as("the client reads the answer plain, no usage chunk it did not ask for")
+                    .contains("\"model\":").doesNotContain("\"choices\":[]");
+            long charged = 10L * (i + 1);
+            awaitUntil(() -> budget(account).output().remaining(), 100 - charged);
+        }
+    }
+
+    @Test
+    void aClientAcceptingGzipIsChargedExactlyAsOneThatDoesNot() throws Exception {
+        String plain = account();
+        chargedTenTokensEach(plain, HttpHeaders.ACCEPT_ENCODING, "identity");
+        String gzip = account();
+        chargedTenTokensEach(gzip, HttpHeaders.ACCEPT_ENCODING, "gzip, deflate, br");
+        assertThat(budget(gzip).input().remaining()).isEqualTo(budget(plain).input().remaining());
+    }
+
+    @Test
+    void anUpstreamThatCompressesAnywayIsDecodedAndCharged() throws Exception {
+        // the demo gzips whatever it was asked for: the guard decodes, meters and forwards the answer plain
+        chargedTenTokensEach(account(), "x-demo-content-encoding", "gzip");
+    }
+
+    @Test
+    void anAnswerInACodingTheGuardCannotDecodeIsChargedItsWholeReservation() throws Exception {
+        double before = unreadable();
+        String account = account();
+        byte[] answer = post("/v1/messages", account, anthropic(30, false), "x-demo-content-encoding", "br")
+                .expectStatus().isOk()
+                .expectHeader().valueEquals(HttpHeaders.CONTENT_ENCODING, "br") // passed as it came
+                .expectBody().returnResult().getResponseBody();
+        assertThat(answer).startsWith(0x1f, 0x8b); // the demo's gzip bytes under the label br
+        awaitUntil(() -> budget(account).output().remaining(), 100 - 30);
+        assertThat(budget(account).input().remaining()).isLessThan(5000);
+        assertThat(unreadable()).isEqualTo(before + 1);
+    }
+
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    private double unreadable() {
+        return meters.find("guard.usage.unreadable").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
     @Test
     void aClientThatDisconnectsMidStreamIsChargedForTheStreamedPartAndTheBackendIsReleased() throws Exception {
         String account = account();
