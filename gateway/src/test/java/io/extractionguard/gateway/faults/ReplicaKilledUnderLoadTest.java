@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,9 +40,14 @@ import io.extractionguard.gateway.support.TestRedis;
  * last count seen is N, batch N was taken after batch N−1 was counted, so every decision A answered before
  * the last probe that still read N−2 or less was shipped. The bound (per account) is A's decisions answered
  * after that probe, plus its requests that got no answer (in flight at the kill; maybe decided). (A fixed window failed here: on this CPU-starved machine A's shipper lagged more than
- * 3 s.) Not checked: the hashes alone — a killed replica's changes not yet durable (its last
+ * 3 s.) Campaign evidence the same way, with A's count of campaign batches ({@code guard-campaign-sync},
+ * one per {@code flush-interval}): the accounts A decided after the last probe that read N−2 or less (and
+ * the cut stream's) are excused from "every decided account has campaign records", everything else is
+ * checked with bound 0. The probe runs from the start of the traffic; if it saw no usable count (the
+ * shipper never counted two batches), the scenario fails as inconclusive rather than excusing all of A.
+ * Not checked: the hashes alone — a killed replica's changes not yet durable (its last
  * {@code durable-interval}) are in the stream only (docs/reliability.md, "a killed replica's undurable
- * changes"); A's campaign records not yet shipped; the cut stream's token usage.
+ * changes"); the cut stream's token usage.
  */
 class ReplicaKilledUnderLoadTest {
 
@@ -89,24 +96,30 @@ class ReplicaKilledUnderLoadTest {
 
                 Thread traffic = load.start(Duration.ofSeconds(14), 4,
                         t -> (t == 0 ? replicaA : replicaB).url("/v1/messages"), 2);
+                // {probe sent (nanoTime), batches A counted}: its profile stream batches, its campaign batches
+                List<long[]> shippedBatches = new CopyOnWriteArrayList<>();
+                List<long[]> campaignBatches = new CopyOnWriteArrayList<>();
+                AtomicBoolean killed = new AtomicBoolean();
+                Thread probe = Thread.ofPlatform().start(() -> {
+                    while (!killed.get()) {
+                        long sent = System.nanoTime();
+                        double n = FaultSupport.metric(replicaA.managementPort, "guard_state_profile_stream_batches_total");
+                        double c = FaultSupport.metric(replicaA.managementPort, "guard_campaign_sync_batches_total");
+                        if (!killed.get() && n > 0) {
+                            shippedBatches.add(new long[]{sent, (long) n});
+                        }
+                        if (!killed.get() && c > 0) {
+                            campaignBatches.add(new long[]{sent, (long) c});
+                        }
+                        FaultSupport.sleep(200);
+                    }
+                });
                 FaultSupport.sleep(5000); // most of A's decisions fall before the bound's window
                 String streamed = load.account(ACCOUNTS + 2);
                 AtomicInteger streamStatus = new AtomicInteger();
                 AtomicInteger deltas = new AtomicInteger();
                 AtomicInteger stops = new AtomicInteger();
                 AtomicLong firstDelta = new AtomicLong();
-                List<long[]> shippedBatches = new CopyOnWriteArrayList<>(); // {probe sent (nanoTime), batches A counted}
-                AtomicBoolean killed = new AtomicBoolean();
-                Thread probe = Thread.ofPlatform().start(() -> {
-                    while (!killed.get()) {
-                        long sent = System.nanoTime();
-                        double n = FaultSupport.metric(replicaA.managementPort, "guard_state_profile_stream_batches_total");
-                        if (!killed.get() && n > 0) {
-                            shippedBatches.add(new long[]{sent, (long) n});
-                        }
-                        FaultSupport.sleep(200);
-                    }
-                });
                 Thread stream = Thread.ofPlatform().start(() -> readStream(http, replicaA.url("/v1/messages"), streamed,
                         streamStatus, deltas, stops, firstDelta));
                 await().atMost(Duration.ofSeconds(20)).until(() -> firstDelta.get() != 0);
@@ -135,11 +148,12 @@ class ReplicaKilledUnderLoadTest {
                 assertThat(onB.statusCode()).as("the operator block issued on A holds on B").isEqualTo(403);
                 shippedTwice(http, replicaB);
 
-                long lastCount = shippedBatches.stream().mapToLong(sample -> sample[1]).max().orElse(0);
-                long shippedBefore = shippedBatches.stream().filter(sample -> sample[1] <= lastCount - 2)
-                        .mapToLong(sample -> sample[0]).max().orElse(0);
+                long shippedBefore = takenBefore(shippedBatches, "profile stream");
                 Map<String, Long> bound = load.decidedBy(0, shippedBefore, killedAt);
                 bound.merge(streamed, 1L, Long::sum); // A decided it as the stream began: counted below, not in the load
+                long flushedBefore = takenBefore(campaignBatches, "campaign");
+                Set<String> unflushed = new TreeSet<>(load.decidedBy(0, flushedBefore, killedAt).keySet());
+                unflushed.add(streamed); // A decided it before the window; its records may be noted only as the answer ends
                 Ledger ledger = load.ledger(new Ledger().audit(load::mine, dir.resolve("audit-a.jsonl"),
                         dir.resolve("audit-b.jsonl")));
                 ledger.client(streamed, 1, 1, "enterprise");
@@ -151,9 +165,12 @@ class ReplicaKilledUnderLoadTest {
                 FaultSupport.converged("replica-killed-mid-stream (2 replicas)", clients,
                         "B health UP; A's operator block 403 on B", redisSettings, ledger,
                         Map.of(blocked, Verdict.Kind.BLOCK), shipped, false,
-                        new ConvergenceCheck.Bounds(bound, Map.of(), 0, load.refillSeconds(), String.format(
-                                "A's decisions after its last shipped batch but one: its last %.1f s (%d over %d accounts)",
-                                (killedAt - shippedBefore) / 1e9, sum(bound), bound.size())));
+                        new ConvergenceCheck.Bounds(bound, Map.of(), 0, unflushed, load.refillSeconds(), String.format(
+                                "A's decisions after its last shipped batch but one: its last %.1f s (%d over %d accounts); "
+                                        + "campaign: A's accounts after its last campaign batch but one: its last %.1f s "
+                                        + "(%d accounts excused)",
+                                (killedAt - shippedBefore) / 1e9, sum(bound), bound.size(),
+                                (killedAt - flushedBefore) / 1e9, unflushed.size())));
             }
         }
     }
@@ -174,6 +191,20 @@ class ReplicaKilledUnderLoadTest {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
                     FaultSupport.metric(replica.managementPort, "guard_state_profile_stream_batches_total") >= target);
         }
+    }
+
+    /**
+     * When the probe's samples end at count N: the time of the last probe that read N−2 or less — batch N was
+     * taken after batch N−1 was counted, hence after that probe, and was counted itself, so everything A decided
+     * before that probe was sent. No such sample (the sender never counted two batches while probed):
+     * inconclusive, the scenario fails rather than excusing all of A's decisions.
+     */
+    private static long takenBefore(List<long[]> samples, String what) {
+        long lastCount = samples.stream().mapToLong(sample -> sample[1]).max().orElse(0);
+        var before = samples.stream().filter(sample -> sample[1] <= lastCount - 2).mapToLong(sample -> sample[0]).max();
+        assertThat(before).as("inconclusive: the probe saw no usable count of A's " + what + " batches (" + samples.size()
+                + " samples, last count " + lastCount + ")").isPresent();
+        return before.getAsLong();
     }
 
     private static long sum(Map<String, Long> counts) {

@@ -98,12 +98,14 @@ public final class FleetView implements AutoCloseable {
         return entries;
     }
 
-    /** Of {@code accounts}, how many have no campaign records in Redis. */
-    public long campaignAccountsMissing(Collection<String> accounts) {
-        long missing = 0;
+    /** Of {@code accounts}, those with no campaign records in Redis. */
+    public java.util.Set<String> campaignAccountsMissing(Collection<String> accounts) {
+        java.util.Set<String> missing = new java.util.TreeSet<>();
         for (String account : accounts) {
             String key = state.keys().campaignAccount(io.extractionguard.engine.campaign.Indicators.accountHash(account));
-            missing += state.client().getKeys().countExists(key) == 0 ? 1 : 0;
+            if (state.client().getKeys().countExists(key) == 0) {
+                missing.add(account);
+            }
         }
         return missing;
     }

@@ -189,6 +189,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
     /** Per account, the last stream entry this replica has seen (exclusive start of its next read). */
     private final Cache<Long, String> cursors;
     private final Counter shipped;
+    private final Counter batches;
     private final Counter applied;
     private final Counter folded;
     private final Counter corrupt;
@@ -214,6 +215,9 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         this.shipped = Counter.builder("guard.campaign.sync.shipped")
                 .description("Account entries this replica wrote (one per account and batch; its values and buckets "
                         + "went with them)").register(meters);
+        this.batches = Counter.builder("guard.campaign.sync.batches")
+                .description("Batches this replica sent to Redis (each took everything touched before it began): "
+                        + "what a killed replica had flushed").register(meters);
         this.applied = Counter.builder("guard.campaign.sync.applied")
                 .description("Account records of other replicas applied here (accounts this replica serves)").register(meters);
         this.folded = Counter.builder("guard.campaign.sync.folded")
@@ -608,6 +612,7 @@ public final class RedisCampaignStore implements CampaignStore, AutoCloseable {
         }
         availability.success();
         shipped.increment(touchedAccounts.size());
+        batches.increment();
         for (CompletableFuture<?> part : parts) {
             // sent: a part that failed (a reply that does not decode) is counted and dropped, not retried
             part.exceptionally(e -> {
