@@ -69,7 +69,7 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
             return super.writeAndFlushWith(body);
         }
         Flux<Flux<DataBuffer>> chunks = Flux.from(body).map(chunk -> Flux.from(chunk).handle(this::pass));
-        if (stripUsageOnlyChunk) {
+        if (meter.strips()) {
             chunks = chunks.concatWith(Flux.defer(() -> Flux.just(remainder())));
         }
         return super.writeAndFlushWith(chunks.doFinally(this::finish));
@@ -119,7 +119,7 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
             byte[] out;
             synchronized (this) {
                 meter.feed(ByteBuffer.wrap(read.plain()));
-                out = stripUsageOnlyChunk ? concat(meter.forwardable(), meter.remainder()) : read.plain();
+                out = meter.strips() ? concat(meter.forwardable(), meter.remainder()) : read.plain();
             }
             finish(SignalType.ON_COMPLETE);
             getHeaders().remove(HttpHeaders.CONTENT_ENCODING);
@@ -146,7 +146,7 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
     }
 
     private Flux<DataBuffer> withRemainder(Flux<DataBuffer> body) {
-        return stripUsageOnlyChunk && meter != null ? body.concatWith(remainder()) : body;
+        return meter != null && meter.strips() ? body.concatWith(remainder()) : body;
     }
 
     private Flux<DataBuffer> remainder() {
@@ -167,7 +167,7 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
                     meter.feed(views.next());
                 }
             }
-            if (stripUsageOnlyChunk) {
+            if (meter.strips()) {
                 kept = meter.forwardable();
             }
         }

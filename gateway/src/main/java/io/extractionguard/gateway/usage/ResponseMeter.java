@@ -34,10 +34,12 @@ final class ResponseMeter {
     private final SseEvents events;
     private final JsonFactory factory;
     private boolean broken;
+    private final boolean strips;
 
     private ResponseMeter(JsonFactory factory, boolean sse, boolean stripUsageOnlyChunk, long promptChars) {
         this.factory = factory;
         this.promptChars = promptChars;
+        this.strips = sse && stripUsageOnlyChunk;
         if (sse) {
             this.body = null;
             this.events = new SseEvents(this::event, stripUsageOnlyChunk);
@@ -73,6 +75,11 @@ final class ResponseMeter {
         } catch (JacksonException | IllegalStateException e) {
             broken = true; // not JSON after all: the usage will be estimated
         }
+    }
+
+    /** Whether this meter rewrites the stream (strip mode over SSE); a JSON answer is never rewritten. */
+    boolean strips() {
+        return strips;
     }
 
     /** In strip mode: the bytes of the complete events fed so far that are to be forwarded. */

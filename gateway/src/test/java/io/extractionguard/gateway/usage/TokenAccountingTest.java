@@ -145,6 +145,15 @@ class TokenAccountingTest {
     }
 
     @Test
+    void aChatStreamAnsweredWithOneJsonBodyIsMeteredAndPassesWhole() throws Exception {
+        String account = account();
+        String answer = post("/v1/chat/completions", account, chat(20, ",\"stream\":true"), "x-demo-stream", "json")
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(answer).startsWith("{").contains("\"completion_tokens\":20");
+        awaitUntil(() -> budget(account).output().remaining(), 100 - 20);
+    }
+
+    @Test
     void aChatStreamThatAskedForUsageIsForwardedByteForByteAndKeepsItsUsageChunk() throws Exception {
         String account = account();
         String body = chat(20, ",\"stream\":true, \"stream_options\" : {\"include_usage\": true}");

@@ -268,7 +268,9 @@ public final class DemoBackend implements AutoCloseable {
             }
             requests.incrementAndGet();
             Completion c = completion(dialect, request, body.length);
-            boolean stream = request.path("stream").asBoolean(false);
+            // x-demo-stream: json answers a stream request with one JSON body (an upstream that ignores "stream")
+            boolean stream = request.path("stream").asBoolean(false)
+                    && !"json".equalsIgnoreCase(req.requestHeaders().get("x-demo-stream", ""));
             String encoding = responseEncoding(req);
             if (!stream) {
                 return Mono.delay(settings.firstByteDelay()).then(encoding == null
