@@ -27,8 +27,12 @@ final class CampaignReplies {
         return n;
     }
 
-    /** Folds a value hash (flat HGETALL reply: account hex → "suspicion,at") into the local store. */
-    static void foldValue(InMemoryCampaignStore target, long value, Object reply) {
+    /** A value's sample as answered: sampling hashes and suspicions, index for index. */
+    record Sample(long[] hashes, float[] suspicions) {
+    }
+
+    /** Folds a value hash (flat HGETALL reply: account hex → "suspicion,at") into the local store; returns the sample. */
+    static Sample foldValue(InMemoryCampaignStore target, long value, Object reply) {
         List<?> flat = (List<?>) reply;
         long[] hashes = new long[flat.size() / 2];
         float[] suspicions = new float[hashes.length];
@@ -44,7 +48,11 @@ final class CampaignReplies {
                 suspicions[n++] = Float.parseFloat(v.substring(0, v.indexOf(',')));
             }
         }
-        target.foldValue(value, kind, Arrays.copyOf(hashes, n), Arrays.copyOf(suspicions, n));
+        Sample sample = new Sample(Arrays.copyOf(hashes, n), Arrays.copyOf(suspicions, n));
+        if (n > 0 || kind != null) {
+            target.foldValue(value, kind, sample.hashes(), sample.suspicions());
+        }
+        return sample;
     }
 
     /** Folds a bucket hash (flat HGETALL reply) into the local store; an empty reply (no such bucket) folds nothing. */

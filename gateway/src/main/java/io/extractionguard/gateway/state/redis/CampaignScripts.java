@@ -36,12 +36,17 @@ final class CampaignScripts {
 
     /**
      * An indicator value's sample: each account's latest {@code suspicion,atMillis} (the later write wins),
-     * the {@code k} smallest account hashes kept, and the value's kind {@code k}. KEYS[1] value hash; ARGV:
-     * ttl ms, k, kind, then pairs of account (16 hex digits) and {@code suspicion,atMillis}. Returns the whole hash.
+     * the {@code k} smallest account hashes kept, and the value's kind {@code k}. When the sample's summed
+     * suspicion exceeds the highest sum announced so far ({@code x}) by {@link FleetKnowledge#ANNOUNCE_STEP},
+     * the value is announced on the nudge channel ({@code v} + its 16 hex digits), so replicas that hold it
+     * read it again on their next touch: at most {@code k / step} announcements per value while its key lives,
+     * however much traffic rises and falls in it. KEYS[1] value hash; ARGV: ttl ms, k, kind, channel, value
+     * (16 hex digits), then pairs of account (16 hex digits) and {@code suspicion,atMillis}. Returns the whole
+     * hash.
      */
     static final String VALUE = TRIM + """
             redis.call('HSETNX', KEYS[1], 'k', ARGV[3])
-            for i = 4, #ARGV, 2 do
+            for i = 6, #ARGV, 2 do
               local old = redis.call('HGET', KEYS[1], ARGV[i])
               if not old or tonumber(string.match(old, ',(%d+)$')) <= tonumber(string.match(ARGV[i + 1], ',(%d+)$')) then
                 redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -49,8 +54,17 @@ final class CampaignScripts {
             end
             trim(KEYS[1], tonumber(ARGV[2]))
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            return redis.call('HGETALL', KEYS[1])
-            """;
+            local all = redis.call('HGETALL', KEYS[1])
+            local sum = 0
+            for j = 1, #all, 2 do
+              if #all[j] == 16 then sum = sum + tonumber(string.match(all[j + 1], '^([^,]+),')) end
+            end
+            if sum >= tonumber(redis.call('HGET', KEYS[1], 'x') or '0') + STEP then
+              redis.call('HSET', KEYS[1], 'x', tostring(sum))
+              redis.call('PUBLISH', ARGV[4], 'v' .. ARGV[5])
+            end
+            return all
+            """.replace("STEP", Float.toString(FleetKnowledge.ANNOUNCE_STEP));
 
     /**
      * A template bucket: representative {@code s} (a representative nothing matched yet ({@code m}) gives
@@ -93,22 +107,27 @@ final class CampaignScripts {
     /**
      * An account's recent records from every replica: appends this replica's batch (bounded to the last
      * {@code max} entries) and returns the entries after the caller's cursor, flat: id, batch, id, batch...,
-     * with an empty batch for the caller's own entries (it has them; the id still moves its cursor).
+     * with an empty batch for the caller's own entries (it has them; the id still moves its cursor). On the
+     * caller's first write (cursor {@code -}) finding another replica's entry, the account is announced on the
+     * nudge channel ({@code a} + its 16 hex digits): the replicas that serve it ship its records from then on.
      * KEYS[1] account stream; ARGV: ttl ms, max entries, cursor ('-' or '(' id), batch, the batch header that
-     * names the caller (version, id length, id).
+     * names the caller (version, id length, id), channel, account (16 hex digits).
      */
     static final String ACCOUNT = """
             redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'b', ARGV[4])
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
             local out = {}
+            local others = false
             for _, e in ipairs(redis.call('XRANGE', KEYS[1], ARGV[3], '+')) do
               out[#out + 1] = e[1]
               if string.sub(e[2][2], 1, #ARGV[5]) == ARGV[5] then
                 out[#out + 1] = ''
               else
                 out[#out + 1] = e[2][2]
+                others = true
               end
             end
+            if others and ARGV[3] == '-' then redis.call('PUBLISH', ARGV[6], 'a' .. ARGV[7]) end
             return out
             """;
 

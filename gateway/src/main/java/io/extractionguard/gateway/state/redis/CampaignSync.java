@@ -21,7 +21,9 @@ import java.util.concurrent.TimeoutException;
 
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
+import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +64,9 @@ final class CampaignSync {
     private final ScheduledExecutorService flusher;
     /** Per account, the last stream entry this replica has seen (exclusive start of its next read). */
     private final Cache<Long, String> cursors;
+    /** What the fleet's keys hold as far as this replica knows: what to write, what to read. */
+    private final FleetKnowledge fleet;
+    private volatile RTopic nudges;
     private volatile double fleetAccounts;
     private volatile long fleetAccountsReadAt = Long.MIN_VALUE;
 
@@ -79,6 +84,8 @@ final class CampaignSync {
         this.clock = clock;
         this.notes = notes;
         this.metrics = metrics;
+        this.fleet = new FleetKnowledge(settings.valueRefresh(), valueTtlMillis, settings.accountRetention(),
+                settings.accountBatchRecords());
         this.cursors = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(settings.accountRetention()).build();
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "guard-campaign-sync");
@@ -89,8 +96,36 @@ final class CampaignSync {
 
     /** Starts the batches (every {@code flush-interval}, on thread {@code guard-campaign-sync}). */
     void start() {
+        try {
+            RTopic t = client.getTopic(keys.campaignNudges(), StringCodec.INSTANCE);
+            RedisTopics.listen(t, String.class, (channel, message) -> nudged(message), fleet::everythingStale, availability);
+            nudges = t;
+        } catch (RuntimeException e) {
+            availability.failure(e);
+        }
         long period = settings.flushInterval().toMillis();
         flusher.scheduleWithFixedDelay(this::flush, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Another replica announced a value whose sample gained suspicion, or an account it started serving. */
+    private void nudged(String message) {
+        if (message.length() != 17) {
+            return;
+        }
+        long hash = Long.parseUnsignedLong(message, 1, 17, 16);
+        switch (message.charAt(0)) {
+            case 'v' -> fleet.staleValue(hash);
+            case 'a' -> {
+                // ship what was held for it with the next batch, touched here again or not
+                fleet.sharedAccount(hash);
+                List<byte[]> held = fleet.takeHeld(hash);
+                if (held != null) {
+                    held.forEach(rec -> notes.noteAccount(hash, rec));
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     /** Runs a batch on the sync thread and waits for it (a listing, so it includes what was just touched). */
@@ -105,6 +140,7 @@ final class CampaignSync {
 
     /** Stops the sync thread (waiting up to {@code timeout} for a running batch), then sends what waits. */
     void close(Duration timeout) {
+        RedisTopics.unsubscribe(nudges, "campaign nudges");
         flusher.shutdown();
         try {
             flusher.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -139,22 +175,38 @@ final class CampaignSync {
         String sample = Integer.toString(IndicatorRecord.SAMPLE);
         String valueTtl = Long.toString(valueTtlMillis);
 
+        long now = clock.millis();
+        String nudges = keys.campaignNudges();
         for (var e : byValue.entrySet()) {
             long value = e.getKey();
-            List<Object> args = new ArrayList<>(3 + 2 * e.getValue().size());
-            args.add(bytes(valueTtl));
-            args.add(bytes(sample));
-            args.add(bytes(Integer.toString(e.getValue().values().iterator().next().kind())));
-            for (ValueNote note : e.getValue().values()) {
-                args.add(bytes(hex(CampaignNotes.samplingHash(note.account()))));
-                args.add(bytes(note.suspicion() + "," + note.atMillis()));
+            FleetKnowledge.ValuePlan plan = fleet.plan(value, e.getValue(), now);
+            String redisKey = keys.campaignValue(value);
+            if (plan instanceof FleetKnowledge.Write(List<ValueNote> writes)) {
+                List<Object> args = new ArrayList<>(5 + 2 * writes.size());
+                args.add(bytes(valueTtl));
+                args.add(bytes(sample));
+                args.add(bytes(Integer.toString(writes.getFirst().kind())));
+                args.add(bytes(nudges));
+                args.add(bytes(hex(value)));
+                for (ValueNote note : writes) {
+                    args.add(bytes(hex(CampaignNotes.samplingHash(note.account()))));
+                    args.add(bytes(note.suspicion() + "," + note.atMillis()));
+                }
+                parts.add(CampaignScripts.eval(batch, redisKey, CampaignScripts.VALUE, args)
+                        .thenAccept(r -> foldValueReply(value, r, now, true)));
+                metrics.valueWrites.increment();
+                onFailure.add(() -> {
+                    fleet.forgetValue(value);
+                    e.getValue().values().forEach(notes::noteValue);
+                });
+            } else {
+                if (plan == FleetKnowledge.READ) {
+                    parts.add(CampaignScripts.readAll(batch, redisKey).thenAccept(r -> foldValueReply(value, r, now, false)));
+                    metrics.valueReads.increment();
+                } else {
+                    metrics.valueSkips.increment();
+                }
             }
-            parts.add(CampaignScripts.eval(batch, keys.campaignValue(value), CampaignScripts.VALUE, args).thenAccept(r -> {
-                foldValue(local, value, r);
-                metrics.folded.increment();
-                metrics.valueBytes.increment(payload(r));
-            }));
-            onFailure.add(() -> e.getValue().values().forEach(notes::noteValue));
         }
 
         String bucketSample = Integer.toString(TemplateBucket.SAMPLE);
@@ -184,26 +236,40 @@ final class CampaignSync {
         }
 
         String accountTtl = Long.toString(settings.accountRetention().toMillis());
+        List<Long> written = new ArrayList<>(touchedAccounts.size());
         byte[] ownHeader = CampaignRecords.header(replica);
         String maxEntries = Integer.toString(settings.accountEntries());
         for (var e : touchedAccounts.entrySet()) {
             long account = e.getKey();
+            List<byte[]> records = fleet.accountRecords(account, e.getValue());
+            if (records == null) {
+                metrics.accountsHeld.increment();
+                continue;
+            }
+            written.add(account);
+            fleet.wroteAccount(account, now);
             String cursor = cursors.getIfPresent(account);
-            byte[] records = CampaignRecords.batch(replica, e.getValue());
             parts.add(CampaignScripts.eval(batch, keys.campaignAccount(account), CampaignScripts.ACCOUNT,
-                    List.of(bytes(accountTtl), bytes(maxEntries), bytes(cursor == null ? "-" : "(" + cursor), records,
-                            ownHeader))
+                    List.of(bytes(accountTtl), bytes(maxEntries), bytes(cursor == null ? "-" : "(" + cursor),
+                            CampaignRecords.batch(replica, records), ownHeader, bytes(nudges), bytes(hex(account))))
                     .thenAccept(r -> {
                         applyAccount(account, r);
                         metrics.accountBytes.increment(payload(r));
                     }));
-            onFailure.add(() -> e.getValue().forEach(rec -> notes.noteAccount(account, rec)));
+            onFailure.add(() -> {
+                fleet.unwrittenAccount(account);
+                records.forEach(rec -> notes.noteAccount(account, rec));
+            });
         }
 
-        long now = clock.millis();
-        if (!touchedAccounts.isEmpty()) {
-            List<Object> hashes = new ArrayList<>(touchedAccounts.size());
-            touchedAccounts.keySet().forEach(a -> hashes.add(bytes(hex(a))));
+        List<Object> hashes = new ArrayList<>();
+        for (long account : touchedAccounts.keySet()) {
+            if (fleet.addToDay(account, now)) {
+                hashes.add(bytes(hex(account)));
+                onFailure.add(() -> fleet.notAddedToDay(account));
+            }
+        }
+        if (!hashes.isEmpty()) {
             String day = keys.campaignAccounts(now / DAY_MS);
             parts.add(batch.getHyperLogLog(day, ByteArrayCodec.INSTANCE).addAllAsync(hashes).toCompletableFuture());
             parts.add(batch.getKeys().expireAsync(day, 4 * DAY_MS, TimeUnit.MILLISECONDS).toCompletableFuture());
@@ -219,6 +285,9 @@ final class CampaignSync {
                     }));
         }
 
+        if (parts.isEmpty()) {
+            return; // every touched key was already known to the fleet
+        }
         try {
             batch.executeAsync().toCompletableFuture().get(timeoutMillis * 2, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -232,7 +301,7 @@ final class CampaignSync {
             return;
         }
         availability.success();
-        metrics.shipped.increment(touchedAccounts.size());
+        metrics.shipped.increment(written.size());
         metrics.batches.increment();
         for (CompletableFuture<?> part : parts) {
             // sent: a part that failed (a reply that does not decode) is counted and dropped, not retried
@@ -242,6 +311,13 @@ final class CampaignSync {
                 return null;
             });
         }
+    }
+
+    private void foldValueReply(long value, Object reply, long now, boolean written) {
+        CampaignReplies.Sample sample = foldValue(local, value, reply);
+        fleet.answered(value, sample.hashes(), sample.suspicions(), now, written);
+        metrics.folded.increment();
+        metrics.valueBytes.increment(payload(reply));
     }
 
     private void foldBucketReply(long key, Object reply) {
@@ -259,6 +335,7 @@ final class CampaignSync {
             byte[] batch = (byte[]) flat.get(i + 1);
             try {
                 if (batch.length > 0 && !replica.equals(CampaignRecords.replicaOf(batch))) {
+                    fleet.sharedAccount(account);
                     metrics.applied.increment(CampaignRecords.apply(batch, local));
                 }
             } catch (RuntimeException e) {

@@ -18,6 +18,10 @@ final class CampaignSyncMetrics {
     final Counter valueBytes;
     final Counter bucketBytes;
     final Counter accountBytes;
+    final Counter valueWrites;
+    final Counter valueReads;
+    final Counter valueSkips;
+    final Counter accountsHeld;
 
     CampaignSyncMetrics(MeterRegistry meters, CampaignNotes notes) {
         this.shipped = Counter.builder("guard.campaign.sync.shipped")
@@ -36,11 +40,23 @@ final class CampaignSyncMetrics {
         this.valueBytes = replyBytes("value", meters);
         this.bucketBytes = replyBytes("bucket", meters);
         this.accountBytes = replyBytes("account", meters);
+        this.valueWrites = valuePlan("write", "a note changes the fleet's sample", meters);
+        this.valueReads = valuePlan("read", "nothing to write, the copy here is stale", meters);
+        this.valueSkips = valuePlan("skip", "nothing to write, the copy here is fresh", meters);
+        this.accountsHeld = Counter.builder("guard.campaign.sync.accounts.held")
+                .description("Touched accounts whose records stayed here (no other replica is known to serve them)")
+                .register(meters);
         FunctionCounter.builder("guard.campaign.sync.dropped", notes.dropped(), AtomicInteger::get)
                 .description("Touched campaign keys that did not fit the outage buffer: kept on this replica only")
                 .register(meters);
         Gauge.builder("guard.campaign.sync.pending", notes.pending(), AtomicInteger::get)
                 .description("Touched campaign keys waiting for the next batch to Redis").register(meters);
+    }
+
+    private static Counter valuePlan(String plan, String when, MeterRegistry meters) {
+        return Counter.builder("guard.campaign.sync.values").tag("plan", plan)
+                .description("Touched indicator values, by what a batch did with them (" + plan + ": " + when + ")")
+                .register(meters);
     }
 
     private static Counter replyBytes(String kind, MeterRegistry meters) {

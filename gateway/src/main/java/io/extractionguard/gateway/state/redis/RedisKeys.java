@@ -16,6 +16,7 @@ import io.extractionguard.engine.limits.TierLimits;
  * {prefix}:{cv:VALUE}                       hash: an indicator value's account sample (account hex → "suspicion,at")
  * {prefix}:{ct:BUCKET}                      hash: a template bucket (representative, counters, account sample)
  * {prefix}:{ca:ACCOUNT}                     stream: an account's recent campaign records from every replica
+ * {prefix}:campaign-nudges                  pub/sub channel: "v" VALUE (a suspicion rose in its sample), "a" ACCOUNT (served by another replica)
  * {prefix}:{campaign-accounts}:DAY          HyperLogLog: accounts active that day (the population rarity is measured against)
  * {prefix}:audit-checkpoints                stream of signed audit checkpoints (field "c": JSON line)
  * {prefix}:audit-heads                      hash: replica → its newest audit checkpoint
@@ -76,6 +77,11 @@ public final class RedisKeys {
     /** A template bucket. */
     public String campaignBucket(long bucketKey) {
         return prefix + ":{ct:" + hex(bucketKey) + "}";
+    }
+
+    /** Pub/sub: a value whose sample gained suspicion, an account another replica started serving (CampaignScripts). */
+    public String campaignNudges() {
+        return global("campaign-nudges");
     }
 
     /** An account's recent campaign records (by account hash: campaign state never holds an account id). */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -105,12 +106,24 @@ public record RedisStateProperties(
      * @param accountEntries      entries (one per replica and batch) kept per account
      * @param accountBatchRecords most records of one account per batch (a flooding account's extra requests
      *                            stay local)
+     * @param valueRefresh        a touched indicator value with nothing to write is read back at most this often
+     *                            (sooner when another replica announces a rise of suspicion in it)
      */
     public record Campaign(@DefaultValue("1s") Duration flushInterval,
                            @DefaultValue("200000") int bufferRecords,
                            @DefaultValue("1h") Duration accountRetention,
                            @DefaultValue("16") int accountEntries,
-                           @DefaultValue("64") int accountBatchRecords) {
+                           @DefaultValue("64") int accountBatchRecords,
+                           @DefaultValue("10m") Duration valueRefresh) {
+
+        @ConstructorBinding
+        public Campaign {
+        }
+
+        public Campaign(Duration flushInterval, int bufferRecords, Duration accountRetention, int accountEntries,
+                        int accountBatchRecords) {
+            this(flushInterval, bufferRecords, accountRetention, accountEntries, accountBatchRecords, Duration.ofMinutes(10));
+        }
     }
 
     /** Checks values whose errors would otherwise surface late or obscurely. */
