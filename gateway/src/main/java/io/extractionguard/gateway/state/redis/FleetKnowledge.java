@@ -67,7 +67,7 @@ final class FleetKnowledge {
         this.heldRecords = heldRecords;
         this.values = Caffeine.newBuilder().maximumSize(200_000).build();
         this.sharedAccounts = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention).build();
-        this.announced = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention.dividedBy(2)).build();
+        this.announced = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention.multipliedBy(6).dividedBy(7)).build();
         this.held = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(accountRetention).build();
         this.addedOnDay = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(Duration.ofDays(1)).build();
     }
