@@ -95,6 +95,20 @@ class FeatureParityTest {
     }
 
     @Test
+    void wordsAndTricksAcrossTheTokenisersChunkEdgesTokeniseAsBefore() {
+        // the tokeniser reads text in chunks of 2,048 characters: words, long words and non-ASCII runs on the edge
+        for (int pad = 2030; pad < 2060; pad++) {
+            for (String tail : List.of("reasoning", "internationalization", "REASONING", " x", "\u0301e", "e\u0301\u0302",
+                    "\u200Bsoning", "r\u0435\u0430s\u043Ening", "\uFF33\uFF48\uFF4F\uFF57", "\uD835\uDC2C\uD835\uDC21",
+                    "\u4E2D\u6587", "abcdefghijklmnopq", "\uFDFA")) {
+                assertSameTokens("y".repeat(pad) + tail + " end");
+                assertSameTokens("ab ".repeat(pad / 3) + "z".repeat(pad % 3) + tail);
+                assertSameTokens("\u00E9".repeat(pad) + tail + "w".repeat(4000));
+            }
+        }
+    }
+
+    @Test
     void randomMixturesOfWordsAndTricksTokeniseAndExtractAsBefore() {
         SplittableRandom random = new SplittableRandom(20);
         for (int n = 0; n < ROUNDS; n++) {
