@@ -1,16 +1,14 @@
 package io.extractionguard.engine.parity;
 
 // A frozen copy of the implementation before the single-pass rewrite (main e5e9258), kept only as the
-// reference the parity test compares the new one with. Do not change it.
+// reference the parity test compares the new one with. Do not change it (except to follow the sketch
+// algorithm, PromptSketch, which is not part of what it checks).
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.dynatrace.hash4j.similarity.ElementHashProvider;
-import com.dynatrace.hash4j.similarity.SimilarityHasher;
 
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.PromptSketch;
@@ -62,7 +60,7 @@ public final class LegacyFeatureExtractor {
         final LegacyTextNormalizer.CharBuffer text = new LegacyTextNormalizer.CharBuffer(4096);
         final LegacyTokenizer.LongList tokens = new LegacyTokenizer.LongList(1024);
         final long[] shingles = new long[MAX_SHINGLES];
-        final SimilarityHasher hasher = PromptSketch.POLICY.createHasher();
+        final PromptSketch.Sketcher sketcher = new PromptSketch.Sketcher();
         final int[] counts = new int[CapabilityArea.values().length + 1];
     }
 
@@ -156,7 +154,6 @@ public final class LegacyFeatureExtractor {
                 shingles[i] = s.tokenizer.shingle(s.tokens.get(at), s.tokens.get(at + 1), s.tokens.get(at + 2));
             }
         }
-        final int n = count;
-        return s.hasher.compute(ElementHashProvider.ofFunction(i -> shingles[i], n));
+        return s.sketcher.sketch(shingles, count);
     }
 }
