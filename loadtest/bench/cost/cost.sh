@@ -6,7 +6,8 @@
 #                               [--fixed-low RATE] [--rate RATE]
 # Starts the demo backend, a private redis-server and one gateway JVM per configuration (as ./guard bench, same
 # JVM flags, config and traffic: 10,000 enterprise accounts, everyday prose that the guard ALLOWs). With --base-jar
-# also 'guard-local-base', the embedded default route from that jar (an A/B in the same run); --base-policy gives it
+# also 'guard-local-base', the embedded default route from that jar (an A/B in the same run; any configuration X
+# listed as X-base in --configs runs from that jar instead, e.g. "nofilter nofilter-base"); --base-policy gives it
 # a policy file its engine reads (e.g. `git show BASE:config/policies/default.yaml`) when the working tree's is newer.
 # Per measured run (closed loop, wrk -t1 -cN, configurations in an order rotated every round): CPU seconds of the
 # gateway JVM from /proc (total, and its GC, JIT and VM threads apart) over the run / requests of the run.
@@ -41,7 +42,8 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 WORK=loadtest/bench/target/cost-$STAMP; mkdir -p "$WORK" "$OUT"
 RAW="$OUT/cost-$STAMP.tsv"; REPORT="$OUT/cost-$STAMP.md"
 CP="loadtest/bench/target/classes:$(cat loadtest/bench/target/bench.classpath)"
-[[ -n "$BASE_JAR" ]] && CONFIGS="$CONFIGS guard-local-base"
+# a configuration named X-base runs X from the --base-jar (default: guard-local-base alone)
+[[ -n "$BASE_JAR" && " $CONFIGS" != *-base* ]] && CONFIGS="$CONFIGS guard-local-base"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 REDIS_PORT=$(free_port) BACKEND_PORT=$(free_port)
 pids=()
@@ -54,15 +56,18 @@ pids+=($!)
 declare -A PORT PID
 JVM="-Xms512m -Xmx1g --enable-native-access=ALL-UNNAMED"
 for c in $CONFIGS; do
-  PORT[$c]=$(free_port); mport=$(free_port); jar=$GW_JAR; args=()
-  case "$c" in
-    nofilter|bodycache) args=(--spring.profiles.active=bench-$c) ;;
-    guard-redis) args=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
-                       --guard.state.redis.key-prefix="cost-$STAMP") ;;
-    guard-local-base) jar=$BASE_JAR; [[ -z "$BASE_POLICY" ]] || args=(--guard.policy.path="$BASE_POLICY") ;;
+  PORT[$c]=$(free_port); mport=$(free_port); jar=$GW_JAR; args=(); kind=$c
+  if [[ "$c" == *-base ]]; then
+    [[ -n "$BASE_JAR" ]] || { echo "$c needs --base-jar" >&2; exit 2; }
+    jar=$BASE_JAR; kind=${c%-base}; [[ -z "$BASE_POLICY" ]] || args=(--guard.policy.path="$BASE_POLICY")
+  fi
+  case "$kind" in
+    nofilter|bodycache) args+=(--spring.profiles.active=bench-$kind) ;;
+    guard-redis) args+=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
+                        --guard.state.redis.key-prefix="cost-$STAMP-$c") ;;
   esac
   # every configuration loads the policy (the guard's beans exist on the bare routes too)
-  [[ -z "$POLICY" || "$c" == guard-local-base ]] || args+=(--guard.policy.path="$POLICY")
+  [[ -z "$POLICY" || "$c" == *-base ]] || args+=(--guard.policy.path="$POLICY")
   java $JVM -jar "$jar" "${args[@]}" --server.port="${PORT[$c]}" --management.server.port="$mport" \
     --guard.demo-backend.enabled=false --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
     --guard.audit.path="$WORK/audit-$c.jsonl" --spring.config.additional-location=file:loadtest/bench/config/ \

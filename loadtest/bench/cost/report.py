@@ -21,7 +21,7 @@ for line in open(sys.argv[1]):
         else: stages[(f[1], f[2])][f[3]] = (float(f[4]), float(f[5]))
 
 med = lambda xs: statistics.median(xs)
-sizes = sorted({k for k, _ in rows}, key=int); ORDER = ["nofilter", "bodycache", "guard-local", "guard-redis", "guard-local-base"]
+sizes = sorted({k for k, _ in rows}, key=int); ORDER = ["nofilter", "nofilter-base", "bodycache", "guard-local", "guard-redis", "guard-local-base", "guard-redis-base"]
 configs = sorted(dict.fromkeys(c for _, c in rows), key=lambda c: ORDER.index(c) if c in ORDER else 99)
 print("\n".join(f"- {h}" for h in head))
 loads = [r["load"] for v in rows.values() for r in v]
@@ -52,6 +52,17 @@ if any(c == base for _, c in rows):
             a = rows.get((k, c), []); b = rows.get((k, base), [])
             d = [x["cpu"] - y["cpu"] for x, y in zip(a, b)]; rel = [(x["cpu"] - y["cpu"]) / y["cpu"] for x, y in zip(a, b)]
             cells += [f"{med(d):.0f}" if d else "", f"{100 * med(rel):.0f}%" if rel else ""]
+        print(f"| {c} | " + " | ".join(cells) + " |")
+pairs = [c for c in configs if c + "-base" in configs]
+if pairs:
+    print("\n#### This jar against the base jar (CPU per request, median of the per-round ratios; min–max)\n")
+    print("| configuration | " + " | ".join(f"{k} KiB head / base" for k in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for c in pairs:
+        cells = []
+        for k in sizes:
+            q = [x["cpu"] / y["cpu"] for x, y in zip(rows.get((k, c), []), rows.get((k, c + "-base"), []))]
+            cells.append(f"{med(q):.2f} ({min(q):.2f}–{max(q):.2f})" if q else "")
         print(f"| {c} | " + " | ".join(cells) + " |")
 if stages:
     keys = sorted(stages, key=lambda x: (configs.index(x[1]) if x[1] in configs else 99, int(x[0])))

@@ -51,20 +51,27 @@ final class Forwarding {
      * (usage, file ids, reasoning), and a client's {@code Accept-Encoding: gzip} must not hide it.
      */
     static ServerHttpRequest withBody(ServerHttpRequest request, byte[] body, boolean rewritten, boolean stripIdentity) {
-        ServerHttpRequest base = request.mutate().headers(h -> {
-            if (stripIdentity) {
-                IDENTITY_HEADERS.forEach(h::remove);
+        HttpHeaders h = new HttpHeaders();
+        h.addAll(request.getHeaders());
+        if (stripIdentity) {
+            IDENTITY_HEADERS.forEach(h::remove);
+        }
+        h.remove(ChallengeService.SOLUTION_HEADER); // the guard's own protocol, not the model's
+        h.set(HttpHeaders.ACCEPT_ENCODING, AnswerCoding.ACCEPT);
+        if (rewritten) {
+            h.remove(HttpHeaders.CONTENT_ENCODING); // the rewritten body is sent uncompressed
+            if (h.getContentLength() >= 0) {
+                h.setContentLength(body.length);
             }
-            h.remove(ChallengeService.SOLUTION_HEADER); // the guard's own protocol, not the model's
-            h.set(HttpHeaders.ACCEPT_ENCODING, AnswerCoding.ACCEPT);
-            if (rewritten) {
-                h.remove(HttpHeaders.CONTENT_ENCODING); // the rewritten body is sent uncompressed
-                if (h.getContentLength() >= 0) {
-                    h.setContentLength(body.length);
-                }
+        }
+        HttpHeaders headers = HttpHeaders.readOnlyHttpHeaders(h);
+        // one decorator over the request as it is (path, URI, peer): request.mutate() parsed its path again
+        return new ServerHttpRequestDecorator(request) {
+            @Override
+            public HttpHeaders getHeaders() {
+                return headers;
             }
-        }).build();
-        return new ServerHttpRequestDecorator(base) {
+
             @Override
             public Flux<DataBuffer> getBody() {
                 return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)));

@@ -1,7 +1,6 @@
 package io.extractionguard.gateway.filter;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 import org.springframework.http.HttpHeaders;
 
@@ -69,10 +68,28 @@ final class LimitHeaders {
         String prefix = "anthropic-ratelimit-" + what;
         headers.set(prefix + "-limit", Long.toString(o.limit()));
         headers.set(prefix + "-remaining", Long.toString(Math.max(0, o.remaining())));
-        Instant reset = now.plusSeconds(o.resetSeconds());
-        Instant whole = reset.truncatedTo(ChronoUnit.SECONDS);
         // rounded up to the second: a client that waits until then finds the window full
-        headers.set(prefix + "-reset", (whole.equals(reset) ? whole : whole.plusSeconds(1)).toString());
+        headers.set(prefix + "-reset", instant(now.getEpochSecond() + o.resetSeconds() + (now.getNano() > 0 ? 1 : 0)));
+    }
+
+    /** Whole-second instants as RFC 3339 text, by second (direct-mapped; a slot holds one immutable entry). */
+    private static final Stamp[] STAMPS = new Stamp[64];
+
+    private record Stamp(long second, String text) {
+    }
+
+    /**
+     * {@code Instant.ofEpochSecond(second).toString()}, formatted once per second and slot: the four reset
+     * headers of a request, and the next requests', fall on a few seconds.
+     */
+    static String instant(long second) {
+        int slot = (int) (second & (STAMPS.length - 1));
+        Stamp stamp = STAMPS[slot]; // racy by design: a stale or missing entry is formatted anew
+        if (stamp == null || stamp.second() != second) {
+            stamp = new Stamp(second, Instant.ofEpochSecond(second).toString());
+            STAMPS[slot] = stamp;
+        }
+        return stamp.text();
     }
 
     private static void openAi(HttpHeaders headers, String what, LimitOutcome o) {

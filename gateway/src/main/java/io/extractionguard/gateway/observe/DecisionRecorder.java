@@ -24,6 +24,7 @@ import io.extractionguard.gateway.audit.AuditTrail;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import tools.jackson.core.JsonGenerator;
@@ -77,6 +78,14 @@ public class DecisionRecorder implements SmartLifecycle {
         this.dropped = Counter.builder("guard.decision.log.dropped")
                 .description("Decision lines not logged because the log sink fell behind (the meters still count them)")
                 .register(meters);
+        // what share of the decisions the log shows, so a dashboard reading lines knows what it misses
+        double allowRate = logEnabled ? Math.clamp(sampleRate, 0.0, 1.0) : 0.0;
+        Gauge.builder("guard.decision.log.sample.rate", () -> allowRate)
+                .description("Share of decisions of this action written as decision lines (every non-ALLOW when enabled)")
+                .tag("action", "ALLOW").register(meters);
+        Gauge.builder("guard.decision.log.sample.rate", () -> logEnabled ? 1.0 : 0.0)
+                .description("Share of decisions of this action written as decision lines (every non-ALLOW when enabled)")
+                .tag("action", "other").register(meters);
     }
 
     private record DecisionKey(String action, String reason, String route, String policyVersion) {

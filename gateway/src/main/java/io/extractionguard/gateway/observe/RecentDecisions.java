@@ -30,6 +30,9 @@ public class RecentDecisions {
     private final Cache<String, Deque<Entry>> byAccount = Caffeine.newBuilder()
             .maximumSize(100_000)
             .expireAfterAccess(Duration.ofHours(1))
+            // maintenance on the recording thread (amortised, a few entries at a time) instead of a task handed
+            // to the common pool: that hand-off woke a pool thread for many requests
+            .executor(Runnable::run)
             .build();
 
     public void add(Instant at, String route, Decision d) {

@@ -16,7 +16,6 @@ import io.extractionguard.gateway.filter.AnswerCoding;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
-import reactor.core.publisher.SynchronousSink;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -56,7 +55,7 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
         if (coding != null) {
             return compressed(body, coding);
         }
-        return super.writeWith(withRemainder(Flux.from(body).handle(this::pass))
+        return super.writeWith(withRemainder(pass(Flux.from(body)))
                 .doFinally(this::finish));
     }
 
@@ -68,7 +67,7 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
         if (!start()) {
             return super.writeAndFlushWith(body);
         }
-        Flux<Flux<DataBuffer>> chunks = Flux.from(body).map(chunk -> Flux.from(chunk).handle(this::pass));
+        Flux<Flux<DataBuffer>> chunks = Flux.from(body).map(chunk -> pass(Flux.from(chunk)));
         if (meter.strips()) {
             chunks = chunks.concatWith(Flux.defer(() -> Flux.just(remainder())));
         }
@@ -159,25 +158,40 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
         });
     }
 
-    private void pass(DataBuffer buffer, SynchronousSink<DataBuffer> sink) {
-        byte[] kept = null;
-        synchronized (this) {
-            try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
-                while (views.hasNext()) {
-                    meter.feed(views.next());
-                }
-            }
-            if (meter.strips()) {
-                kept = meter.forwardable();
-            }
+    /**
+     * The body as it goes on to the client, each buffer read by the meter first. {@code doOnNext} and
+     * {@code map}, not {@code handle}: with Reactor's context propagation ({@code limited}) a {@code handle}
+     * restores the request's thread-locals around every buffer, work that bought nothing here.
+     */
+    private Flux<DataBuffer> pass(Flux<DataBuffer> body) {
+        if (!meter.strips()) {
+            return body.doOnNext(this::read);
         }
-        if (kept == null) {
-            sink.next(buffer);
-            return;
+        return body.map(this::strip).filter(kept -> kept.readableByteCount() > 0);
+    }
+
+    private void read(DataBuffer buffer) {
+        synchronized (this) {
+            feed(buffer);
+        }
+    }
+
+    /** Strip mode: the complete events of the buffer and before it that are to be forwarded (perhaps none). */
+    private DataBuffer strip(DataBuffer buffer) {
+        byte[] kept;
+        synchronized (this) {
+            feed(buffer);
+            kept = meter.forwardable();
         }
         DataBufferUtils.release(buffer);
-        if (kept.length > 0) {
-            sink.next(bufferFactory().wrap(kept));
+        return bufferFactory().wrap(kept);
+    }
+
+    private void feed(DataBuffer buffer) {
+        try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
+            while (views.hasNext()) {
+                meter.feed(views.next());
+            }
         }
     }
 

@@ -40,8 +40,8 @@ public class UsageMetering {
     private final JsonMapper json;
     private final JsonFactory factory = JsonFactory.builder().build();
     private final MeterRegistry meters;
-    /** Looked up once per route/direction/source, not built and registered per response. */
-    private final ConcurrentHashMap<TokenKey, Counter> counters = new ConcurrentHashMap<>();
+    /** The four token counters of a route, built once: one lookup by route per settled request. */
+    private final ConcurrentHashMap<String, RouteTokens> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> unreadable = new ConcurrentHashMap<>();
 
     public UsageMetering(GuardEngine engine, JsonMapper json, MeterRegistry meters) {
@@ -180,21 +180,26 @@ public class UsageMetering {
 
     private void charge(Decision decision, Usage usage, String route) {
         engine.recordUsage(decision, usage.inputTokens(), usage.outputTokens());
-        String source = usage.reported() ? "reported" : "estimated";
-        count(route, "input", source, usage.inputTokens());
-        count(route, "output", source, usage.outputTokens());
+        RouteTokens tokens = counters.computeIfAbsent(route, this::routeTokens);
+        (usage.reported() ? tokens.reportedInput() : tokens.estimatedInput()).increment(usage.inputTokens());
+        (usage.reported() ? tokens.reportedOutput() : tokens.estimatedOutput()).increment(usage.outputTokens());
     }
 
-    private void count(String route, String direction, String source, long tokens) {
-        counters.computeIfAbsent(new TokenKey(route, direction, source), k -> Counter.builder("guard.tokens")
-                        .description("Model tokens served through the guard, from response usage or estimated")
-                        .tag("route", k.route())
-                        .tag("direction", k.direction())
-                        .tag("source", k.source())
-                        .register(meters))
-                .increment(tokens);
+    private RouteTokens routeTokens(String route) {
+        return new RouteTokens(counter(route, "input", "reported"), counter(route, "output", "reported"),
+                counter(route, "input", "estimated"), counter(route, "output", "estimated"));
     }
 
-    private record TokenKey(String route, String direction, String source) {
+    private Counter counter(String route, String direction, String source) {
+        return Counter.builder("guard.tokens")
+                .description("Model tokens served through the guard, from response usage or estimated")
+                .tag("route", route)
+                .tag("direction", direction)
+                .tag("source", source)
+                .register(meters);
+    }
+
+    private record RouteTokens(Counter reportedInput, Counter reportedOutput, Counter estimatedInput,
+                               Counter estimatedOutput) {
     }
 }

@@ -76,6 +76,24 @@ class DecisionLogSamplingTest {
         assertThat(count("ALLOW") - before).isEqualTo(20);
     }
 
+    @Test
+    void theSampleRateIsAMetricBesideTheLinesItThins() {
+        // a dashboard built on decision lines must be able to tell how many ALLOWs it does not see
+        assertThat(meters.get("guard.decision.log.sample.rate").tag("action", "ALLOW").gauge().value()).isEqualTo(0.0);
+        assertThat(meters.get("guard.decision.log.sample.rate").tag("action", "other").gauge().value()).isEqualTo(1.0);
+    }
+
+    @Test
+    void eachRequestIsTimedOnceByTheServerNotAgainByTheGatewaysOwnMeters() throws InterruptedException {
+        post("acct-" + UUID.randomUUID()).expectStatus().isOk();
+        // the server observation stops just after the response is written
+        Await.until(() -> meters.find("http.server.requests").timers().stream().mapToLong(t -> t.count()).sum(),
+                n -> n > 0, "requests timed by http.server.requests");
+        // spring.cloud.gateway.requests and the client observation timed the same exchange again, per request
+        assertThat(meters.find("spring.cloud.gateway.requests").meters()).isEmpty();
+        assertThat(meters.find("http.client.requests").meters()).isEmpty();
+    }
+
     private WebTestClient.ResponseSpec post(String account) {
         return client.post().uri("/v1/messages")
                 .header("x-account-id", account)

@@ -7,12 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 import io.extractionguard.engine.request.InferenceRequest;
-import io.extractionguard.engine.text.TextNormalizer;
 import io.extractionguard.engine.text.Tokenizer;
 
 /**
- * Turns an {@link InferenceRequest} into {@link RequestFeatures}: one normalisation and one
- * tokenisation pass per text, then lexicon counts, a system-prompt hash and the prompt sketch. A
+ * Turns an {@link InferenceRequest} into {@link RequestFeatures}: one pass per text that normalises,
+ * tokenises and hashes ({@link Tokenizer}), then lexicon counts, a system-prompt hash and the prompt sketch. A
  * prompt asks for reasoning when the policy's phrase lexicon matches or when its new user text has
  * the construction of such an ask ({@link ReasoningAsk}).
  *
@@ -52,7 +51,6 @@ public final class FeatureExtractor {
                     }
                 };
         final Tokenizer tokenizer = new Tokenizer();
-        final TextNormalizer.CharBuffer text = new TextNormalizer.CharBuffer(4096);
         final Tokenizer.LongList tokens = new Tokenizer.LongList(1024);
         final long[] shingles = new long[MAX_SHINGLES];
         final PromptSketch.Sketcher sketcher = new PromptSketch.Sketcher();
@@ -88,8 +86,7 @@ public final class FeatureExtractor {
         if (!system.isEmpty()) {
             SystemFeatures known = system.length() <= MAX_CACHED_SYSTEM_CHARS ? s.systems.get(system) : null;
             if (known == null) {
-                TextNormalizer.normalizeInto(system, s.text);
-                int n = s.tokenizer.tokenize(s.text.array(), s.text.length(), tokens);
+                int n = s.tokenizer.tokenize(system, tokens);
                 int[] counts = new int[s.counts.length];
                 matcher.count(tokens, 0, n, counts);
                 known = new SystemFeatures(hashTokens(s, 0, n), n, counts);
@@ -105,8 +102,7 @@ public final class FeatureExtractor {
             systemTokens = known.tokens();
         }
         int userStart = tokens.size();
-        TextNormalizer.normalizeInto(request.lastUserText(), s.text);
-        s.tokenizer.tokenize(s.text.array(), s.text.length(), tokens);
+        s.tokenizer.tokenize(request.lastUserText(), tokens);
         int userEnd = tokens.size();
         matcher.count(tokens, userStart, userEnd, s.counts);
 

@@ -53,8 +53,7 @@ public final class PhraseMatcher {
         for (int label = 0; label < phrasesByLabel.size(); label++) {
             for (String phrase : phrasesByLabel.get(label)) {
                 tokens.clear();
-                char[] normalized = TextNormalizer.normalize(phrase).toCharArray();
-                tokenizer.tokenize(normalized, normalized.length, tokens);
+                tokenizer.tokenize(phrase, tokens);
                 if (tokens.size() == 0) {
                     continue;
                 }
@@ -83,9 +82,7 @@ public final class PhraseMatcher {
     /** Number of word tokens in a phrase (0 means it can never match). */
     public static int tokenCount(String phrase) {
         Tokenizer tokenizer = new Tokenizer();
-        Tokenizer.LongList tokens = new Tokenizer.LongList(16);
-        char[] normalized = TextNormalizer.normalize(phrase).toCharArray();
-        return tokenizer.tokenize(normalized, normalized.length, tokens);
+        return tokenizer.tokenize(phrase, new Tokenizer.LongList(16));
     }
 
     public int labels() {

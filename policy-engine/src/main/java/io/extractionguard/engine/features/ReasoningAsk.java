@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.extractionguard.engine.text.TextNormalizer;
 import io.extractionguard.engine.text.Tokenizer;
 
 /**
@@ -110,7 +109,11 @@ final class ReasoningAsk {
                 SECOND_PERSON_WORDS, SEQUENCE_WORDS, ANSWER_WORDS);
         for (int cls = 0; cls < byClass.size(); cls++) {
             for (String w : byClass.get(cls)) {
-                Integer before = classes.put(tokenizer.hashToken(TextNormalizer.normalize(w)), cls);
+                Tokenizer.LongList hash = new Tokenizer.LongList(1);
+                if (tokenizer.tokenize(w, hash) != 1) {
+                    throw new IllegalStateException("'" + w + "' is not one word");
+                }
+                Integer before = classes.put(hash.get(0), cls);
                 if (before != null) {
                     throw new IllegalStateException("'" + w + "' is in two word classes");
                 }

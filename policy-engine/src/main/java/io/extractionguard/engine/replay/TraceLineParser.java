@@ -1,5 +1,9 @@
 package io.extractionguard.engine.replay;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
@@ -13,13 +17,21 @@ import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 
 /**
- * Reads one trace line (contract §1) into a {@link TraceRecord} with its parsed body. When the
- * path precedes the body in the line (as traces normally write it) the body is parsed in place,
- * in the same pass; otherwise it is parsed from its byte range afterwards. Thread-safe.
+ * Reads one trace line (contract §1) into a {@link TraceRecord} with its parsed body, in one pass
+ * over the line's bytes without a JSON tree: the envelope's few fields are read where they stand by
+ * hand, fields the replay ignores ({@code label}, {@code group}, …) are stepped over, and the body is
+ * parsed in place by the gateway's own {@link RequestParser} (from its byte range afterwards when it
+ * comes before the path).
+ *
+ * <p>The envelope is strict JSON: a syntax error, trailing content or a repeated envelope field
+ * skips the line ("not valid JSON"), as does a header named twice (header names are
+ * case-insensitive: {@code X-Api-Key} and {@code x-api-key} are the same header, and which of two
+ * credentials to believe is not the replay's to guess). Strings are decoded with their escapes;
+ * the envelope's own strings must be UTF-8 (the body's are checked by the request parser).
+ * Thread-safe.
  */
 final class TraceLineParser {
 
@@ -30,67 +42,65 @@ final class TraceLineParser {
         }
     }
 
+    /** Deeper nesting than this in a field the replay steps over is refused (a body is limited by its parser). */
+    static final int MAX_DEPTH = 256;
+
+    private static final byte[] TS = ascii("ts");
+    private static final byte[] METHOD = ascii("method");
+    private static final byte[] PATH = ascii("path");
+    private static final byte[] REMOTE_ADDR = ascii("remote_addr");
+    private static final byte[] HEADERS = ascii("headers");
+    private static final byte[] BODY = ascii("body");
+    private static final byte[][] FIELDS = {TS, METHOD, PATH, REMOTE_ADDR, HEADERS, BODY};
+
+    /** Header names as traces write them, shared instead of a new string per line. */
+    private static final String[] KNOWN_HEADERS = {"content-type", "user-agent", "x-api-key", "authorization",
+        "anthropic-version", "x-account-id", "x-org-id", "x-account-tier", "x-account-created",
+        "x-payment-fingerprint", "x-client-ja4", "x-forwarded-for", "accept", "content-length", "host",
+        "openai-organization", "openai-beta", "anthropic-beta", "x-request-id"};
+    private static final byte[][] KNOWN_HEADER_BYTES = new byte[KNOWN_HEADERS.length][];
+
+    static {
+        for (int i = 0; i < KNOWN_HEADERS.length; i++) {
+            KNOWN_HEADER_BYTES[i] = ascii(KNOWN_HEADERS[i]);
+        }
+    }
+
     private final RequestParser requests;
 
     TraceLineParser(RequestParser requests) {
         this.requests = requests;
     }
 
-    Parsed parse(long lineNumber, byte[] line) {
-        String ts = null;
-        String method = null;
-        String path = null;
-        String remote = null;
-        Map<String, String> headers = null;
-        int bodyStart = -1;
-        int bodyEnd = -1;
-        ParseResult body = null;
-        try (JsonParser p = requests.jsonFactory().createParser(ObjectReadContext.empty(), line)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return Parsed.skipped("not a JSON object");
-            }
-            String name;
-            while ((name = p.nextName()) != null) {
-                JsonToken t = p.nextToken();
-                switch (name) {
-                    case "ts" -> ts = t == JsonToken.VALUE_STRING ? p.getString() : null;
-                    case "method" -> method = t == JsonToken.VALUE_STRING ? p.getString() : null;
-                    case "path" -> path = t == JsonToken.VALUE_STRING ? p.getString() : null;
-                    case "remote_addr" -> remote = t == JsonToken.VALUE_STRING ? p.getString() : null;
-                    case "headers" -> headers = t == JsonToken.START_OBJECT ? headers(p) : skip(p, null);
-                    case "body" -> {
-                        if (t != JsonToken.START_OBJECT) {
-                            p.skipChildren();
-                            break;
-                        }
-                        bodyStart = (int) p.currentTokenLocation().getByteOffset();
-                        Optional<ApiFormat> format = path == null ? Optional.empty() : ApiFormat.forPath(path);
-                        if (format.isPresent()) {
-                            body = requests.parse(format.get(), p);
-                        } else {
-                            p.skipChildren();
-                        }
-                        bodyEnd = (int) p.currentLocation().getByteOffset();
-                    }
-                    default -> p.skipChildren();
-                }
-            }
-        } catch (JacksonException e) {
-            return Parsed.skipped("not valid JSON: " + e.getOriginalMessage());
+    /** Not valid JSON, or not a trace line's envelope: the line is skipped with this message. */
+    private static final class Malformed extends RuntimeException {
+        Malformed(String message) {
+            super(message, null, false, false);
         }
-        String missing = ts == null ? "ts" : method == null ? "method" : path == null ? "path"
-                : remote == null ? "remote_addr" : headers == null ? "headers" : bodyStart < 0 ? "body" : null;
+    }
+
+    Parsed parse(long lineNumber, byte[] line) {
+        Envelope e;
+        try {
+            e = new Envelope(requests, line).read();
+        } catch (Malformed m) {
+            return Parsed.skipped("not valid JSON: " + m.getMessage());
+        }
+        String missing = e.ts == null ? "ts" : e.method == null ? "method" : e.path == null ? "path"
+                : e.remote == null ? "remote_addr" : e.headers == null ? "headers" : e.bodyStart < 0 ? "body" : null;
         if (missing != null) {
             return Parsed.skipped("missing or mistyped field '" + missing + "'");
         }
-        Instant instant = parseTime(ts);
+        if (e.duplicateHeader != null) {
+            return Parsed.skipped("header '" + e.duplicateHeader + "' given twice");
+        }
+        Instant instant = parseTime(e.ts);
         if (instant == null) {
-            return Parsed.skipped("ts is not an RFC 3339 timestamp: '" + ts + "'");
+            return Parsed.skipped("ts is not an RFC 3339 timestamp: '" + e.ts + "'");
         }
-        if (body == null) { // body came before path, or the path is not an inference endpoint
-            body = requests.parse(path, line, bodyStart, bodyEnd - bodyStart);
-        }
-        TraceRecord record = new TraceRecord(lineNumber, instant, method, path, remote, headers, line, bodyStart, bodyEnd);
+        ParseResult body = e.body != null ? e.body : requests.parse(e.path, line, e.bodyStart, e.bodyEnd - e.bodyStart);
+        TraceRecord record = new TraceRecord(lineNumber, instant, e.method, e.path, e.remote, e.headers, line,
+                e.bodyStart, e.bodyEnd);
         if (body instanceof ParseResult.Failed failed) {
             ParseError error = failed.error();
             return new Parsed(record, body, "body is not a valid inference request (" + error.kind() + "): "
@@ -99,26 +109,471 @@ final class TraceLineParser {
         return new Parsed(record, body, null);
     }
 
-    private static Map<String, String> headers(JsonParser p) {
-        Map<String, String> headers = new HashMap<>(16);
-        String h;
-        while ((h = p.nextName()) != null) {
-            if (p.nextToken() == JsonToken.VALUE_STRING) {
-                headers.put(h.toLowerCase(Locale.ROOT), p.getString());
+    /** One pass over a line: the position moves forward only. */
+    private static final class Envelope {
+        private final RequestParser requests;
+        private final byte[] b;
+        private final int end;
+        ParseResult body;
+        private int pos;
+        String ts;
+        String method;
+        String path;
+        String remote;
+        Map<String, String> headers;
+        String duplicateHeader;
+        int bodyStart = -1;
+        int bodyEnd = -1;
+
+        Envelope(RequestParser requests, byte[] line) {
+            this.requests = requests;
+            this.b = line;
+            this.end = line.length;
+        }
+
+        Envelope read() {
+            space();
+            if (pos >= end || b[pos] != '{') {
+                throw new Malformed("not a JSON object");
+            }
+            pos++;
+            space();
+            int seen = 0;
+            if (peek() == '}') {
+                pos++;
             } else {
-                p.skipChildren();
+                while (true) {
+                    int field = fieldName();
+                    space();
+                    expect(':');
+                    space();
+                    if (field >= 0) {
+                        if ((seen & 1 << field) != 0) {
+                            throw new Malformed("Duplicate Object property \"" + new String(FIELDS[field],
+                                    StandardCharsets.US_ASCII) + "\"");
+                        }
+                        seen |= 1 << field;
+                        value(field);
+                    } else {
+                        skipValue(0);
+                    }
+                    if (!more('}')) {
+                        break;
+                    }
+                }
+            }
+            space();
+            if (pos != end) {
+                throw new Malformed("trailing content after the object at byte " + pos);
+            }
+            return this;
+        }
+
+        private void value(int field) {
+            byte[] f = FIELDS[field];
+            int c = peek();
+            if (f == HEADERS) {
+                if (c == '{') {
+                    headers = headers();
+                } else {
+                    skipValue(0);
+                }
+            } else if (f == BODY) {
+                if (c != '{') {
+                    skipValue(0);
+                    return;
+                }
+                bodyStart = pos;
+                Optional<ApiFormat> format = path == null ? Optional.empty() : ApiFormat.forPath(path);
+                if (format.isEmpty()) { // body before path, or not an inference path: parsed from its range later
+                    skipValue(0);
+                } else {
+                    pos = parseBody(format.get());
+                }
+                bodyEnd = pos;
+            } else if (c != '"') {
+                skipValue(0); // mistyped: reported as missing
+            } else {
+                String s = string();
+                if (f == TS) {
+                    ts = s;
+                } else if (f == METHOD) {
+                    method = s;
+                } else if (f == PATH) {
+                    path = s;
+                } else {
+                    remote = s;
+                }
             }
         }
-        return headers;
-    }
 
-    private static <T> T skip(JsonParser p, T value) {
-        p.skipChildren();
-        return value;
+        /**
+         * Parses the body in place with the request parser (one pass over its bytes, as the gateway parses a
+         * body) and returns where it ends.
+         */
+        private int parseBody(ApiFormat format) {
+            try (JsonParser p = requests.jsonFactory().createParser(ObjectReadContext.empty(), b, pos, end - pos)) {
+                p.nextToken(); // the body's START_OBJECT
+                body = requests.parse(format, p);
+                return pos + (int) p.currentLocation().getByteOffset();
+            } catch (JacksonException e) {
+                throw new Malformed(e.getOriginalMessage());
+            }
+        }
+
+        /** The index in {@link #FIELDS} of the name at {@code pos}, or -1 for a field the replay ignores. */
+        private int fieldName() {
+            if (peek() != '"') {
+                throw new Malformed("expected a field name at byte " + pos);
+            }
+            int start = pos + 1;
+            int close = plainStringEnd(start);
+            if (close < 0) { // escapes in a name: decoded and compared
+                String name = string();
+                for (int i = 0; i < FIELDS.length; i++) {
+                    if (name.equals(new String(FIELDS[i], StandardCharsets.US_ASCII))) {
+                        return i;
+                    }
+                }
+                return -1;
+            }
+            pos = close + 1;
+            for (int i = 0; i < FIELDS.length; i++) {
+                if (equalsAt(FIELDS[i], start, close)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private Map<String, String> headers() {
+            pos++; // '{'
+            Map<String, String> out = new HashMap<>(32);
+            boolean notText = false;
+            space();
+            if (peek() == '}') {
+                pos++;
+                return out;
+            }
+            while (true) {
+                String name = headerName();
+                space();
+                expect(':');
+                space();
+                String value = null;
+                if (peek() == '"') {
+                    value = string();
+                } else {
+                    skipValue(0);
+                    notText = true;
+                }
+                if (out.containsKey(name)) {
+                    duplicateHeader = duplicateHeader == null ? name : duplicateHeader;
+                } else {
+                    out.put(name, value);
+                }
+                if (!more('}')) {
+                    break;
+                }
+            }
+            if (notText) {
+                out.values().removeIf(v -> v == null); // a header whose value is not a string is not read
+            }
+            return out;
+        }
+
+        /** A header name in lower case (a shared string for the usual ones). */
+        private String headerName() {
+            if (peek() != '"') {
+                throw new Malformed("expected a header name at byte " + pos);
+            }
+            int start = pos + 1;
+            int close = plainStringEnd(start);
+            if (close >= 0) {
+                for (int i = 0; i < KNOWN_HEADER_BYTES.length; i++) {
+                    if (equalsAt(KNOWN_HEADER_BYTES[i], start, close)) {
+                        pos = close + 1;
+                        return KNOWN_HEADERS[i];
+                    }
+                }
+            }
+            return string().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The end (closing quote) of a string starting at {@code from} that has no escapes and only
+         * ASCII, or -1 when it has either (then {@link #string} decodes it).
+         */
+        private int plainStringEnd(int from) {
+            for (int i = from; i < end; i++) {
+                int c = b[i];
+                if (c == '"') {
+                    return i;
+                }
+                if (c == '\\' || c < 0x20) { // negative: a non-ASCII byte
+                    return -1;
+                }
+            }
+            throw new Malformed("unterminated string");
+        }
+
+        /** The string at {@code pos} (at its opening quote), decoded; {@code pos} moves past it. */
+        private String string() {
+            int start = pos + 1;
+            int close = plainStringEnd(start);
+            if (close >= 0) {
+                pos = close + 1;
+                return new String(b, start, close - start, StandardCharsets.ISO_8859_1);
+            }
+            StringBuilder out = new StringBuilder(32);
+            int i = start;
+            int run = start; // start of the bytes not yet decoded
+            while (true) {
+                if (i >= end) {
+                    throw new Malformed("unterminated string");
+                }
+                int c = b[i];
+                if (c == '"') {
+                    utf8(run, i, out);
+                    pos = i + 1;
+                    return out.toString();
+                }
+                if (c >= 0 && c < 0x20) {
+                    throw new Malformed("unescaped control character in a string at byte " + i);
+                }
+                if (c != '\\') {
+                    i++;
+                    continue;
+                }
+                utf8(run, i, out);
+                if (i + 1 >= end) {
+                    throw new Malformed("unterminated string");
+                }
+                int e = b[i + 1];
+                i += 2;
+                switch (e) {
+                    case '"', '\\', '/' -> out.append((char) e);
+                    case 'b' -> out.append('\b');
+                    case 'f' -> out.append('\f');
+                    case 'n' -> out.append('\n');
+                    case 'r' -> out.append('\r');
+                    case 't' -> out.append('\t');
+                    case 'u' -> {
+                        out.append((char) hex4(i));
+                        i += 4;
+                    }
+                    default -> throw new Malformed("invalid escape '\\" + (char) (e & 0xFF) + "' at byte " + (i - 2));
+                }
+                run = i;
+            }
+        }
+
+        private int hex4(int at) {
+            if (at + 4 > end) {
+                throw new Malformed("unterminated \\u escape");
+            }
+            int v = 0;
+            for (int k = at; k < at + 4; k++) {
+                int d = Character.digit(b[k], 16);
+                if (d < 0) {
+                    throw new Malformed("invalid \\u escape at byte " + (at - 2));
+                }
+                v = v << 4 | d;
+            }
+            return v;
+        }
+
+        /** Appends {@code b[from, to)} decoded as UTF-8, refusing malformed bytes. */
+        private void utf8(int from, int to, StringBuilder out) {
+            if (from == to) {
+                return;
+            }
+            try {
+                out.append(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, from, to - from)));
+            } catch (CharacterCodingException e) {
+                throw new Malformed("invalid UTF-8 in a string near byte " + from);
+            }
+        }
+
+        /** Steps over one JSON value at {@code pos}, checking its syntax. */
+        private void skipValue(int depth) {
+            if (depth > MAX_DEPTH) {
+                throw new Malformed("nested deeper than " + MAX_DEPTH);
+            }
+            int c = peek();
+            switch (c) {
+                case '"' -> skipString();
+                case '{' -> {
+                    pos++;
+                    space();
+                    if (peek() == '}') {
+                        pos++;
+                        return;
+                    }
+                    do {
+                        if (peek() != '"') {
+                            throw new Malformed("expected a field name at byte " + pos);
+                        }
+                        skipString();
+                        space();
+                        expect(':');
+                        space();
+                        skipValue(depth + 1);
+                    } while (more('}'));
+                }
+                case '[' -> {
+                    pos++;
+                    space();
+                    if (peek() == ']') {
+                        pos++;
+                        return;
+                    }
+                    do {
+                        skipValue(depth + 1);
+                    } while (more(']'));
+                }
+                case 't' -> literal("true");
+                case 'f' -> literal("false");
+                case 'n' -> literal("null");
+                default -> {
+                    if (c == '-' || (c >= '0' && c <= '9')) {
+                        number();
+                    } else {
+                        throw new Malformed(c < 0 ? "unexpected end of input" : "unexpected character '"
+                                + (char) c + "' at byte " + pos);
+                    }
+                }
+            }
+        }
+
+        private void skipString() {
+            int i = pos + 1;
+            while (i < end) {
+                int c = b[i];
+                if (c == '"') {
+                    pos = i + 1;
+                    return;
+                }
+                if (c == '\\') {
+                    if (i + 1 < end && b[i + 1] == 'u') {
+                        hex4(i + 2);
+                        i += 6;
+                    } else {
+                        i += 2;
+                    }
+                } else if (c >= 0 && c < 0x20) {
+                    throw new Malformed("unescaped control character in a string at byte " + i);
+                } else {
+                    i++;
+                }
+            }
+            throw new Malformed("unterminated string");
+        }
+
+        /** JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+        private void number() {
+            if (peek() == '-') {
+                pos++;
+            }
+            if (peek() == '0') {
+                pos++;
+            } else {
+                digits();
+            }
+            if (peek() == '.') {
+                pos++;
+                digits();
+            }
+            if (peek() == 'e' || peek() == 'E') {
+                pos++;
+                if (peek() == '+' || peek() == '-') {
+                    pos++;
+                }
+                digits();
+            }
+        }
+
+        private void digits() {
+            int start = pos;
+            while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+                pos++;
+            }
+            if (pos == start) {
+                throw new Malformed("malformed number at byte " + pos);
+            }
+        }
+
+        private void literal(String word) {
+            for (int i = 0; i < word.length(); i++) {
+                if (pos + i >= end || b[pos + i] != word.charAt(i)) {
+                    throw new Malformed("unexpected token at byte " + pos);
+                }
+            }
+            pos += word.length();
+        }
+
+        private boolean equalsAt(byte[] name, int from, int to) {
+            if (to - from != name.length) {
+                return false;
+            }
+            for (int i = 0; i < name.length; i++) {
+                if (b[from + i] != name[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void space() {
+            while (pos < end) {
+                byte c = b[pos];
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                    return;
+                }
+                pos++;
+            }
+        }
+
+        /** The byte at {@code pos} (not consumed), or -1 at the end. */
+        private int peek() {
+            return pos < end ? b[pos] : -1;
+        }
+
+        private int next() {
+            if (pos >= end) {
+                throw new Malformed("unexpected end of input");
+            }
+            return b[pos++];
+        }
+
+        /** After a member or element: true at a ',' (and past it), false at {@code close} (past it). */
+        private boolean more(char close) {
+            space();
+            int c = next();
+            if (c == close) {
+                return false;
+            }
+            if (c != ',') {
+                throw new Malformed("expected ',' or '" + close + "' at byte " + (pos - 1));
+            }
+            space();
+            return true;
+        }
+
+        private void expect(char c) {
+            if (next() != c) {
+                throw new Malformed("expected '" + c + "' at byte " + (pos - 1));
+            }
+        }
     }
 
     /** RFC 3339 (see {@link Rfc3339}). */
     static Instant parseTime(String ts) {
         return Rfc3339.parse(ts);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -19,9 +19,10 @@ final class Conversation {
     private static final Hasher64 ROOT_HASH = Hashing.komihash5_0();
 
     private final ApiFormat format;
-    private final StringBuilder system = new StringBuilder();
-    private final StringBuilder lastUser = new StringBuilder();
-    private final StringBuilder scratch = new StringBuilder();
+    private final Text system = new Text();
+    private Text lastUser = new Text();
+    /** The message being read; swapped with {@link #lastUser} when it is a user turn. */
+    private Text scratch = new Text();
     private long historyChars;
     private long rootHash;
     private int turns;
@@ -54,7 +55,7 @@ final class Conversation {
 
     /** The root's hash (never 0 once there is user text; 0 without any). */
     long rootHash() {
-        return rootHash != 0 || lastUser.isEmpty() ? rootHash : ROOT_HASH.hashCharsToLong(lastUser) | 1;
+        return rootHash != 0 || lastUser.isEmpty() ? rootHash : lastUser.hash();
     }
 
     /** Anthropic {@code system} or Responses {@code instructions}. */
@@ -70,8 +71,8 @@ final class Conversation {
     /** Responses {@code input} given as a single string: one user turn, the conversation's root. */
     void readInputText(JsonParser p) {
         turns = 1;
-        appendText(p, lastUser);
-        rootHash = ROOT_HASH.hashCharsToLong(lastUser) | 1;
+        lastUser.append(p);
+        rootHash = lastUser.hash();
     }
 
     /** Legacy Completions {@code prompt}: a string or an array of strings (token arrays are refused). */
@@ -79,7 +80,7 @@ final class Conversation {
         if (t == JsonToken.VALUE_STRING) {
             prompts = 1;
             turns = 1;
-            appendSeparatedText(p, lastUser);
+            lastUser.appendSeparated(p);
             return null;
         }
         if (t != JsonToken.START_ARRAY) {
@@ -89,7 +90,7 @@ final class Conversation {
             if (t != JsonToken.VALUE_STRING) {
                 return "prompt[" + prompts + "]: must be a string (token-id prompts are not accepted here; send text)";
             }
-            appendSeparatedText(p, lastUser);
+            lastUser.appendSeparated(p);
             prompts++;
             turns++;
         }
@@ -118,7 +119,7 @@ final class Conversation {
 
     private String readMessage(JsonParser p, String where) {
         String role = null;
-        scratch.setLength(0);
+        scratch.clear();
         String n;
         while ((n = p.nextName()) != null) {
             JsonToken v = p.nextToken();
@@ -128,6 +129,8 @@ final class Conversation {
                         return where + ".role: must be a string";
                     }
                     role = p.getString();
+                    // an earlier turn's text is only counted (when the role comes first, as clients send it)
+                    scratch.countOnly(!role.equals("user") && !role.equals("system") && !role.equals("developer"));
                 }
                 case "content", "output" -> {
                     String problem = readContent(p, v, scratch, where + "." + n);
@@ -149,17 +152,18 @@ final class Conversation {
         switch (role) {
             case "user" -> {
                 if (rootHash == 0) {
-                    rootHash = ROOT_HASH.hashCharsToLong(scratch) | 1;
+                    rootHash = scratch.hash();
                 }
                 historyChars += lastUser.length();
-                lastUser.setLength(0);
-                lastUser.append(scratch);
+                Text previous = lastUser;
+                lastUser = scratch;
+                scratch = previous;
             }
             case "system", "developer" -> {
                 if (format == ApiFormat.ANTHROPIC_MESSAGES) {
                     return where + ".role: must be 'user' or 'assistant'";
                 }
-                appendSeparated(system, scratch);
+                system.appendSeparated(scratch);
             }
             default -> historyChars += scratch.length();
         }
@@ -167,10 +171,10 @@ final class Conversation {
     }
 
     /** Content as a string, or an array of parts whose text (and nested tool results) is kept. */
-    private static String readContent(JsonParser p, JsonToken t, StringBuilder into, String where) {
+    private static String readContent(JsonParser p, JsonToken t, Text into, String where) {
         switch (t) {
             case VALUE_STRING -> {
-                appendSeparatedText(p, into);
+                into.appendSeparated(p);
                 return null;
             }
             case VALUE_NULL -> {
@@ -180,7 +184,7 @@ final class Conversation {
                 int index = 0;
                 while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                     if (t == JsonToken.VALUE_STRING) {
-                        appendSeparatedText(p, into);
+                        into.appendSeparated(p);
                     } else if (t == JsonToken.START_OBJECT) {
                         String problem = readPart(p, into, where + "[" + index + "]");
                         if (problem != null) {
@@ -199,12 +203,12 @@ final class Conversation {
         }
     }
 
-    private static String readPart(JsonParser p, StringBuilder into, String where) {
+    private static String readPart(JsonParser p, Text into, String where) {
         String n;
         while ((n = p.nextName()) != null) {
             JsonToken v = p.nextToken();
             if ("text".equals(n) && v == JsonToken.VALUE_STRING) {
-                appendSeparatedText(p, into);
+                into.appendSeparated(p);
             } else if ("content".equals(n) && (v == JsonToken.VALUE_STRING || v == JsonToken.START_ARRAY)) {
                 // tool_result blocks nest their own content
                 String problem = readContent(p, v, into, where + ".content");
@@ -218,25 +222,103 @@ final class Conversation {
         return null;
     }
 
-    /** Appends the current string token without materialising it as a String. */
-    private static void appendText(JsonParser p, StringBuilder into) {
-        into.append(p.getStringCharacters(), p.getStringOffset(), p.getStringLength());
-    }
+    /**
+     * Text built from string tokens, each after a newline when there is text before it. The common body
+     * sends a turn as one string: it is kept as the String the parser made, without a builder and the
+     * copies in and out of one. An earlier turn's text, whose length alone is needed, is only counted.
+     */
+    static final class Text {
+        private String single;
+        private StringBuilder joined;
+        private long length;
+        private boolean countOnly;
 
-    private static void appendSeparatedText(JsonParser p, StringBuilder into) {
-        if (!into.isEmpty()) {
-            into.append('\n');
+        void clear() {
+            single = null;
+            joined = null;
+            length = 0;
+            countOnly = false;
         }
-        appendText(p, into);
-    }
 
-    private static void appendSeparated(StringBuilder into, CharSequence text) {
-        if (text.isEmpty()) {
-            return;
+        void countOnly(boolean countOnly) {
+            if (countOnly && length == 0) {
+                this.countOnly = true;
+            }
         }
-        if (!into.isEmpty()) {
-            into.append('\n');
+
+        long length() {
+            return length;
         }
-        into.append(text);
+
+        boolean isEmpty() {
+            return length == 0;
+        }
+
+        /** Appends the parser's current string token. */
+        void append(JsonParser p) {
+            if (countOnly) {
+                length += p.getStringLength();
+            } else if (length == 0) {
+                single = p.getString();
+                joined = null;
+                length = single.length();
+            } else {
+                builder().append(p.getStringCharacters(), p.getStringOffset(), p.getStringLength());
+                length = joined.length();
+            }
+        }
+
+        /** Appends the parser's current string token after a newline when there is text before it. */
+        void appendSeparated(JsonParser p) {
+            if (length > 0) {
+                if (countOnly) {
+                    length++;
+                } else {
+                    builder().append('\n');
+                }
+            }
+            append(p);
+        }
+
+        /** Appends {@code other}'s text after a newline when both have text. */
+        void appendSeparated(Text other) {
+            if (other.isEmpty()) {
+                return;
+            }
+            if (length == 0) {
+                single = other.toString();
+                joined = null;
+                length = single.length();
+                return;
+            }
+            StringBuilder b = builder().append('\n');
+            if (other.single != null) {
+                b.append(other.single);
+            } else {
+                b.append(other.joined);
+            }
+            length = b.length();
+        }
+
+        /** The hash of a conversation's root (never 0). */
+        long hash() {
+            return ROOT_HASH.hashCharsToLong(single != null ? single : joined != null ? joined : "") | 1;
+        }
+
+        private StringBuilder builder() {
+            if (joined == null) {
+                joined = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 16, length + (length >> 1) + 16));
+                if (single != null) {
+                    joined.append(single);
+                    single = null;
+                }
+            }
+            return joined;
+        }
+
+        @Override
+        public String toString() {
+            return single != null ? single : joined != null ? joined.toString() : "";
+        }
     }
 }

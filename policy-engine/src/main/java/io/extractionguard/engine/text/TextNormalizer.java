@@ -9,6 +9,7 @@ import java.text.Normalizer;
  * hyphen), lower-casing, and mapping of common Cyrillic and Greek homoglyphs to Latin letters.
  *
  * <p>Pure ASCII input skips the Unicode decomposition, which keeps the common case cheap.
+ * {@link Tokenizer} applies the same fold while it tokenises.
  */
 public final class TextNormalizer {
 
@@ -32,37 +33,38 @@ public final class TextNormalizer {
     private TextNormalizer() {
     }
 
-    /** Normalises {@code text} into {@code out}, replacing its contents. */
-    public static void normalizeInto(CharSequence text, CharBuffer out) {
-        out.clear();
+    /** {@code text} normalised (configuration, tests; {@link Tokenizer} folds request text as it tokenises). */
+    public static String normalize(CharSequence text) {
         CharSequence source = isAscii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKD);
         int n = source.length();
-        out.ensureCapacity(n);
-        char[] dst = out.array();
-        int len = 0;
+        StringBuilder out = new StringBuilder(n);
         for (int i = 0; i < n; i++) {
             char c = source.charAt(i);
             if (c < 0x80) {
-                dst[len++] = (c >= 'A' && c <= 'Z') ? (char) (c + 32) : c;
+                out.append((c >= 'A' && c <= 'Z') ? (char) (c + 32) : c);
                 continue;
             }
-            int type = Character.getType(c);
-            if (type == Character.FORMAT || type == Character.NON_SPACING_MARK
-                    || type == Character.ENCLOSING_MARK || type == Character.COMBINING_SPACING_MARK) {
-                continue;
+            char folded = foldNonAscii(c);
+            if (folded != 0) {
+                out.append(folded);
             }
-            char lower = Character.toLowerCase(c);
-            char mapped = lower < CONFUSABLE.length ? CONFUSABLE[lower] : 0;
-            dst[len++] = mapped != 0 ? mapped : lower;
         }
-        out.setLength(len);
+        return out.toString();
     }
 
-    /** Convenience for configuration (lexicon terms); allocates. */
-    public static String normalize(CharSequence text) {
-        CharBuffer buffer = new CharBuffer(text.length());
-        normalizeInto(text, buffer);
-        return buffer.toString();
+    /**
+     * The fold of one decomposed non-ASCII character: 0 when it is removed (combining marks, invisible
+     * format characters), else lower-cased with homoglyphs mapped to Latin letters (never 0).
+     */
+    static char foldNonAscii(char c) {
+        int type = Character.getType(c);
+        if (type == Character.FORMAT || type == Character.NON_SPACING_MARK
+                || type == Character.ENCLOSING_MARK || type == Character.COMBINING_SPACING_MARK) {
+            return 0;
+        }
+        char lower = Character.toLowerCase(c);
+        char mapped = lower < CONFUSABLE.length ? CONFUSABLE[lower] : 0;
+        return mapped != 0 ? mapped : lower;
     }
 
     private static boolean isAscii(CharSequence text) {
@@ -72,42 +74,5 @@ public final class TextNormalizer {
             }
         }
         return true;
-    }
-
-    /** A reusable growable char array, so per-request normalisation allocates nothing in steady state. */
-    public static final class CharBuffer {
-        private char[] array;
-        private int length;
-
-        public CharBuffer(int capacity) {
-            array = new char[Math.max(16, capacity)];
-        }
-
-        void clear() {
-            length = 0;
-        }
-
-        void ensureCapacity(int capacity) {
-            if (array.length < capacity) {
-                array = new char[Math.max(capacity, array.length * 2)];
-            }
-        }
-
-        void setLength(int length) {
-            this.length = length;
-        }
-
-        public char[] array() {
-            return array;
-        }
-
-        public int length() {
-            return length;
-        }
-
-        @Override
-        public String toString() {
-            return new String(array, 0, length);
-        }
     }
 }

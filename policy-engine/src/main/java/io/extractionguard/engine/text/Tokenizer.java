@@ -1,61 +1,262 @@
 package io.extractionguard.engine.text;
 
-import com.dynatrace.hash4j.hashing.HashStream64;
+import java.text.Normalizer;
+
+import com.dynatrace.hash4j.hashing.Hasher64;
 import com.dynatrace.hash4j.hashing.Hashing;
 
 /**
- * Splits normalised text into word tokens and hashes each one without creating strings.
- * A token is a run of letters or digits; each ideographic character is a token of its own so
- * that languages written without spaces still produce useful shingles.
+ * Normalises text ({@link TextNormalizer}), splits it into word tokens and hashes each token, in one
+ * pass and without creating strings. A token is a run of letters or digits of the normalised text;
+ * each ideographic character is a token of its own so that languages written without spaces still
+ * produce useful shingles. The result is by definition that of tokenising {@link
+ * TextNormalizer#normalize} of the text.
+ *
+ * <p>One pass: ASCII characters are folded and classified by table; a run of non-ASCII characters is
+ * decomposed (NFKD) on its own and its characters folded one by one. Decomposing runs separately
+ * gives the same characters as decomposing the whole text: an ASCII character has no decomposition
+ * and combining class 0, so canonical reordering never moves a character across it. Only the
+ * current token's characters are kept, in a small buffer.
  *
  * <p>Not thread-safe: each thread uses its own instance (see {@code FeatureExtractor}).
  */
 public final class Tokenizer {
 
-    private final HashStream64 stream = Hashing.komihash5_0().hashStream();
+    private static final Hasher64 HASH = Hashing.komihash5_0();
 
-    /** Hash of one token given as chars; the same function {@link #tokenize} uses. */
-    public long hashToken(char[] chars, int from, int to) {
-        return stream.reset().putChars(chars, from, to - from).getAsLong();
+    /** ASCII letters and digits, lower-cased; 0 for every other ASCII character (a separator). */
+    private static final char[] ASCII_WORD = new char[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            ASCII_WORD[c] = c;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            ASCII_WORD[c] = c;
+            ASCII_WORD[c - 32] = c;
+        }
     }
 
-    /** Hash of a token given as a string (configuration time). */
-    public long hashToken(String token) {
-        char[] chars = token.toCharArray();
-        return hashToken(chars, 0, chars.length);
-    }
+    /** Characters of the text are read in chunks of this many (bulk copies, no per-character call). */
+    private static final int CHUNK = 2048;
+
+    /** The current token's characters when it is built character by character. */
+    private final Chars token = new Chars();
+    private final char[] chunk = new char[CHUNK];
 
     /**
-     * Tokenises {@code text[0, length)} and appends token hashes to {@code out}.
+     * Normalises and tokenises {@code text} and appends the token hashes to {@code out}.
      *
      * @return the number of tokens appended
      */
-    public int tokenize(char[] text, int length, LongList out) {
+    public int tokenize(String text, LongList out) {
         int before = out.size();
-        int i = 0;
-        while (i < length) {
-            char c = text[i];
-            if (!Character.isLetterOrDigit(c)) {
-                i++;
-                continue;
+        Chars t = token;
+        t.clear();
+        char[] buf = chunk;
+        int n = text.length();
+        int pos = 0;
+        while (pos < n) {
+            int len = Math.min(CHUNK, n - pos);
+            text.getChars(pos, pos + len, buf, 0);
+            int next = pos + len;
+            int i = 0;
+            while (i < len) {
+                char c = buf[i];
+                if (c >= 0x80) {
+                    int end = nonAscii(text, pos + i, out);
+                    if (end >= pos + len) {
+                        next = end; // the run went past this chunk
+                        break;
+                    }
+                    i = end - pos;
+                    continue;
+                }
+                char w = ASCII_WORD[c];
+                if (w == 0) {
+                    t.end(out);
+                    i++;
+                    continue;
+                }
+                if (t.length != 0) { // a token begun across a non-ASCII run or a chunk's edge
+                    t.appendAscii(w);
+                    i++;
+                    continue;
+                }
+                // A word starts here: scan it in place, its first 16 characters packed as the cache key.
+                int start = i;
+                long key1 = 0;
+                long key2 = 0;
+                while (true) {
+                    int at = i - start;
+                    if (at < 8) {
+                        key1 = key1 << 8 | w;
+                    } else if (at < 16) {
+                        key2 = key2 << 8 | w;
+                    }
+                    if (++i == len || (c = buf[i]) >= 0x80 || (w = ASCII_WORD[c]) == 0) {
+                        break;
+                    }
+                }
+                if (i < len ? buf[i] < 0x80 : next == n) { // ended by an ASCII separator or the text's end
+                    out.add(t.hashAscii(buf, start, i, key1, key2));
+                } else { // continues into a non-ASCII run or the next chunk
+                    for (int k = start; k < i; k++) {
+                        t.appendAscii(ASCII_WORD[buf[k]]);
+                    }
+                }
             }
-            if (Character.isIdeographic(c)) {
-                out.add(hashToken(text, i, i + 1));
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < length && Character.isLetterOrDigit(text[i]) && !Character.isIdeographic(text[i])) {
-                i++;
-            }
-            out.add(hashToken(text, start, i));
+            pos = next;
         }
+        t.end(out);
         return out.size() - before;
+    }
+
+    /**
+     * Decomposes the run of non-ASCII characters starting at {@code from} and feeds its folded
+     * characters to the current token; returns where the run ends.
+     */
+    private int nonAscii(String text, int from, LongList out) {
+        Chars t = token;
+        int n = text.length();
+        int end = from + 1;
+        while (end < n && text.charAt(end) >= 0x80) {
+            end++;
+        }
+        String decomposed = Normalizer.normalize(text.substring(from, end), Normalizer.Form.NFKD);
+        for (int k = 0, m = decomposed.length(); k < m; k++) {
+            char d = decomposed.charAt(k);
+            if (d < 0x80) {
+                ascii(d, out);
+                continue;
+            }
+            char f = TextNormalizer.foldNonAscii(d);
+            if (f == 0) {
+                continue; // removed by normalisation: joins its neighbours
+            }
+            if (f < 0x80) {
+                ascii(f, out);
+            } else if (!Character.isLetterOrDigit(f)) {
+                t.end(out);
+            } else if (Character.isIdeographic(f)) {
+                t.end(out);
+                t.append(f);
+                t.end(out);
+            } else {
+                t.append(f);
+            }
+        }
+        return end;
+    }
+
+    /** An ASCII character of the normalised text: part of a word, or a separator. */
+    private void ascii(char c, LongList out) {
+        char w = ASCII_WORD[c];
+        if (w != 0) {
+            token.appendAscii(w);
+        } else {
+            token.end(out);
+        }
     }
 
     /** Mixes consecutive token hashes into one shingle hash. */
     public long shingle(long a, long b, long c) {
-        return stream.reset().putLong(a).putLong(b).putLong(c).getAsLong();
+        return HASH.hashLongLongLongToLong(a, b, c);
+    }
+
+    /**
+     * The current token as UTF-16LE bytes: {@code hashBytesToLong} of them is {@code hashCharsToLong} of
+     * its characters (hash4j's {@code putChars} is defined as the little-endian bytes), read eight bytes
+     * at a time instead of one character at a time.
+     *
+     * <p>Words repeat (a prompt of 16 KiB has a few hundred distinct ones among 3,000), so the hashes of
+     * ASCII tokens of up to 16 characters are remembered, keyed by the characters themselves packed
+     * 8 bits each into two longs (letters and digits are never 0, so the key also gives the length): a
+     * hit is exact, never a collision, and a miss costs what hashing did before.
+     */
+    private static final class Chars {
+        private static final int CACHE_BITS = 12;
+
+        private byte[] bytes = new byte[128];
+        private int length; // in bytes
+        /** The characters 8 bits each while the token is ASCII and at most 8 long; -1 otherwise. */
+        private long packed;
+        /** Allocated on first use: configuration tokenises a few phrases with throwaway instances. */
+        private long[] cachedKeys1;
+        private long[] cachedKeys2;
+        private long[] cachedHashes;
+
+        void clear() {
+            length = 0;
+            packed = 0;
+        }
+
+        void appendAscii(char c) {
+            if (packed >= 0) {
+                packed = length < 16 ? packed << 8 | c : -1;
+            }
+            put(c);
+        }
+
+        void append(char c) {
+            packed = -1;
+            put(c);
+        }
+
+        private void put(char c) {
+            if (length == bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, length * 2);
+            }
+            bytes[length] = (byte) c;
+            bytes[length + 1] = (byte) (c >>> 8);
+            length += 2;
+        }
+
+        /** Ends the current token, if any, appending its hash to {@code out}. */
+        void end(LongList out) {
+            if (length == 0) {
+                return;
+            }
+            out.add(packed > 0 ? cached(packed, 0, null, 0, 0) : HASH.hashBytesToLong(bytes, 0, length));
+            clear();
+        }
+
+        /** The hash of the ASCII word {@code text[from, to)} (already lower case and alphanumeric when folded). */
+        long hashAscii(char[] text, int from, int to, long key1, long key2) {
+            if (to - from <= 16) {
+                return cached(key1, key2, text, from, to);
+            }
+            return hashFolded(text, from, to);
+        }
+
+        /** The hash of the token whose packed characters are {@code key1, key2}, from the cache or computed. */
+        private long cached(long key1, long key2, char[] text, int from, int to) {
+            if (cachedKeys1 == null) {
+                cachedKeys1 = new long[1 << CACHE_BITS];
+                cachedKeys2 = new long[1 << CACHE_BITS];
+                cachedHashes = new long[1 << CACHE_BITS];
+            }
+            int slot = (int) ((key1 * 0x9E3779B97F4A7C15L + key2 * 0xC2B2AE3D27D4EB4FL) >>> (64 - CACHE_BITS));
+            if (cachedKeys1[slot] == key1 && cachedKeys2[slot] == key2) {
+                return cachedHashes[slot];
+            }
+            long h = text == null ? HASH.hashBytesToLong(bytes, 0, length) : hashFolded(text, from, to);
+            cachedKeys1[slot] = key1;
+            cachedKeys2[slot] = key2;
+            cachedHashes[slot] = h;
+            return h;
+        }
+
+        /** Hashes an ASCII word of {@code text} lower-cased (the token's buffer is left empty). */
+        private long hashFolded(char[] text, int from, int to) {
+            length = 0;
+            for (int k = from; k < to; k++) {
+                put(ASCII_WORD[text[k]]);
+            }
+            long h = HASH.hashBytesToLong(bytes, 0, length);
+            length = 0;
+            return h;
+        }
     }
 
     /** A growable list of primitive longs, reused across requests. */

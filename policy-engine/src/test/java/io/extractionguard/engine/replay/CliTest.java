@@ -70,7 +70,7 @@ class CliTest {
                 "{\"line\":5,\"account\":\"acct-1\",\"action\":\"ALLOW\",\"score\":0.0,\"reasons\":[]}",
                 "{\"line\":8,\"account\":\"acct-3\",\"action\":\"ALLOW\",\"score\":40.0,\"reasons\":[\"cot-elicitation\"]}");
         assertThat(stderr().lines().toList()).containsExactly(
-                "line 3: skipped: not valid JSON: Unrecognized token 'this': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+                "line 3: skipped: not valid JSON: not a JSON object",
                 "line 4: skipped: missing or mistyped field 'path'",
                 "line 6: skipped: body is not a valid inference request (INVALID_REQUEST): max_tokens: field required",
                 "line 7: skipped: empty line");

@@ -214,6 +214,11 @@ final class BucketLease {
         return estimate + Math.min(0, tokens) - owed; // less what was admitted ahead of Redis or offline
     }
 
+    /** Whether a lease request to Redis is on its way (tests: a request sent now may find the lease not yet arrived). */
+    synchronized boolean leasing() {
+        return refilling;
+    }
+
     synchronized boolean wouldAdmit(long cost) {
         return tokens >= cost || (!depleted && System.nanoTime() >= deniedUntil);
     }

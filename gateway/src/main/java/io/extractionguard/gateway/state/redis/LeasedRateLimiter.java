@@ -166,6 +166,12 @@ public final class LeasedRateLimiter implements RateLimiter, AutoCloseable {
         return lease.wouldAdmit(RateLimiter.cost(limitFactor));
     }
 
+    /** Whether this replica's lease request for the account's bucket is still unanswered (tests). */
+    boolean leasing(String accountId, TierLimits limits) {
+        BucketLease lease = leases.getIfPresent(keys.bucket(accountId, limits));
+        return lease != null && lease.leasing();
+    }
+
     private BucketLease lease(String accountId, TierLimits limits) {
         String key = keys.bucket(accountId, limits);
         return leases.get(key, k -> new BucketLease(context, k, LocalRateLimiter.configuration(limits), UNITS_PER_REQUEST,
