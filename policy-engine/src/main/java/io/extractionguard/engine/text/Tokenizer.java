@@ -12,11 +12,11 @@ import com.dynatrace.hash4j.hashing.Hashing;
  * produce useful shingles. The result is by definition that of tokenising {@link
  * TextNormalizer#normalize} of the text.
  *
- * <p>One pass: ASCII characters are folded and classified by table; a run of non-ASCII characters is
- * decomposed (NFKD) on its own and its characters folded one by one. Decomposing runs separately
- * gives the same characters as decomposing the whole text: an ASCII character has no decomposition
- * and combining class 0, so canonical reordering never moves a character across it. Only the
- * current token's characters are kept, in a small buffer.
+ * <p>One pass: ASCII characters are folded and classified by table; a non-ASCII character's
+ * decomposition (NFKD), folded, is looked up per character. That gives the tokens of the whole
+ * text's decomposition: an ASCII character has no decomposition and combining class 0, and the
+ * characters canonical reordering moves are removed by the fold or separate tokens in any order
+ * (see {@link #nonAscii}). Only the current token's characters are kept, in a small buffer.
  *
  * <p>Not thread-safe: each thread uses its own instance (see {@code FeatureExtractor}).
  */
@@ -113,40 +113,87 @@ public final class Tokenizer {
     }
 
     /**
-     * Decomposes the run of non-ASCII characters starting at {@code from} and feeds its folded
-     * characters to the current token; returns where the run ends.
+     * Feeds the run of non-ASCII characters starting at {@code from}, normalised, to the current token;
+     * returns where the run ends. A BMP character's decomposition, folded, is looked up
+     * ({@link #folded}); surrogates (supplementary characters, or lone ones) are decomposed as they come.
+     * Folding each character's decomposition on its own gives what folding the run's decomposition
+     * gives: canonical reordering moves only characters of non-zero combining class, which are
+     * combining marks (removed by the fold) or, once decomposed into surrogates, separators whose order
+     * does not change a token.
      */
     private int nonAscii(String text, int from, LongList out) {
-        Chars t = token;
         int n = text.length();
-        int end = from + 1;
-        while (end < n && text.charAt(end) >= 0x80) {
-            end++;
-        }
-        String decomposed = Normalizer.normalize(text.substring(from, end), Normalizer.Form.NFKD);
-        for (int k = 0, m = decomposed.length(); k < m; k++) {
-            char d = decomposed.charAt(k);
-            if (d < 0x80) {
-                ascii(d, out);
+        int end = from;
+        while (end < n) {
+            char c = text.charAt(end);
+            if (c < 0x80) {
+                break;
+            }
+            if (!Character.isSurrogate(c)) {
+                String f = folded(c);
+                for (int k = 0, m = f.length(); k < m; k++) {
+                    feed(f.charAt(k), out);
+                }
+                end++;
                 continue;
             }
-            char f = TextNormalizer.foldNonAscii(d);
-            if (f == 0) {
-                continue; // removed by normalisation: joins its neighbours
+            int stop = end + 1;
+            while (stop < n && Character.isSurrogate(text.charAt(stop))) {
+                stop++;
             }
-            if (f < 0x80) {
-                ascii(f, out);
-            } else if (!Character.isLetterOrDigit(f)) {
-                t.end(out);
-            } else if (Character.isIdeographic(f)) {
-                t.end(out);
-                t.append(f);
-                t.end(out);
-            } else {
-                t.append(f);
+            String f = fold(text.substring(end, stop));
+            for (int k = 0, m = f.length(); k < m; k++) {
+                feed(f.charAt(k), out);
             }
+            end = stop;
         }
         return end;
+    }
+
+    /** Per BMP character, its NFKD decomposition folded; filled as characters are met (racy but idempotent). */
+    private static final String[] FOLDED = new String[0x10000];
+
+    /** The NFKD decomposition of {@code c}, folded ({@link #fold}). */
+    static String folded(char c) {
+        String f = FOLDED[c];
+        if (f == null) {
+            f = fold(String.valueOf(c));
+            FOLDED[c] = f;
+        }
+        return f;
+    }
+
+    /**
+     * {@code text} decomposed (NFKD), non-ASCII characters folded ({@link TextNormalizer#foldNonAscii},
+     * removed ones left out); ASCII characters as they are ({@link #ascii} folds those).
+     */
+    private static String fold(String text) {
+        String decomposed = Normalizer.normalize(text, Normalizer.Form.NFKD);
+        StringBuilder b = new StringBuilder(decomposed.length());
+        for (int k = 0, m = decomposed.length(); k < m; k++) {
+            char d = decomposed.charAt(k);
+            char f = d < 0x80 ? d : TextNormalizer.foldNonAscii(d);
+            if (f != 0) {
+                b.append(f);
+            }
+        }
+        return b.toString();
+    }
+
+    /** A character of the normalised text. */
+    private void feed(char f, LongList out) {
+        Chars t = token;
+        if (f < 0x80) {
+            ascii(f, out);
+        } else if (!Character.isLetterOrDigit(f)) {
+            t.end(out);
+        } else if (Character.isIdeographic(f)) {
+            t.end(out);
+            t.append(f);
+            t.end(out);
+        } else {
+            t.append(f);
+        }
     }
 
     /** An ASCII character of the normalised text: part of a word, or a separator. */

@@ -95,6 +95,16 @@ class FeatureParityTest {
     }
 
     @Test
+    void everyBmpCharacterInsideWordsAndBetweenMarksTokenisesAsBefore() {
+        // the tokeniser folds each character's decomposition on its own: next to letters, next to combining
+        // marks of other classes (reordering), doubled, and at a word's start and end
+        for (int c = 0x80; c <= 0xFFFF; c++) {
+            String ch = String.valueOf((char) c);
+            assertSameTokens("a" + ch + "b x" + ch + "\u0301" + ch + "\u0327y\u0334" + ch + "\u0316z " + ch + ch + "\u0300" + ch);
+        }
+    }
+
+    @Test
     void wordsAndTricksAcrossTheTokenisersChunkEdgesTokeniseAsBefore() {
         // the tokeniser reads text in chunks of 2,048 characters: words, long words and non-ASCII runs on the edge
         for (int pad = 2030; pad < 2060; pad++) {
