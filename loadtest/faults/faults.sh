@@ -22,6 +22,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 log() { printf '\n=== %s\n' "$*"; }
 cleanup() { for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # a signal exits through the EXIT trap (without these, it killed the script and left its children)
 
 setup_dir() {
   [[ -n "${BACKEND_PID:-}" ]] && { kill "$BACKEND_PID" 2>/dev/null || true; BACKEND_PID=""; }   # the previous scenario's

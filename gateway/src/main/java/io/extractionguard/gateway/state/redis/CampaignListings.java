@@ -55,6 +55,11 @@ final class CampaignListings {
         }
         try {
             sync.flushNow(timeoutMillis * 4);
+            if (!availability.available()) {
+                // the flush's batch failed or timed out (it keeps its records for the next): Redis lacks what this
+                // replica touched last, so a fleet listing read now would silently leave it out
+                return local.sharedValues(minAccounts, max);
+            }
             InMemoryCampaignStore fleet = new InMemoryCampaignStore(clock, new InMemoryCampaignStore.Settings(
                     LISTING_SCAN, LISTING_SCAN, LISTING_SCAN, Duration.ofDays(365)));
             scan(keys.campaignValue(0).replace("0000000000000000", "*"),
