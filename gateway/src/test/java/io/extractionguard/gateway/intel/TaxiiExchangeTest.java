@@ -111,10 +111,13 @@ class TaxiiExchangeTest {
         assertThat(CampaignTraffic.post(a.client(), "acct-hydra-" + UUID.randomUUID(), card,
                 CampaignTraffic.templated(task++), 16000)).as("lab A caught the campaign").isEqualTo(403);
         Instant caught = Instant.now();
-        // what A holds now (B may already hold weaker, earlier versions from polls during the campaign)
-        int atA = a.bean(GuardEngine.class).campaignEvidence("Lab A", Duration.ofDays(30)).stream()
-                .map(SharedEvidence::indicator).filter(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE)
-                .mapToInt(Indicator::confidence).max().orElseThrow();
+        // what A holds once its fleet view has the evidence (A's export reads the fleet's evidence in Redis, which its
+        // campaign batch reaches within a flush; B may already hold weaker, earlier versions from polls during the campaign)
+        GuardEngine engineA = a.bean(GuardEngine.class);
+        int atA = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(() -> engineA.campaignEvidence("Lab A", Duration.ofDays(30)).stream()
+                        .map(SharedEvidence::indicator).filter(i -> i.kind() == Indicator.Kind.PROMPT_TEMPLATE)
+                        .mapToInt(Indicator::confidence).max().orElse(0), c -> c > 0);
         int expected = Math.min(atA, 90);
         assertThat(expected).as("confident enough for B's policy (peer-indicators.min-confidence 50)").isGreaterThanOrEqualTo(50);
 

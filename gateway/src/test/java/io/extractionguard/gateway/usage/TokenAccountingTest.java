@@ -242,6 +242,7 @@ class TokenAccountingTest {
     private void chargedTenTokensEach(String account, String header, String value) throws Exception {
         String[][] requests = {{"/v1/messages", anthropic(10, false)}, {"/v1/messages", anthropic(10, true)},
                 {"/v1/chat/completions", chat(10, "")}, {"/v1/chat/completions", chat(10, ",\"stream\":true")}};
+        long inputUsed = 0;
         for (int i = 0; i < requests.length; i++) {
             String answer = post(requests[i][0], account, requests[i][1], header, value).expectStatus().isOk()
                     .expectHeader().doesNotExist(HttpHeaders.CONTENT_ENCODING)
@@ -251,6 +252,10 @@ class TokenAccountingTest {
                     .contains("\"model\":").doesNotContain("\"choices\":[]");
             long charged = 10L * (i + 1);
             awaitUntil(() -> budget(account).output().remaining(), 100 - charged);
+            // the input is reconciled after the output settles: wait for exactly what the upstream reported
+            inputUsed += inputOf(BACKEND.lastRequest().orElseThrow().body());
+            long inputRemaining = 5000 - inputUsed;
+            awaitUntil(() -> budget(account).input().remaining(), inputRemaining);
         }
     }
 
