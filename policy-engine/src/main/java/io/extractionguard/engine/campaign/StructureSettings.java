@@ -35,14 +35,21 @@ import io.extractionguard.engine.score.Scorer;
  *                        a one-line answer is worth nothing to a distiller, and a person who happens to share a
  *                        cluster's network and client asking for one is not convicted with it
  * @param outputHigh      budget from which it gets the full contribution (a budget left to the model's default counts as high)
+ * @param followUpLow     characters of a continuation's new user turn up to which it counts fully as conversing:
+ *                        a follow-up ("why does that work for an empty list?") is short, a faked continuation
+ *                        carries a whole new problem in its new turn
+ * @param followUpHigh    characters from which a continuation counts as standalone (infinite: every continuation
+ *                        converses, the rule before policy 2026-12-07.3)
  */
 public record StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
                                 double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
-                                double kindStrength, double outputLow, double outputHigh) {
+                                double kindStrength, double outputLow, double outputHigh, double followUpLow,
+                                double followUpHigh) {
 
     /** No structural step: nothing is discounted, no cluster contribution. */
     public static final StructureSettings OFF = new StructureSettings(0, Mode.ENFORCE, Duration.ofDays(7),
-            Duration.ofDays(30), 0.7, 0.9, 0.1, 0.25, 2, 0.4, 128, 512);
+            Duration.ofDays(30), 0.7, 0.9, 0.1, 0.25, 2, 0.4, 128, 512, Double.POSITIVE_INFINITY,
+            Double.POSITIVE_INFINITY);
 
     /** How much a request asking for {@code maxOutputTokens} (-1: the model's default) counts towards a cluster. */
     public double output(long maxOutputTokens) {

@@ -97,12 +97,13 @@ public final class CampaignDetector {
             }
         }
         IndicatorSettings timing = s.indicator(IndicatorKind.TIMING);
+        StructureSettings st = s.structure();
         AccountState account = store.observeAccount(r.accountHash(),
                 new AccountObservation(nowMillis, requestTemplate, r.content(), r.clientKey(), r.networkKey(),
                         r.conversation()),
                 new AccountRules(sharePrior, timing == null ? 0 : timing.param("max-cv"),
-                        timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps")));
-        StructureSettings st = s.structure();
+                        timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps"), st.followUpLow(),
+                        st.followUpHigh()));
         double conversing = st.conversing(account); // 1, or less for an account that continues its conversations
         double youth = st.enabled() ? st.youth(r.createdMillis(), nowMillis) : 0;
         double behaviour = behaviourScore;

@@ -29,7 +29,7 @@ final class CampaignPolicyReader {
     private static final Set<String> CAMPAIGN = keys("mode", "correlation-interval", "suspect-score",
             "suspect-content", "suspicion-half-life", "full-suspects",
             "min-suspects", "template", "content", "rotation", "indicators", "structure");
-    private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing",
+    private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing", "follow-up",
             "min-kinds", "kind-strength", "output");
     private static final Set<String> RAMP = keys("low", "high");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
@@ -132,12 +132,14 @@ final class CampaignPolicyReader {
                 ? r.number(m.get("kind-strength"), p + ".kind-strength", 0, 1) : Double.valueOf(d.kindStrength());
         double[] output = m.containsKey("output") ? ramp(r, m.get("output"), p + ".output", 0, 10_000_000)
                 : new double[]{d.outputLow(), d.outputHigh()};
+        double[] followUp = m.containsKey("follow-up") ? ramp(r, m.get("follow-up"), p + ".follow-up", 0, 10_000_000)
+                : new double[]{d.followUpLow(), d.followUpHigh()};
         if (weight == null || mode == null || young == null || old == null || standalone == null || conversing == null
-                || minKinds == null || kindStrength == null || output == null) {
+                || minKinds == null || kindStrength == null || output == null || followUp == null) {
             return null;
         }
         return new StructureSettings(weight, mode, young, old, standalone[0], standalone[1], conversing[0], conversing[1],
-                minKinds.intValue(), kindStrength, output[0], output[1]);
+                minKinds.intValue(), kindStrength, output[0], output[1], followUp[0], followUp[1]);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {

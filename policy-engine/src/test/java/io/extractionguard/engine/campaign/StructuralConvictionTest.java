@@ -118,6 +118,48 @@ class StructuralConvictionTest {
         assertThat(decisions).allMatch(d -> d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/cluster")));
     }
 
+    /**
+     * A farm that fakes continuations (blind family {@code campaign/continued}): each ask after a chain's
+     * first resends the previous request and an answer in front of a new problem, which the continuation
+     * rule accepts; the new turn is a whole problem, not a follow-up, so it does not converse.
+     */
+    @Test
+    void aClusterThatFakesContinuationsAroundNewProblemsIsStillConvicted() {
+        for (int round = 0; round < 6; round++) {
+            for (int a = 0; a < 20; a++) {
+                fakeChain(member("acct-chain-" + a, "card-chain", "203.0.113", "chain-client"), 2);
+            }
+        }
+        List<Decision> fresh = fakeChain(member("acct-chain-new", "card-chain", "203.0.113", "chain-client"), 4);
+        assertThat(fresh).anyMatch(d -> !d.action().forwards());
+        assertThat(fresh.get(fresh.size() - 1).contributions())
+                .anyMatch(c -> c.signal().equals("campaign/cluster") && c.points() > 0);
+    }
+
+    @Test
+    void aContinuationConversesWhenItsNewTurnIsAFollowUpAndNotWhenItIsAWholeNewProblem() {
+        AccountRules rules = new AccountRules(4, 0.2, 4, policy.campaign().structure().followUpLow(),
+                policy.campaign().structure().followUpHigh());
+        assertThat(rules.followUp("why does that work for an empty list?".length())).isEqualTo(1.0);
+        assertThat(rules.followUp(judged().length())).isZero();
+        assertThat(new AccountRules(4, 0.2, 4).followUp(5_000)).as("records shipped without the ramp").isEqualTo(1.0);
+    }
+
+    /** A chain of {@code length} asks: a standalone one, then each resending the previous request and an answer. */
+    private List<Decision> fakeChain(ClientIdentity who, int length) {
+        List<Decision> out = new ArrayList<>();
+        String root = judged();
+        long total = root.length();
+        out.add(send(who, root, 0, 1, root, 4096));
+        for (int k = 1; k < length; k++) {
+            String next = judged();
+            long history = total + 600; // the previous request and the model's answer to it
+            out.add(send(who, next, history, 1 + 2 * k, root, 4096));
+            total = history + next.length();
+        }
+        return out;
+    }
+
     @Test
     void aMadeUpEarlierExchangeIsNoContinuationAndTheNextStepOfALoopIs() {
         RequestIndicators.Conversation first = new RequestIndicators.Conversation(1, 0, 300, 11);
