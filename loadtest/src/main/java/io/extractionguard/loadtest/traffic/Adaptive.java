@@ -257,12 +257,12 @@ final class Adaptive {
                 for (int k = 0; k < warm; k++) { // the warm-up: ordinary sessions before the switch
                     long t = ctx.humanTime(a, ctx.start, switchAt, tz, false);
                     Infra.Client cl = acct.client();
-                    ctx.add(t, label(), "warmed", acct, home, cl, Campaigns.mixIn(a, cl));
+                    ctx.add(t, label(), "warm-up", acct, home, cl, Campaigns.mixIn(a, cl));
                 }
                 for (int k = warm; k < volume[i]; k++) {
                     long t = ctx.humanTime(a, switchAt, ctx.end, tz, false);
                     Infra.Client cl = acct.client();
-                    ctx.add(t, label(), "warmed", acct, Infra.homeAddress(a), cl,
+                    ctx.add(t, label(), "harvest", acct, Infra.homeAddress(a), cl,
                             single(cl, "", ask(a, focus(a)), longBudget(a), a));
                 }
             }
@@ -290,9 +290,10 @@ final class Adaptive {
                 int n = (int) Math.round(requests / (double) accounts);
                 for (int k = 0; k < n; k++) {
                     long t = ctx.humanTime(a, ctx.start, ctx.end, tz, false);
-                    Request r = a.chance(0.2) ? Campaigns.mixIn(a, acct.client())
+                    boolean mixIn = a.chance(0.2);
+                    Request r = mixIn ? Campaigns.mixIn(a, acct.client())
                             : single(acct.client(), "", ask(a, focus(a)), longBudget(a), a);
-                    ctx.add(t, label(), "card-each", acct, home, acct.client(), r);
+                    ctx.add(t, label(), mixIn ? "mix-in" : "harvest", acct, home, acct.client(), r);
                 }
             }
         }
