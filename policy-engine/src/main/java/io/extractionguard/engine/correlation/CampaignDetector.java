@@ -59,6 +59,12 @@ import io.extractionguard.engine.spi.CampaignStore;
  */
 public final class CampaignDetector {
 
+    /**
+     * Reason of the zero-point contribution that marks a request for the reputation degrade
+     * ({@link StructureSettings.Reputation}): answered, with the reasoning asked for through the API withheld.
+     */
+    public static final String REPUTATION = "campaign/reputation";
+
     private final CampaignStore store;
     private final CampaignCorrelator correlator;
     private final Object runLock = new Object();
@@ -151,6 +157,12 @@ public final class CampaignDetector {
             if (strength > 0 && is.weight() > 0) {
                 out.add(contribution(e.kind().reason(), strength, is.weight(), s.shadow(is.mode())));
             }
+        }
+        double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
+                s.content().longOutputTokens());
+        if (reputation > 0 && reputation >= st.reputation().at()) {
+            // no points: it degrades the answer (Judge), it never challenges or blocks
+            out.add(new Contribution(REPUTATION, round(reputation), 0, s.shadow(st.mode())));
         }
         if (st.enabled() && linkedKinds >= st.minKinds()) {
             double links = Math.min(1, (linkedKinds - st.minKinds() + 1) / 2.0);

@@ -145,6 +145,56 @@ class StructuralConvictionTest {
         assertThat(new AccountRules(4, 0.2, 4).followUp(5_000)).as("records shipped without the ramp").isEqualTo(1.0);
     }
 
+    /**
+     * One card and one home address per account, accounts weeks old: nothing links them, but an account
+     * without reputation that sends standalone, templated capability asks with long budgets is answered
+     * without its reasoning (never challenged for it); the same traffic from an old account is not, nor
+     * is a person of the same age who asks short questions or follows up.
+     */
+    @Test
+    void anAccountWithoutReputationHarvestingTemplatedProblemsAloneIsAnsweredWithoutItsReasoning() {
+        List<Decision> young = new ArrayList<>();
+        List<Decision> old = new ArrayList<>();
+        List<Decision> conversing = new ArrayList<>();
+        for (int round = 0; round < 30; round++) {
+            clock.advance(Duration.ofSeconds(120 + (round * 7919L) % 1500)); // people's pace, not a machine's
+            for (int a = 0; a < 12; a++) { // the others filling the wrapper template, each with its own card and address
+                String text = harvest();
+                send(aged("acct-each-" + a, 20, a), text, 0, 1, text, 4096);
+            }
+            String text = harvest();
+            young.add(send(aged("acct-each-young", 20, 100), text, 0, 1, text, 4096));
+            text = harvest();
+            old.add(send(aged("acct-each-old", 200, 101), text, 0, 1, text, 4096));
+            text = harvest();
+            ClientIdentity person = aged("acct-each-person", 20, 102);
+            conversing.add(send(person, text, 0, 1, text, 4096));
+            conversing.add(send(person, "why is that faster?", text.length() + 900, 3, text, 4096));
+        }
+        // once it has a dozen standalone asks, nothing it is answered carries the reasoning it asked for
+        assertThat(young.subList(12, young.size())).allMatch(d -> d.degrade() != null || !d.action().forwards());
+        assertThat(young).filteredOn(d -> d.reasons().contains("degrade/reputation") && d.action() == Action.ALLOW)
+                .hasSizeGreaterThanOrEqualTo(5);
+        assertThat(old).filteredOn(d -> d.action().forwards()).hasSizeGreaterThanOrEqualTo(10)
+                .allMatch(d -> d.degrade() == null);
+        assertThat(conversing).filteredOn(d -> d.action().forwards()).hasSizeGreaterThanOrEqualTo(30)
+                .allMatch(d -> d.degrade() == null);
+    }
+
+    private ClientIdentity aged(String id, int days, int n) {
+        return new ClientIdentity(id, ClientIdentity.Source.TRUSTED_HEADER, null, null, "free",
+                clock.instant().minus(Duration.ofDays(days)).minus(Duration.ofHours(5L * n)), "card-" + id, "ja4-" + n,
+                "sdk/" + n, "198.18." + (n % 250) + "." + (n % 200 + 2), 0); // in a small test every shared value is rare
+    }
+
+    /** A harvesting wrapper around a different capability problem each time. */
+    private String harvest() {
+        int n = item++;
+        return "Next exercise. Implement a python function that returns the " + (n % 13) + "th largest sum of a window of "
+                + (n % 7 + 2) + " integers in an array of " + (n * 37 % 1000) + " elements modulo " + (n * 31 % 97)
+                + ". Final answer on the last line.";
+    }
+
     /** A chain of {@code length} asks: a standalone one, then each resending the previous request and an answer. */
     private List<Decision> fakeChain(ClientIdentity who, int length) {
         List<Decision> out = new ArrayList<>();
