@@ -11,6 +11,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import org.redisson.Redisson;
@@ -95,6 +97,51 @@ public final class TestRedis {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Redis Cluster's bus listens on the client port plus this; a client port above 55535 makes a node exit. */
+    static final int CLUSTER_BUS_OFFSET = 10_000;
+
+    /**
+     * {@code count} distinct free ports for Redis Cluster nodes: each at most 55535, with its bus port
+     * (port + 10000) free too and no port the bus port of another. {@link #freePort()} alone handed out
+     * ports from the whole ephemeral range (32768-60999 here), a fifth of them above 55535, where
+     * redis-server refuses cluster mode, and never checked the bus port another process may hold. All
+     * are held while choosing, so no two coincide.
+     */
+    public static List<Integer> freeClusterPorts(int count) {
+        List<ServerSocket> held = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        try {
+            for (int attempt = 0; ports.size() < count; attempt++) {
+                if (attempt > 1000) {
+                    throw new IllegalStateException("no free Redis Cluster ports (port and port + 10000) after 1000 tries");
+                }
+                ServerSocket client = new ServerSocket(0);
+                held.add(client);
+                int port = client.getLocalPort();
+                if (port + CLUSTER_BUS_OFFSET > 65_535) {
+                    continue;
+                }
+                try {
+                    held.add(new ServerSocket(port + CLUSTER_BUS_OFFSET));
+                } catch (IOException busTaken) {
+                    continue;
+                }
+                ports.add(port);
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing a probe socket
+                }
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import io.extractionguard.engine.identity.IpAddresses;
  * four-bit components are cut into {@value #BANDS} bands of {@value #ROWS}; two prompts share a
  * band's bucket when all its components agree. Prompts of one template (estimated Jaccard
  * similarity ≥ 0.5) share at least one bucket with high probability, unrelated prompts almost never.
+ * Bucket keys carry the sketch version.
  */
 public final class Indicators {
 
@@ -24,7 +25,11 @@ public final class Indicators {
     public static final int BANDS = 8;
 
     private static final Hasher64 HASH = Hashing.komihash5_0();
-    private static final int TEMPLATE_TAG = 0x7E4A;
+    /**
+     * Tags template bucket keys; it carries the {@link PromptSketch#VERSION} (version 1's tag was 0x7E4A), so
+     * a shared store's buckets of another sketch version are never found (they age out) and never compared.
+     */
+    private static final int TEMPLATE_TAG = 0x7E4A + ((PromptSketch.VERSION - 1) << 16);
 
     private Indicators() {
     }

@@ -6,9 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.dynatrace.hash4j.similarity.ElementHashProvider;
-import com.dynatrace.hash4j.similarity.SimilarityHasher;
-
 import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.text.TextNormalizer;
 import io.extractionguard.engine.text.Tokenizer;
@@ -58,7 +55,7 @@ public final class FeatureExtractor {
         final TextNormalizer.CharBuffer text = new TextNormalizer.CharBuffer(4096);
         final Tokenizer.LongList tokens = new Tokenizer.LongList(1024);
         final long[] shingles = new long[MAX_SHINGLES];
-        final SimilarityHasher hasher = PromptSketch.POLICY.createHasher();
+        final PromptSketch.Sketcher sketcher = new PromptSketch.Sketcher();
         final int[] counts = new int[CapabilityArea.values().length + 1];
     }
 
@@ -152,7 +149,6 @@ public final class FeatureExtractor {
                 shingles[i] = s.tokenizer.shingle(s.tokens.get(at), s.tokens.get(at + 1), s.tokens.get(at + 2));
             }
         }
-        final int n = count;
-        return s.hasher.compute(ElementHashProvider.ofFunction(i -> shingles[i], n));
+        return s.sketcher.sketch(shingles, count);
     }
 }

@@ -311,7 +311,7 @@ public final class CampaignEvidence {
         for (List<Entry> entries : List.of(Arrays.asList(templates).subList(0, templateCount),
                 List.copyOf(values.values()))) {
             for (Entry e : entries) {
-                String value = e.value != null ? e.value : StixBundles.sketchHex(e.sketch);
+                String value = e.value != null ? e.value : StixBundles.sketchText(e.sketch);
                 String id = "indicator--" + UUID.nameUUIDFromBytes((e.kind.name() + ":" + value)
                         .getBytes(StandardCharsets.UTF_8));
                 int confidence = (int) Math.max(1, Math.min(100, Math.round(e.strength * 100)));

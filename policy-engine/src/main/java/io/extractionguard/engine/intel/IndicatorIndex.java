@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +41,8 @@ public final class IndicatorIndex {
                 case PAYMENT_FINGERPRINT -> payments.merge(i.value(), i, IndicatorIndex::stronger);
                 case CLIENT_JA4 -> ja4.merge(i.value(), i, IndicatorIndex::stronger);
                 case IP_PREFIX -> Cidr.parse(i.value()).ifPresent(c -> networks.add(Map.entry(c, i)));
-                case PROMPT_TEMPLATE -> templates.add(Map.entry(HexFormat.of().parseHex(i.value()), i));
+                case PROMPT_TEMPLATE -> PromptSketch.fromText(i.value()) // another sketch version's: never compared
+                        .ifPresent(sketch -> templates.add(Map.entry(sketch, i)));
             }
         }
     }

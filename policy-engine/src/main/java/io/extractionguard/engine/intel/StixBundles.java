@@ -1,10 +1,10 @@
 package io.extractionguard.engine.intel;
 
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import io.extractionguard.engine.features.PromptSketch;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -40,9 +40,9 @@ public final class StixBundles {
         return "indicator--" + UUID.randomUUID();
     }
 
-    /** Hex form of a prompt sketch signature, as used in template patterns. */
-    public static String sketchHex(byte[] signature) {
-        return HexFormat.of().formatHex(signature);
+    /** Text form of a prompt sketch, with its version, as used in template patterns ({@link PromptSketch#text}). */
+    public static String sketchText(byte[] signature) {
+        return PromptSketch.text(signature);
     }
 
     static String pattern(Indicator ind) {

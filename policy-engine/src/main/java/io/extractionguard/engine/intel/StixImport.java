@@ -241,9 +241,16 @@ public final class StixImport {
                 }
                 case StixBundles.TEMPLATE -> {
                     kind = Indicator.Kind.PROMPT_TEMPLATE;
-                    if (!op.equals("=") || !isSketch(value)) {
-                        report(at + ": " + StixBundles.TEMPLATE + " takes '=' and " + (PromptSketch.BYTES * 2)
-                                + " lower-case hex digits");
+                    int version = PromptSketch.textVersion(value);
+                    if (!op.equals("=") || version < 0) {
+                        report(at + ": " + StixBundles.TEMPLATE + " takes '=' and 'v" + PromptSketch.VERSION + ":' with "
+                                + (PromptSketch.BYTES * 2) + " lower-case hex digits");
+                        return Optional.empty();
+                    }
+                    if (version != PromptSketch.VERSION) {
+                        report(at + ": a version-" + version + " template sketch" + (version == 1 ? " (bare hex)" : "")
+                                + ", not comparable with this build's version " + PromptSketch.VERSION
+                                + "; re-export it from a peer that runs version " + PromptSketch.VERSION);
                         return Optional.empty();
                     }
                 }
@@ -369,18 +376,5 @@ public final class StixImport {
     static boolean isId(String id, String type) {
         return id != null && id.length() == type.length() + 38 && id.startsWith(type + "--")
                 && UUID.matcher(id.substring(type.length() + 2)).matches();
-    }
-
-    private static boolean isSketch(String value) {
-        if (value.length() != PromptSketch.BYTES * 2) {
-            return false;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-                return false;
-            }
-        }
-        return true;
     }
 }

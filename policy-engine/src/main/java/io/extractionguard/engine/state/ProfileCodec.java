@@ -1,5 +1,7 @@
 package io.extractionguard.engine.state;
 
+import java.util.Arrays;
+
 import io.extractionguard.engine.features.PromptSketch;
 
 /**
@@ -7,11 +9,12 @@ import io.extractionguard.engine.features.PromptSketch;
  * changes between replicas. A full profile (12 sketches, 16 arrivals) takes about 500 bytes; a
  * change holding one observation about 80. Counters are stored as 32-bit floats: they feed shares
  * and means, where a relative error of 10⁻⁷ is immaterial, and the 60 bytes saved kept a stored
- * profile inside Redis's 512-byte allocation class (a full profile of standalone requests now takes 510
- * bytes, 4 over it, since the standalone counter was added).
+ * profile inside Redis's 512-byte allocation class (a full profile of standalone requests now takes 511
+ * bytes, 5 over it, since the standalone counter and the sketch version were added).
  *
  * <pre>
- * u8      format version (1)
+ * u8      format version (2)
+ * u8      sketch version ({@link PromptSketch#VERSION}; format 1 had no such byte: its sketches are version 1)
  * varint  total requests
  * u8      flags: 1 = counters present, 2 = first/last seen present; bits 2–5: sketch count (≤ 12)
  * [counters] zig-zag varint reference time (epoch ms); varint bitmap of non-zero counters; f32 for each
@@ -22,15 +25,20 @@ import io.extractionguard.engine.features.PromptSketch;
  * u8      arrival count, then per arrival (oldest first): zig-zag varint time
  * </pre>
  * The base time is the reference time when counters are present, else 0. Sketch and arrival times
- * are each relative to the previous one in their list (the first to the base): gaps take a byte or two. Decoding rejects any
- * other version, impossible counts and trailing bytes with an {@link IllegalArgumentException}. Counters
+ * are each relative to the previous one in their list (the first to the base): gaps take a byte or two. Decoding reads
+ * formats 1 and 2 and rejects any other, impossible counts and trailing bytes with an {@link IllegalArgumentException}.
+ * Sketches of another sketch version are read and dropped, never compared with this build's: an older version's
+ * (format 1's SuperMinHash) are useless here and the account's history refills with its next requests; a newer
+ * version's make the read incomplete, like a newer build's counters. Counters
  * a newer build added (bitmap bits past the ones this build knows) are read and skipped, not rejected:
  * {@link #read} says when that happened, so a caller that rewrites stored profiles (compaction) can
  * leave such blobs to the newer build instead of dropping what it cannot represent.
  */
 public final class ProfileCodec {
 
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The format before sketch versions: its sketches are SuperMinHash (sketch version 1). */
+    static final int VERSION_1 = 1;
     private static final int HAS_COUNTERS = 1;
     private static final int HAS_SEEN = 2;
     private static final int SKETCH_COUNT_SHIFT = 2;
@@ -45,7 +53,7 @@ public final class ProfileCodec {
         Bytes.Writer w = new Bytes.Writer(96 + p.sketchCount * (PromptSketch.BYTES + 4) + p.arrivalCount * 4);
         boolean counters = p.decayedAt != Long.MIN_VALUE;
         boolean seen = p.firstSeen != Long.MAX_VALUE;
-        w.u8(VERSION).varlong(p.total)
+        w.u8(VERSION).u8(PromptSketch.VERSION).varlong(p.total)
                 .u8((counters ? HAS_COUNTERS : 0) | (seen ? HAS_SEEN : 0) | p.sketchCount << SKETCH_COUNT_SHIFT);
         long base = counters ? p.decayedAt : 0;
         if (counters) {
@@ -95,9 +103,11 @@ public final class ProfileCodec {
     public static Read read(byte[] bytes) {
         Bytes.Reader r = new Bytes.Reader("account profile", bytes);
         int version = r.u8();
-        if (version != VERSION) {
-            throw r.corrupt("unsupported format version " + version + " (this build reads " + VERSION + ")");
+        if (version != VERSION && version != VERSION_1) {
+            throw r.corrupt("unsupported format version " + version + " (this build reads " + VERSION_1 + " and "
+                    + VERSION + ")");
         }
+        int sketchVersion = version == VERSION_1 ? 1 : r.u8();
         AccountProfile p = new AccountProfile();
         p.total = r.varlong();
         if (p.total < 0) {
@@ -144,8 +154,14 @@ public final class ProfileCodec {
             previous = p.sketchAt[i];
             r.bytes(p.sketches, i * PromptSketch.BYTES, PromptSketch.BYTES);
         }
-        p.sketchCount = sketches;
-        p.sketchNext = sketches % AccountProfile.SKETCH_HISTORY;
+        if (sketchVersion == PromptSketch.VERSION) {
+            p.sketchCount = sketches;
+            p.sketchNext = sketches % AccountProfile.SKETCH_HISTORY;
+        } else { // another algorithm's values: never compared with this one's
+            Arrays.fill(p.sketches, (byte) 0);
+            Arrays.fill(p.sketchAt, 0L);
+            complete &= sketchVersion < PromptSketch.VERSION;
+        }
         int arrivals = r.u8();
         if (arrivals > AccountProfile.ARRIVAL_HISTORY) {
             throw r.corrupt(arrivals + " arrivals, at most " + AccountProfile.ARRIVAL_HISTORY);

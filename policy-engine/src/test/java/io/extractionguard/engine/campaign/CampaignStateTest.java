@@ -7,7 +7,6 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
-import com.dynatrace.hash4j.similarity.ElementHashProvider;
 
 import io.extractionguard.engine.correlation.CampaignCorrelator;
 import io.extractionguard.engine.features.PromptSketch;
@@ -17,7 +16,7 @@ import io.extractionguard.engine.memory.InMemoryCampaignStore;
 class CampaignStateTest {
 
     private static byte[] sketch(long... elements) {
-        return PromptSketch.POLICY.createHasher().compute(ElementHashProvider.ofValues(elements));
+        return new PromptSketch.Sketcher().sketch(elements, elements.length);
     }
 
     private static long[] range(long from, int n) {

@@ -8,7 +8,6 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
-import com.dynatrace.hash4j.similarity.ElementHashProvider;
 
 import io.extractionguard.engine.correlation.CampaignCorrelator;
 import io.extractionguard.engine.features.PromptSketch;
@@ -27,7 +26,7 @@ class SingleThreadedCampaignStoreTest {
             // most shingles from the template, a few of the prompt's own: bucket matches and misses both happen
             elements[i] = random.nextInt(5) == 0 ? random.nextLong() : template * 1000L + i;
         }
-        return PromptSketch.POLICY.createHasher().compute(ElementHashProvider.ofValues(elements));
+        return new PromptSketch.Sketcher().sketch(elements, elements.length);
     }
 
     /**

@@ -45,8 +45,8 @@ class CampaignEvidenceTest {
                 .containsExactly(Indicator.Kind.PAYMENT_FINGERPRINT, Indicator.Kind.PROMPT_TEMPLATE);
         Indicator template = out.get(1);
         assertThat(template.confidence()).as("strongest evidence of the merged template").isEqualTo(90);
-        assertThat(template.value()).hasSize(2 * io.extractionguard.engine.features.PromptSketch.BYTES)
-                .as("the first recorded sketch, in hex (made at export)").isEqualTo(StixBundles.sketchHex(sketch(prompt)))
+        assertThat(template.value()).hasSize(3 + 2 * io.extractionguard.engine.features.PromptSketch.BYTES)
+                .as("the first recorded sketch, versioned hex (made at export)").isEqualTo(StixBundles.sketchText(sketch(prompt)))
                 .doesNotContain("intervals");
         assertThat(template.validUntil()).isEqualTo(NOW.plusSeconds(60).plus(Duration.ofDays(30)));
         assertThat(out.get(0).value()).isEqualTo("pf-1");
@@ -149,7 +149,7 @@ class CampaignEvidenceTest {
             Instant exportAt = phase == 1 ? now.plus(CampaignEvidence.HORIZON).minus(Duration.ofMinutes(20)) : now;
             reference.map.values().removeIf(s -> !exportAt.isBefore(s.lastSeen().plus(CampaignEvidence.HORIZON)));
             List<String> expected = reference.map.values().stream()
-                    .map(s -> StixBundles.sketchHex(s.sketch()) + " " + Math.max(1, Math.min(100, Math.round(s.strength() * 100)))
+                    .map(s -> StixBundles.sketchText(s.sketch()) + " " + Math.max(1, Math.min(100, Math.round(s.strength() * 100)))
                             + " " + s.firstSeen() + " " + s.lastSeen().plus(validity))
                     .sorted().toList();
             List<String> actual = evidence.indicators("Lab", validity, exportAt).stream()

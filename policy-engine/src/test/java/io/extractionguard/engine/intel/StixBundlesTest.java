@@ -40,7 +40,7 @@ class StixBundlesTest {
                         until, "", "", ""),
                 new Indicator(StixBundles.newId(), Indicator.Kind.IP_PREFIX, "203.0.113.0/24", 70, NOW, until, "", "", ""),
                 new Indicator(StixBundles.newId(), Indicator.Kind.IP_PREFIX, "2001:db8:abcd::/48", 70, NOW, until, "", "", ""),
-                new Indicator(StixBundles.newId(), Indicator.Kind.PROMPT_TEMPLATE, StixBundles.sketchHex(templateSketch), 80,
+                new Indicator(StixBundles.newId(), Indicator.Kind.PROMPT_TEMPLATE, StixBundles.sketchText(templateSketch), 80,
                         NOW, until, "", "", "hydra template A"));
     }
 
@@ -227,7 +227,7 @@ class StixBundlesTest {
         assertThat(r.notUsed()).hasSize(4);
         assertThat(r.notUsed().get(0)).contains("expired at");
         assertThat(r.notUsed().get(1)).endsWith("'999.1.2.0/24' is not an IP address or CIDR network");
-        assertThat(r.notUsed().get(2)).contains("takes '=' and 64 lower-case hex digits");
+        assertThat(r.notUsed().get(2)).contains("takes '=' and 'v2:' with 64 lower-case hex digits");
         assertThat(r.notUsed().get(3)).contains("2001:db8::/32 is broader than");
     }
 
@@ -245,5 +245,31 @@ class StixBundlesTest {
                 "pf-other", "t13d_other", "ua", "198.51.100.4", 0);
         assertThat(index.match(unrelated, null, NOW)).isEmpty();
         assertThat(index.match(payer, null, NOW.plus(Duration.ofDays(8)))).as("expired").isEmpty();
+    }
+
+    @Test
+    void aBundleOfVersionOneSketchesIsReportedNotUsedAndNeverComparedWithThisVersionsSketches() {
+        ClientIdentity caller = Fixtures.account("a", null, null, null, null);
+        // as the build before sketch versions exported it: the bare hex of a SuperMinHash sketch
+        String bareHex = java.util.HexFormat.of().formatHex(templateSketch);
+        Indicator versionOne = new Indicator(StixBundles.newId(), Indicator.Kind.PROMPT_TEMPLATE, bareHex, 80, NOW,
+                NOW.plus(Duration.ofDays(7)), "", "", "an old peer's template");
+        String bundle = StixExport.bundle("Old peer", Tlp.GREEN, seenOnce(List.of(versionOne)));
+        assertThat(bundle).contains("template_sketch = '" + bareHex + "'");
+
+        StixImport.Result r = read(bundle, NOW);
+        assertThat(r.indicators()).isEmpty();
+        assertThat(r.invalid()).isEmpty();
+        assertThat(r.notUsed()).singleElement().asString()
+                .contains("a version-1 template sketch (bare hex), not comparable with this build's version 2");
+
+        // one already held (a registry written before the upgrade) is kept but never compared, even with equal bytes
+        IndicatorIndex held = new IndicatorIndex(List.of(versionOne), 0.5);
+        assertThat(held.indicators()).containsExactly(versionOne);
+        assertThat(held.match(caller, templateSketch, NOW)).isEmpty();
+        // the same sketch exported by this build travels with its version and matches
+        StixImport.Result now = read(StixExport.bundle("Peer", Tlp.GREEN, seenOnce(indicators().subList(4, 5))), NOW);
+        assertThat(now.indicators()).singleElement().extracting(Indicator::value).asString().startsWith("v2:");
+        assertThat(new IndicatorIndex(now.indicators(), 0.5).match(caller, templateSketch, NOW)).isPresent();
     }
 }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
+import io.extractionguard.engine.features.PromptSketch;
+import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.support.Fixtures;
 
 class ProfileCodecTest {
@@ -54,11 +56,12 @@ class ProfileCodecTest {
 
     /**
      * 506 bytes is the largest string Redis keeps in a 512-byte allocation; this profile (every request standalone,
-     * so every counter but tools and three areas set) took 506 until the standalone counter (2026-11-28) added 4.
+     * so every counter but tools and three areas set) took 506 until the standalone counter (2026-11-28) added 4 and
+     * the sketch version (2026-12-07) 1.
      */
     @Test
     void aFullProfileTakesAboutFiveHundredBytesAndASingleChangeIsSmall() {
-        assertThat(ProfileCodec.encode(profileWith(500)).length).isLessThanOrEqualTo(510);
+        assertThat(ProfileCodec.encode(profileWith(500)).length).isLessThanOrEqualTo(511);
         AccountProfile view = new AccountProfile();
         AccountProfile change = new AccountProfile();
         view.apply(new Observation(1_764_000_000_000L, extractor.extract(Fixtures.prompt("hello there python")), 0.5),
@@ -70,7 +73,7 @@ class ProfileCodecTest {
     void emptyProfileRoundTrips() {
         AccountProfile back = ProfileCodec.decode(ProfileCodec.encode(new AccountProfile()));
         assertThat(back.isEmpty()).isTrue();
-        assertThat(ProfileCodec.encode(new AccountProfile())).hasSize(4);
+        assertThat(ProfileCodec.encode(new AccountProfile())).hasSize(5);
     }
 
     @Test
@@ -84,7 +87,7 @@ class ProfileCodecTest {
         byte[] version = good.clone();
         version[0] = 9;
         assertThatThrownBy(() -> ProfileCodec.decode(version))
-                .hasMessageContaining("unsupported format version 9 (this build reads 1)");
+                .hasMessageContaining("unsupported format version 9 (this build reads 1 and 2)");
         assertThatThrownBy(() -> ProfileCodec.decode(new byte[0])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ProfileCodec.decode(new byte[] {1, 0, 15 << 2, 0}))
                 .hasMessageContaining("15 sketches, at most 12");
@@ -137,7 +140,7 @@ class ProfileCodecTest {
         int known = AccountProfile.DAY_COUNTERS + 2;
         long decayedAt = 1_764_000_000_000L;
         byte[] newer = new Bytes.Writer(64)
-                .u8(ProfileCodec.VERSION).varlong(7).u8(1) // 7 requests, counters present, no sketches
+                .u8(ProfileCodec.VERSION).u8(PromptSketch.VERSION).varlong(7).u8(1) // 7 requests, counters present, no sketches
                 .zigzag(decayedAt)
                 .varlong(1L | 1L << known) // the minute counter, and one this build does not know
                 .f32(2.5f).f32(9f)
@@ -149,8 +152,37 @@ class ProfileCodecTest {
         assertThat(read.profile().minute).isEqualTo(2.5);
         assertThat(ProfileCodec.read(ProfileCodec.encode(profileWith(3))).complete()).isTrue();
 
-        byte[] negative = new Bytes.Writer(64).u8(ProfileCodec.VERSION).varlong(1).u8(1).zigzag(decayedAt)
+        byte[] negative = new Bytes.Writer(64).u8(ProfileCodec.VERSION).u8(PromptSketch.VERSION).varlong(1).u8(1).zigzag(decayedAt)
                 .varlong(1L << known).f32(-1f).u8(0).toByteArray();
         assertThatThrownBy(() -> ProfileCodec.read(negative)).hasMessageContaining("counter " + known + " is -1.0");
+    }
+
+    @Test
+    void sketchesOfAnotherSketchVersionAreDroppedNeverComparedAndTheRestIsKept() {
+        // a format-1 record (before sketch versions): its 3 sketches are SuperMinHash, sketch version 1
+        AccountProfile old = ProfileCodec.decode(java.util.HexFormat.of().parseHex(BEFORE_STANDALONE_COUNTER));
+        assertThat(old.sketchCount).as("version-1 sketches dropped").isZero();
+        assertThat(old.stats(1_764_000_180_000L, 4).totalRequests()).as("the rest kept").isEqualTo(3);
+
+        long t = 1_764_000_000_000L;
+        AccountProfile p = profileWith(5);
+        byte[] blob = ProfileCodec.encode(p);
+        assertThat(blob[1]).as("the sketch version, written explicitly").isEqualTo((byte) PromptSketch.VERSION);
+        RequestFeatures same = extractor.extract(Fixtures.prompt("write python code and show your full reasoning for puzzle 4"));
+        assertThat(ProfileCodec.decode(blob).apply(new Observation(t + 60_000, same, 0.5), 4).lastSimilarity())
+                .as("same version: the stored sketch of this very prompt matches").isEqualTo(1.0);
+        for (int other : new int[] {1, PromptSketch.VERSION + 1}) {
+            byte[] tagged = blob.clone();
+            tagged[1] = (byte) other;
+            ProfileCodec.Read read = ProfileCodec.read(tagged);
+            assertThat(read.profile().sketchCount).as("sketch version %d: not compared", other).isZero();
+            assertThat(read.profile().total).isEqualTo(p.total);
+            assertThat(read.complete()).as("a newer version's sketches make the read incomplete (left to that build)")
+                    .isEqualTo(other < PromptSketch.VERSION);
+            // the same prompt again: no match with another version's sketch of it, a match once seen anew
+            AccountProfile fresh = read.profile();
+            assertThat(fresh.apply(new Observation(t + 60_000, same, 0.5), 4).lastSimilarity()).isZero();
+            assertThat(fresh.apply(new Observation(t + 70_000, same, 0.5), 4).lastSimilarity()).isEqualTo(1.0);
+        }
     }
 }

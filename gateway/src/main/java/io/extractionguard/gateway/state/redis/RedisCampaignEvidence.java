@@ -3,7 +3,6 @@ package io.extractionguard.gateway.state.redis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +17,7 @@ import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.extractionguard.engine.features.PromptSketch;
 import io.extractionguard.engine.intel.CampaignEvidence;
 import io.extractionguard.engine.intel.Indicator;
 import io.extractionguard.engine.intel.StixBundles;
@@ -114,7 +114,7 @@ public final class RedisCampaignEvidence implements EvidenceFleet, AutoCloseable
 
     @Override
     public void recorded(Indicator.Kind kind, String value, byte[] sketch, double strength, Instant at) {
-        String field = kind.name() + ":" + (value != null ? value : StixBundles.sketchHex(sketch));
+        String field = kind.name() + ":" + (value != null ? value : StixBundles.sketchText(sketch));
         if (pending.size() >= MAX_PENDING && !pending.containsKey(field)) {
             dropped.increment();
             return;
@@ -214,7 +214,14 @@ public final class RedisCampaignEvidence implements EvidenceFleet, AutoCloseable
                     continue;
                 }
                 boolean template = kind == Indicator.Kind.PROMPT_TEMPLATE;
-                evidence.merge(kind, template ? null : value, template ? HexFormat.of().parseHex(value) : null,
+                byte[] sketch = template ? PromptSketch.fromText(value).orElse(null) : null;
+                if (template && sketch == null) {
+                    if (PromptSketch.textVersion(value) < 0) {
+                        stale.add(e.getKey());
+                    } // else another sketch version's (a replica of another build): never compared, left to age out
+                    continue;
+                }
+                evidence.merge(kind, template ? null : value, sketch,
                         Instant.ofEpochMilli(Long.parseLong(parts[0])), Instant.ofEpochMilli(last),
                         Double.parseDouble(parts[2]), Long.parseLong(parts[3]));
             } catch (IllegalArgumentException ex) {

@@ -32,7 +32,7 @@ class RedisClusterTopologyTest {
         cluster = RedisShardedCluster.newRedisCluster()
                 .withServerBuilder(redis.embedded.RedisServer.newRedisServer().bind("127.0.0.1")
                         .setting("save \"\"").setting("appendonly no"))
-                .serverPorts(List.of(TestRedis.freePort(), TestRedis.freePort(), TestRedis.freePort()))
+                .serverPorts(TestRedis.freeClusterPorts(3))
                 .shard("a", 0).shard("b", 0).shard("c", 0)
                 .initializationTimeout(Duration.ofSeconds(20))
                 .build();

@@ -139,6 +139,7 @@ class RedisStateStoreTest {
     static byte[] newerBuildRecord(long decayedAt) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.write(ProfileCodec.VERSION);
+        out.write(io.extractionguard.engine.features.PromptSketch.VERSION);
         leb128(out, 7);
         out.write(1); // counters present; no sketches, no first/last seen
         leb128(out, (decayedAt << 1) ^ (decayedAt >> 63));
