@@ -52,8 +52,7 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      * fully new up to {@code young}) whose traffic is harvesting-shaped (standalone, mean content on the
      * {@code content} ramp) and that asks for a long answer is answered without the reasoning it asked
      * for through the API, whatever its score: strength = newness × standalone ramp × content ramp ×
-     * template ramp, degraded from {@code at}. No conversing discount: a few short follow-ups lower the
-     * standalone share, they do not cancel it. Nothing links a campaign that buys one card and one
+     * template ramp × conversing factor, degraded from {@code at}. Nothing links a campaign that buys one card and one
      * address per account, but it cannot buy reputation: its accounts are weeks old and every request is
      * an independent capability sample.
      *
@@ -86,7 +85,7 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      * default, which counts as long) from an account in state {@code s}; 0 when it is off.
      */
     public double reputationDegrade(AccountState s, long createdMillis, long nowMillis, long maxOutputTokens,
-                                    long longOutputTokens) {
+                                    long longOutputTokens, double conversing) {
         if (!enabled() || !reputation.enabled() || createdMillis == Long.MIN_VALUE
                 || (maxOutputTokens >= 0 && maxOutputTokens < longOutputTokens)) {
             return 0;
@@ -94,7 +93,7 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
         double newness = 1 - Scorer.ramp(nowMillis - createdMillis, reputation.young().toMillis(), reputation.old().toMillis());
         return newness * Scorer.ramp(s.standaloneShare(), standaloneLow, standaloneHigh)
                 * Scorer.ramp(s.meanContent(), reputation.contentLow(), reputation.contentHigh())
-                * Scorer.ramp(s.templateStrength(), reputation.templateLow(), reputation.templateHigh());
+                * Scorer.ramp(s.templateStrength(), reputation.templateLow(), reputation.templateHigh()) * conversing;
     }
 
     /** How much a request asking for {@code maxOutputTokens} (-1: the model's default) counts towards a cluster. */

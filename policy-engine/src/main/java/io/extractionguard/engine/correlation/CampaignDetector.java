@@ -159,7 +159,7 @@ public final class CampaignDetector {
             }
         }
         double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
-                s.content().longOutputTokens());
+                s.content().longOutputTokens(), conversing);
         if (reputation > 0 && reputation >= st.reputation().at()) {
             // no points: it degrades the answer (Judge), it never challenges or blocks
             out.add(new Contribution(REPUTATION, round(reputation), 0, s.shadow(st.mode())));
