@@ -132,6 +132,7 @@ public final class Evaluation {
     /** Evaluates {@code trace} under {@code policy}. */
     public static EvaluationReport run(Path trace, Policy policy, int workers) throws IOException {
         Map<String, AccountRecord> accounts = new HashMap<>();
+        Map<String, long[]> groups = new TreeMap<>(); // "label group" -> requests, forwarded with full reasoning
         TraceClock baselineClock = new TraceClock();
         LocalRateLimiter baseline = new LocalRateLimiter(baselineClock);
         ReplaySummary summary;
@@ -145,10 +146,17 @@ public final class Evaluation {
             Replay replay = new Replay(() -> policy, Replay.DEFAULT_CREDENTIAL_KEY, workers, java.time.Clock.systemUTC());
             summary = replay.run(in, (line, reason) -> problems.add("line " + line + ": " + reason),
                     (record, decision) -> {
-                        AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(label(record)));
+                        String[] labelGroup = labelAndGroup(record);
+                        AccountRecord a = accounts.computeIfAbsent(decision.accountId(), k -> new AccountRecord(labelGroup[0]));
                         ReasoningAsk ask = ReasoningAsk.of(record);
-                        a.guard.add(decision.action(), decision.degrade() != null, ask.removedBy(decision.degrade()),
+                        boolean withheld = ask.removedBy(decision.degrade());
+                        a.guard.add(decision.action(), decision.degrade() != null, withheld,
                                 passDegrade != null, ask.removedBy(passDegrade));
+                        if (labelGroup[0].startsWith("campaign/") && labelGroup[1] != null) {
+                            long[] g = groups.computeIfAbsent(labelGroup[0] + " " + labelGroup[1], k -> new long[2]);
+                            g[0]++;
+                            g[1] += decision.action().forwards() && !withheld ? 1 : 0;
+                        }
                         a.infrastructure(record.headers());
                         if (decision.action() != Action.ALLOW && decision.action() != Action.SHADOW) {
                             for (String r : decision.reasons()) {
@@ -168,11 +176,35 @@ public final class Evaluation {
             byLabel.computeIfAbsent(a.label, k -> new ArrayList<>()).add(a);
         }
         return new EvaluationReport(trace.getFileName().toString(), policy.label(), byLabel, summary, problems,
-                traceDays(first[0], last[0]));
+                traceDays(first[0], last[0]), groups);
     }
 
     private static double traceDays(long first, long last) {
         return first > last ? 0 : Math.max(1.0 / 24, (last - first) / 86_400_000.0);
+    }
+
+    /** The trace line's {@code label} ("unlabelled" when absent) and {@code group} (null when absent). */
+    static String[] labelAndGroup(TraceRecord record) {
+        String[] out = {"unlabelled", null};
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), record.line())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return out;
+            }
+            String name;
+            while ((name = p.nextName()) != null && (out[0].equals("unlabelled") || out[1] == null)) {
+                JsonToken t = p.nextToken();
+                if (name.equals("label") && t == JsonToken.VALUE_STRING) {
+                    out[0] = p.getString();
+                } else if (name.equals("group") && t == JsonToken.VALUE_STRING) {
+                    out[1] = p.getString();
+                } else if (name.equals("headers") || name.equals("body")) {
+                    break; // the generator writes label and group first
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return out;
     }
 
     /** The trace line's {@code label}, read without parsing the rest of the line; "unlabelled" when absent. */

@@ -67,9 +67,22 @@ public final class EvaluationReport {
     private final long processed;
     private final double requestsPerSecond;
     private final List<String> problems;
+    /** Campaign populations with more than one group (a warmed family's warm-up and harvest): requests, full. */
+    private final Map<String, long[]> groups = new java.util.TreeMap<>();
 
     EvaluationReport(String trace, String policy, Map<String, List<Evaluation.AccountRecord>> byLabel,
                      ReplaySummary summary, List<String> problems, double traceDays) {
+        this(trace, policy, byLabel, summary, problems, traceDays, Map.of());
+    }
+
+    EvaluationReport(String trace, String policy, Map<String, List<Evaluation.AccountRecord>> byLabel,
+                     ReplaySummary summary, List<String> problems, double traceDays, Map<String, long[]> groups) {
+        for (Map.Entry<String, long[]> g : groups.entrySet()) {
+            String label = g.getKey().substring(0, g.getKey().indexOf(' '));
+            if (groups.keySet().stream().filter(k -> k.startsWith(label + " ")).count() > 1) {
+                this.groups.put(g.getKey(), g.getValue().clone());
+            }
+        }
         this.trace = trace;
         this.policy = policy;
         this.processed = summary.processed();
@@ -261,6 +274,13 @@ public final class EvaluationReport {
                 b.append(String.format(Locale.ROOT, "  %-20s %s%n", p.label(), p.reasons()));
             }
         }
+        if (!groups.isEmpty()) {
+            b.append("\nforwarded with full reasoning, by group (campaign populations with several):\n");
+            for (Map.Entry<String, long[]> g : groups.entrySet()) {
+                b.append(String.format(Locale.ROOT, "  %-36s %8d requests %8.2f%%%n", g.getKey(), g.getValue()[0],
+                        100.0 * g.getValue()[1] / Math.max(1, g.getValue()[0])));
+            }
+        }
         b.append(String.format(Locale.ROOT, "%nprice of attack: %,.0f responses in %.0f days (model: docs/evaluation.md)%n",
                 PriceOfAttack.RESPONSES, PriceOfAttack.CAMPAIGN_DAYS));
         b.append(String.format(Locale.ROOT, "%-22s | %10s %10s %10s %9s | %10s %10s %10s | %10s%n", "family", "accounts",
@@ -284,6 +304,12 @@ public final class EvaluationReport {
             b.append("\n").append(problems.size()).append(" trace lines skipped, first: ").append(problems.get(0)).append('\n');
         }
         return b.toString();
+    }
+
+    /** Share of a campaign group's requests forwarded with full reasoning (NaN when the group is not reported). */
+    public double groupForwardedFullShare(String label, String group) {
+        long[] g = groups.get(label + " " + group);
+        return g == null ? Double.NaN : (double) g[1] / Math.max(1, g[0]);
     }
 
     private static String count(double v) {

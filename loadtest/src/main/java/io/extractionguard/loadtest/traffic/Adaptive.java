@@ -20,7 +20,10 @@ import java.util.Map;
  *   <li>{@code card-each}: one card and one residential address per account, its own common client;</li>
  *   <li>{@code paraphrase}: every request of a templated cluster rewritten (sentences, synonyms, order);</li>
  *   <li>{@code paced}: a templated cluster at the published per-account pace of real campaigns, about
- *   26 requests per account per day in human-like sessions.</li>
+ *   26 requests per account per day in human-like sessions;</li>
+ *   <li>{@code continued}: faked continuations (blind round of 2026-12-07, written before its first
+ *   evaluation): every ask after a chain's first resends the previous request and the model's answer
+ *   in front of a new, unrelated problem, so the account "continues" its conversations.</li>
  * </ul>
  */
 final class Adaptive {
@@ -254,12 +257,12 @@ final class Adaptive {
                 for (int k = 0; k < warm; k++) { // the warm-up: ordinary sessions before the switch
                     long t = ctx.humanTime(a, ctx.start, switchAt, tz, false);
                     Infra.Client cl = acct.client();
-                    ctx.add(t, label(), "warmed", acct, home, cl, Campaigns.mixIn(a, cl));
+                    ctx.add(t, label(), "warm-up", acct, home, cl, Campaigns.mixIn(a, cl));
                 }
                 for (int k = warm; k < volume[i]; k++) {
                     long t = ctx.humanTime(a, switchAt, ctx.end, tz, false);
                     Infra.Client cl = acct.client();
-                    ctx.add(t, label(), "warmed", acct, Infra.homeAddress(a), cl,
+                    ctx.add(t, label(), "harvest", acct, Infra.homeAddress(a), cl,
                             single(cl, "", ask(a, focus(a)), longBudget(a), a));
                 }
             }
@@ -287,9 +290,10 @@ final class Adaptive {
                 int n = (int) Math.round(requests / (double) accounts);
                 for (int k = 0; k < n; k++) {
                     long t = ctx.humanTime(a, ctx.start, ctx.end, tz, false);
-                    Request r = a.chance(0.2) ? Campaigns.mixIn(a, acct.client())
+                    boolean mixIn = a.chance(0.2);
+                    Request r = mixIn ? Campaigns.mixIn(a, acct.client())
                             : single(acct.client(), "", ask(a, focus(a)), longBudget(a), a);
-                    ctx.add(t, label(), "card-each", acct, home, acct.client(), r);
+                    ctx.add(t, label(), mixIn ? "mix-in" : "harvest", acct, home, acct.client(), r);
                 }
             }
         }
@@ -360,5 +364,77 @@ final class Adaptive {
                 }
             }
         }
+    }
+
+    // --- faked continuations (blind, 2026-12-07) ---------------------------------------------------------
+
+    /**
+     * A templated cluster of the hydra shape that fakes conversations: each session is a run of chains;
+     * a chain's first request is a standalone ask, and each next one (1–3 of them) resends the previous
+     * request's turns and the model's answer before a new, unrelated problem, which is what the
+     * documented {@code continues} rule accepts. Half the accounts resend the answer in full (a worked
+     * solution of 800–3,000 characters; the trace has no model, so this stands in for what the model
+     * said), the other half, to save input tokens, only its first 300 characters. 10% mixed in.
+     */
+    static final class Continued implements Population {
+        @Override
+        public String label() {
+            return "campaign/continued";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, Campaigns.CUSTOM_GO, null);
+            int perAccount = Math.max(1, requests / c.accounts().size());
+            for (Account a : c.accounts()) {
+                Rng ar = rng.split();
+                boolean thrifty = ar.chance(0.5);
+                int tz = TraceContext.utcOffset(ar);
+                long from = Math.max(ctx.start, a.created().toEpochMilli());
+                if (from >= ctx.end) {
+                    continue;
+                }
+                int n = perAccount;
+                while (n > 0) {
+                    long t = ctx.humanTime(ar, from, ctx.end, tz, false);
+                    String ip = ar.pick(c.ranges()) + ar.between(2, 250);
+                    int session = Math.min(n, ar.between(3, 8));
+                    n -= session;
+                    List<Request.Turn> chain = new ArrayList<>();
+                    int chainLeft = 0;
+                    for (int k = 0; k < session; k++) {
+                        Request r;
+                        if (ar.chance(0.1)) {
+                            r = Campaigns.mixIn(ar, c.client());
+                        } else {
+                            if (chainLeft == 0) {
+                                chain = new ArrayList<>();
+                                chainLeft = ar.between(2, 4);
+                            } else {
+                                String answer = workedAnswer(ar);
+                                chain.add(Request.Turn.assistant(thrifty ? answer.substring(0, Math.min(300,
+                                        answer.length())) : answer));
+                            }
+                            chain.add(Request.Turn.user(ask(ar, focus(ar))));
+                            chainLeft--;
+                            r = new Request(c.client().api(), c.client().model(), "", List.copyOf(chain), List.of(),
+                                    longBudget(ar), ar.chance(0.3), Double.NaN);
+                        }
+                        ctx.add(t, label(), "continued", a, ip, c.client(), r);
+                        t += (long) ar.uniform(40_000, 400_000);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stands in for the model's worked answer that a faked continuation resends (800–3,000 characters). */
+    static String workedAnswer(Rng rng) {
+        StringBuilder b = new StringBuilder("Let's work through it. ");
+        int target = rng.between(800, 3000);
+        for (int step = 1; b.length() < target; step++) {
+            b.append("Step ").append(step).append(": ").append(OrganicText.paragraph(rng)).append(' ');
+        }
+        return b.append("So the final answer is ").append(rng.between(2, 9999)).append('.').toString();
     }
 }

@@ -37,7 +37,7 @@ class AdaptiveEvaluationTest {
     @Test
     void clustersConvictedOnTheirShapeAreStoppedWhereThePlainLimiterLetsThemThrough() {
         for (String family : new String[]{"campaign/judge-farm", "campaign/short-budget", "campaign/paced",
-                "campaign/mimic-ide"}) {
+                "campaign/mimic-ide", "campaign/continued"}) {
             EvaluationReport.Population p = report.population(family);
             assertThat(p.guard().forwardedFullShare()).as(family).isLessThan(family.endsWith("judge-farm") ? 0.3 : 0.15);
             assertThat(p.baseline().forwardedShare()).as(family).isGreaterThan(0.99);
@@ -78,7 +78,28 @@ class AdaptiveEvaluationTest {
     void everyAdaptiveFamilyIsPricedInTheReport() {
         assertThat(report.prices()).extracting(PriceOfAttack::label).contains("campaign/padded", "campaign/short-budget",
                 "campaign/mimic-ide", "campaign/mimic-harness", "campaign/judge-farm", "campaign/warmed",
-                "campaign/card-each", "campaign/paraphrase", "campaign/paced");
+                "campaign/card-each", "campaign/paraphrase", "campaign/paced", "campaign/continued");
         assertThat(report.toText()).contains("price of attack", "multiplier");
+    }
+
+    @Test
+    void aWarmedFamilysHarvestIsReportedApartFromItsWarmUp() {
+        double harvest = report.groupForwardedFullShare("campaign/warmed", "harvest");
+        double warmUp = report.groupForwardedFullShare("campaign/warmed", "warm-up");
+        assertThat(harvest).isLessThan(warmUp);
+        assertThat(report.toText()).contains("campaign/warmed harvest", "campaign/card-each mix-in");
+    }
+
+    @Test
+    void accountsWithoutReputationHarvestingOneCardEachAreAnsweredWithoutTheirReasoning() throws Exception {
+        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
+        String without = text.replaceAll("(?m)^\\s+reputation: .*\\n", "");
+        assertThat(without).as("the shipped policy has a reputation degrade").isNotEqualTo(text);
+        EvaluationReport off = Evaluation.run(trace, new PolicyLoader().load("no-reputation.yaml",
+                without.getBytes(StandardCharsets.UTF_8)), 2);
+        EvaluationReport.Population on = report.population("campaign/card-each");
+        assertThat(on.guard().accountsDegraded()).isGreaterThan(off.population("campaign/card-each").guard().accountsDegraded());
+        assertThat(report.groupForwardedFullShare("campaign/card-each", "harvest"))
+                .isLessThan(off.groupForwardedFullShare("campaign/card-each", "harvest") - 0.05);
     }
 }

@@ -60,7 +60,9 @@ public final class AccountLinks {
         contentSum += w * o.content();
         if (o.conversation().turns() > 0) {
             conversationRequests += w;
-            continuedSum += o.conversation().continues(previous) ? w : 0;
+            RequestIndicators.Conversation c = o.conversation();
+            // a continuation whose new turn is a whole new problem (a faked continuation) counts as standalone
+            continuedSum += c.continues(previous) ? w * rules.followUp(c.totalChars() - c.historyChars()) : 0;
             previous = o.conversation();
         }
 

@@ -35,14 +35,66 @@ import io.extractionguard.engine.score.Scorer;
  *                        a one-line answer is worth nothing to a distiller, and a person who happens to share a
  *                        cluster's network and client asking for one is not convicted with it
  * @param outputHigh      budget from which it gets the full contribution (a budget left to the model's default counts as high)
+ * @param followUpLow     characters of a continuation's new user turn up to which it counts fully as conversing:
+ *                        a follow-up ("why does that work for an empty list?") is short, a faked continuation
+ *                        carries a whole new problem in its new turn
+ * @param followUpHigh    characters from which a continuation counts as standalone (infinite: every continuation
+ *                        converses, the rule before policy 2026-12-07.3)
+ * @param reputation      the reputation degrade ({@link Reputation#OFF}: none)
  */
 public record StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
                                 double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
-                                double kindStrength, double outputLow, double outputHigh) {
+                                double kindStrength, double outputLow, double outputHigh, double followUpLow,
+                                double followUpHigh, Reputation reputation) {
+
+    /**
+     * Reputation degrade (policy 2026-12-07.3): an account without reputation yet (newer than {@code old},
+     * fully new up to {@code young}) whose traffic is harvesting-shaped (standalone, mean content on the
+     * {@code content} ramp) and that asks for a long answer is answered without the reasoning it asked
+     * for through the API, whatever its score: strength = newness × standalone ramp × content ramp ×
+     * template ramp × conversing factor, degraded from {@code at}. Nothing links a campaign that buys one card and one
+     * address per account, but it cannot buy reputation: its accounts are weeks old and every request is
+     * an independent capability sample.
+     *
+     * @param young       accounts at most this old are fully new
+     * @param old         accounts at least this old (or of unknown age) are never degraded by it
+     * @param contentLow  mean content score at or below which nothing is degraded
+     * @param contentHigh mean content score from which the content factor is full
+     * @param templateLow  the account's template evidence (its asks fall into buckets other accounts fill with
+     *                     harvesting-shaped prompts around distinct problems) at or below which nothing is degraded
+     * @param templateHigh template evidence from which the template factor is full
+     * @param at          strength from which a request is degraded (infinite: never)
+     */
+    public record Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
+                             double templateHigh, double at) {
+        public static final Reputation OFF = new Reputation(Duration.ofDays(30), Duration.ofDays(90), 0.4, 0.6, -1, 0,
+                Double.POSITIVE_INFINITY);
+
+        public boolean enabled() {
+            return at <= 1;
+        }
+    }
 
     /** No structural step: nothing is discounted, no cluster contribution. */
     public static final StructureSettings OFF = new StructureSettings(0, Mode.ENFORCE, Duration.ofDays(7),
-            Duration.ofDays(30), 0.7, 0.9, 0.1, 0.25, 2, 0.4, 128, 512);
+            Duration.ofDays(30), 0.7, 0.9, 0.1, 0.25, 2, 0.4, 128, 512, Double.POSITIVE_INFINITY,
+            Double.POSITIVE_INFINITY, Reputation.OFF);
+
+    /**
+     * The reputation degrade's strength for a request asking for {@code maxOutputTokens} (-1: the model's
+     * default, which counts as long) from an account in state {@code s}; 0 when it is off.
+     */
+    public double reputationDegrade(AccountState s, long createdMillis, long nowMillis, long maxOutputTokens,
+                                    long longOutputTokens, double conversing) {
+        if (!enabled() || !reputation.enabled() || createdMillis == Long.MIN_VALUE
+                || (maxOutputTokens >= 0 && maxOutputTokens < longOutputTokens)) {
+            return 0;
+        }
+        double newness = 1 - Scorer.ramp(nowMillis - createdMillis, reputation.young().toMillis(), reputation.old().toMillis());
+        return newness * Scorer.ramp(s.standaloneShare(), standaloneLow, standaloneHigh)
+                * Scorer.ramp(s.meanContent(), reputation.contentLow(), reputation.contentHigh())
+                * Scorer.ramp(s.templateStrength(), reputation.templateLow(), reputation.templateHigh()) * conversing;
+    }
 
     /** How much a request asking for {@code maxOutputTokens} (-1: the model's default) counts towards a cluster. */
     public double output(long maxOutputTokens) {

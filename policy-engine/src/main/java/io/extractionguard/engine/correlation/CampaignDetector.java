@@ -59,6 +59,12 @@ import io.extractionguard.engine.spi.CampaignStore;
  */
 public final class CampaignDetector {
 
+    /**
+     * Reason of the zero-point contribution that marks a request for the reputation degrade
+     * ({@link StructureSettings.Reputation}): answered, with the reasoning asked for through the API withheld.
+     */
+    public static final String REPUTATION = "campaign/reputation";
+
     private final CampaignStore store;
     private final CampaignCorrelator correlator;
     private final Object runLock = new Object();
@@ -97,12 +103,13 @@ public final class CampaignDetector {
             }
         }
         IndicatorSettings timing = s.indicator(IndicatorKind.TIMING);
+        StructureSettings st = s.structure();
         AccountState account = store.observeAccount(r.accountHash(),
                 new AccountObservation(nowMillis, requestTemplate, r.content(), r.clientKey(), r.networkKey(),
                         r.conversation()),
                 new AccountRules(sharePrior, timing == null ? 0 : timing.param("max-cv"),
-                        timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps")));
-        StructureSettings st = s.structure();
+                        timing == null ? Long.MAX_VALUE : (long) timing.param("min-gaps"), st.followUpLow(),
+                        st.followUpHigh()));
         double conversing = st.conversing(account); // 1, or less for an account that continues its conversations
         double youth = st.enabled() ? st.youth(r.createdMillis(), nowMillis) : 0;
         double behaviour = behaviourScore;
@@ -150,6 +157,12 @@ public final class CampaignDetector {
             if (strength > 0 && is.weight() > 0) {
                 out.add(contribution(e.kind().reason(), strength, is.weight(), s.shadow(is.mode())));
             }
+        }
+        double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
+                s.content().longOutputTokens(), conversing);
+        if (reputation > 0 && reputation >= st.reputation().at()) {
+            // no points: it degrades the answer (Judge), it never challenges or blocks
+            out.add(new Contribution(REPUTATION, round(reputation), 0, s.shadow(st.mode())));
         }
         if (st.enabled() && linkedKinds >= st.minKinds()) {
             double links = Math.min(1, (linkedKinds - st.minKinds() + 1) / 2.0);

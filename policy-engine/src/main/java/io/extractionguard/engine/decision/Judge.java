@@ -13,7 +13,9 @@ import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.limits.TokenBudget;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.Band;
+import io.extractionguard.engine.correlation.CampaignDetector;
 import io.extractionguard.engine.policy.ChallengeKind;
+import io.extractionguard.engine.policy.Degrade;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.score.Contribution;
@@ -173,6 +175,12 @@ final class Judge {
         if (degrading != null) {
             return Decision.degraded(basis, withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + degrading.name()),
                     degrading.degrade(), limit, tokenState);
+        }
+        if (!exempt && risk.contributions().stream()
+                .anyMatch(c -> c.signal().equals(CampaignDetector.REPUTATION) && !c.shadow())) {
+            List<String> why = withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + "reputation");
+            return p.mode() == Mode.ENFORCE ? Decision.degraded(basis, why, Degrade.DEFAULT, limit, tokenState)
+                    : Decision.shadow(basis, Action.ALLOW, why, limit, tokenState);
         }
         return Decision.allow(basis, riskReasons, limit, tokenState);
     }

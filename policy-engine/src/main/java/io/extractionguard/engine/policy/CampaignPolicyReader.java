@@ -29,9 +29,10 @@ final class CampaignPolicyReader {
     private static final Set<String> CAMPAIGN = keys("mode", "correlation-interval", "suspect-score",
             "suspect-content", "suspicion-half-life", "full-suspects",
             "min-suspects", "template", "content", "rotation", "indicators", "structure");
-    private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing",
+    private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing", "follow-up", "reputation",
             "min-kinds", "kind-strength", "output");
     private static final Set<String> RAMP = keys("low", "high");
+    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
             "min-similarity", "min-words", "yield");
     private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
@@ -132,12 +133,40 @@ final class CampaignPolicyReader {
                 ? r.number(m.get("kind-strength"), p + ".kind-strength", 0, 1) : Double.valueOf(d.kindStrength());
         double[] output = m.containsKey("output") ? ramp(r, m.get("output"), p + ".output", 0, 10_000_000)
                 : new double[]{d.outputLow(), d.outputHigh()};
+        double[] followUp = m.containsKey("follow-up") ? ramp(r, m.get("follow-up"), p + ".follow-up", 0, 10_000_000)
+                : new double[]{d.followUpLow(), d.followUpHigh()};
+        StructureSettings.Reputation reputation = m.containsKey("reputation")
+                ? reputation(r, m.get("reputation"), p + ".reputation") : d.reputation();
         if (weight == null || mode == null || young == null || old == null || standalone == null || conversing == null
-                || minKinds == null || kindStrength == null || output == null) {
+                || minKinds == null || kindStrength == null || output == null || followUp == null || reputation == null) {
             return null;
         }
         return new StructureSettings(weight, mode, young, old, standalone[0], standalone[1], conversing[0], conversing[1],
-                minKinds.intValue(), kindStrength, output[0], output[1]);
+                minKinds.intValue(), kindStrength, output[0], output[1], followUp[0], followUp[1], reputation);
+    }
+
+    private static StructureSettings.Reputation reputation(YamlReader r, Node node, String p) {
+        Map<String, Node> m = r.mapping(node, p, REPUTATION);
+        if (m == null) {
+            return null;
+        }
+        r.require(m, node, p, "at");
+        StructureSettings.Reputation d = StructureSettings.Reputation.OFF;
+        Duration young = m.containsKey("young") ? r.duration(m.get("young"), p + ".young") : d.young();
+        Duration old = m.containsKey("old") ? r.duration(m.get("old"), p + ".old") : d.old();
+        if (young != null && old != null && old.compareTo(young) <= 0) {
+            r.error(m.getOrDefault("old", node), p + ".old", "must be longer than young (" + young.toSeconds() + "s), was " + old.toSeconds() + "s");
+            old = null;
+        }
+        double[] content = m.containsKey("content") ? ramp(r, m.get("content"), p + ".content", 0, 1)
+                : new double[]{d.contentLow(), d.contentHigh()};
+        double[] template = m.containsKey("template") ? ramp(r, m.get("template"), p + ".template", 0, 1)
+                : new double[]{d.templateLow(), d.templateHigh()};
+        Double at = m.containsKey("at") ? r.number(m.get("at"), p + ".at", 0.01, 1) : null;
+        if (young == null || old == null || content == null || template == null || at == null) {
+            return null;
+        }
+        return new StructureSettings.Reputation(young, old, content[0], content[1], template[0], template[1], at);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {

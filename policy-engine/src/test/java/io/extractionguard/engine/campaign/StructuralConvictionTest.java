@@ -118,6 +118,98 @@ class StructuralConvictionTest {
         assertThat(decisions).allMatch(d -> d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/cluster")));
     }
 
+    /**
+     * A farm that fakes continuations (blind family {@code campaign/continued}): each ask after a chain's
+     * first resends the previous request and an answer in front of a new problem, which the continuation
+     * rule accepts; the new turn is a whole problem, not a follow-up, so it does not converse.
+     */
+    @Test
+    void aClusterThatFakesContinuationsAroundNewProblemsIsStillConvicted() {
+        for (int round = 0; round < 6; round++) {
+            for (int a = 0; a < 20; a++) {
+                fakeChain(member("acct-chain-" + a, "card-chain", "203.0.113", "chain-client"), 2);
+            }
+        }
+        List<Decision> fresh = fakeChain(member("acct-chain-new", "card-chain", "203.0.113", "chain-client"), 4);
+        assertThat(fresh).anyMatch(d -> !d.action().forwards());
+        assertThat(fresh.get(fresh.size() - 1).contributions())
+                .anyMatch(c -> c.signal().equals("campaign/cluster") && c.points() > 0);
+    }
+
+    @Test
+    void aContinuationConversesWhenItsNewTurnIsAFollowUpAndNotWhenItIsAWholeNewProblem() {
+        AccountRules rules = new AccountRules(4, 0.2, 4, policy.campaign().structure().followUpLow(),
+                policy.campaign().structure().followUpHigh());
+        assertThat(rules.followUp("why does that work for an empty list?".length())).isEqualTo(1.0);
+        assertThat(rules.followUp(judged().length())).isZero();
+        assertThat(new AccountRules(4, 0.2, 4).followUp(5_000)).as("records shipped without the ramp").isEqualTo(1.0);
+    }
+
+    /**
+     * One card and one home address per account, accounts weeks old: nothing links them, but an account
+     * without reputation that sends standalone, templated capability asks with long budgets is answered
+     * without its reasoning (never challenged for it); the same traffic from an old account is not, nor
+     * is a person of the same age who asks short questions or follows up.
+     */
+    @Test
+    void anAccountWithoutReputationHarvestingTemplatedProblemsAloneIsAnsweredWithoutItsReasoning() {
+        List<Decision> young = new ArrayList<>();
+        List<Decision> old = new ArrayList<>();
+        List<Decision> conversing = new ArrayList<>();
+        for (int round = 0; round < 30; round++) {
+            clock.advance(Duration.ofSeconds(120 + (round * 7919L) % 1500)); // people's pace, not a machine's
+            for (int a = 0; a < 12; a++) { // the others filling the wrapper template, each with its own card and address
+                String text = harvest();
+                send(aged("acct-each-" + a, 20, a), text, 0, 1, text, 4096);
+            }
+            String text = harvest();
+            young.add(send(aged("acct-each-young", 20, 100), text, 0, 1, text, 4096));
+            text = harvest();
+            old.add(send(aged("acct-each-old", 200, 101), text, 0, 1, text, 4096));
+            text = harvest();
+            ClientIdentity person = aged("acct-each-person", 20, 102);
+            conversing.add(send(person, text, 0, 1, text, 4096));
+            conversing.add(send(person, "why is that faster?", text.length() + 900, 3, text, 4096));
+        }
+        // once it has a dozen standalone asks, nothing it is answered carries the reasoning it asked for
+        assertThat(young.subList(12, young.size())).allMatch(d -> d.degrade() != null || !d.action().forwards());
+        assertThat(young).filteredOn(d -> d.reasons().contains("degrade/reputation") && d.action() == Action.ALLOW)
+                .hasSizeGreaterThanOrEqualTo(5);
+        assertThat(old).filteredOn(d -> d.action().forwards()).hasSizeGreaterThanOrEqualTo(10)
+                .allMatch(d -> d.degrade() == null);
+        assertThat(conversing).filteredOn(d -> d.action().forwards()).hasSizeGreaterThanOrEqualTo(30)
+                .allMatch(d -> d.degrade() == null);
+    }
+
+    private ClientIdentity aged(String id, int days, int n) {
+        return new ClientIdentity(id, ClientIdentity.Source.TRUSTED_HEADER, null, null, "free",
+                clock.instant().minus(Duration.ofDays(days)).minus(Duration.ofHours(5L * n)), "card-" + id, "ja4-" + n,
+                "sdk/" + n, "198.18." + (n % 250) + "." + (n % 200 + 2), 0); // in a small test every shared value is rare
+    }
+
+    /** A harvesting wrapper around a different capability problem each time. */
+    private String harvest() {
+        int n = item++;
+        return "Next exercise. Implement a python function that returns the " + (n % 13) + "th largest sum of a window of "
+                + (n % 7 + 2) + " integers in an array of " + (n * 37 % 1000) + " elements modulo " + (n * 31 % 97)
+                + ". Final answer on the last line.";
+    }
+
+    /** A chain of {@code length} asks: a standalone one, then each resending the previous request and an answer. */
+    private List<Decision> fakeChain(ClientIdentity who, int length) {
+        List<Decision> out = new ArrayList<>();
+        String root = judged();
+        long total = root.length();
+        out.add(send(who, root, 0, 1, root, 4096));
+        for (int k = 1; k < length; k++) {
+            String next = judged();
+            long history = total + 600; // the previous request and the model's answer to it
+            out.add(send(who, next, history, 1 + 2 * k, root, 4096));
+            total = history + next.length();
+        }
+        return out;
+    }
+
     @Test
     void aMadeUpEarlierExchangeIsNoContinuationAndTheNextStepOfALoopIs() {
         RequestIndicators.Conversation first = new RequestIndicators.Conversation(1, 0, 300, 11);
