@@ -22,10 +22,16 @@ import io.extractionguard.engine.campaign.RequestIndicators;
  * batch      := version(1) replicaLen(1) replica(utf8) count(4) record*
  * ACCOUNT    := 2 account(8) at(8) templateStrength(8) content(8) client(8) network(8) sharePrior(8) maxCv(8) minGaps(8)
  * CONVERSED  := 6 (ACCOUNT's fields) turns(4) historyChars(8) totalChars(8) root(8)   (an account record with its conversation shape)
+ * FOLLOWED   := 7 (CONVERSED's fields) followUpLow(8) followUpHigh(8)   (and the follow-up ramp it was read with)
  * INDICATORS := 3 account(8) at(8) suspicion(8) halfLife(8) n(1) value(8)*n
  * </pre>
  *
- * Sizes: an account record is 73 bytes (101 with its conversation), an indicator record without
+ * A continuation is shipped with the follow-up ramp of the rules it was read with ({@link AccountRules#followUp}),
+ * so a replica folding it judges its new turn as the replica that saw it did; without a ramp (infinite bounds) it
+ * stays a CONVERSED record, which builds before the ramp read. Builds before FOLLOWED reject a batch holding one
+ * (unknown record kind): upgrade replicas together, as for the sketch version.
+ *
+ * Sizes: an account record is 73 bytes (101 with its conversation, 117 with its ramp), an indicator record without
  * values 34: about 110–140 bytes per request and account.
  */
 public final class CampaignRecords {
@@ -34,6 +40,7 @@ public final class CampaignRecords {
     static final byte ACCOUNT = 2;
     static final byte INDICATORS = 3;
     static final byte CONVERSED = 6;
+    static final byte FOLLOWED = 7;
 
     private CampaignRecords() {
     }
@@ -41,12 +48,17 @@ public final class CampaignRecords {
     public static byte[] account(long accountHash, AccountObservation o, AccountRules r) {
         RequestIndicators.Conversation c = o.conversation();
         boolean conversed = c.turns() > 0;
-        ByteBuffer b = ByteBuffer.allocate(1 + 8 * 9 + (conversed ? 4 + 8 * 3 : 0)).put(conversed ? CONVERSED : ACCOUNT)
+        boolean ramp = conversed && (Double.isFinite(r.followUpLow()) || Double.isFinite(r.followUpHigh()));
+        byte kind = ramp ? FOLLOWED : conversed ? CONVERSED : ACCOUNT;
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 * 9 + (conversed ? 4 + 8 * 3 : 0) + (ramp ? 8 * 2 : 0)).put(kind)
                 .putLong(accountHash).putLong(o.atMillis())
                 .putDouble(o.templateStrength()).putDouble(o.content()).putLong(o.clientKey()).putLong(o.networkKey())
                 .putDouble(r.sharePrior()).putDouble(r.maxCadenceCv()).putLong(r.minCadenceGaps());
         if (conversed) {
             b.putInt(c.turns()).putLong(c.historyChars()).putLong(c.totalChars()).putLong(c.root());
+        }
+        if (ramp) {
+            b.putDouble(r.followUpLow()).putDouble(r.followUpHigh());
         }
         return b.array();
     }
@@ -131,17 +143,21 @@ public final class CampaignRecords {
     private static void applyOne(ByteBuffer b, CampaignStore target) {
         byte kind = b.get();
         switch (kind) {
-            case ACCOUNT, CONVERSED -> {
+            case ACCOUNT, CONVERSED, FOLLOWED -> {
                 long account = b.getLong();
                 long at = b.getLong();
                 double template = b.getDouble();
                 double content = b.getDouble();
                 long client = b.getLong();
                 long network = b.getLong();
-                AccountRules rules = new AccountRules(b.getDouble(), b.getDouble(), b.getLong());
-                RequestIndicators.Conversation c = kind == CONVERSED
-                        ? new RequestIndicators.Conversation(b.getInt(), b.getLong(), b.getLong(), b.getLong())
-                        : RequestIndicators.Conversation.NONE;
+                double sharePrior = b.getDouble();
+                double maxCv = b.getDouble();
+                long minGaps = b.getLong();
+                RequestIndicators.Conversation c = kind == ACCOUNT ? RequestIndicators.Conversation.NONE
+                        : new RequestIndicators.Conversation(b.getInt(), b.getLong(), b.getLong(), b.getLong());
+                AccountRules rules = kind == FOLLOWED
+                        ? new AccountRules(sharePrior, maxCv, minGaps, b.getDouble(), b.getDouble())
+                        : new AccountRules(sharePrior, maxCv, minGaps);
                 target.observeAccount(account, new AccountObservation(at, template, content, client, network, c), rules);
             }
             case INDICATORS -> {

@@ -31,20 +31,36 @@ class CampaignRecordsTest {
     private static final long T0 = Instant.parse("2026-03-02T12:00:00Z").toEpochMilli();
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(T0 + 60_000), ZoneOffset.UTC);
     private static final AccountRules RULES = new AccountRules(2, 0.25, 6);
+    /** The policy's follow-up ramp: a continuation whose new turn has more than 160 characters is standalone. */
+    private static final AccountRules FOLLOW_UP = new AccountRules(2, 0.25, 6, 80, 160);
 
     /** One campaign-shaped request's account and indicator changes, applied to {@code store} and, encoded, appended to {@code records}. */
-    private static void request(CampaignStore store, List<byte[]> records, long account, long[] values, long at, int step) {
+    private static void request(CampaignStore store, List<byte[]> records, long account, long[] values, long at, int step,
+                                AccountRules rules) {
         // each step continues the previous one's conversation (same root, two more turns, all of it as history)
         AccountObservation o = new AccountObservation(at, 0.9, 0.8, 77L, 88L,
                 new RequestIndicators.Conversation(1 + 2 * step, 500L * step, 500L * step + 200, 0xabcL));
-        store.observeAccount(account, o, RULES);
-        records.add(CampaignRecords.account(account, o, RULES));
+        store.observeAccount(account, o, rules);
+        records.add(CampaignRecords.account(account, o, rules));
         store.observeIndicators(account, values, 0.9, 3_600_000, at);
         records.add(CampaignRecords.indicators(account, values, 0.9, 3_600_000, at));
     }
 
     @Test
     void aStoreFedTheDecodedRecordsAnswersLikeTheStoreThatMadeThem() {
+        assertThat(foldedLikeTheOrigin(RULES).continuedShare()).as("every continuation converses without a ramp")
+                .isGreaterThan(0.3);
+    }
+
+    @Test
+    void aFoldedContinuationIsJudgedByTheFollowUpRampItWasReadWith() {
+        // each continuation's new turn has 200 characters: a whole new problem under the ramp, so the account does
+        // not converse; a replica folding the records without the ramp would give it the conversing discount
+        assertThat(foldedLikeTheOrigin(FOLLOW_UP).continuedShare()).isLessThan(0.05);
+    }
+
+    /** A cluster's records applied on the replica that made them and, decoded, on another: both answer alike. */
+    private AccountState foldedLikeTheOrigin(AccountRules rules) {
         InMemoryCampaignStore origin = new InMemoryCampaignStore(clock);
         InMemoryCampaignStore replica = new InMemoryCampaignStore(clock);
         Random random = new Random(7);
@@ -57,7 +73,7 @@ class CampaignRecordsTest {
             long account = random.nextLong();
             account0 = a == 0 ? account : account0;
             for (int r = 0; r < 3; r++) {
-                request(origin, records, account, values, T0 + a * 1000L + r * 100L, r);
+                request(origin, records, account, values, T0 + a * 1000L + r * 100L, r, rules);
             }
         }
 
@@ -74,17 +90,17 @@ class CampaignRecordsTest {
         values[IndicatorKind.PAYMENT.ordinal()] = card;
         long at = T0 + 30_000;
         AccountObservation o = new AccountObservation(at, 1, 0.8, 1, 2);
-        AccountState s1 = origin.observeAccount(fresh, o, RULES);
-        assertThat(replica.observeAccount(fresh, o, RULES)).isEqualTo(s1);
+        AccountState s1 = origin.observeAccount(fresh, o, rules);
+        assertThat(replica.observeAccount(fresh, o, rules)).isEqualTo(s1);
         // and a known account's conversation history (its continued share) travelled with its records
-        AccountState known1 = origin.observeAccount(account0, o, RULES);
-        assertThat(replica.observeAccount(account0, o, RULES)).isEqualTo(known1);
-        assertThat(known1.continuedShare()).isGreaterThan(0.3);
+        AccountState known1 = origin.observeAccount(account0, o, rules);
+        assertThat(replica.observeAccount(account0, o, rules)).isEqualTo(known1);
         IndicatorEvidence p1 = origin.observeIndicators(fresh, values, 0, 3_600_000, at)[IndicatorKind.PAYMENT.ordinal()];
         IndicatorEvidence p2 = replica.observeIndicators(fresh, values, 0, 3_600_000, at)[IndicatorKind.PAYMENT.ordinal()];
         assertThat(p2).isEqualTo(p1);
         assertThat(p1.otherSuspicion()).isGreaterThan(10);
         assertThat(replica.accountCount()).isEqualTo(origin.accountCount());
+        return known1;
     }
 
     @Test
@@ -92,6 +108,8 @@ class CampaignRecordsTest {
         assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1), RULES).length).isEqualTo(73);
         assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1,
                 new RequestIndicators.Conversation(3, 10, 20, 5)), RULES).length).isEqualTo(101);
+        assertThat(CampaignRecords.account(1, new AccountObservation(T0, 1, 1, 1, 1,
+                new RequestIndicators.Conversation(3, 10, 20, 5)), FOLLOW_UP).length).as("with its ramp").isEqualTo(117);
         assertThat(CampaignRecords.indicators(1, new long[0], 0.5, 1, T0).length).as("a suspicion record").isEqualTo(34);
     }
 
