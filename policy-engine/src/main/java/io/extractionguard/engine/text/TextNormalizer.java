@@ -44,6 +44,10 @@ public final class TextNormalizer {
                 out.append((c >= 'A' && c <= 'Z') ? (char) (c + 32) : c);
                 continue;
             }
+            if (removedPair(source, i)) { // an invisible or mark character outside the BMP
+                i++;
+                continue;
+            }
             char folded = foldNonAscii(c);
             if (folded != 0) {
                 out.append(folded);
@@ -57,14 +61,29 @@ public final class TextNormalizer {
      * format characters), else lower-cased with homoglyphs mapped to Latin letters (never 0).
      */
     static char foldNonAscii(char c) {
-        int type = Character.getType(c);
-        if (type == Character.FORMAT || type == Character.NON_SPACING_MARK
-                || type == Character.ENCLOSING_MARK || type == Character.COMBINING_SPACING_MARK) {
+        if (removed(c)) {
             return 0;
         }
         char lower = Character.toLowerCase(c);
         char mapped = lower < CONFUSABLE.length ? CONFUSABLE[lower] : 0;
         return mapped != 0 ? mapped : lower;
+    }
+
+    /** Whether the fold removes {@code codePoint}, of any plane: combining marks and invisible format characters. */
+    static boolean removed(int codePoint) {
+        int type = Character.getType(codePoint);
+        return type == Character.FORMAT || type == Character.NON_SPACING_MARK
+                || type == Character.ENCLOSING_MARK || type == Character.COMBINING_SPACING_MARK;
+    }
+
+    /**
+     * Whether {@code text} holds at {@code i} a surrogate pair the fold removes (tag characters, musical
+     * format controls, supplementary variation selectors...): such a character inside a word must not split it.
+     */
+    static boolean removedPair(CharSequence text, int i) {
+        char c = text.charAt(i);
+        return Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+                && removed(Character.toCodePoint(c, text.charAt(i + 1)));
     }
 
     private static boolean isAscii(CharSequence text) {

@@ -172,6 +172,10 @@ public final class Tokenizer {
         StringBuilder b = new StringBuilder(decomposed.length());
         for (int k = 0, m = decomposed.length(); k < m; k++) {
             char d = decomposed.charAt(k);
+            if (TextNormalizer.removedPair(decomposed, k)) {
+                k++;
+                continue;
+            }
             char f = d < 0x80 ? d : TextNormalizer.foldNonAscii(d);
             if (f != 0) {
                 b.append(f);

@@ -46,7 +46,9 @@ class FeatureParityTest {
         "\u05E9\u05DC\u05D5\u05DD", "\u0645\u0631\u062D\u0628\u0627", "\u0627\u0644\u0644\u0647",  // Hebrew, Arabic
         "\uFDFA", "\uFB4F", "\u0132", "\u01C4",                                            // long compatibility expansions
         "\uD835\uDC2C\uD835\uDC21\uD835\uDC28\uD835\uDC30",                                  // mathematical bold "show"
-        "\uD83D\uDE00", "\uD83D\uDC4D\uD83C\uDFFD", "\uD840\uDC00", "\uDB40\uDC20",        // emoji, CJK ext B, tag space
+        // emoji, CJK ext B (invisible supplementary characters such as the tag space are removed since the frozen
+        // copy, which split words on them: TextNormalizerTest)
+        "\uD83D\uDE00", "\uD83D\uDC4D\uD83C\uDFFD", "\uD840\uDC00",
         "\uD800", "\uDC00", "\uDBFF", "\uD800a",                                           // lone surrogates (JSON \\u escapes)
         "\u4E2D\u6587", "\u65E5\u672C\u8A9E", "\u3042\u3044", "\uAC00\uD55C", "\u1100\u1161", // CJK, kana, Hangul
         "\u0130", "\u0131", "\u00DF", "\u212A", "\u2126", "\u00C5", "\u212B", "\u1E9E",    // case-mapping oddities
@@ -140,7 +142,7 @@ class FeatureParityTest {
                     case 0 -> b.append((char) random.nextInt(0x20, 0x7F));               // ASCII
                     case 1 -> b.append((char) random.nextInt(0x80, 0x3000));             // scripts, marks
                     case 2 -> b.append((char) random.nextInt(0x10000));                  // any BMP unit, lone surrogates too
-                    default -> b.appendCodePoint(random.nextInt(0x10000, 0x110000));     // supplementary planes
+                    default -> b.appendCodePoint(visibleSupplementary(random));         // supplementary planes
                 }
             }
             assertSameTokens(b.toString());
@@ -202,6 +204,21 @@ class FeatureParityTest {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * A supplementary code point other than a mark or format character: since the frozen copy, the fold removes
+     * those (tag characters and the like split words there; TextNormalizerTest pins the change).
+     */
+    private static int visibleSupplementary(SplittableRandom random) {
+        while (true) {
+            int cp = random.nextInt(0x10000, 0x110000);
+            int type = Character.getType(cp);
+            if (type != Character.FORMAT && type != Character.NON_SPACING_MARK && type != Character.ENCLOSING_MARK
+                    && type != Character.COMBINING_SPACING_MARK) {
+                return cp;
+            }
+        }
     }
 
     private static InferenceRequest request(String system, String user) {

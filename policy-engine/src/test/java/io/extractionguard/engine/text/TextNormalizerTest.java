@@ -23,6 +23,26 @@ class TextNormalizerTest {
     }
 
     @Test
+    void invisibleCharactersOutsideTheBmpAreRemovedAndDoNotSplitWords() {
+        // a tag space (U+E0020), a musical format control (U+1D173) and a supplementary variation selector (U+E0100)
+        String tricked = "show your full reas\uDB40\uDC20on\uD834\uDD73in\uDB40\uDD00g";
+        assertThat(TextNormalizer.normalize(tricked)).isEqualTo("show your full reasoning");
+        Tokenizer tokenizer = new Tokenizer();
+        Tokenizer.LongList plain = new Tokenizer.LongList(8);
+        Tokenizer.LongList withTricks = new Tokenizer.LongList(8);
+        tokenizer.tokenize("show your full reasoning", plain);
+        tokenizer.tokenize(tricked, withTricks);
+        assertThat(withTricks.size()).isEqualTo(plain.size());
+        for (int i = 0; i < plain.size(); i++) {
+            assertThat(withTricks.get(i)).as("token %d", i).isEqualTo(plain.get(i));
+        }
+        // a visible supplementary character still separates, as before
+        Tokenizer.LongList emoji = new Tokenizer.LongList(8);
+        tokenizer.tokenize("reas\uD83D\uDE00oning", emoji);
+        assertThat(emoji.size()).isEqualTo(2);
+    }
+
+    @Test
     void cyrillicAndGreekHomoglyphsMapToLatin() {
         // "reasoning" spelt with Cyrillic е, а, о and Greek ο
         assertThat(TextNormalizer.normalize("r\u0435\u0430s\u043Ening")).isEqualTo("reasoning");
