@@ -148,8 +148,21 @@ public final class IdentityResolver {
 
     /** Whether the address belongs to a trusted proxy network. */
     public boolean isTrusted(String address) {
+        long ipv4 = address == null ? -1 : IpAddresses.canonicalIpv4(address);
+        if (ipv4 >= 0) {
+            return isTrustedIpv4(ipv4);
+        }
         Optional<InetAddress> parsed = IpAddresses.parse(address);
         return parsed.isPresent() && isTrusted(parsed.get());
+    }
+
+    private boolean isTrustedIpv4(long address) {
+        for (Cidr cidr : trustedProxies) {
+            if (cidr.containsIpv4(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isTrusted(InetAddress address) {
@@ -174,6 +187,14 @@ public final class IdentityResolver {
         int walked = 0;
         for (int i = hops.length - 1; i >= 0 && walked < MAX_XFF_HOPS; i--, walked++) {
             String hop = hops[i].trim();
+            long ipv4 = IpAddresses.canonicalIpv4(hop);
+            if (ipv4 >= 0) { // the common spelling, without an InetAddress (the same address and text)
+                candidate = hop;
+                if (!isTrustedIpv4(ipv4)) {
+                    return candidate;
+                }
+                continue;
+            }
             Optional<InetAddress> parsed = IpAddresses.parse(hop);
             if (parsed.isEmpty()) {
                 return candidate;

@@ -49,6 +49,16 @@ public record Cidr(byte[] network, int prefixLength, String text) {
         return (b[full] & mask) == (network[full] & mask);
     }
 
+    /** Whether the IPv4 address {@code address} (unsigned 32-bit value, {@link IpAddresses#canonicalIpv4}) is in this network. */
+    public boolean containsIpv4(long address) {
+        if (network.length != 4) {
+            return false;
+        }
+        long net = (network[0] & 0xFFL) << 24 | (network[1] & 0xFF) << 16 | (network[2] & 0xFF) << 8 | (network[3] & 0xFF);
+        long mask = prefixLength == 0 ? 0 : (0xFFFF_FFFFL << (32 - prefixLength)) & 0xFFFF_FFFFL;
+        return (address & mask) == (net & mask);
+    }
+
     @Override
     public String toString() {
         return text;

@@ -35,6 +35,43 @@ public final class IpAddresses {
         }
     }
 
+    /**
+     * The address of {@code s} when it is an IPv4 address in canonical dotted-quad form (four decimal octets up
+     * to 255 without leading zeros, nothing around them), as an unsigned 32-bit value; -1 otherwise. For such
+     * text, {@link #parse} gives the same address and its {@code getHostAddress()} is {@code s} itself: callers
+     * take this path for the common case and {@link #parse} for every other spelling.
+     */
+    public static long canonicalIpv4(String s) {
+        int n = s.length();
+        if (n < 7 || n > 15) {
+            return -1;
+        }
+        long value = 0;
+        int octet = 0;
+        int digits = 0;
+        int dots = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (digits == 1 && octet == 0) {
+                    return -1; // a leading zero
+                }
+                octet = octet * 10 + (c - '0');
+                if (++digits > 3 || octet > 255) {
+                    return -1;
+                }
+            } else if (c == '.' && digits > 0 && dots < 3) {
+                value = value << 8 | octet;
+                octet = 0;
+                digits = 0;
+                dots++;
+            } else {
+                return -1;
+            }
+        }
+        return dots == 3 && digits > 0 ? value << 8 | octet : -1;
+    }
+
     private static boolean looksLikeLiteral(String s) {
         boolean colon = s.indexOf(':') >= 0;
         int dots = 0;

@@ -47,6 +47,33 @@ class IdentityResolverTest {
     }
 
     @Test
+    void canonicalIpv4AddressesAreReadAsTheFullParserReadsThem() {
+        List<String> spellings = List.of("1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.2", "203.0.113.5",
+                "256.1.1.1", "01.2.3.4", "1.2.3.04", "1.2.3", "1.2.3.4.5", "1..3.4", ".1.2.3", "1.2.3.", "1.2.3.4 ",
+                "1.2.3.4:80", "1.2.3.1000", "0x1.2.3.4", "::1", "::ffff:1.2.3.4", "a.b.c.d", "", "1.2.3.4a", "00.0.0.0");
+        for (String s : spellings) {
+            long fast = IpAddresses.canonicalIpv4(s);
+            var full = IpAddresses.parse(s);
+            if (fast >= 0) {
+                assertThat(full).as(s).isPresent();
+                assertThat(full.get().getHostAddress()).as(s).isEqualTo(s);
+                byte[] b = full.get().getAddress();
+                assertThat(fast).as(s).isEqualTo((b[0] & 0xFFL) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF));
+                for (String cidr : List.of("0.0.0.0/0", "10.0.0.0/8", "1.2.3.4/32", "1.2.2.0/23", "203.0.113.0/25", "::/0")) {
+                    Cidr network = Cidr.parse(cidr).orElseThrow();
+                    assertThat(network.containsIpv4(fast)).as(s + " in " + cidr).isEqualTo(network.contains(full.get()));
+                }
+            }
+        }
+        assertThat(spellings.stream().filter(s -> IpAddresses.canonicalIpv4(s) >= 0))
+                .containsExactly("1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.2", "203.0.113.5");
+        // other spellings still take the full parser: a padded hop with a leading zero is read as 10.0.0.1 (trusted,
+        // and the walk's end), in the parser's text, not as sent
+        assertThat(resolve(Map.of("x-forwarded-for", " 010.0.0.1 ,  10.0.0.2"), "10.0.0.3").clientIp()).isEqualTo("10.0.0.1");
+        assertThat(resolve(Map.of("x-forwarded-for", "[::1]:443, 10.0.0.2"), "10.0.0.3").clientIp()).isEqualTo("0:0:0:0:0:0:0:1");
+    }
+
+    @Test
     void keyedHashIsStableForTheKeyAndDiffersUnderAnotherKey() {
         ClientIdentity a = resolve(Map.of("authorization", "Bearer sk-live-abc"), "198.51.100.9");
         ClientIdentity b = resolve(Map.of("x-api-key", "sk-live-abc"), "203.0.113.1");
