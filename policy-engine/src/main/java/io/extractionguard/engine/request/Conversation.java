@@ -300,10 +300,42 @@ final class Conversation {
             length = b.length();
         }
 
-        /** The hash of a conversation's root (never 0). */
+        /**
+         * The hash of a conversation's root (never 0): {@code hashCharsToLong} of its text, computed as {@code
+         * hashBytesToLong} of the text's UTF-16LE bytes (the same value by hash4j's definition of {@code putChars}),
+         * eight bytes a step instead of a character at a time: half the time at C2, and it is the whole first turn.
+         */
         long hash() {
-            return ROOT_HASH.hashCharsToLong(single != null ? single : joined != null ? joined : "") | 1;
+            CharSequence text = single != null ? single : joined != null ? joined : "";
+            int n = text.length();
+            RootScratch s = ROOT_SCRATCH.get();
+            if (s.chars.length < n && n <= RootScratch.MAX_KEPT) {
+                s.chars = new char[n];
+                s.bytes = new byte[2 * n];
+            }
+            char[] chars = s.chars.length >= n ? s.chars : new char[n];
+            byte[] bytes = s.bytes.length >= 2 * n ? s.bytes : new byte[2 * n];
+            if (single != null) {
+                single.getChars(0, n, chars, 0);
+            } else if (joined != null) {
+                joined.getChars(0, n, chars, 0);
+            }
+            for (int i = 0; i < n; i++) {
+                char c = chars[i];
+                bytes[2 * i] = (byte) c;
+                bytes[2 * i + 1] = (byte) (c >>> 8);
+            }
+            return ROOT_HASH.hashBytesToLong(bytes, 0, 2 * n) | 1;
         }
+
+        /** Per thread, the buffers {@link #hash} converts a root's text in (grown to the longest root up to 64K characters). */
+        private static final class RootScratch {
+            static final int MAX_KEPT = 1 << 16;
+            char[] chars = new char[1024];
+            byte[] bytes = new byte[2048];
+        }
+
+        private static final ThreadLocal<RootScratch> ROOT_SCRATCH = ThreadLocal.withInitial(RootScratch::new);
 
         private StringBuilder builder() {
             if (joined == null) {

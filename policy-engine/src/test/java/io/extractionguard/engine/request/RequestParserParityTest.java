@@ -103,6 +103,24 @@ class RequestParserParityTest {
         assertThat(bodies).isGreaterThan(50);
     }
 
+    @Test
+    void longAndFollowUpConversationsKeepTheirRootHash() {
+        // the root hash converts the first user turn in per-thread buffers: first turns shorter and longer than
+        // them, beyond what they keep, ASCII or not, after a growth and after a turn too long to keep
+        for (String unit : List.of("abc ", "caf\u00E9 ", "\u4E2D\u6587 ", "\uD83D\uDE00 ")) {
+            for (int repeat : new int[]{1, 300, 2_000, 40_000, 300, 20_000}) {
+                String first = unit.repeat(repeat);
+                byte[] body = ("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"" + first
+                        + "\"},{\"role\":\"assistant\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":[{\"type\":"
+                        + "\"text\",\"text\":\"" + first + "\"},{\"type\":\"text\",\"text\":\"more\"}]}]}")
+                        .getBytes(StandardCharsets.UTF_8);
+                for (ApiFormat format : ApiFormat.values()) {
+                    assertSame(format, body);
+                }
+            }
+        }
+    }
+
     private ParseResult assertSame(ApiFormat format, byte[] body) {
         ParseResult now = parser.parse(format, body);
         ParseResult before = legacy.parse(format, body);
