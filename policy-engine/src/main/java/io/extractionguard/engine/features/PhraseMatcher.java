@@ -22,6 +22,14 @@ public final class PhraseMatcher {
     private final long[] keys;
     private final Phrase[][] phrasesByKey;
     private final int mask;
+    /**
+     * One bit per value of a token hash's top {@link #FILTER_BITS} bits, set for the phrases' first tokens: most
+     * words of a prompt start no phrase, and this 1 KiB bit set (in the L1 cache) rules them out with one load
+     * instead of a probe of the table.
+     */
+    private final long[] firstTokenFilter = new long[1 << (FILTER_BITS - 6)];
+
+    static final int FILTER_BITS = 13;
 
     private record Phrase(int label, long[] tokens) {
     }
@@ -39,7 +47,14 @@ public final class PhraseMatcher {
             }
             keys[slot] = e.getKey();
             phrasesByKey[slot] = e.getValue().toArray(Phrase[]::new);
+            int bit = filterBit(e.getKey());
+            firstTokenFilter[bit >>> 6] |= 1L << bit;
         }
+    }
+
+    /** The token's bit in a filter of {@code 1 << FILTER_BITS} bits (its top bits; the table's slot uses the low ones). */
+    static int filterBit(long token) {
+        return (int) (token >>> (Long.SIZE - FILTER_BITS));
     }
 
     /**
@@ -91,8 +106,14 @@ public final class PhraseMatcher {
 
     /** Adds, per label, the number of phrase occurrences in {@code tokens[from, to)} to {@code counts}. */
     public void count(Tokenizer.LongList tokens, int from, int to, int[] counts) {
+        long[] filter = firstTokenFilter;
         for (int i = from; i < to; i++) {
-            Phrase[] candidates = lookup(tokens.get(i));
+            long token = tokens.get(i);
+            int bit = filterBit(token);
+            if ((filter[bit >>> 6] & 1L << bit) == 0) {
+                continue;
+            }
+            Phrase[] candidates = lookup(token);
             if (candidates == null) {
                 continue;
             }

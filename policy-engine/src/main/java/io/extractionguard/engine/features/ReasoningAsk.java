@@ -70,6 +70,8 @@ final class ReasoningAsk {
     private final long[] keys;
     private final byte[] values;
     private final int mask;
+    /** The class words' bits ({@link PhraseMatcher#filterBit}): most words are in no class, ruled out with one load. */
+    private final long[] filter = new long[1 << (PhraseMatcher.FILTER_BITS - 6)];
 
     private ReasoningAsk(Map<Long, Integer> classes) {
         int capacity = Integer.highestOneBit(classes.size() * 4 - 1) << 1;
@@ -83,6 +85,8 @@ final class ReasoningAsk {
             }
             keys[slot] = e.getKey();
             values[slot] = (byte) (e.getValue() + 1);
+            int bit = PhraseMatcher.filterBit(e.getKey());
+            filter[bit >>> 6] |= 1L << bit;
         }
     }
 
@@ -92,6 +96,10 @@ final class ReasoningAsk {
 
     /** The word's class, or -1 when it has none. */
     private int classOf(long word) {
+        int bit = PhraseMatcher.filterBit(word);
+        if ((filter[bit >>> 6] & 1L << bit) == 0) {
+            return -1;
+        }
         int slot = slot(word);
         while (values[slot] != 0) {
             if (keys[slot] == word) {

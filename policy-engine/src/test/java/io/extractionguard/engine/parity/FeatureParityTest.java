@@ -150,6 +150,26 @@ class FeatureParityTest {
     }
 
     @Test
+    void sketchesOfEverySetSizeAreAsBefore() {
+        // small sets need rounds after the first (and the last 64 rounds' one-component draws), large ones do not
+        SplittableRandom random = new SplittableRandom(17);
+        io.extractionguard.engine.features.PromptSketch.Sketcher sketcher =
+                new io.extractionguard.engine.features.PromptSketch.Sketcher();
+        LegacySketcher before = new LegacySketcher();
+        for (int n = 1; n <= 5_000; n += n < 400 ? 1 : 97) {
+            for (int k = 0; k < 5; k++) {
+                long[] elements = random.longs(n).toArray();
+                if (k == 4) {
+                    for (int i = 1; i < n; i++) {
+                        elements[i] = elements[random.nextInt(i)]; // repeats
+                    }
+                }
+                assertThat(sketcher.sketch(elements, n)).as("n=" + n).isEqualTo(before.sketch(elements, n));
+            }
+        }
+    }
+
+    @Test
     void longPromptsExtractAsBefore() {
         SplittableRandom random = new SplittableRandom(16);
         for (int n = 0; n < 40; n++) {

@@ -2,7 +2,7 @@ package io.extractionguard.engine.parity;
 
 // A frozen copy of the implementation before the single-pass rewrite (main e5e9258), kept only as the
 // reference the parity test compares the new one with. Do not change it (except to follow the sketch
-// algorithm, PromptSketch, which is not part of what it checks).
+// algorithm's version, PromptSketch.VERSION, which is not part of what it checks; its loop is: LegacySketcher).
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 
 import io.extractionguard.engine.features.CapabilityArea;
-import io.extractionguard.engine.features.PromptSketch;
 import io.extractionguard.engine.features.RequestFeatures;
 import io.extractionguard.engine.request.InferenceRequest;
 
@@ -60,7 +59,7 @@ public final class LegacyFeatureExtractor {
         final LegacyTextNormalizer.CharBuffer text = new LegacyTextNormalizer.CharBuffer(4096);
         final LegacyTokenizer.LongList tokens = new LegacyTokenizer.LongList(1024);
         final long[] shingles = new long[MAX_SHINGLES];
-        final PromptSketch.Sketcher sketcher = new PromptSketch.Sketcher();
+        final LegacySketcher sketcher = new LegacySketcher();
         final int[] counts = new int[CapabilityArea.values().length + 1];
     }
 
