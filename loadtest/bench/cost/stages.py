@@ -30,9 +30,15 @@ RULES = [
 ]
 OTHER = "route (gateway, Netty, Reactor)"
 
+# the guard subscribes to the rest of the route from inside its own frame (sendThen: the request is handed upstream
+# before the decision's bookkeeping), so route work under that frame is the route's, not the filter's
+ROUTE_UNDER = "ExtractionGuardGatewayFilterFactory.lambda$sendThen"
+
 def stage_of(frames):
     for fr in frames:  # leaf first
         m = fr["method"]; name = m["type"]["name"].replace("/", ".") + "." + m["name"]
+        if ROUTE_UNDER in name:
+            return OTHER
         for stage, rule in RULES:
             if rule(name):
                 return stage

@@ -41,6 +41,7 @@ import io.extractionguard.gateway.state.StoreUnavailableException;
 import io.extractionguard.gateway.usage.UsageMetering;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 /**
  * The {@code ExtractionGuard} route filter. It only orchestrates, top to bottom: classify the
@@ -236,8 +237,10 @@ public class ExtractionGuardGatewayFilterFactory
                               Outcome outcome, long started) {
         return switch (outcome) {
             case Outcome.Forward forward -> {
-                decided(exchange, route, arrival, forward.request(), forward.decision(), started);
-                yield forward(exchange, chain, route, arrival, forward);
+                long elapsed = System.nanoTime() - started;
+                LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), forward.decision(), clock.instant());
+                yield sendThen(forward(exchange, chain, route, arrival, forward), () -> recorder.decided(route,
+                        arrival.format(), forward.request().identity(), forward.decision(), elapsed, traceparent(exchange)));
             }
             case Outcome.Reject reject -> {
                 if (reject.decision() != null) {
@@ -257,8 +260,24 @@ public class ExtractionGuardGatewayFilterFactory
     private void decided(ServerWebExchange exchange, String route, Arrival arrival, Intake.Accepted request,
                          Decision decision, long started) {
         recorder.decided(route, arrival.format(), request.identity(), decision, System.nanoTime() - started,
-                exchange.getRequest().getHeaders().getFirst("traceparent"));
+                traceparent(exchange));
         LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), decision, clock.instant());
+    }
+
+    private static String traceparent(ServerWebExchange exchange) {
+        return exchange.getRequest().getHeaders().getFirst("traceparent");
+    }
+
+    /**
+     * Subscribes to {@code forwarded}, which hands the request to its upstream connection's event loop, and only then
+     * runs {@code bookkeeping} on this thread: a forwarded decision's meters, recent-decisions entry and (sampled) line
+     * are then off the path to the model API. Cancelling cancels the forwarding; its end is the returned Mono's.
+     */
+    private static Mono<Void> sendThen(Mono<Void> forwarded, Runnable bookkeeping) {
+        return Mono.create(sink -> {
+            sink.onCancel(forwarded.subscribe(null, sink::error, sink::success, Context.of(sink.contextView())));
+            bookkeeping.run();
+        });
     }
 
     /**

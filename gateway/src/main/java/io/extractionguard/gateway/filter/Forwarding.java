@@ -8,10 +8,12 @@ import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.web.server.ServerWebExchange;
 
 import io.extractionguard.engine.spi.HeaderSource;
 import io.extractionguard.gateway.challenge.ChallengeService;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import reactor.core.publisher.Flux;
 
 /** What the filter forwards: the request on its canonical path, its body as read, identity headers only when believed. */
@@ -51,8 +53,11 @@ final class Forwarding {
      * (usage, file ids, reasoning), and a client's {@code Accept-Encoding: gzip} must not hide it.
      */
     static ServerHttpRequest withBody(ServerHttpRequest request, byte[] body, boolean rewritten, boolean stripIdentity) {
-        HttpHeaders h = new HttpHeaders();
-        h.addAll(request.getHeaders());
+        // copied into Netty's own headers, as the route reads them without the guard: a copy into HttpHeaders' default
+        // map lower-cased every name into a linked map (and the copy's forEach built a name set first)
+        DefaultHttpHeaders copy = new DefaultHttpHeaders();
+        request.getHeaders().asMultiValueMap().forEach(copy::add);
+        HttpHeaders h = new HttpHeaders(new Netty4HeadersAdapter(copy));
         if (stripIdentity) {
             IDENTITY_HEADERS.forEach(h::remove);
         }

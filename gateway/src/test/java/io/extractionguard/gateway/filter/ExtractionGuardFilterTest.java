@@ -91,7 +91,8 @@ class ExtractionGuardFilterTest {
         var received = TestBackend.get().lastRequest().orElseThrow();
         assertThat(received.path()).isEqualTo("/v1/messages");
         assertThat(received.body()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
-        assertThat(received.headers()).containsEntry("x-account-id", account);
+        assertThat(received.headers()).containsEntry("x-account-id", account)
+                .containsEntry("x-api-key", "sk-test-secret-key").containsEntry("accept-encoding", AnswerCoding.ACCEPT);
     }
 
     @Test

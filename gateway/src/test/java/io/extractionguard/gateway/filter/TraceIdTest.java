@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.context.ApplicationContext;
 
 import io.extractionguard.gateway.support.Await;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -19,6 +20,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.support.TestBackend;
+import io.micrometer.tracing.Tracer;
+import io.prometheus.metrics.tracer.common.SpanContext;
 
 /**
  * The edge's W3C trace context is continued: the decision line carries its trace id, and so does the forwarded request.
@@ -38,6 +41,9 @@ class TraceIdTest {
     @Autowired
     WebTestClient client;
 
+    @Autowired
+    ApplicationContext context;
+
     @Test
     void decisionLineCarriesTheIncomingTraceIdAndTheBackendSeesTheSameTrace(CapturedOutput output) throws InterruptedException {
         String traceId = UUID.randomUUID().toString().replace("-", "");
@@ -53,6 +59,20 @@ class TraceIdTest {
         String forwarded = TestBackend.get().lastRequest().orElseThrow().headers().get("traceparent");
         assertThat(forwarded).contains(traceId);
         forwardedBy("00-" + traceId + "-00f067aa0ba902b7-01", forwarded);
+    }
+
+    /**
+     * No tracer at all by default, not even a no-op one: its presence alone put tracing handlers on every observation
+     * and a Prometheus exemplar sampler (a CAS and, every 90 ms, a timer on a scheduler thread) on every meter.
+     */
+    @Test
+    void tracerAndExemplarSamplingOnlyWithTheTracingProfile() {
+        tracing(context.getBeanNamesForType(Tracer.class).length > 0, context.getBeanNamesForType(SpanContext.class).length > 0);
+    }
+
+    void tracing(boolean tracer, boolean exemplars) {
+        assertThat(tracer).as("a Tracer bean").isFalse();
+        assertThat(exemplars).as("a SpanContext for exemplars").isFalse();
     }
 
     /** Without a tracer the gateway makes no span of its own: the edge's header is forwarded unchanged. */

@@ -9,6 +9,12 @@ import org.springframework.test.context.ActiveProfiles;
 class TracingProfileTest extends TraceIdTest {
 
     @Override
+    void tracing(boolean tracer, boolean exemplars) {
+        assertThat(tracer).as("a Tracer bean").isTrue();
+        assertThat(exemplars).as("a SpanContext for exemplars").isTrue();
+    }
+
+    @Override
     void forwardedBy(String sent, String forwarded) {
         assertThat(forwarded).as("same trace, the gateway's span").startsWith(sent.substring(0, 36)).isNotEqualTo(sent);
     }
