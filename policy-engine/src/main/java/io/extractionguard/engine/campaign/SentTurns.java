@@ -4,7 +4,7 @@ import io.extractionguard.engine.request.ClaimedHistory;
 
 /**
  * The user-turn sequences one account sent (claimed-history verification): the states
- * ({@link ClaimedHistory#state()}) of its last {@value #KEPT} requests, 64-bit hashes only, about 150 bytes.
+ * ({@link ClaimedHistory#state()}) of its last {@value #KEPT} requests, 64-bit hashes only, about 170 bytes.
  * A genuine follow-up claims its previous request's state as a prefix; parallel conversations and agentic loops
  * find theirs among the last {@value #KEPT}.
  *

@@ -10,7 +10,7 @@ import io.extractionguard.engine.request.ClaimedHistory;
 import io.extractionguard.engine.spi.HistoryLedger;
 
 /**
- * A {@link HistoryLedger} in process memory: one {@link SentTurns} (about 150 bytes) per account, at most
+ * A {@link HistoryLedger} in process memory: one {@link SentTurns} (about 170 bytes) per account, at most
  * {@code maxAccounts} of them, each forgotten when idle for {@code idleExpiry} on the injected clock. A gateway
  * replica keeps its own: a follow-up that reaches a replica which did not see the request before it (or after a
  * restart) is unverified, and loses that one request's conversing discount.
