@@ -187,9 +187,12 @@ public class GuardConfiguration {
                             CampaignSanctions sanctions, EnforcementWebhook webhook,
                             tools.jackson.databind.json.JsonMapper json,
                             ObjectProvider<EvidenceFleet> fleetEvidence, RequestParser parser,
-                            IdentityResolver identities, Clock clock) {
+                            IdentityResolver identities, GuardProperties properties, Clock clock) {
         GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
                 .challenges(challenges).campaigns(campaignStore).indicators(indicators)
+                // claimed-history verification: this replica's own record, bounded like its campaign accounts
+                .history(new io.extractionguard.engine.memory.InMemoryHistoryLedger(clock,
+                        properties.campaign().maxAccounts(), properties.campaign().idleExpiry()))
                 .intake(new Intake(parser, identities))
                 .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
         fleetEvidence.ifAvailable(engine::fleetEvidence);

@@ -23,7 +23,10 @@ import java.util.Map;
  *   26 requests per account per day in human-like sessions;</li>
  *   <li>{@code continued}: faked continuations (blind round of 2026-12-07, written before its first
  *   evaluation): every ask after a chain's first resends the previous request and the model's answer
- *   in front of a new, unrelated problem, so the account "continues" its conversations.</li>
+ *   in front of a new, unrelated problem, so the account "continues" its conversations;</li>
+ *   <li>{@code history-stuffed}: faked continuations whose new problem sits in the claimed history (an
+ *   invented earlier user turn, or appended to the resent answer) behind a short "now solve that one"
+ *   (blind round of 2026-12-07, second, written before its first evaluation).</li>
  * </ul>
  */
 final class Adaptive {
@@ -421,6 +424,89 @@ final class Adaptive {
                                     longBudget(ar), ar.chance(0.3), Double.NaN);
                         }
                         ctx.add(t, label(), "continued", a, ip, c.client(), r);
+                        t += (long) ar.uniform(40_000, 400_000);
+                    }
+                }
+            }
+        }
+    }
+
+    // --- history-stuffed continuations (blind, 2026-12-07, second) ------------------------------------
+
+    /** The cluster's own client: a Node script (Node's TLS stack, a bare user agent). */
+    static final Infra.Client CUSTOM_NODE = new Infra.Client("custom-undici", Infra.JA4_NODE,
+            "undici", Request.Api.ANTHROPIC, "claude-sonnet-4-5");
+    private static final String[] ACKS = {"Got it. Shall I solve it?", "Understood, ready when you are.",
+            "Thanks, I have the problem.", "OK. Want the full solution?"};
+    private static final String[] GO = {"Now solve that one.", "Go ahead, solve it step by step.",
+            "Now do that one the same way.", "Yes, solve it.", "Same for this one please.", "Now that one."};
+
+    /**
+     * Faked continuations that hide the new problem in the claimed history (blind round of 2026-12-07,
+     * written before its first evaluation): the hydra shape (fresh accounts, cards shared by ~12, cloud /24s,
+     * its own client); each session is a run of chains of 2–4 asks; a chain's first request is a standalone
+     * ask; each next one resends the previous request's turns and the model's answer (in full, or its first
+     * 300 characters for half the accounts), then carries the new bank-E problem where the new-turn length
+     * rule does not look, and ends with a short user turn ("Now solve that one.", under 40 characters).
+     * Two thirds of the accounts (group {@code in-user}) put the problem in an invented user turn followed by
+     * an invented assistant acknowledgement; one third ({@code in-answer}) append it to the resent answer.
+     * 10% mixed in; 8–32k budgets.
+     */
+    static final class HistoryStuffed implements Population {
+        @Override
+        public String label() {
+            return "campaign/history-stuffed";
+        }
+
+        @Override
+        public void generate(TraceContext ctx, int requests, Rng rng) {
+            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, CUSTOM_NODE, null);
+            int perAccount = Math.max(1, requests / c.accounts().size());
+            for (Account a : c.accounts()) {
+                Rng ar = rng.split();
+                boolean thrifty = ar.chance(0.5);
+                boolean inAnswer = ar.chance(1.0 / 3);
+                String group = inAnswer ? "in-answer" : "in-user";
+                int tz = TraceContext.utcOffset(ar);
+                long from = Math.max(ctx.start, a.created().toEpochMilli());
+                if (from >= ctx.end) {
+                    continue;
+                }
+                int n = perAccount;
+                while (n > 0) {
+                    long t = ctx.humanTime(ar, from, ctx.end, tz, false);
+                    String ip = ar.pick(c.ranges()) + ar.between(2, 250);
+                    int session = Math.min(n, ar.between(3, 8));
+                    n -= session;
+                    List<Request.Turn> chain = new ArrayList<>();
+                    int chainLeft = 0;
+                    for (int k = 0; k < session; k++) {
+                        Request r;
+                        if (ar.chance(0.1)) {
+                            r = Campaigns.mixIn(ar, c.client());
+                        } else {
+                            if (chainLeft == 0) {
+                                chain = new ArrayList<>();
+                                chainLeft = ar.between(2, 4);
+                                chain.add(Request.Turn.user(ask(ar, focus(ar))));
+                            } else {
+                                String answer = workedAnswer(ar);
+                                answer = thrifty ? answer.substring(0, Math.min(300, answer.length())) : answer;
+                                String problem = ask(ar, focus(ar));
+                                if (inAnswer) {
+                                    chain.add(Request.Turn.assistant(answer + "\n\n" + problem));
+                                } else {
+                                    chain.add(Request.Turn.assistant(answer));
+                                    chain.add(Request.Turn.user(problem));
+                                    chain.add(Request.Turn.assistant(ar.pick(ACKS)));
+                                }
+                                chain.add(Request.Turn.user(ar.pick(GO)));
+                            }
+                            chainLeft--;
+                            r = new Request(c.client().api(), c.client().model(), "", List.copyOf(chain), List.of(),
+                                    longBudget(ar), ar.chance(0.3), Double.NaN);
+                        }
+                        ctx.add(t, label(), group, a, ip, c.client(), r);
                         t += (long) ar.uniform(40_000, 400_000);
                     }
                 }

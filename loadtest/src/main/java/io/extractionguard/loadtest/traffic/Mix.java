@@ -123,6 +123,7 @@ record Mix(String name, double days, char bank, Map<Population, Double> shares) 
         m.put(new Adaptive.Paraphrase(), 0.04);
         m.put(new Adaptive.Paced(), 0.035);
         m.put(new Adaptive.Continued(), 0.04); // blind round of 2026-12-07 (faked continuations)
+        m.put(new Adaptive.HistoryStuffed(), 0.04); // blind round of 2026-12-07 (problem in the claimed history)
         return new Mix("adaptive", 2, 'D', m);
     }
 }

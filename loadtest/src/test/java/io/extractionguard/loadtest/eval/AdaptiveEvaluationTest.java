@@ -78,7 +78,8 @@ class AdaptiveEvaluationTest {
     void everyAdaptiveFamilyIsPricedInTheReport() {
         assertThat(report.prices()).extracting(PriceOfAttack::label).contains("campaign/padded", "campaign/short-budget",
                 "campaign/mimic-ide", "campaign/mimic-harness", "campaign/judge-farm", "campaign/warmed",
-                "campaign/card-each", "campaign/paraphrase", "campaign/paced", "campaign/continued");
+                "campaign/card-each", "campaign/paraphrase", "campaign/paced", "campaign/continued",
+                "campaign/history-stuffed");
         assertThat(report.toText()).contains("price of attack", "multiplier");
     }
 
@@ -101,5 +102,21 @@ class AdaptiveEvaluationTest {
         assertThat(on.guard().accountsDegraded()).isGreaterThan(off.population("campaign/card-each").guard().accountsDegraded());
         assertThat(report.groupForwardedFullShare("campaign/card-each", "harvest"))
                 .isLessThan(off.groupForwardedFullShare("campaign/card-each", "harvest") - 0.05);
+    }
+
+    @Test
+    void problemsHiddenInAnInventedEarlierUserTurnLoseTheConversingDiscountOnlyWhenHistoryIsVerified() throws Exception {
+        EvaluationReport taken = shippedWith("claimed-history: read", "claimed-history: off");
+        double verified = report.groupForwardedFullShare("campaign/history-stuffed", "in-user");
+        assertThat(verified).isLessThan(0.25); // 10.8% at this size (seed 4), 100% without verification
+        assertThat(taken.groupForwardedFullShare("campaign/history-stuffed", "in-user")).isGreaterThan(verified + 0.3);
+    }
+
+    /** The trace under the shipped policy with one line's text replaced (which must be there). */
+    private static EvaluationReport shippedWith(String line, String replacement) throws Exception {
+        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
+        assertThat(text).as("the shipped policy").contains(line);
+        return Evaluation.run(trace, new PolicyLoader().load("edited.yaml",
+                text.replace(line, replacement).getBytes(StandardCharsets.UTF_8)), 2);
     }
 }

@@ -41,11 +41,48 @@ import io.extractionguard.engine.score.Scorer;
  * @param followUpHigh    characters from which a continuation counts as standalone (infinite: every continuation
  *                        converses, the rule before policy 2026-12-07.3)
  * @param reputation      the reputation degrade ({@link Reputation#OFF}: none)
+ * @param claimedHistory  whether a request's claimed earlier user turns are checked against what the account sent
+ *                        ({@link ClaimedHistoryCheck}; policy 2026-12-07.6)
  */
 public record StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
                                 double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
                                 double kindStrength, double outputLow, double outputHigh, double followUpLow,
-                                double followUpHigh, Reputation reputation) {
+                                double followUpHigh, Reputation reputation, ClaimedHistoryCheck claimedHistory) {
+
+    /** Settings without claimed-history verification (the rule before policy 2026-12-07.6). */
+    public StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
+                             double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
+                             double kindStrength, double outputLow, double outputHigh, double followUpLow,
+                             double followUpHigh, Reputation reputation) {
+        this(weight, mode, young, old, standaloneLow, standaloneHigh, conversingLow, conversingHigh, minKinds,
+                kindStrength, outputLow, outputHigh, followUpLow, followUpHigh, reputation, ClaimedHistoryCheck.OFF);
+    }
+
+    /**
+     * Claimed-history verification (issue 16; docs/campaigns.md, "Structural conviction"). The APIs are stateless,
+     * so the earlier user turns of a genuine follow-up are what the same account sent before; the engine keeps
+     * hashes of the user-turn sequences each account sent ({@code HistoryLedger}) and finds how much of a
+     * request's claimed earlier user text lies beyond the longest sequence the account is known to have sent.
+     * That unverified text counts as new: a continuation is judged as a follow-up by its new turn <em>plus</em>
+     * the unverified text, so a new problem hidden in an invented earlier turn is no follow-up (no conversing
+     * discount). Only a discount is withheld: being unverified adds no points by itself.
+     */
+    public enum ClaimedHistoryCheck {
+        /** Claimed history is taken as sent (the rule before policy 2026-12-07.6). */
+        OFF,
+        /** Unverified earlier user text counts as the continuation's new text (no conversing credit). */
+        VERIFY,
+        /**
+         * As VERIFY; and when the last user turn is short (at most the follow-up ramp's {@code high}), the
+         * unverified earlier user turns are also read as the request's content (its features and template),
+         * since that is where its new problem is.
+         */
+        READ;
+
+        public boolean verifies() {
+            return this != OFF;
+        }
+    }
 
     /**
      * Reputation degrade (policy 2026-12-07.3): an account without reputation yet (newer than {@code old},
@@ -78,7 +115,7 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
     /** No structural step: nothing is discounted, no cluster contribution. */
     public static final StructureSettings OFF = new StructureSettings(0, Mode.ENFORCE, Duration.ofDays(7),
             Duration.ofDays(30), 0.7, 0.9, 0.1, 0.25, 2, 0.4, 128, 512, Double.POSITIVE_INFINITY,
-            Double.POSITIVE_INFINITY, Reputation.OFF);
+            Double.POSITIVE_INFINITY, Reputation.OFF, ClaimedHistoryCheck.OFF);
 
     /**
      * The reputation degrade's strength for a request asking for {@code maxOutputTokens} (-1: the model's

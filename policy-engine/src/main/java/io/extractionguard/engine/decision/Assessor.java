@@ -7,7 +7,9 @@ import java.util.Optional;
 
 import io.extractionguard.engine.action.Action;
 import io.extractionguard.engine.action.Mode;
+import io.extractionguard.engine.campaign.Indicators;
 import io.extractionguard.engine.campaign.RequestIndicators;
+import io.extractionguard.engine.campaign.StructureSettings;
 import io.extractionguard.engine.correlation.CampaignDetector;
 import io.extractionguard.engine.enforce.CampaignSanction;
 import io.extractionguard.engine.features.RequestFeatures;
@@ -22,6 +24,9 @@ import io.extractionguard.engine.score.Contribution;
 import io.extractionguard.engine.score.RiskScore;
 import io.extractionguard.engine.score.SignalContext;
 import io.extractionguard.engine.spi.CampaignSanctions;
+import io.extractionguard.engine.request.ClaimedHistory;
+import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.spi.HistoryLedger;
 import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.AccountProfile;
@@ -40,9 +45,11 @@ final class Assessor {
     private final CampaignEvidence evidence;
     private final IndicatorRegistry indicators;
     private final CampaignSanctions sanctions;
+    private final HistoryLedger history;
 
     Assessor(StateStore store, CampaignDetector campaigns, CampaignEvidence evidence, IndicatorRegistry indicators,
-             CampaignSanctions sanctions) {
+             CampaignSanctions sanctions, HistoryLedger history) {
+        this.history = history;
         this.store = store;
         this.campaigns = campaigns;
         this.evidence = evidence;
@@ -52,6 +59,7 @@ final class Assessor {
 
     /** Observes a prepared request in the account's profile and campaign evidence, and scores it. */
     RiskScore assess(PreparedRequest prepared, Instant now) {
+        prepared = verifyHistory(prepared, now);
         Policy p = prepared.policy();
         GuardRequest request = prepared.request();
         RequestFeatures features = prepared.features();
@@ -77,6 +85,52 @@ final class Assessor {
         }
         applySanction(prepared.indicators(), id, now);
         return risk;
+    }
+
+    /** Most unverified earlier user text read as a request's content (the newest part of it). */
+    static final int MAX_UNVERIFIED_READ = 16_384;
+
+    /**
+     * Claimed-history verification ({@link StructureSettings.ClaimedHistoryCheck}): records the request's user-turn
+     * sequence as sent by its account and, when its claimed earlier user text goes beyond what the account is known to
+     * have sent, counts that text as new — in the conversation shape (no conversing credit for it) and, under READ
+     * after a short last turn, in the features (its problems are the request's asks). Nothing else changes: being
+     * unverified adds no points by itself, so an unknown history (begun elsewhere, another replica, a restart) costs
+     * at most the discount of this request.
+     */
+    private PreparedRequest verifyHistory(PreparedRequest prepared, Instant now) {
+        Policy p = prepared.policy();
+        StructureSettings st = p.campaign().structure();
+        if (!p.campaign().enabled() || !st.enabled() || !st.claimedHistory().verifies()) {
+            return prepared;
+        }
+        InferenceRequest inference = prepared.request().inference();
+        ClaimedHistory claimed = inference.claimed();
+        if (claimed.state() == 0) {
+            return prepared;
+        }
+        RequestIndicators indicators = prepared.indicators();
+        long unverified = claimed.chars() - history.verify(indicators.accountHash(), claimed, now.toEpochMilli());
+        if (unverified <= 0) {
+            return prepared;
+        }
+        RequestIndicators.Conversation c = indicators.conversation();
+        RequestIndicators.Conversation shape = new RequestIndicators.Conversation(c.turns(),
+                Math.max(0, c.historyChars() - unverified), c.totalChars(), c.root());
+        RequestFeatures features = prepared.features();
+        if (st.claimedHistory() == StructureSettings.ClaimedHistoryCheck.READ
+                && inference.lastUserText().length() <= st.followUpHigh()) {
+            String text = claimed.unverifiedText(claimed.chars() - unverified);
+            if (text.length() > MAX_UNVERIFIED_READ) {
+                text = text.substring(text.length() - MAX_UNVERIFIED_READ);
+            }
+            if (!text.isEmpty()) {
+                features = p.extractor().extract(inference.withLastUserText(
+                        inference.lastUserText().isEmpty() ? text : text + "\n" + inference.lastUserText()));
+            }
+        }
+        return new PreparedRequest(prepared.request(), p, features,
+                Indicators.extract(p.campaign(), prepared.request().identity(), features, shape));
     }
 
     /**

@@ -94,7 +94,8 @@ public final class GuardEngine {
         this.sanctions = b.sanctions != null ? b.sanctions : new InMemoryCampaignSanctions();
         this.fleetEvidence = b.fleetEvidence;
         this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
-        this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions);
+        this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions,
+                b.history != null ? b.history : new io.extractionguard.engine.memory.InMemoryHistoryLedger(b.clock));
     }
 
     /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
@@ -115,6 +116,7 @@ public final class GuardEngine {
         private CampaignSanctions sanctions;
         private EvidenceFleet fleetEvidence;
         private Intake intake;
+        private io.extractionguard.engine.spi.HistoryLedger history;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -124,6 +126,12 @@ public final class GuardEngine {
         /** Account profiles and verdicts. */
         public Builder store(StateStore store) {
             this.store = store;
+            return this;
+        }
+
+        /** What each account sent, as hashes (claimed-history verification); in process memory when not set. */
+        public Builder history(io.extractionguard.engine.spi.HistoryLedger history) {
+            this.history = history;
             return this;
         }
 

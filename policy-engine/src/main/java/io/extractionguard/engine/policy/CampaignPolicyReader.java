@@ -30,7 +30,7 @@ final class CampaignPolicyReader {
             "suspect-content", "suspicion-half-life", "full-suspects",
             "min-suspects", "template", "content", "rotation", "indicators", "structure");
     private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing", "follow-up", "reputation",
-            "min-kinds", "kind-strength", "output");
+            "min-kinds", "kind-strength", "output", "claimed-history");
     private static final Set<String> RAMP = keys("low", "high");
     private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
@@ -39,6 +39,9 @@ final class CampaignPolicyReader {
     private static final Set<String> CONTENT = keys("cot-elicitation", "capability", "long-output",
             "long-output-tokens", "one-shot");
     private static final Map<String, Mode> MODES = Vocabulary.MODES;
+    private static final Map<String, StructureSettings.ClaimedHistoryCheck> CLAIMED_HISTORY = Vocabulary.choices(
+            "off", StructureSettings.ClaimedHistoryCheck.OFF, "verify", StructureSettings.ClaimedHistoryCheck.VERIFY,
+            "read", StructureSettings.ClaimedHistoryCheck.READ);
 
     private CampaignPolicyReader() {
     }
@@ -137,12 +140,15 @@ final class CampaignPolicyReader {
                 : new double[]{d.followUpLow(), d.followUpHigh()};
         StructureSettings.Reputation reputation = m.containsKey("reputation")
                 ? reputation(r, m.get("reputation"), p + ".reputation") : d.reputation();
+        StructureSettings.ClaimedHistoryCheck claimed = m.containsKey("claimed-history")
+                ? r.choice(m.get("claimed-history"), p + ".claimed-history", CLAIMED_HISTORY) : d.claimedHistory();
         if (weight == null || mode == null || young == null || old == null || standalone == null || conversing == null
-                || minKinds == null || kindStrength == null || output == null || followUp == null || reputation == null) {
+                || minKinds == null || kindStrength == null || output == null || followUp == null || reputation == null
+                || claimed == null) {
             return null;
         }
         return new StructureSettings(weight, mode, young, old, standalone[0], standalone[1], conversing[0], conversing[1],
-                minKinds.intValue(), kindStrength, output[0], output[1], followUp[0], followUp[1], reputation);
+                minKinds.intValue(), kindStrength, output[0], output[1], followUp[0], followUp[1], reputation, claimed);
     }
 
     private static StructureSettings.Reputation reputation(YamlReader r, Node node, String p) {

@@ -145,7 +145,7 @@ final class BodyCollector {
         int choices = Math.max(1, prompts) * Math.max(n, bestOf);
         return new ParseResult.Parsed(new InferenceRequest(format, model, conversation.system(),
                 conversation.lastUser(), conversation.historyChars(), conversation.turns(), tools, maxOutputTokens,
-                stream, temperature, choices, conversation.rootHash()));
+                stream, temperature, choices, conversation.rootHash(), conversation.claimed()));
     }
 
     /** An integer between 1 and {@code max} (null: not set) handed to {@code into}; else the problem. */

@@ -25,6 +25,8 @@ final class Conversation {
     private Text scratch = new Text();
     private long historyChars;
     private long rootHash;
+    /** The earlier user turns' hashes (claimed-history verification). */
+    private final ClaimedHistory.Recorder claimed = new ClaimedHistory.Recorder();
     private int turns;
     private int prompts;
 
@@ -46,6 +48,15 @@ final class Conversation {
 
     int turns() {
         return turns;
+    }
+
+    /** The user turns before the last one, as hashes, and the whole user-turn sequence's state. */
+    ClaimedHistory claimed() {
+        if (lastUser.isEmpty() && rootHash == 0) {
+            return claimed.finish(0);
+        }
+        // a single user turn is the root, whose hash is known
+        return claimed.finish(claimed.turns() == 0 && rootHash != 0 ? rootHash : lastUser.hash());
     }
 
     /** Legacy Completions: the number of prompts in {@code prompt}. */
@@ -153,6 +164,9 @@ final class Conversation {
             case "user" -> {
                 if (rootHash == 0) {
                     rootHash = scratch.hash();
+                } else {
+                    // the turn before is now an earlier one (the first one's hash is the root's)
+                    claimed.earlier(lastUser.toString(), claimed.turns() == 0 ? rootHash : lastUser.hash());
                 }
                 historyChars += lastUser.length();
                 Text previous = lastUser;

@@ -19,6 +19,8 @@ import java.util.List;
  *                        the prompts of a legacy Completions call; 1 for the other dialects
  * @param rootHash        64-bit hash of the conversation's first user turn (0 when there is none): a
  *                        follow-up or an agentic loop's next step keeps it, a new conversation does not
+ * @param claimed         the earlier user turns as hashes ({@link ClaimedHistory}; {@link ClaimedHistory#NONE}
+ *                        when not read), for claimed-history verification
  */
 public record InferenceRequest(
         ApiFormat format,
@@ -32,13 +34,29 @@ public record InferenceRequest(
         boolean stream,
         double temperature,
         int choices,
-        long rootHash) {
+        long rootHash,
+        ClaimedHistory claimed) {
 
     public InferenceRequest {
         toolNames = List.copyOf(toolNames);
+        claimed = claimed == null ? ClaimedHistory.NONE : claimed;
         if (choices < 1) {
             throw new IllegalArgumentException("choices must be at least 1, was " + choices);
         }
+    }
+
+    /** A call whose earlier user turns are not known. */
+    public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
+                            int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature,
+                            int choices, long rootHash) {
+        this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream, temperature,
+                choices, rootHash, ClaimedHistory.NONE);
+    }
+
+    /** The same call with {@code lastUserText} as its new text (unverified earlier turns read as new content). */
+    public InferenceRequest withLastUserText(String text) {
+        return new InferenceRequest(format, model, systemText, text, historyChars, turns, toolNames, maxOutputTokens,
+                stream, temperature, choices, rootHash, claimed);
     }
 
     /** A call that generates one completion. */

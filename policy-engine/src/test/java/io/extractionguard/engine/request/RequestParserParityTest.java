@@ -122,13 +122,24 @@ class RequestParserParityTest {
     }
 
     private ParseResult assertSame(ApiFormat format, byte[] body) {
-        ParseResult now = parser.parse(format, body);
+        ParseResult now = withoutClaims(parser.parse(format, body));
         ParseResult before = legacy.parse(format, body);
         assertThat(now).as(() -> format + " " + new String(body, StandardCharsets.UTF_8)).isEqualTo(before);
         return now;
     }
 
     /** What parsing a body in place (as the replay does) gives: the result and the token after it. */
+    /** The legacy parser reads no claimed history (claimed-history verification came after it). */
+    private static ParseResult withoutClaims(ParseResult r) {
+        if (r instanceof ParseResult.Parsed parsed) {
+            InferenceRequest q = parsed.request();
+            return new ParseResult.Parsed(new InferenceRequest(q.format(), q.model(), q.systemText(), q.lastUserText(),
+                    q.historyChars(), q.turns(), q.toolNames(), q.maxOutputTokens(), q.stream(), q.temperature(),
+                    q.choices(), q.rootHash()));
+        }
+        return r;
+    }
+
     private static List<Object> inPlace(RequestParser now, LegacyRequestParser before, ApiFormat format, byte[] line) {
         List<Object> out = new ArrayList<>();
         RequestParser factory = new RequestParser();
@@ -138,7 +149,7 @@ class RequestParserParityTest {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return List.of("not an object");
             }
-            out.add(now != null ? now.parse(format, p) : before.parse(format, p));
+            out.add(now != null ? withoutClaims(now.parse(format, p)) : before.parse(format, p));
             out.add(String.valueOf(p.nextToken()));
             out.add(String.valueOf(p.currentName()));
         } catch (RuntimeException e) {

@@ -1,0 +1,47 @@
+package io.extractionguard.engine.campaign;
+
+import io.extractionguard.engine.request.ClaimedHistory;
+
+/**
+ * The user-turn sequences one account sent (claimed-history verification): the states
+ * ({@link ClaimedHistory#state()}) of its last {@value #KEPT} requests, 64-bit hashes only, about 170 bytes.
+ * A genuine follow-up claims its previous request's state as a prefix; parallel conversations and agentic loops
+ * find theirs among the last {@value #KEPT}.
+ *
+ * <p>Thread-safe.
+ */
+public final class SentTurns {
+
+    /** Requests whose user-turn sequence is remembered. */
+    public static final int KEPT = 16;
+
+    private final long[] states = new long[KEPT];
+    private int count;
+    private int next;
+
+    /** Verified characters of {@code claimed}'s earlier user text; then records its own state. */
+    public synchronized long verify(ClaimedHistory claimed) {
+        long verified = 0;
+        for (int i = claimed.kept() - 1; i >= 0 && verified == 0; i--) {
+            if (contains(claimed.prefixState(i))) {
+                verified = claimed.prefixChars(i);
+            }
+        }
+        long state = claimed.state();
+        if (state != 0 && !contains(state)) {
+            states[next] = state;
+            next = (next + 1) % KEPT;
+            count = Math.min(count + 1, KEPT);
+        }
+        return verified;
+    }
+
+    private boolean contains(long state) {
+        for (int i = 0; i < count; i++) {
+            if (states[i] == state) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,20 @@
+package io.extractionguard.engine.spi;
+
+import io.extractionguard.engine.request.ClaimedHistory;
+
+/**
+ * What each account has sent, as hashes of user-turn sequences, for claimed-history verification
+ * ({@link io.extractionguard.engine.campaign.StructureSettings.ClaimedHistoryCheck}). Answers from local
+ * memory on the request path; never holds text.
+ */
+public interface HistoryLedger {
+
+    /**
+     * Finds how much of {@code claimed}'s earlier user text the account is known to have sent (the characters
+     * up to the longest prefix of its user-turn sequence that the account sent as a request of its own), then
+     * records the request's own sequence as sent.
+     *
+     * @return verified characters of earlier user text, between 0 and {@code claimed.chars()}
+     */
+    long verify(long accountHash, ClaimedHistory claimed, long atMillis);
+}
