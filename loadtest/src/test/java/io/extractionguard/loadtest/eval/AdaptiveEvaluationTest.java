@@ -34,6 +34,14 @@ class AdaptiveEvaluationTest {
         report = Evaluation.run(trace, new PolicyLoader().load(Path.of("..", "config", "policies", "default.yaml")), 2);
     }
 
+    /** The same trace under the shipped policy with {@code regex} replaced (it must change something). */
+    private static EvaluationReport underShippedPolicyWith(String what, String regex, String replacement) throws Exception {
+        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
+        String changed = text.replaceAll(regex, replacement);
+        assertThat(changed).as(what).isNotEqualTo(text);
+        return Evaluation.run(trace, new PolicyLoader().load("changed.yaml", changed.getBytes(StandardCharsets.UTF_8)), 2);
+    }
+
     @Test
     void clustersConvictedOnTheirShapeAreStoppedWhereThePlainLimiterLetsThemThrough() {
         for (String family : new String[]{"campaign/judge-farm", "campaign/short-budget", "campaign/paced",
@@ -59,12 +67,8 @@ class AdaptiveEvaluationTest {
 
     @Test
     void aSolvedChallengeThatLeavesTheReasoningWithheldIsPricedAsWithheld() throws Exception {
-        Path shipped = Path.of("..", "config", "policies", "default.yaml");
-        String text = Files.readString(shipped);
-        String restoring = text.replaceAll("(?m)^\\s+(thinking-budget|reasoning-effort|max-choices): .*\\n", "");
-        assertThat(restoring).as("the shipped challenge band degrades its passes").isNotEqualTo(text);
-        EvaluationReport full = Evaluation.run(trace, new PolicyLoader().load("restoring.yaml",
-                restoring.getBytes(StandardCharsets.UTF_8)), 2);
+        EvaluationReport full = underShippedPolicyWith("the shipped challenge band degrades its passes",
+                "(?m)^\\s+(thinking-budget|reasoning-effort|max-choices): .*\\n", "");
         boolean dearer = false;
         for (PriceOfAttack price : report.prices()) {
             double restored = full.price(price.label()).multiplier();
@@ -92,14 +96,26 @@ class AdaptiveEvaluationTest {
 
     @Test
     void accountsWithoutReputationHarvestingOneCardEachAreAnsweredWithoutTheirReasoning() throws Exception {
-        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
-        String without = text.replaceAll("(?m)^\\s+reputation: .*\\n", "");
-        assertThat(without).as("the shipped policy has a reputation degrade").isNotEqualTo(text);
-        EvaluationReport off = Evaluation.run(trace, new PolicyLoader().load("no-reputation.yaml",
-                without.getBytes(StandardCharsets.UTF_8)), 2);
+        EvaluationReport off = underShippedPolicyWith("the shipped policy has a reputation degrade",
+                "(?m)^\\s+reputation: .*\\n", "");
         EvaluationReport.Population on = report.population("campaign/card-each");
         assertThat(on.guard().accountsDegraded()).isGreaterThan(off.population("campaign/card-each").guard().accountsDegraded());
         assertThat(report.groupForwardedFullShare("campaign/card-each", "harvest"))
                 .isLessThan(off.groupForwardedFullShare("campaign/card-each", "harvest") - 0.05);
+    }
+
+    /**
+     * Policy 2026-12-07.5: sustained reputation evidence convicts (points up to the block band), so the
+     * campaign loses the accounts and must replace them; a degrade alone left them harvesting.
+     */
+    @Test
+    void sustainedReputationEvidenceBurnsTheAccountsADegradeAloneLeftHarvesting() throws Exception {
+        EvaluationReport off = underShippedPolicyWith("the shipped reputation step has points",
+                "(?m)^(\\s+reputation: .*), weight: \\d+(\\.\\d+)?,", "$1, weight: 0,");
+        EvaluationReport.Population on = report.population("campaign/card-each");
+        assertThat(on.guard().accountsBlocked())
+                .isGreaterThan(off.population("campaign/card-each").guard().accountsBlocked() + on.accounts() / 2);
+        assertThat(report.price("campaign/card-each").multiplier())
+                .isGreaterThan(2 * off.price("campaign/card-each").multiplier());
     }
 }

@@ -161,8 +161,9 @@ public final class CampaignDetector {
         double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
                 s.content().longOutputTokens(), conversing);
         if (reputation > 0 && reputation >= st.reputation().at()) {
-            // no points: it degrades the answer (Judge), it never challenges or blocks
-            out.add(new Contribution(REPUTATION, round(reputation), 0, s.shadow(st.mode())));
+            // it degrades the answer (Judge); stronger, it adds points (convict ramp) up to the block band
+            out.add(new Contribution(REPUTATION, round(reputation), round(st.reputation().points(reputation)),
+                    s.shadow(st.mode())));
         }
         if (st.enabled() && linkedKinds >= st.minKinds()) {
             double links = Math.min(1, (linkedKinds - st.minKinds() + 1) / 2.0);
