@@ -47,9 +47,10 @@ class AdaptiveEvaluationTest {
         for (String family : new String[]{"campaign/judge-farm", "campaign/short-budget", "campaign/paced",
                 "campaign/mimic-ide", "campaign/continued"}) {
             EvaluationReport.Population p = report.population(family);
-            assertThat(p.guard().forwardedFullShare()).as(family).isLessThan(family.endsWith("judge-farm") ? 0.3 : 0.15);
+            assertThat(p.guard().forwardedFullShare()).as(family).isLessThan(0.15);
             assertThat(p.baseline().forwardedShare()).as(family).isGreaterThan(0.99);
-            assertThat(report.price(family).multiplier()).as(family).isGreaterThan(family.endsWith("judge-farm") ? 2 : 20);
+            // the judge farm's creation batches link across hour windows (policy 2026-12-07.6; 3.8x with 15-minute ones)
+            assertThat(report.price(family).multiplier()).as(family).isGreaterThan(20);
         }
     }
 
