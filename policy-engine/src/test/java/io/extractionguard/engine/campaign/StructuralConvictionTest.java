@@ -150,13 +150,16 @@ class StructuralConvictionTest {
      * without reputation that sends standalone, templated capability asks with long budgets is answered
      * without its reasoning, and once that evidence is strong (the convict ramp, policy 2026-12-07.5) it is
      * blocked, so the campaign must replace it; the same traffic from an old account is neither, nor is a
-     * person of the same age who follows up.
+     * person of the same age who follows up. Attacker's view: an account aged past {@code reputation.old}
+     * (90 days held idle) or one that rewrites every ask so that it shares no template with anyone (a
+     * paraphrase per request) escapes both.
      */
     @Test
     void anAccountWithoutReputationHarvestingTemplatedProblemsAloneLosesItsReasoningThenIsBlocked() {
         List<Decision> young = new ArrayList<>();
         List<Decision> old = new ArrayList<>();
         List<Decision> conversing = new ArrayList<>();
+        List<Decision> paraphrasing = new ArrayList<>();
         for (int round = 0; round < 30; round++) {
             clock.advance(Duration.ofSeconds(120 + (round * 7919L) % 1500)); // people's pace, not a machine's
             for (int a = 0; a < 12; a++) { // the others filling the wrapper template, each with its own card and address
@@ -171,6 +174,8 @@ class StructuralConvictionTest {
             ClientIdentity person = aged("acct-each-person", 20, 102);
             conversing.add(send(person, text, 0, 1, text, 4096));
             conversing.add(send(person, "why is that faster?", text.length() + 900, 3, text, 4096));
+            text = paraphrased(round);
+            paraphrasing.add(send(aged("acct-each-paraphrasing", 20, 103), text, 0, 1, text, 4096));
         }
         // once it has a dozen standalone asks, nothing it is answered carries the reasoning it asked for
         assertThat(young.subList(12, young.size())).allMatch(d -> d.degrade() != null || !d.action().forwards());
@@ -181,6 +186,19 @@ class StructuralConvictionTest {
                 .anyMatch(c -> c.signal().equals("campaign/reputation") && c.points() > 0);
         assertThat(old).allMatch(d -> d.action().forwards() && d.degrade() == null);
         assertThat(conversing).allMatch(d -> d.action().forwards() && d.degrade() == null);
+        assertThat(paraphrasing).allMatch(d -> d.action().forwards() && d.degrade() == null
+                && d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/reputation")));
+    }
+
+    /** A capability ask rewritten so that no two share wording: unique words around a few lexicon terms. */
+    private static String paraphrased(int n) {
+        StringBuilder b = new StringBuilder();
+        java.util.Random r = new java.util.Random(n * 7919L + 17);
+        String[] terms = {"python", "function", "integers", "array", "modulo"};
+        for (int i = 0; i < 24; i++) {
+            b.append(i % 5 == 2 ? terms[(i / 5 + n) % terms.length] : Long.toString(r.nextLong() & 0xffffffL, 36)).append(' ');
+        }
+        return b.toString().trim();
     }
 
     private static int indexOf(List<Decision> decisions, java.util.function.Predicate<Decision> p) {
