@@ -90,6 +90,30 @@ class StructuralConvictionTest {
         assertThat(last.contributions()).noneMatch(c -> c.signal().equals("cot-elicitation"));
     }
 
+    /**
+     * A newcomer who shares only what strangers can share by chance with a convicted farm — the same client
+     * (a vendor's plug-in the farm copies) and the same sign-up hour — but its own card and network is not
+     * part of the cluster (policy 2026-12-07.7: a cluster is anchored in a card or a range).
+     */
+    @Test
+    void aNewcomerSharingOnlyTheClientAndSignUpHourOfAFarmGetsNoClusterEvidence() {
+        for (int round = 0; round < 12; round++) {
+            for (int a = 0; a < 20; a++) {
+                String text = judged();
+                send(member("acct-copy-" + a, "card-copy", "203.0.113", "vendor-plugin"), text, 0, 1, text, 1024);
+            }
+        }
+        List<Decision> newcomer = new ArrayList<>();
+        for (int r = 0; r < 5; r++) {
+            String text = judged();
+            newcomer.add(send(member("acct-newcomer", "card-own", "192.0.2", "vendor-plugin"), text, 0, 1, text, 1024));
+        }
+        assertThat(newcomer.get(newcomer.size() - 1).contributions())
+                .anyMatch(c -> c.signal().equals("campaign/client")).anyMatch(c -> c.signal().equals("campaign/created"));
+        assertThat(newcomer).allMatch(d -> d.action().forwards()
+                && d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/cluster")));
+    }
+
     @Test
     void aClassOfTheSameShapeThatContinuesItsConversationsIsNeverChallenged() {
         List<String> exercises = new ArrayList<>();
