@@ -67,14 +67,19 @@ class StructuralConvictionTest {
                 + "then sweep with a deque of size " + (n % 11) + " keeping totals " + (n * 31 % 1000) + ".";
     }
 
-    @Test
-    void aYoungClusterOnOneCardNetworkAndClientIsConvictedOnItsShapeWithoutAnyReasoningAsk() {
+    /** Twenty young accounts on one card, one /24 and one client, twelve judging requests each. */
+    private void farm(String prefix, String card, String client) {
         for (int round = 0; round < 12; round++) {
             for (int a = 0; a < 20; a++) {
                 String text = judged();
-                send(member("acct-farm-" + a, "card-farm", "203.0.113", "farm-client"), text, 0, 1, text, 1024);
+                send(member(prefix + a, card, "203.0.113", client), text, 0, 1, text, 1024);
             }
         }
+    }
+
+    @Test
+    void aYoungClusterOnOneCardNetworkAndClientIsConvictedOnItsShapeWithoutAnyReasoningAsk() {
+        farm("acct-farm-", "card-farm", "farm-client");
         ClientIdentity fresh = member("acct-farm-new", "card-farm", "203.0.113", "farm-client");
         int firstRejection = -1;
         Decision last = null;
@@ -97,12 +102,7 @@ class StructuralConvictionTest {
      */
     @Test
     void aNewcomerSharingOnlyTheClientAndSignUpHourOfAFarmGetsNoClusterEvidence() {
-        for (int round = 0; round < 12; round++) {
-            for (int a = 0; a < 20; a++) {
-                String text = judged();
-                send(member("acct-copy-" + a, "card-copy", "203.0.113", "vendor-plugin"), text, 0, 1, text, 1024);
-            }
-        }
+        farm("acct-copy-", "card-copy", "vendor-plugin");
         List<Decision> newcomer = new ArrayList<>();
         for (int r = 0; r < 5; r++) {
             String text = judged();
