@@ -34,14 +34,23 @@ class AdaptiveEvaluationTest {
         report = Evaluation.run(trace, new PolicyLoader().load(Path.of("..", "config", "policies", "default.yaml")), 2);
     }
 
+    /** The same trace under the shipped policy with {@code regex} replaced (it must change something). */
+    private static EvaluationReport underShippedPolicyWith(String what, String regex, String replacement) throws Exception {
+        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
+        String changed = text.replaceAll(regex, replacement);
+        assertThat(changed).as(what).isNotEqualTo(text);
+        return Evaluation.run(trace, new PolicyLoader().load("changed.yaml", changed.getBytes(StandardCharsets.UTF_8)), 2);
+    }
+
     @Test
     void clustersConvictedOnTheirShapeAreStoppedWhereThePlainLimiterLetsThemThrough() {
         for (String family : new String[]{"campaign/judge-farm", "campaign/short-budget", "campaign/paced",
                 "campaign/mimic-ide", "campaign/continued"}) {
             EvaluationReport.Population p = report.population(family);
-            assertThat(p.guard().forwardedFullShare()).as(family).isLessThan(family.endsWith("judge-farm") ? 0.3 : 0.15);
+            assertThat(p.guard().forwardedFullShare()).as(family).isLessThan(0.15);
             assertThat(p.baseline().forwardedShare()).as(family).isGreaterThan(0.99);
-            assertThat(report.price(family).multiplier()).as(family).isGreaterThan(family.endsWith("judge-farm") ? 2 : 20);
+            // the judge farm's creation batches link across hour windows (policy 2026-12-07.6; 3.8x with 15-minute ones)
+            assertThat(report.price(family).multiplier()).as(family).isGreaterThan(20);
         }
     }
 
@@ -59,12 +68,8 @@ class AdaptiveEvaluationTest {
 
     @Test
     void aSolvedChallengeThatLeavesTheReasoningWithheldIsPricedAsWithheld() throws Exception {
-        Path shipped = Path.of("..", "config", "policies", "default.yaml");
-        String text = Files.readString(shipped);
-        String restoring = text.replaceAll("(?m)^\\s+(thinking-budget|reasoning-effort|max-choices): .*\\n", "");
-        assertThat(restoring).as("the shipped challenge band degrades its passes").isNotEqualTo(text);
-        EvaluationReport full = Evaluation.run(trace, new PolicyLoader().load("restoring.yaml",
-                restoring.getBytes(StandardCharsets.UTF_8)), 2);
+        EvaluationReport full = underShippedPolicyWith("the shipped challenge band degrades its passes",
+                "(?m)^\\s+(thinking-budget|reasoning-effort|max-choices): .*\\n", "");
         boolean dearer = false;
         for (PriceOfAttack price : report.prices()) {
             double restored = full.price(price.label()).multiplier();
@@ -93,11 +98,8 @@ class AdaptiveEvaluationTest {
 
     @Test
     void accountsWithoutReputationHarvestingOneCardEachAreAnsweredWithoutTheirReasoning() throws Exception {
-        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
-        String without = text.replaceAll("(?m)^\\s+reputation: .*\\n", "");
-        assertThat(without).as("the shipped policy has a reputation degrade").isNotEqualTo(text);
-        EvaluationReport off = Evaluation.run(trace, new PolicyLoader().load("no-reputation.yaml",
-                without.getBytes(StandardCharsets.UTF_8)), 2);
+        EvaluationReport off = underShippedPolicyWith("the shipped policy has a reputation degrade",
+                "(?m)^\\s+reputation: .*\\n", "");
         EvaluationReport.Population on = report.population("campaign/card-each");
         assertThat(on.guard().accountsDegraded()).isGreaterThan(off.population("campaign/card-each").guard().accountsDegraded());
         assertThat(report.groupForwardedFullShare("campaign/card-each", "harvest"))
@@ -106,17 +108,25 @@ class AdaptiveEvaluationTest {
 
     @Test
     void problemsHiddenInAnInventedEarlierUserTurnLoseTheConversingDiscountOnlyWhenHistoryIsVerified() throws Exception {
-        EvaluationReport taken = shippedWith("claimed-history: read", "claimed-history: off");
+        EvaluationReport taken = underShippedPolicyWith("the shipped policy verifies claimed history",
+                "(?m)^(\\s+)claimed-history: read", "$1claimed-history: off");
         double verified = report.groupForwardedFullShare("campaign/history-stuffed", "in-user");
         assertThat(verified).isLessThan(0.25); // 10.8% at this size (seed 4), 100% without verification
         assertThat(taken.groupForwardedFullShare("campaign/history-stuffed", "in-user")).isGreaterThan(verified + 0.3);
     }
 
-    /** The trace under the shipped policy with one line's text replaced (which must be there). */
-    private static EvaluationReport shippedWith(String line, String replacement) throws Exception {
-        String text = Files.readString(Path.of("..", "config", "policies", "default.yaml"));
-        assertThat(text).as("the shipped policy").contains(line);
-        return Evaluation.run(trace, new PolicyLoader().load("edited.yaml",
-                text.replace(line, replacement).getBytes(StandardCharsets.UTF_8)), 2);
+    /**
+     * Policy 2026-12-07.5: sustained reputation evidence convicts (points up to the block band), so the
+     * campaign loses the accounts and must replace them; a degrade alone left them harvesting.
+     */
+    @Test
+    void sustainedReputationEvidenceBurnsTheAccountsADegradeAloneLeftHarvesting() throws Exception {
+        EvaluationReport off = underShippedPolicyWith("the shipped reputation step has points",
+                "(?m)^(\\s+reputation: .*), weight: \\d+(\\.\\d+)?,", "$1, weight: 0,");
+        EvaluationReport.Population on = report.population("campaign/card-each");
+        assertThat(on.guard().accountsBlocked())
+                .isGreaterThan(off.population("campaign/card-each").guard().accountsBlocked() + on.accounts() / 2);
+        assertThat(report.price("campaign/card-each").multiplier())
+                .isGreaterThan(2 * off.price("campaign/card-each").multiplier());
     }
 }

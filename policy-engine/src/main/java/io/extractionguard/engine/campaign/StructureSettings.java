@@ -42,14 +42,14 @@ import io.extractionguard.engine.score.Scorer;
  *                        converses, the rule before policy 2026-12-07.3)
  * @param reputation      the reputation degrade ({@link Reputation#OFF}: none)
  * @param claimedHistory  whether a request's claimed earlier user turns are checked against what the account sent
- *                        ({@link ClaimedHistoryCheck}; policy 2026-12-07.6)
+ *                        ({@link ClaimedHistoryCheck}; policy 2026-12-07.8)
  */
 public record StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
                                 double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
                                 double kindStrength, double outputLow, double outputHigh, double followUpLow,
                                 double followUpHigh, Reputation reputation, ClaimedHistoryCheck claimedHistory) {
 
-    /** Settings without claimed-history verification (the rule before policy 2026-12-07.6). */
+    /** Settings without claimed-history verification (the rule before policy 2026-12-07.8). */
     public StructureSettings(double weight, Mode mode, Duration young, Duration old, double standaloneLow,
                              double standaloneHigh, double conversingLow, double conversingHigh, int minKinds,
                              double kindStrength, double outputLow, double outputHigh, double followUpLow,
@@ -68,7 +68,7 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      * discount). Only a discount is withheld: being unverified adds no points by itself.
      */
     public enum ClaimedHistoryCheck {
-        /** Claimed history is taken as sent (the rule before policy 2026-12-07.6). */
+        /** Claimed history is taken as sent (the rule before policy 2026-12-07.8). */
         OFF,
         /** Unverified earlier user text counts as the continuation's new text (no conversing credit). */
         VERIFY,
@@ -101,14 +101,25 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      *                     harvesting-shaped prompts around distinct problems) at or below which nothing is degraded
      * @param templateHigh template evidence from which the template factor is full
      * @param at          strength from which a request is degraded (infinite: never)
+     * @param weight      points of {@code campaign/reputation} at full conviction (0: it only degrades, the rule
+     *                    before policy 2026-12-07.5)
+     * @param convictLow  strength at or below which it adds no points
+     * @param convictHigh strength from which it adds {@code weight}: sustained, templated, standalone harvesting from
+     *                    an account without reputation convicts it (blocked with the rest of its score), so the
+     *                    campaign must replace it, where a degrade alone leaves it harvesting its mixed-in requests
      */
     public record Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
-                             double templateHigh, double at) {
+                             double templateHigh, double at, double weight, double convictLow, double convictHigh) {
         public static final Reputation OFF = new Reputation(Duration.ofDays(30), Duration.ofDays(90), 0.4, 0.6, -1, 0,
-                Double.POSITIVE_INFINITY);
+                Double.POSITIVE_INFINITY, 0, 0.5, 1);
 
         public boolean enabled() {
             return at <= 1;
+        }
+
+        /** Points for a request whose reputation strength is {@code strength}. */
+        public double points(double strength) {
+            return weight * Scorer.ramp(strength, convictLow, convictHigh);
         }
     }
 

@@ -141,6 +141,7 @@ public final class CampaignDetector {
         IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion,
                 s.suspicionHalfLife().toMillis(), nowMillis);
         int linkedKinds = 0;
+        boolean anchored = false; // a link through infrastructure the accounts hold: a card or a network range
         for (IndicatorEvidence e : evidence) {
             if (e == null) {
                 continue;
@@ -152,6 +153,7 @@ public final class CampaignDetector {
             // an org header is a declaration, not a link a campaign needs: it never counts towards a cluster
             if (e.kind() != IndicatorKind.ORG && strength >= st.kindStrength()) {
                 linkedKinds++;
+                anchored |= e.kind() == IndicatorKind.PAYMENT || e.kind() == IndicatorKind.NETWORK;
             }
             strength *= conversing;
             if (strength > 0 && is.weight() > 0) {
@@ -161,10 +163,13 @@ public final class CampaignDetector {
         double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
                 s.content().longOutputTokens(), conversing);
         if (reputation > 0 && reputation >= st.reputation().at()) {
-            // no points: it degrades the answer (Judge), it never challenges or blocks
-            out.add(new Contribution(REPUTATION, round(reputation), 0, s.shadow(st.mode())));
+            // it degrades the answer (Judge); stronger, it adds points (convict ramp) up to the block band
+            out.add(new Contribution(REPUTATION, round(reputation), round(st.reputation().points(reputation)),
+                    s.shadow(st.mode())));
         }
-        if (st.enabled() && linkedKinds >= st.minKinds()) {
+        // a client and a creation hour can be shared by chance (a vendor's plug-in a campaign copies, a busy
+        // hour for sign-ups); a cluster also shares a card or a range
+        if (st.enabled() && linkedKinds >= st.minKinds() && anchored) {
             double links = Math.min(1, (linkedKinds - st.minKinds() + 1) / 2.0);
             double cluster = youth * links * conversing * st.output(r.maxOutputTokens());
             if (cluster > 0) {

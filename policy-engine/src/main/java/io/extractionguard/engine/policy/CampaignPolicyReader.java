@@ -32,7 +32,7 @@ final class CampaignPolicyReader {
     private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing", "follow-up", "reputation",
             "min-kinds", "kind-strength", "output", "claimed-history");
     private static final Set<String> RAMP = keys("low", "high");
-    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at");
+    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at", "weight", "convict");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
             "min-similarity", "min-words", "yield");
     private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
@@ -169,10 +169,15 @@ final class CampaignPolicyReader {
         double[] template = m.containsKey("template") ? ramp(r, m.get("template"), p + ".template", 0, 1)
                 : new double[]{d.templateLow(), d.templateHigh()};
         Double at = m.containsKey("at") ? r.number(m.get("at"), p + ".at", 0.01, 1) : null;
-        if (young == null || old == null || content == null || template == null || at == null) {
+        Double weight = m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : Double.valueOf(d.weight());
+        double[] convict = m.containsKey("convict") ? ramp(r, m.get("convict"), p + ".convict", 0, 1)
+                : new double[]{d.convictLow(), d.convictHigh()};
+        if (young == null || old == null || content == null || template == null || at == null || weight == null
+                || convict == null) {
             return null;
         }
-        return new StructureSettings.Reputation(young, old, content[0], content[1], template[0], template[1], at);
+        return new StructureSettings.Reputation(young, old, content[0], content[1], template[0], template[1], at,
+                weight, convict[0], convict[1]);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {

@@ -67,14 +67,19 @@ class StructuralConvictionTest {
                 + "then sweep with a deque of size " + (n % 11) + " keeping totals " + (n * 31 % 1000) + ".";
     }
 
-    @Test
-    void aYoungClusterOnOneCardNetworkAndClientIsConvictedOnItsShapeWithoutAnyReasoningAsk() {
+    /** Twenty young accounts on one card, one /24 and one client, twelve judging requests each. */
+    private void farm(String prefix, String card, String client) {
         for (int round = 0; round < 12; round++) {
             for (int a = 0; a < 20; a++) {
                 String text = judged();
-                send(member("acct-farm-" + a, "card-farm", "203.0.113", "farm-client"), text, 0, 1, text, 1024);
+                send(member(prefix + a, card, "203.0.113", client), text, 0, 1, text, 1024);
             }
         }
+    }
+
+    @Test
+    void aYoungClusterOnOneCardNetworkAndClientIsConvictedOnItsShapeWithoutAnyReasoningAsk() {
+        farm("acct-farm-", "card-farm", "farm-client");
         ClientIdentity fresh = member("acct-farm-new", "card-farm", "203.0.113", "farm-client");
         int firstRejection = -1;
         Decision last = null;
@@ -88,6 +93,25 @@ class StructuralConvictionTest {
         assertThat(firstRejection).isBetween(1, 3);
         assertThat(last.contributions()).anyMatch(c -> c.signal().equals("campaign/cluster") && c.points() > 0);
         assertThat(last.contributions()).noneMatch(c -> c.signal().equals("cot-elicitation"));
+    }
+
+    /**
+     * A newcomer who shares only what strangers can share by chance with a convicted farm — the same client
+     * (a vendor's plug-in the farm copies) and the same sign-up hour — but its own card and network is not
+     * part of the cluster (policy 2026-12-07.7: a cluster is anchored in a card or a range).
+     */
+    @Test
+    void aNewcomerSharingOnlyTheClientAndSignUpHourOfAFarmGetsNoClusterEvidence() {
+        farm("acct-copy-", "card-copy", "vendor-plugin");
+        List<Decision> newcomer = new ArrayList<>();
+        for (int r = 0; r < 5; r++) {
+            String text = judged();
+            newcomer.add(send(member("acct-newcomer", "card-own", "192.0.2", "vendor-plugin"), text, 0, 1, text, 1024));
+        }
+        assertThat(newcomer.get(newcomer.size() - 1).contributions())
+                .anyMatch(c -> c.signal().equals("campaign/client")).anyMatch(c -> c.signal().equals("campaign/created"));
+        assertThat(newcomer).allMatch(d -> d.action().forwards()
+                && d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/cluster")));
     }
 
     @Test
@@ -148,14 +172,18 @@ class StructuralConvictionTest {
     /**
      * One card and one home address per account, accounts weeks old: nothing links them, but an account
      * without reputation that sends standalone, templated capability asks with long budgets is answered
-     * without its reasoning (never challenged for it); the same traffic from an old account is not, nor
-     * is a person of the same age who asks short questions or follows up.
+     * without its reasoning, and once that evidence is strong (the convict ramp, policy 2026-12-07.5) it is
+     * blocked, so the campaign must replace it; the same traffic from an old account is neither, nor is a
+     * person of the same age who follows up. Attacker's view: an account aged past {@code reputation.old}
+     * (90 days held idle) or one that rewrites every ask so that it shares no template with anyone (a
+     * paraphrase per request) escapes both.
      */
     @Test
-    void anAccountWithoutReputationHarvestingTemplatedProblemsAloneIsAnsweredWithoutItsReasoning() {
+    void anAccountWithoutReputationHarvestingTemplatedProblemsAloneLosesItsReasoningThenIsBlocked() {
         List<Decision> young = new ArrayList<>();
         List<Decision> old = new ArrayList<>();
         List<Decision> conversing = new ArrayList<>();
+        List<Decision> paraphrasing = new ArrayList<>();
         for (int round = 0; round < 30; round++) {
             clock.advance(Duration.ofSeconds(120 + (round * 7919L) % 1500)); // people's pace, not a machine's
             for (int a = 0; a < 12; a++) { // the others filling the wrapper template, each with its own card and address
@@ -170,15 +198,40 @@ class StructuralConvictionTest {
             ClientIdentity person = aged("acct-each-person", 20, 102);
             conversing.add(send(person, text, 0, 1, text, 4096));
             conversing.add(send(person, "why is that faster?", text.length() + 900, 3, text, 4096));
+            text = paraphrased(round);
+            paraphrasing.add(send(aged("acct-each-paraphrasing", 20, 103), text, 0, 1, text, 4096));
         }
         // once it has a dozen standalone asks, nothing it is answered carries the reasoning it asked for
         assertThat(young.subList(12, young.size())).allMatch(d -> d.degrade() != null || !d.action().forwards());
-        assertThat(young).filteredOn(d -> d.reasons().contains("degrade/reputation") && d.action() == Action.ALLOW)
-                .hasSizeGreaterThanOrEqualTo(5);
-        assertThat(old).filteredOn(d -> d.action().forwards()).hasSizeGreaterThanOrEqualTo(10)
-                .allMatch(d -> d.degrade() == null);
-        assertThat(conversing).filteredOn(d -> d.action().forwards()).hasSizeGreaterThanOrEqualTo(30)
-                .allMatch(d -> d.degrade() == null);
+        int firstDegraded = indexOf(young, d -> d.reasons().contains("degrade/reputation") && d.action() == Action.ALLOW);
+        int firstBlocked = indexOf(young, d -> d.action() == Action.BLOCK);
+        assertThat(firstDegraded).as("degraded before it is convicted").isBetween(0, firstBlocked - 1);
+        assertThat(young.get(firstBlocked).contributions())
+                .anyMatch(c -> c.signal().equals("campaign/reputation") && c.points() > 0);
+        assertThat(old).allMatch(d -> d.action().forwards() && d.degrade() == null);
+        assertThat(conversing).allMatch(d -> d.action().forwards() && d.degrade() == null);
+        assertThat(paraphrasing).allMatch(d -> d.action().forwards() && d.degrade() == null
+                && d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/reputation")));
+    }
+
+    /** A capability ask rewritten so that no two share wording: unique words around a few lexicon terms. */
+    private static String paraphrased(int n) {
+        StringBuilder b = new StringBuilder();
+        java.util.Random r = new java.util.Random(n * 7919L + 17);
+        String[] terms = {"python", "function", "integers", "array", "modulo"};
+        for (int i = 0; i < 24; i++) {
+            b.append(i % 5 == 2 ? terms[(i / 5 + n) % terms.length] : Long.toString(r.nextLong() & 0xffffffL, 36)).append(' ');
+        }
+        return b.toString().trim();
+    }
+
+    private static int indexOf(List<Decision> decisions, java.util.function.Predicate<Decision> p) {
+        for (int i = 0; i < decisions.size(); i++) {
+            if (p.test(decisions.get(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private ClientIdentity aged(String id, int days, int n) {
