@@ -355,7 +355,10 @@ public final class GuardEngine {
      * trace has no responses, and a request the model never answered.
      */
     public void release(Decision decision) {
-        settle(decision, 0, 0);
+        TokenOutcome admitted = decision.tokens();
+        if (admitted != null && !admitted.isUnlimited()) {
+            tokens.release(decision.accountId(), admitted);
+        }
     }
 
     private TokenOutcome settle(Decision decision, long inputTokens, long outputTokens) {

@@ -70,6 +70,11 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     private LocalBucket bucket(String accountId, TierLimits limits) {
+        // the usual case, a live bucket under the same limits: a read (it touches the entry as the compute did)
+        Entry live = buckets.getIfPresent(accountId);
+        if (live != null && (live.limits() == limits || live.limits().equals(limits))) {
+            return live.bucket();
+        }
         Entry entry = buckets.asMap().compute(accountId, (k, existing) -> {
             if (existing == null) {
                 return new Entry(limits, newBucket(timeMeter, bandwidths(limits)));

@@ -92,6 +92,35 @@ public final class LocalTokenLimiter implements TokenLimiter {
     }
 
     /**
+     * {@link #settle} with no usage without reading the buckets' state back (a fifth of a replayed
+     * request's token work): the same tokens go back, and the refill a read would have done at this
+     * instant is done by {@code addTokens} at the same instant.
+     */
+    @Override
+    public void release(String accountId, TokenOutcome admitted) {
+        if (admitted.isUnlimited()) {
+            return;
+        }
+        Entry e = entry(accountId, admitted.budget());
+        double factor = admitted.factor();
+        giveBack(e.input(), admitted.reservedInput(), factor);
+        giveBack(e.output(), admitted.reservedOutput(), factor);
+    }
+
+    /** {@link #adjust}({@code bucket}, {@code reserved}, 0, {@code factor}) without its closing {@link #inspect}. */
+    private static void giveBack(Bucket bucket, long reserved, double factor) {
+        if (bucket == null) {
+            return;
+        }
+        long delta = TokenLimiter.cost(0, factor) - TokenLimiter.cost(reserved, factor);
+        if (delta > 0) {
+            bucket.consumeIgnoringRateLimits(delta);
+        } else if (delta < 0) {
+            bucket.addTokens(-delta);
+        }
+    }
+
+    /**
      * The state of one direction's bucket (null: the direction has no budget): allowed while every
      * bandwidth has at least one token.
      */
@@ -130,6 +159,11 @@ public final class LocalTokenLimiter implements TokenLimiter {
     }
 
     private Entry entry(String accountId, TokenBudget budget) {
+        // the usual case, live buckets under the same budget: a read (it touches the entry as the compute did)
+        Entry live = buckets.getIfPresent(accountId);
+        if (live != null && (live.budget() == budget || live.budget().equals(budget))) {
+            return live;
+        }
         return buckets.asMap().compute(accountId, (k, existing) -> {
             if (existing == null) {
                 return new Entry(budget, bucket(null, input(budget)), bucket(null, output(budget)));
