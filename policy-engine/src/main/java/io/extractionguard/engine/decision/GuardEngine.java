@@ -93,7 +93,8 @@ public final class GuardEngine {
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
         this.sanctions = b.sanctions != null ? b.sanctions : new InMemoryCampaignSanctions();
         this.fleetEvidence = b.fleetEvidence;
-        this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
+        this.evidence = b.withoutEvidence ? null
+                : new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
         this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions);
     }
 
@@ -115,6 +116,7 @@ public final class GuardEngine {
         private CampaignSanctions sanctions;
         private EvidenceFleet fleetEvidence;
         private Intake intake;
+        private boolean withoutEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -136,6 +138,15 @@ public final class GuardEngine {
         /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
         public Builder fleetEvidence(EvidenceFleet fleet) {
             this.fleetEvidence = fleet;
+            return this;
+        }
+
+        /**
+         * Keeps no shareable campaign evidence ({@link #campaignEvidence} is empty): for an engine nothing
+         * exports from (the replay). Decisions never read it.
+         */
+        public Builder withoutEvidence() {
+            this.withoutEvidence = true;
             return this;
         }
 
@@ -380,7 +391,7 @@ public final class GuardEngine {
      */
     public List<SharedEvidence> campaignEvidence(String producer, Duration validity) {
         CampaignEvidence source = fleetEvidence != null ? fleetEvidence.snapshot() : evidence;
-        return source.evidence(producer, validity, clock.instant());
+        return source == null ? List.of() : source.evidence(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */

@@ -87,7 +87,7 @@ public final class Replay {
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
                 .limiter(LocalRateLimiter.singleThreaded(clock)).tokens(LocalTokenLimiter.singleThreaded(clock))
-                .campaigns(new SingleThreadedCampaignStore(clock))
+                .campaigns(new SingleThreadedCampaignStore(clock)).withoutEvidence() // nothing exports it here
                 .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
                         .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
         this.intake = engine.intake();
