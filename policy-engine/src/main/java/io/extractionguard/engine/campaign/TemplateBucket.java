@@ -99,11 +99,20 @@ public final class TemplateBucket {
         pendingContent += w * content;
         pendingRepeats += repeat;
         if (accounts.put(accountHash, 0f) >= 0 && pendingAccounts.length < SAMPLE
-                && java.util.Arrays.stream(pendingAccounts).noneMatch(a -> a == AccountSample.key(accountHash))) {
+                && !pending(AccountSample.key(accountHash))) {
             pendingAccounts = java.util.Arrays.copyOf(pendingAccounts, pendingAccounts.length + 1);
             pendingAccounts[pendingAccounts.length - 1] = AccountSample.key(accountHash);
         }
         return before;
+    }
+
+    private boolean pending(long accountKey) {
+        for (long a : pendingAccounts) {
+            if (a == accountKey) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The bucket as seen by {@code accountHash} at {@code nowMillis}, without changing it. */

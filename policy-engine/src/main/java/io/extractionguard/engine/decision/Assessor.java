@@ -42,6 +42,7 @@ final class Assessor {
 
     private final StateStore store;
     private final CampaignDetector campaigns;
+    /** Null when the engine keeps none ({@link GuardEngine.Builder#withoutEvidence}). */
     private final CampaignEvidence evidence;
     private final IndicatorRegistry indicators;
     private final CampaignSanctions sanctions;
@@ -72,7 +73,7 @@ final class Assessor {
         RiskScore risk = p.scorer().score(context);
         List<Contribution> extra = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
                 p.features().evidencePrior(), now.toEpochMilli());
-        if (!extra.isEmpty()) {
+        if (!extra.isEmpty() && evidence != null) {
             evidence.record(extra, id, features.sketch(), now);
         }
         Contribution peer = peerIndicator(p, id, features, now);

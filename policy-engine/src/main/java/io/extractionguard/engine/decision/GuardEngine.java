@@ -93,7 +93,8 @@ public final class GuardEngine {
         this.indicators = b.indicators != null ? b.indicators : new InMemoryIndicatorRegistry(0.8);
         this.sanctions = b.sanctions != null ? b.sanctions : new InMemoryCampaignSanctions();
         this.fleetEvidence = b.fleetEvidence;
-        this.evidence = new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
+        this.evidence = b.withoutEvidence ? null
+                : new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
         this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions,
                 b.history != null ? b.history : new io.extractionguard.engine.memory.InMemoryHistoryLedger(b.clock));
     }
@@ -117,6 +118,7 @@ public final class GuardEngine {
         private EvidenceFleet fleetEvidence;
         private Intake intake;
         private io.extractionguard.engine.spi.HistoryLedger history;
+        private boolean withoutEvidence;
 
         private Builder(Supplier<Policy> policy, Clock clock) {
             this.policy = policy;
@@ -144,6 +146,15 @@ public final class GuardEngine {
         /** The fleet's campaign evidence: told of what this engine records; exports read it instead of this engine's own. */
         public Builder fleetEvidence(EvidenceFleet fleet) {
             this.fleetEvidence = fleet;
+            return this;
+        }
+
+        /**
+         * Keeps no shareable campaign evidence ({@link #campaignEvidence} is empty): for an engine nothing
+         * exports from (the replay). Decisions never read it.
+         */
+        public Builder withoutEvidence() {
+            this.withoutEvidence = true;
             return this;
         }
 
@@ -363,7 +374,10 @@ public final class GuardEngine {
      * trace has no responses, and a request the model never answered.
      */
     public void release(Decision decision) {
-        settle(decision, 0, 0);
+        TokenOutcome admitted = decision.tokens();
+        if (admitted != null && !admitted.isUnlimited()) {
+            tokens.release(decision.accountId(), admitted);
+        }
     }
 
     private TokenOutcome settle(Decision decision, long inputTokens, long outputTokens) {
@@ -385,7 +399,7 @@ public final class GuardEngine {
      */
     public List<SharedEvidence> campaignEvidence(String producer, Duration validity) {
         CampaignEvidence source = fleetEvidence != null ? fleetEvidence.snapshot() : evidence;
-        return source.evidence(producer, validity, clock.instant());
+        return source == null ? List.of() : source.evidence(producer, validity, clock.instant());
     }
 
     /** The registry of imported peer indicators (admin API: import, list). */

@@ -176,13 +176,23 @@ final class Judge {
             return Decision.degraded(basis, withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + degrading.name()),
                     degrading.degrade(), limit, tokenState);
         }
-        if (!exempt && risk.contributions().stream()
-                .anyMatch(c -> c.signal().equals(CampaignDetector.REPUTATION) && !c.shadow())) {
+        if (!exempt && reputationDegrade(risk.contributions())) {
             List<String> why = withReason(riskReasons, GuardEngine.DEGRADE_PREFIX + "reputation");
             return p.mode() == Mode.ENFORCE ? Decision.degraded(basis, why, Degrade.DEFAULT, limit, tokenState)
                     : Decision.shadow(basis, Action.ALLOW, why, limit, tokenState);
         }
         return Decision.allow(basis, riskReasons, limit, tokenState);
+    }
+
+    /** Whether an enforced {@link CampaignDetector#REPUTATION} contribution is among these (a loop: every request asks). */
+    private static boolean reputationDegrade(List<Contribution> contributions) {
+        for (int i = 0; i < contributions.size(); i++) {
+            Contribution c = contributions.get(i);
+            if (c.signal().equals(CampaignDetector.REPUTATION) && !c.shadow()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Decision.Basis basis(Policy p, String account, RiskScore risk, String band) {

@@ -67,7 +67,11 @@ public final class CampaignEvidence {
     }
 
     /** Access-ordered: iteration starts at the least recently seen entry. */
-    private final Map<String, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
+    private final Map<ValueKey, Entry> values = new LinkedHashMap<>(64, 0.75f, true);
+
+    /** A fingerprint's key among {@link #values} (no string built per recording). */
+    private record ValueKey(Indicator.Kind kind, String value) {
+    }
     /**
      * Templates in flat arrays: slot {@code i} holds {@code templates[i]} and its sketch packed at
      * {@code packed[i * PACKED]}; {@code older}/{@code newer} link the slots from the least recently
@@ -144,7 +148,7 @@ public final class CampaignEvidence {
             e = templates[newest];
         } else {
             recordValue(kind, value, strength, lastSeen);
-            e = values.get(kind.name() + ":" + value);
+            e = values.get(new ValueKey(kind, value));
         }
         if (e != null) {
             e.sightings += Math.max(1, sightings) - 1; // recording counted one sighting, new or not
@@ -258,9 +262,15 @@ public final class CampaignEvidence {
         for (int i = 0; i < b.length; i++) {
             long x = a[aOffset + i] ^ b[i];
             differing += Long.bitCount((x | x >>> 1 | x >>> 2 | x >>> 3) & 0x1111_1111_1111_1111L);
+            if (differing > MAX_DIFFERING_COMPONENTS) {
+                return false; // an unrelated template differs in most of its first 16 components: one long read
+            }
         }
-        return PromptSketch.COMPONENTS - differing >= SAME_TEMPLATE_EQUAL_COMPONENTS;
+        return true;
     }
+
+    /** Components two sketches of one template may differ in. */
+    private static final int MAX_DIFFERING_COMPONENTS = PromptSketch.COMPONENTS - SAME_TEMPLATE_EQUAL_COMPONENTS;
 
     /** A sketch's bytes as longs, 8 bytes (16 whole components) each. */
     static long[] pack(byte[] sketch) {
@@ -272,7 +282,7 @@ public final class CampaignEvidence {
     }
 
     private void recordValue(Indicator.Kind kind, String value, double strength, Instant now) {
-        String key = kind.name() + ":" + value;
+        ValueKey key = new ValueKey(kind, value);
         Entry e = values.get(key);
         if (e == null) {
             values.put(key, new Entry(kind, value, null, now, strength));

@@ -4,13 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.extractionguard.engine.limits.LimitOutcome;
 import io.extractionguard.engine.limits.TierLimits;
 import io.extractionguard.engine.spi.RateLimiter;
-import io.extractionguard.engine.state.ClockTicker;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -30,21 +27,28 @@ public final class LocalRateLimiter implements RateLimiter {
     private record Entry(TierLimits limits, LocalBucket bucket) {
     }
 
-    private final Cache<String, Entry> buckets;
+    private static final long MAX_BUCKETS = 2_000_000;
+    private static final Duration IDLE = Duration.ofDays(1);
+
+    private final AccountEntries<Entry> buckets;
     private final TimeMeter timeMeter;
 
     public LocalRateLimiter(Clock clock) {
-        this(clock, 2_000_000);
+        this(clock, MAX_BUCKETS);
     }
 
     public LocalRateLimiter(Clock clock, long maxBuckets) {
+        this(clock, AccountEntries.concurrent(clock, maxBuckets, IDLE));
+    }
+
+    private LocalRateLimiter(Clock clock, AccountEntries<Entry> buckets) {
         this.timeMeter = timeMeter(clock);
-        this.buckets = Caffeine.newBuilder()
-                .ticker(ClockTicker.of(clock))
-                .maximumSize(maxBuckets)
-                .expireAfterAccess(Duration.ofDays(1))
-                .executor(Runnable::run)
-                .build();
+        this.buckets = buckets;
+    }
+
+    /** The same limiter for a caller on one thread (the replay): see {@link AccountEntries#singleThreaded}. */
+    public static LocalRateLimiter singleThreaded(Clock clock) {
+        return new LocalRateLimiter(clock, AccountEntries.singleThreaded(clock, MAX_BUCKETS, IDLE));
     }
 
     @Override
@@ -70,7 +74,12 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     private LocalBucket bucket(String accountId, TierLimits limits) {
-        Entry entry = buckets.asMap().compute(accountId, (k, existing) -> {
+        // the usual case, a live bucket under the same limits: a read (it touches the entry as the compute did)
+        Entry live = buckets.getIfPresent(accountId);
+        if (live != null && (live.limits() == limits || live.limits().equals(limits))) {
+            return live.bucket();
+        }
+        Entry entry = buckets.compute(accountId, (k, existing) -> {
             if (existing == null) {
                 return new Entry(limits, newBucket(timeMeter, bandwidths(limits)));
             }

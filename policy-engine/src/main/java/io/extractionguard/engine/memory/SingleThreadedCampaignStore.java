@@ -1,12 +1,8 @@
 package io.extractionguard.engine.memory;
 
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -28,7 +24,7 @@ import io.extractionguard.engine.state.ClockTicker;
  * The {@link InMemoryCampaignStore} for a caller that uses it from one thread (the replay decides in
  * trace order on one thread and runs correlation on that thread too): template buckets and indicator
  * values, which a request touches up to {@value Indicators#BANDS} and {@link IndicatorKind#count()}
- * times, live in plain access-ordered {@link LinkedHashMap}s; Caffeine's read buffers, maintenance
+ * times, live in access-ordered {@link LongIdleMap}s (primitive keys, parallel arrays); Caffeine's read buffers, maintenance
  * and concurrent maps for them were about a fifth of the replay's deciding thread. Accounts (one
  * lookup per request) stay in the same Caffeine cache as {@link InMemoryCampaignStore}'s, because
  * the correlator reads their count: Caffeine counts the entries it has not cleaned up yet, which
@@ -49,73 +45,14 @@ import io.extractionguard.engine.state.ClockTicker;
  */
 public final class SingleThreadedCampaignStore implements CampaignStore {
 
-    /** An access-ordered map whose entries expire {@code idleNanos} after their last access. */
-    private static final class IdleMap<V> {
-        private static final class Slot<V> {
-            final V value;
-            long accessedNanos;
-
-            Slot(V value, long accessedNanos) {
-                this.value = value;
-                this.accessedNanos = accessedNanos;
-            }
-        }
-
-        private final long idleNanos;
-        private final LinkedHashMap<Long, Slot<V>> map;
-
-        IdleMap(long max, long idleNanos) {
-            this.idleNanos = idleNanos;
-            this.map = new LinkedHashMap<>(1 << 12, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, Slot<V>> eldest) {
-                    return size() > max;
-                }
-            };
-        }
-
-        /** The live value, touched; a new one if absent or expired (Caffeine's {@code get(key, mapping)}). */
-        V get(long key, Supplier<V> create, long now) {
-            Slot<V> s = map.get(key);
-            if (s == null || now - s.accessedNanos >= idleNanos) {
-                s = new Slot<>(create.get(), now);
-                map.put(key, s);
-                return s.value;
-            }
-            s.accessedNanos = now;
-            return s.value;
-        }
-
-        /** The live value, touched, or null (Caffeine's {@code getIfPresent}). */
-        V getIfPresent(long key, long now) {
-            Slot<V> s = map.get(key);
-            if (s == null || now - s.accessedNanos >= idleNanos) {
-                return null;
-            }
-            s.accessedNanos = now;
-            return s.value;
-        }
-
-        /** The live entries, in access order, without touching them. */
-        List<Map.Entry<Long, V>> entries(long now) {
-            List<Map.Entry<Long, V>> out = new ArrayList<>();
-            for (Map.Entry<Long, Slot<V>> e : map.entrySet()) {
-                if (now - e.getValue().accessedNanos < idleNanos) {
-                    out.add(Map.entry(e.getKey(), e.getValue().value));
-                }
-            }
-            return out;
-        }
-    }
-
     private static final Function<Long, AccountLinks> NEW_LINKS = k -> new AccountLinks();
 
     private final Clock clock;
     /** Caffeine's time base for expiry ({@link ClockTicker}): the same instants as the Caffeine caches. */
     private final Ticker ticker;
-    private final IdleMap<TemplateBucket> buckets;
+    private final LongIdleMap<TemplateBucket> buckets;
     private final Cache<Long, AccountLinks> accounts;
-    private final IdleMap<IndicatorRecord> values;
+    private final LongIdleMap<IndicatorRecord> values;
     private final Doorkeeper firstSightings = new Doorkeeper(26);
     /** Keys of changed values, oldest first: a ring of at most {@code maxQueued}. */
     private long[] changed = new long[1 << 10];
@@ -135,9 +72,9 @@ public final class SingleThreadedCampaignStore implements CampaignStore {
         this.clock = clock;
         this.ticker = ClockTicker.of(clock);
         long idle = settings.idleExpiry().toNanos();
-        this.buckets = new IdleMap<>(settings.maxTemplateBuckets(), idle);
+        this.buckets = new LongIdleMap<>(settings.maxTemplateBuckets(), idle);
         this.accounts = InMemoryCampaignStore.cache(clock, settings.maxAccounts(), settings.idleExpiry());
-        this.values = new IdleMap<>(settings.maxIndicatorValues(), idle);
+        this.values = new LongIdleMap<>(settings.maxIndicatorValues(), idle);
         this.maxQueued = settings.maxIndicatorValues();
     }
 

@@ -26,6 +26,7 @@ import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.decision.IdentityResolver;
 import io.extractionguard.engine.decision.Intake;
 import io.extractionguard.engine.memory.LocalRateLimiter;
+import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.request.ParseResult;
 import io.extractionguard.engine.request.RequestParser;
@@ -39,17 +40,19 @@ import io.extractionguard.engine.memory.SingleThreadedStateStore;
  * <p>Order matters only where state changes, so the work is split like the engine's API: lines are
  * parsed and their features extracted ({@link GuardEngine#prepare}) in batches on worker threads,
  * and decided ({@link GuardEngine#evaluate(PreparedRequest)}) strictly in trace order on the
- * calling thread. The decisions are the same as a single-threaded replay's.
+ * calling thread; the listener and {@code Problems} get them in trace order, a batch behind, on a
+ * thread of their own (writing the decisions file was off the critical thread's path this way).
+ * The decisions are the same as a single-threaded replay's.
  */
 public final class Replay {
 
-    /** Receives every decision, in trace order. */
+    /** Receives every decision, in trace order, on one thread of the replay's own; {@link #run} returns after the last. */
     @FunctionalInterface
     public interface Listener {
         void decided(TraceRecord record, Decision decision);
     }
 
-    /** Receives lines that are skipped, in trace order. */
+    /** Receives lines that are skipped, in trace order, on the {@link Listener}'s thread. */
     @FunctionalInterface
     public interface Problems {
         void skipped(long lineNumber, String reason);
@@ -83,7 +86,8 @@ public final class Replay {
         this.wallClock = wallClock;
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
-                .limiter(new LocalRateLimiter(clock)).campaigns(new SingleThreadedCampaignStore(clock))
+                .limiter(LocalRateLimiter.singleThreaded(clock)).tokens(LocalTokenLimiter.singleThreaded(clock))
+                .campaigns(new SingleThreadedCampaignStore(clock)).withoutEvidence() // nothing exports it here
                 .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
                         .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
         this.intake = engine.intake();
@@ -106,9 +110,12 @@ public final class Replay {
         ExecutorService pool = Executors.newFixedThreadPool(workers, daemon("replay-prepare"));
         // splitting lines runs one batch ahead on a thread of its own, off the deciding (critical) thread
         ExecutorService readThread = Executors.newSingleThreadExecutor(daemon("replay-read"));
+        // the listener (the decisions file, an evaluation's tallies) runs a batch behind, on a thread of its own
+        ExecutorService writeThread = Executors.newSingleThreadExecutor(daemon("replay-write"));
         try (LineReader reader = new LineReader(trace, MAX_LINE_BYTES)) {
             Future<List<LineReader.Line>> nextBatch = readThread.submit(() -> reader.next(BATCH));
             Deque<Future<List<Prepared>>> inFlight = new ArrayDeque<>();
+            Deque<Future<?>> delivering = new ArrayDeque<>();
             boolean eof = false;
             while (!eof || !inFlight.isEmpty()) {
                 while (!eof && inFlight.size() < workers * 2) {
@@ -121,14 +128,24 @@ public final class Replay {
                     }
                 }
                 if (!inFlight.isEmpty()) {
-                    for (Prepared p : await(inFlight.poll(), "preparing lines")) {
-                        decide(p, problems, listener);
+                    List<Prepared> batch = await(inFlight.poll(), "preparing lines");
+                    Decision[] decisions = new Decision[batch.size()];
+                    for (int i = 0; i < decisions.length; i++) {
+                        decisions[i] = decide(batch.get(i));
                     }
+                    if (delivering.size() >= 2) {
+                        awaitDelivery(delivering.poll());
+                    }
+                    delivering.add(writeThread.submit(() -> deliver(batch, decisions, problems, listener)));
                 }
+            }
+            while (!delivering.isEmpty()) {
+                awaitDelivery(delivering.poll());
             }
         } finally {
             readThread.shutdownNow();
             pool.shutdownNow();
+            writeThread.shutdownNow();
         }
         summary.finish(Duration.between(started, wallClock.instant()).toNanos());
         return summary;
@@ -142,11 +159,11 @@ public final class Replay {
         };
     }
 
-    private void decide(Prepared p, Problems problems, Listener listener) {
+    /** Decides one prepared line in trace order; null for a skipped line. */
+    private Decision decide(Prepared p) {
         if (p.skipReason() != null) {
             summary.skipped();
-            problems.skipped(p.lineNumber(), p.skipReason());
-            return;
+            return null;
         }
         if (clock.advanceTo(p.record().ts())) {
             summary.outOfOrder();
@@ -155,7 +172,19 @@ public final class Replay {
         Decision decision = engine.evaluate(p.request());
         engine.release(decision); // a trace has no responses: a forwarded request's reservation charges nothing
         summary.record(decision);
-        listener.decided(p.record(), decision);
+        return decision;
+    }
+
+    /** Hands a decided batch to the listener and its skipped lines to {@code problems}, in trace order. */
+    private static void deliver(List<Prepared> batch, Decision[] decisions, Problems problems, Listener listener) {
+        for (int i = 0; i < decisions.length; i++) {
+            Prepared p = batch.get(i);
+            if (decisions[i] == null) {
+                problems.skipped(p.lineNumber(), p.skipReason());
+            } else {
+                listener.decided(p.record(), decisions[i]);
+            }
+        }
     }
 
     private List<Prepared> prepare(List<LineReader.Line> batch) {
@@ -185,6 +214,15 @@ public final class Replay {
     }
 
     private static <T> T await(Future<T> future, String stage) throws IOException {
+        return await(future, stage, false);
+    }
+
+    /** Waits for a delivery; what the listener threw is thrown here as it was. */
+    private static void awaitDelivery(Future<?> delivery) throws IOException {
+        await(delivery, "delivering decisions", true);
+    }
+
+    private static <T> T await(Future<T> future, String stage, boolean unchecked) throws IOException {
         try {
             return future.get();
         } catch (InterruptedException e) {
@@ -193,6 +231,12 @@ public final class Replay {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
+            }
+            if (unchecked && e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (unchecked && e.getCause() instanceof Error err) {
+                throw err;
             }
             throw new IOException("replay failed while " + stage + ": " + e.getCause(), e.getCause());
         }

@@ -2,7 +2,6 @@ package io.extractionguard.engine.replay;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +17,9 @@ import tools.jackson.core.json.JsonFactory;
 public final class ReplaySummary {
 
     private final String policy;
-    private final Map<Action, Long> actions = new EnumMap<>(Action.class);
+    private static final Action[] ACTIONS = Action.values();
+    /** Per action, by ordinal. */
+    private final long[] actions = new long[ACTIONS.length];
     /** Per reason; sorted only when written (a tree map's string compares were on the deciding thread). */
     private final Map<String, long[]> reasons = new HashMap<>();
     private long processed;
@@ -28,14 +29,11 @@ public final class ReplaySummary {
 
     ReplaySummary(String policy) {
         this.policy = policy;
-        for (Action a : Action.values()) {
-            actions.put(a, 0L);
-        }
     }
 
     void record(Decision d) {
         processed++;
-        actions.merge(d.action(), 1L, Long::sum);
+        actions[d.action().ordinal()]++;
         for (String r : d.reasons()) {
             reasons.computeIfAbsent(r, k -> new long[1])[0]++;
         }
@@ -62,7 +60,7 @@ public final class ReplaySummary {
     }
 
     public long count(Action action) {
-        return actions.get(action);
+        return actions[action.ordinal()];
     }
 
     public double requestsPerSecond() {
@@ -78,8 +76,8 @@ public final class ReplaySummary {
             g.writeNumberProperty("out_of_order_lines", outOfOrder);
             g.writeName("actions");
             g.writeStartObject();
-            for (Map.Entry<Action, Long> e : actions.entrySet()) {
-                g.writeNumberProperty(e.getKey().name(), e.getValue());
+            for (Action a : ACTIONS) {
+                g.writeNumberProperty(a.name(), actions[a.ordinal()]);
             }
             g.writeEndObject();
             g.writeName("reasons");

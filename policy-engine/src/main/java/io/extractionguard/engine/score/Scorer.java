@@ -11,6 +11,9 @@ public final class Scorer {
     public static final double REASON_THRESHOLD = 1.0;
 
     private final List<Signal> signals;
+    /** Most points first; the sort is stable, so equal points keep their order. */
+    private static final Comparator<Contribution> MOST_POINTS_FIRST =
+            Comparator.comparingDouble(Contribution::points).reversed();
 
     public Scorer(List<Signal> signals) {
         this.signals = List.copyOf(signals);
@@ -49,7 +52,7 @@ public final class Scorer {
                 enforced += c.points();
             }
         }
-        fired.sort(Comparator.comparingDouble(Contribution::points).reversed());
+        fired.sort(MOST_POINTS_FIRST);
         return new RiskScore(round(Math.min(100, enforced)), round(Math.min(100, all)), fired);
     }
 

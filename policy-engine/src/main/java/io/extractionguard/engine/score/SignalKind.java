@@ -17,7 +17,7 @@ public enum SignalKind {
     PROMPT_TEMPLATE_REUSE("prompt-template-reuse",
             List.of(ParamSpec.share("low", 0.3), ParamSpec.share("high", 0.8), ParamSpec.count("min-requests", 4))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             if (c.stats().totalRequests() < p.get("min-requests")) {
                 return 0;
             }
@@ -28,7 +28,7 @@ public enum SignalKind {
     /** The account keeps asking the model to reveal its full reasoning. */
     COT_ELICITATION("cot-elicitation", List.of(ParamSpec.share("low", 0.15), ParamSpec.share("high", 0.7))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             return Scorer.ramp(c.stats().cotShare(), p.get("low"), p.get("high"));
         }
     },
@@ -36,7 +36,7 @@ public enum SignalKind {
     /** The account's prompts concentrate on the capabilities distillers harvest. */
     CAPABILITY_FOCUS("capability-focus", List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 0.95))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             return Scorer.ramp(c.stats().capabilityShare(), p.get("low"), p.get("high"));
         }
     },
@@ -45,7 +45,7 @@ public enum SignalKind {
     OUTPUT_APPETITE("output-appetite",
             List.of(ParamSpec.count("low", 4000), ParamSpec.count("high", 16000))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             ProfileStats s = c.stats();
             return Scorer.ramp(Math.max(s.meanRequestedTokens(), s.meanOutputTokens()), p.get("low"), p.get("high"));
         }
@@ -58,7 +58,7 @@ public enum SignalKind {
     HARVEST_VOLUME("harvest-volume",
             List.of(ParamSpec.tokens("low", 200_000), ParamSpec.tokens("high", 2_000_000))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             ProfileStats s = c.stats();
             // mean served output per recent request × recent requests = decayed served output tokens
             return Scorer.ramp(s.meanOutputTokens() * s.recentRequests(), p.get("low"), p.get("high"));
@@ -78,7 +78,7 @@ public enum SignalKind {
             List.of(ParamSpec.share("low", 0.8), ParamSpec.share("high", 0.95), ParamSpec.count("min-requests", 6),
                     ParamSpec.count("budget-low", 2000), ParamSpec.count("budget-high", 8000))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             ProfileStats s = c.stats();
             if (s.recentRequests() < p.get("min-requests")) {
                 return 0;
@@ -91,7 +91,7 @@ public enum SignalKind {
     /** The account's calls carry tool definitions (agentic trajectories). */
     AGENTIC_SHAPE("agentic-shape", List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 1.0))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             return Scorer.ramp(c.stats().toolsShare(), p.get("low"), p.get("high"));
         }
     },
@@ -100,7 +100,7 @@ public enum SignalKind {
     SUSTAINED_RATE("sustained-rate",
             List.of(ParamSpec.share("low", 0.5), ParamSpec.share("high", 1.0), ParamSpec.count("min-requests", 20))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             if (c.stats().totalRequests() < p.get("min-requests")) {
                 return 0;
             }
@@ -118,7 +118,7 @@ public enum SignalKind {
     TIMING_REGULARITY("timing-regularity",
             List.of(ParamSpec.share("low", 0.25), ParamSpec.share("high", 0.6), ParamSpec.count("min-requests", 10))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             ProfileStats s = c.stats();
             if (s.timingSamples() + 1 < p.get("min-requests") || Double.isNaN(s.timingCv())) {
                 return 0;
@@ -132,7 +132,7 @@ public enum SignalKind {
     /** The account was created recently (from the edge's {@code x-account-created}). */
     NEW_ACCOUNT("new-account", List.of(ParamSpec.duration("max-age", 7 * 86_400_000.0))) {
         @Override
-        double strength(SignalContext c, Map<String, Double> p) {
+        double strength(SignalContext c, Params p) {
             if (c.identity().accountCreated() == null) {
                 return 0;
             }
@@ -157,7 +157,45 @@ public enum SignalKind {
         return params;
     }
 
-    abstract double strength(SignalContext context, Map<String, Double> params);
+    abstract double strength(SignalContext context, Params params);
+
+    /**
+     * A signal's parameter values by name, looked up on every request: the names are this enum's
+     * literals (compared by identity first), a handful per signal, so a scan of two arrays instead of
+     * hashing a string key and unboxing a {@code Double} from an immutable map.
+     */
+    static final class Params {
+        private final String[] names;
+        private final double[] values;
+
+        Params(List<ParamSpec> specs, Map<String, Double> values) {
+            List<String> present = new java.util.ArrayList<>(specs.size());
+            for (ParamSpec spec : specs) {
+                if (values.get(spec.name()) != null) {
+                    present.add(spec.name());
+                }
+            }
+            this.names = present.toArray(new String[0]);
+            this.values = new double[names.length];
+            for (int i = 0; i < names.length; i++) {
+                this.values[i] = values.get(names[i]);
+            }
+        }
+
+        double get(String name) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i] == name) {
+                    return values[i];
+                }
+            }
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(name)) {
+                    return values[i];
+                }
+            }
+            throw new NullPointerException("no value for parameter " + name); // as unboxing the map's null did
+        }
+    }
 
     public static Optional<SignalKind> byId(String id) {
         for (SignalKind kind : values()) {
@@ -171,6 +209,7 @@ public enum SignalKind {
     /** A configured instance of this signal. {@code params} must hold every parameter (defaults filled in). */
     public Signal create(double weight, Mode mode, Map<String, Double> params) {
         Map<String, Double> p = Map.copyOf(params);
+        Params values = new Params(this.params, p);
         SignalKind kind = this;
         return new Signal() {
             @Override
@@ -190,7 +229,7 @@ public enum SignalKind {
 
             @Override
             public double strength(SignalContext context) {
-                return kind.strength(context, p);
+                return kind.strength(context, values);
             }
 
             @Override

@@ -39,6 +39,14 @@ public interface TokenLimiter {
      */
     TokenOutcome settle(String accountId, TokenOutcome admitted, long inputTokens, long outputTokens);
 
+    /**
+     * Gives {@code admitted}'s reservation back, charging nothing ({@link #settle} with no usage, when
+     * the caller does not need the budgets' state afterwards: replay, a request never answered).
+     */
+    default void release(String accountId, TokenOutcome admitted) {
+        settle(accountId, admitted, 0, 0);
+    }
+
     /** Tokens a charge of {@code tokens} costs at {@code factor}: {@code ceil(tokens / factor)}. */
     static long cost(long tokens, double factor) {
         double f = Math.min(1.0, Math.max(0.001, factor));

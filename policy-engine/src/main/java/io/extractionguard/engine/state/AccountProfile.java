@@ -44,6 +44,7 @@ public final class AccountProfile {
     /** Requests with no earlier turns (added 2026-11-28; profiles stored before read it as 0: no evidence). */
     static final int STANDALONE = INPUT_SUM + 1;
     static final int DAY_COUNTERS = STANDALONE + 1;
+    private static final CapabilityArea[] AREAS = CapabilityArea.values();
 
     // package-private: ProfileCodec encodes exactly these fields
     final double[] day = new double[DAY_COUNTERS];
@@ -114,7 +115,7 @@ public final class AccountProfile {
         }
         if (f.targetsAnyCapability()) {
             day[CAPABILITY] += wDay;
-            for (CapabilityArea area : CapabilityArea.values()) {
+            for (CapabilityArea area : AREAS) {
                 if (f.targets(area)) {
                     day[AREA_BASE + area.ordinal()] += wDay;
                 }
@@ -312,11 +313,12 @@ public final class AccountProfile {
 
     private ProfileStats statsAt(long now, double prior, double lastSimilarity) {
         double dt = decayedAt == Long.MIN_VALUE ? 0 : Math.max(0, now - (double) decayedAt);
-        double fDay = Math.exp(-dt / DAY_MS);
+        // the usual case (stats right after an observation) decays nothing: exp(-0.0) is exactly 1
+        double fDay = dt == 0 ? 1 : Math.exp(-dt / DAY_MS);
         double requests = day[REQUESTS] * fDay;
         double denominator = requests + prior;
         double dominant = 0;
-        double[] areaFractions = new double[CapabilityArea.values().length];
+        double[] areaFractions = new double[AREAS.length];
         for (int i = 0; i < areaFractions.length; i++) {
             dominant = Math.max(dominant, day[AREA_BASE + i]);
             areaFractions[i] = day[REQUESTS] > 1e-9 ? Math.min(1.0, day[AREA_BASE + i] / day[REQUESTS]) : 0;
@@ -334,8 +336,8 @@ public final class AccountProfile {
                 appetiteCount > 1e-9 ? day[APPETITE_SUM] / appetiteCount : 0,
                 day[REQUESTS] > 1e-9 ? day[OUTPUT_SUM] / day[REQUESTS] : 0,
                 day[REQUESTS] > 1e-9 ? Math.min(1.0, day[STANDALONE] / day[REQUESTS]) : 0,
-                minute * Math.exp(-dt / MINUTE_MS),
-                hour * Math.exp(-dt / HOUR_MS),
+                dt == 0 ? minute : minute * Math.exp(-dt / MINUTE_MS),
+                dt == 0 ? hour : hour * Math.exp(-dt / HOUR_MS),
                 coefficientOfVariation(gaps),
                 gaps.length,
                 firstSeen,

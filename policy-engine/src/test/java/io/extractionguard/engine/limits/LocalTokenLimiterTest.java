@@ -55,6 +55,29 @@ class LocalTokenLimiterTest {
     }
 
     @Test
+    void releaseLeavesTheBucketsAsSettlingWithoutUsageDoes() {
+        LocalTokenLimiter settling = new LocalTokenLimiter(clock);
+        for (int i = 0; i < 40; i++) {
+            double factor = i % 3 == 0 ? 0.5 : 1.0; // some reservations refused: released with nothing reserved
+            TokenOutcome a = limiter.reserve("u", budget, factor, 30 + i, 90 + 7 * i);
+            TokenOutcome b = settling.reserve("u", budget, factor, 30 + i, 90 + 7 * i);
+            assertThat(a).isEqualTo(b);
+            limiter.release("u", a);
+            settling.settle("u", b, 0, 0);
+            clock.advance(Duration.ofMillis(1_700));
+            assertThat(limiter.check("u", budget, 1.0)).isEqualTo(settling.check("u", budget, 1.0));
+            TokenOutcome kept = limiter.reserve("u", budget, 1.0, 5, 40); // reservations held, then released later
+            settling.reserve("u", budget, 1.0, 5, 40);
+            if (i % 4 == 0) {
+                clock.advance(Duration.ofMillis(300));
+                limiter.release("u", kept);
+                settling.settle("u", kept, 0, 0);
+            }
+        }
+        assertThat(limiter.check("u", budget, 1.0)).isEqualTo(settling.check("u", budget, 1.0));
+    }
+
+    @Test
     void chargesExactlyTheReportedUsageAndRemainingGoesDownAsItIsSpent() {
         TokenOutcome fresh = limiter.check("a", budget, 1.0);
         assertThat(fresh.allowed()).isTrue();
