@@ -26,7 +26,14 @@ final class BucketLease {
 
     /** What the leases of one limiter share. */
     record Context(RemoteBuckets buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
-                   long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned, long returnedPerCount) {
+                   long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned,
+                   long returnedPerCount, java.util.Set<BucketLease> owing) {
+        Context(RemoteBuckets buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
+                long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned,
+                long returnedPerCount) {
+            this(buckets, scheduler, availability, idleReturnNanos, callTimeoutMillis, leaseRequests, provisional, returned,
+                    returnedPerCount, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        }
     }
 
     private final Context ctx;
@@ -168,6 +175,9 @@ final class BucketLease {
     synchronized void debit(long units) {
         tokens -= units;
         lastUse = System.nanoTime();
+        if (tokens < 0) {
+            ctx.owing().add(this);
+        }
     }
 
     /**
@@ -226,6 +236,7 @@ final class BucketLease {
     synchronized void owe(long cost) {
         owed += cost;
         lastUse = System.nanoTime();
+        ctx.owing().add(this);
     }
 
     /**
@@ -275,6 +286,9 @@ final class BucketLease {
                     owed -= tokens;
                     tokens = 0;
                 }
+                if (owed > 0) {
+                    ctx.owing().add(this);
+                }
                 ctx.availability().failure(error);
                 return;
             }
@@ -301,6 +315,7 @@ final class BucketLease {
             synchronized (this) {
                 if (error != null) {
                     owed += units; // charged by a later settle pass
+                    ctx.owing().add(this);
                     ctx.availability().failure(error);
                     return;
                 }
@@ -342,6 +357,7 @@ final class BucketLease {
                     charging = false;
                     if (error != null) {
                         owed += units; // charged on a later pass
+                        ctx.owing().add(this);
                     }
                 }
             });

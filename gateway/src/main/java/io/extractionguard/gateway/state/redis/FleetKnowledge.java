@@ -65,11 +65,11 @@ final class FleetKnowledge {
         this.valueRefreshMillis = valueRefresh.toMillis();
         this.valueRewriteMillis = Math.max(1, valueTtlMillis / 7);
         this.heldRecords = heldRecords;
-        this.values = Caffeine.newBuilder().maximumSize(200_000).build();
-        this.sharedAccounts = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention).build();
-        this.announced = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention.multipliedBy(6).dividedBy(7)).build();
-        this.held = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(accountRetention).build();
-        this.addedOnDay = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(Duration.ofDays(1)).build();
+        this.values = Caffeine.newBuilder().executor(Runnable::run).maximumSize(200_000).build();
+        this.sharedAccounts = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterWrite(accountRetention).build();
+        this.announced = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterWrite(accountRetention.multipliedBy(6).dividedBy(7)).build();
+        this.held = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000).expireAfterWrite(accountRetention).build();
+        this.addedOnDay = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterWrite(Duration.ofDays(1)).build();
     }
 
     /** What a batch does with a touched value. */
