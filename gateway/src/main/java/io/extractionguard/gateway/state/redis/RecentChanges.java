@@ -4,10 +4,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The profile changes the stream retains, per account, kept for {@code stream-retention}: a cold load
- * adds the ones its hash does not include yet (after each replica's high-water mark).
+ * adds the ones its hash does not include yet (after each replica's high-water mark). Pruning visits
+ * only the changes that expire (a queue in the order they were remembered), not every account.
  */
 final class RecentChanges {
 
@@ -15,7 +17,11 @@ final class RecentChanges {
     record Delta(String replica, long seq, byte[] blob, long atMillis) {
     }
 
+    private record Remembered(String account, Delta delta) {
+    }
+
     private final ConcurrentHashMap<String, ArrayDeque<Delta>> recent = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Remembered> order = new ConcurrentLinkedQueue<>();
     private final long retentionMillis;
 
     RecentChanges(long retentionMillis) {
@@ -23,6 +29,7 @@ final class RecentChanges {
     }
 
     void remember(String account, Delta d) {
+        boolean[] added = {false};
         recent.compute(account, (a, q) -> {
             ArrayDeque<Delta> deltas = q == null ? new ArrayDeque<>(4) : q;
             for (Delta x : deltas) {
@@ -31,8 +38,12 @@ final class RecentChanges {
                 }
             }
             deltas.add(d);
+            added[0] = true;
             return deltas;
         });
+        if (added[0]) {
+            order.add(new Remembered(account, d));
+        }
     }
 
     List<Delta> of(String account) {
@@ -44,14 +55,20 @@ final class RecentChanges {
         return out;
     }
 
-    /** Forgets the changes older than the retention. */
+    /**
+     * Forgets the changes older than the retention, oldest first; stops at the first that is not (times are
+     * nearly ordered: another replica's change carries the stream's time, so one may leave a little late).
+     */
     void prune() {
         long cutoff = System.currentTimeMillis() - retentionMillis;
-        recent.keySet().forEach(account -> recent.computeIfPresent(account, (a, q) -> {
-            while (!q.isEmpty() && q.peekFirst().atMillis() < cutoff) {
-                q.pollFirst();
-            }
-            return q.isEmpty() ? null : q;
-        }));
+        Remembered r;
+        while ((r = order.peek()) != null && r.delta().atMillis() < cutoff) {
+            order.poll();
+            Delta gone = r.delta();
+            recent.computeIfPresent(r.account(), (a, q) -> {
+                q.removeIf(x -> x == gone);
+                return q.isEmpty() ? null : q;
+            });
+        }
     }
 }
