@@ -36,6 +36,9 @@ final class BucketLease {
         }
     }
 
+    /** A settle pass with nothing to send (most leases on most passes): no future allocated for it. */
+    private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
+
     private final Context ctx;
     private final long unit;            // units per counted thing (a request, a token) in outcomes
     private final String key;
@@ -349,7 +352,7 @@ final class BucketLease {
                 tokens = 0;
             }
         }
-        CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
+        CompletableFuture<?> charged = SETTLED;
         if (debt > 0) {
             long units = debt;
             charged = call(() -> ctx.buckets().createAndRun(key, config, new ConsumeIgnoringRateLimitsCommand(units))).whenComplete((v, error) -> {
