@@ -4,12 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The profile changes the stream retains, per account, kept for {@code stream-retention}: a cold load
- * adds the ones its hash does not include yet (after each replica's high-water mark). Pruning visits
- * only the changes that expire (a queue in the order they were remembered), not every account.
+ * adds the ones its hash does not include yet (after each replica's high-water mark).
  */
 final class RecentChanges {
 
@@ -17,19 +15,17 @@ final class RecentChanges {
     record Delta(String replica, long seq, byte[] blob, long atMillis) {
     }
 
-    private record Remembered(String account, Delta delta) {
-    }
-
     private final ConcurrentHashMap<String, ArrayDeque<Delta>> recent = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Remembered> order = new ConcurrentLinkedQueue<>();
+    private static final long PRUNE_EVERY_MS = 10_000;
+
     private final long retentionMillis;
+    private long prunedAt = Long.MIN_VALUE / 2; // the shipper thread's only
 
     RecentChanges(long retentionMillis) {
         this.retentionMillis = retentionMillis;
     }
 
     void remember(String account, Delta d) {
-        boolean[] added = {false};
         recent.compute(account, (a, q) -> {
             ArrayDeque<Delta> deltas = q == null ? new ArrayDeque<>(4) : q;
             for (Delta x : deltas) {
@@ -38,12 +34,8 @@ final class RecentChanges {
                 }
             }
             deltas.add(d);
-            added[0] = true;
             return deltas;
         });
-        if (added[0]) {
-            order.add(new Remembered(account, d));
-        }
     }
 
     List<Delta> of(String account) {
@@ -56,19 +48,21 @@ final class RecentChanges {
     }
 
     /**
-     * Forgets the changes older than the retention, oldest first; stops at the first that is not (times are
-     * nearly ordered: another replica's change carries the stream's time, so one may leave a little late).
+     * Forgets the changes older than the retention, at most every {@link #PRUNE_EVERY_MS} (a pass visits every
+     * account: per second it was ~1% of a busy replica's CPU); a change may so stay up to that much longer.
      */
     void prune() {
-        long cutoff = System.currentTimeMillis() - retentionMillis;
-        Remembered r;
-        while ((r = order.peek()) != null && r.delta().atMillis() < cutoff) {
-            order.poll();
-            Delta gone = r.delta();
-            recent.computeIfPresent(r.account(), (a, q) -> {
-                q.removeIf(x -> x == gone);
-                return q.isEmpty() ? null : q;
-            });
+        long now = System.currentTimeMillis();
+        if (now - prunedAt < PRUNE_EVERY_MS) {
+            return;
         }
+        prunedAt = now;
+        long cutoff = now - retentionMillis;
+        recent.keySet().forEach(account -> recent.computeIfPresent(account, (a, q) -> {
+            while (!q.isEmpty() && q.peekFirst().atMillis() < cutoff) {
+                q.pollFirst();
+            }
+            return q.isEmpty() ? null : q;
+        }));
     }
 }
