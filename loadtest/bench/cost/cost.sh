@@ -4,6 +4,8 @@
 #   loadtest/bench/cost/cost.sh [--rounds 3] [--seconds 8] [--warmup 15] [--profile 20] [--connections 32]
 #                               [--configs "nofilter bodycache guard-local guard-redis"] [--base-jar JAR [--base-policy FILE]] [--policy FILE] [--out DIR]
 #                               [--fixed-low RATE] [--rate RATE]
+# Configurations: nofilter, bodycache, ratelimiter (the stock RequestRateLimiter/RedisRateLimiter of ./guard bench, on
+# the run's private Redis), guard-local, guard-redis; X-base for any of them from --base-jar.
 # Starts the demo backend, a private redis-server and one gateway JVM per configuration (as ./guard bench, same
 # JVM flags, config and traffic: 10,000 enterprise accounts, everyday prose that the guard ALLOWs). With --base-jar
 # also 'guard-local-base', the embedded default route from that jar (an A/B in the same run; any configuration X
@@ -55,20 +57,30 @@ java -Xms256m -Xmx1g -cp "$CP" io.extractionguard.demo.DemoBackend --port "$BACK
 pids+=($!)
 declare -A PORT PID
 JVM="-Xms512m -Xmx1g --enable-native-access=ALL-UNNAMED"
+EXT="$WORK/ext"; mkdir -p "$EXT" # the ratelimiter's extension (as bench.sh): Spring Data Redis, Lettuce, the key resolver
+if [[ " $CONFIGS " == *" ratelimiter"* ]]; then
+  have=$(jar tf "$GW_JAR" | sed -n 's|^BOOT-INF/lib/||p')
+  for j in loadtest/bench/target/gateway-ext/*.jar; do grep -qxF "$(basename "$j")" <<<"$have" || cp "$j" "$EXT/"; done
+  cp loadtest/bench/target/bench-*.jar "$EXT/"
+fi
 for c in $CONFIGS; do
   PORT[$c]=$(free_port); mport=$(free_port); jar=$GW_JAR; args=(); kind=$c
   if [[ "$c" == *-base ]]; then
     [[ -n "$BASE_JAR" ]] || { echo "$c needs --base-jar" >&2; exit 2; }
     jar=$BASE_JAR; kind=${c%-base}; [[ -z "$BASE_POLICY" ]] || args=(--guard.policy.path="$BASE_POLICY")
   fi
+  launch=(-jar "$jar")
   case "$kind" in
     nofilter|bodycache) args+=(--spring.profiles.active=bench-$kind) ;;
+    ratelimiter) launch=(-cp "$jar" -Dloader.path="$EXT" org.springframework.boot.loader.launch.PropertiesLauncher)
+                 args+=(--spring.profiles.active=bench-ratelimiter --spring.data.redis.port=$REDIS_PORT
+                        --spring.data.redis.repositories.enabled=false) ;;
     guard-redis) args+=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
                         --guard.state.redis.key-prefix="cost-$STAMP-$c") ;;
   esac
   # every configuration loads the policy (the guard's beans exist on the bare routes too)
   [[ -z "$POLICY" || "$c" == *-base ]] || args+=(--guard.policy.path="$POLICY")
-  java $JVM -jar "$jar" "${args[@]}" --server.port="${PORT[$c]}" --management.server.port="$mport" \
+  java $JVM "${launch[@]}" "${args[@]}" --server.port="${PORT[$c]}" --management.server.port="$mport" \
     --guard.demo-backend.enabled=false --guard.upstream-uri=http://127.0.0.1:$BACKEND_PORT \
     --guard.audit.path="$WORK/audit-$c.jsonl" --spring.config.additional-location=file:loadtest/bench/config/ \
     >"$WORK/$c.out" 2>&1 &

@@ -26,8 +26,18 @@ final class BucketLease {
 
     /** What the leases of one limiter share. */
     record Context(RemoteBuckets buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
-                   long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned, long returnedPerCount) {
+                   long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned,
+                   long returnedPerCount, java.util.Set<BucketLease> owing) {
+        Context(RemoteBuckets buckets, ScheduledExecutorService scheduler, RedisAvailability availability,
+                long idleReturnNanos, long callTimeoutMillis, Counter leaseRequests, Counter provisional, Counter returned,
+                long returnedPerCount) {
+            this(buckets, scheduler, availability, idleReturnNanos, callTimeoutMillis, leaseRequests, provisional, returned,
+                    returnedPerCount, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        }
     }
+
+    /** A settle pass with nothing to send (most leases on most passes): no future allocated for it. */
+    private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
 
     private final Context ctx;
     private final long unit;            // units per counted thing (a request, a token) in outcomes
@@ -168,6 +178,9 @@ final class BucketLease {
     synchronized void debit(long units) {
         tokens -= units;
         lastUse = System.nanoTime();
+        if (tokens < 0) {
+            ctx.owing().add(this);
+        }
     }
 
     /**
@@ -226,6 +239,7 @@ final class BucketLease {
     synchronized void owe(long cost) {
         owed += cost;
         lastUse = System.nanoTime();
+        ctx.owing().add(this);
     }
 
     /**
@@ -275,6 +289,9 @@ final class BucketLease {
                     owed -= tokens;
                     tokens = 0;
                 }
+                if (owed > 0) {
+                    ctx.owing().add(this);
+                }
                 ctx.availability().failure(error);
                 return;
             }
@@ -301,6 +318,7 @@ final class BucketLease {
             synchronized (this) {
                 if (error != null) {
                     owed += units; // charged by a later settle pass
+                    ctx.owing().add(this);
                     ctx.availability().failure(error);
                     return;
                 }
@@ -334,7 +352,7 @@ final class BucketLease {
                 tokens = 0;
             }
         }
-        CompletableFuture<?> charged = CompletableFuture.completedFuture(null);
+        CompletableFuture<?> charged = SETTLED;
         if (debt > 0) {
             long units = debt;
             charged = call(() -> ctx.buckets().createAndRun(key, config, new ConsumeIgnoringRateLimitsCommand(units))).whenComplete((v, error) -> {
@@ -342,6 +360,7 @@ final class BucketLease {
                     charging = false;
                     if (error != null) {
                         owed += units; // charged on a later pass
+                        ctx.owing().add(this);
                     }
                 }
             });

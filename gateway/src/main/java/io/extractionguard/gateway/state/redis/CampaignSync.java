@@ -86,7 +86,7 @@ final class CampaignSync {
         this.metrics = metrics;
         this.fleet = new FleetKnowledge(settings.valueRefresh(), valueTtlMillis, settings.accountRetention(),
                 settings.accountBatchRecords());
-        this.cursors = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(settings.accountRetention()).build();
+        this.cursors = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterAccess(settings.accountRetention()).build();
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "guard-campaign-sync");
             t.setDaemon(true);

@@ -1,6 +1,7 @@
 package io.extractionguard.gateway.state.redis;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,7 +56,7 @@ final class FleetKnowledge {
     private final Cache<Long, Known> values;
     private final Cache<Long, Boolean> sharedAccounts;
     private final Cache<Long, Long> announced;
-    private final Cache<Long, List<byte[]>> held;
+    private final Cache<Long, ArrayDeque<byte[]>> held;
     private final Cache<Long, Long> addedOnDay;
     private final long valueRefreshMillis;
     private final long valueRewriteMillis;
@@ -65,11 +66,11 @@ final class FleetKnowledge {
         this.valueRefreshMillis = valueRefresh.toMillis();
         this.valueRewriteMillis = Math.max(1, valueTtlMillis / 7);
         this.heldRecords = heldRecords;
-        this.values = Caffeine.newBuilder().maximumSize(200_000).build();
-        this.sharedAccounts = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention).build();
-        this.announced = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(accountRetention.multipliedBy(6).dividedBy(7)).build();
-        this.held = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(accountRetention).build();
-        this.addedOnDay = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterWrite(Duration.ofDays(1)).build();
+        this.values = Caffeine.newBuilder().executor(Runnable::run).maximumSize(200_000).build();
+        this.sharedAccounts = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterWrite(accountRetention).build();
+        this.announced = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterWrite(accountRetention.multipliedBy(6).dividedBy(7)).build();
+        this.held = Caffeine.newBuilder().executor(Runnable::run).maximumSize(100_000).expireAfterWrite(accountRetention).build();
+        this.addedOnDay = Caffeine.newBuilder().executor(Runnable::run).maximumSize(1_000_000).expireAfterWrite(Duration.ofDays(1)).build();
     }
 
     /** What a batch does with a touched value. */
@@ -190,15 +191,21 @@ final class FleetKnowledge {
      */
     List<byte[]> accountRecords(long account, List<byte[]> records) {
         if (!isShared(account) && announced.getIfPresent(account) != null) {
-            held.asMap().merge(account, last(records), (a, b) -> {
-                List<byte[]> all = new ArrayList<>(a.size() + b.size());
-                all.addAll(a);
-                all.addAll(b);
-                return last(all);
+            // the last heldRecords, appended in place (a compute refreshes the entry's expiry like a write); the
+            // lists used to be copied whole at every batch that touched the account: ~64 references per request
+            held.asMap().compute(account, (k, q) -> {
+                ArrayDeque<byte[]> last = q == null ? new ArrayDeque<>(Math.min(heldRecords, 16)) : q;
+                for (byte[] r : records) {
+                    if (last.size() == heldRecords) {
+                        last.pollFirst();
+                    }
+                    last.addLast(r);
+                }
+                return last;
             });
             return null;
         }
-        List<byte[]> before = held.asMap().remove(account);
+        ArrayDeque<byte[]> before = held.asMap().remove(account);
         if (before == null) {
             return records;
         }
@@ -214,7 +221,8 @@ final class FleetKnowledge {
 
     /** The records held for an account (null: none), no longer held. */
     List<byte[]> takeHeld(long account) {
-        return held.asMap().remove(account);
+        ArrayDeque<byte[]> q = held.asMap().remove(account);
+        return q == null ? null : new ArrayList<>(q);
     }
 
     /** The account's entry was written at {@code now}. */

@@ -37,7 +37,7 @@ public final class LeasedTokenLimiter implements TokenLimiter, AutoCloseable {
     private final RedisKeys keys;
     private final RedisAvailability availability;
     private final LocalTokenLimiter fallback;
-    private final Cache<String, BucketLease> leases;
+    private final Cache<LeasedRateLimiter.LeaseKey, BucketLease> leases;
     private final BucketLease.Context context;
     private final double leaseFraction;
     private final double largeLeaseFraction;
@@ -61,8 +61,8 @@ public final class LeasedTokenLimiter implements TokenLimiter, AutoCloseable {
                         .description("Unused leased budget tokens given back to Redis")
                         .register(meters),
                 1);
-        this.leases = LeasedRateLimiter.leaseCache(props);
-        LeasedRateLimiter.settleEvery(scheduler, availability, leases);
+        this.leases = LeasedRateLimiter.leaseCache(props, scheduler);
+        LeasedRateLimiter.settleEvery(scheduler, availability, leases, context.owing(), props.limits().idleReturn());
     }
 
     @Override
@@ -181,10 +181,10 @@ public final class LeasedTokenLimiter implements TokenLimiter, AutoCloseable {
         if (config == null) {
             return null;
         }
-        String key = keys.account(accountId, (input ? "tk-in:" : "tk-out:")
-                + (input ? budget.inputPerMinute() + ":" + budget.inputPerDay()
-                         : budget.outputPerMinute() + ":" + budget.outputPerDay()));
-        return leases.get(key, k -> new BucketLease(context, k, config, 1, 1, leaseFraction, largeLeaseFraction));
+        LeasedRateLimiter.LeaseKey key = input
+                ? new LeasedRateLimiter.LeaseKey(accountId, "tk-in", budget.inputPerMinute(), budget.inputPerDay())
+                : new LeasedRateLimiter.LeaseKey(accountId, "tk-out", budget.outputPerMinute(), budget.outputPerDay());
+        return leases.get(key, k -> new BucketLease(context, k.redisKey(keys), config, 1, 1, leaseFraction, largeLeaseFraction));
     }
 
     /** Returns every unused lease (shutdown), waiting briefly. */

@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.redisson.api.RBatch;
-import org.redisson.client.codec.ByteArrayCodec;
 
 import io.extractionguard.engine.state.AccountProfile;
 import io.extractionguard.engine.state.ProfileCodec;
@@ -181,6 +180,7 @@ final class OwnChanges {
             ProfileHash.Known known = knownHash.apply(account);
             long sentNanos = System.nanoTime();
             boolean refresh = known == null || known.expiryDue(sentNanos);
+            boolean plain = known != null && known.plainWrite(sentNanos);
             byte[] record;
             String recordField;
             long hw;
@@ -198,7 +198,7 @@ final class OwnChanges {
                 recordField = field;
                 hw = writingHighWater;
             }
-            return hash.write(batch.getScript(ByteArrayCodec.INSTANCE), key, recordField, record, hw, refresh)
+            return hash.write(batch, key, recordField, record, hw, refresh, plain)
                     .handle((added, error) -> {
                         if (error == null && known != null) {
                             known.written(added, refresh || added == 2L ? sentNanos : Long.MIN_VALUE);

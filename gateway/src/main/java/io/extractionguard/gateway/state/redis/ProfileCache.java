@@ -57,6 +57,7 @@ final class ProfileCache {
         this.hash = hash;
         this.corrupt = corrupt;
         this.cache = Caffeine.newBuilder()
+                .executor(Runnable::run) // upkeep on the threads that use it: no common-pool wake-up per request
                 .maximumSize(props.maxAccounts())
                 .expireAfterAccess(props.idleExpiry())
                 .removalListener(this::evicted)

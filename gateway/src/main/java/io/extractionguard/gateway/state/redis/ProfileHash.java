@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
@@ -69,6 +71,16 @@ final class ProfileHash {
         private final AtomicLong fields = new AtomicLong(UNKNOWN);
         private volatile long expirySetNanos;
         private volatile boolean expirySet;
+        private volatile boolean marked; // the hash holds this replica's high-water field (as loaded or written)
+
+        /**
+         * Whether a durable write can be a plain {@code HSET}: the hash is known to hold this replica's
+         * high-water field (so the write cannot create the hash, which needs its expiry) and the idle expiry
+         * is not due at {@code nowNanos}.
+         */
+        boolean plainWrite(long nowNanos) {
+            return marked && fields.get() != UNKNOWN && !expiryDue(nowNanos);
+        }
 
         /** The idle expiry is refreshed once a seventh of it has passed since we last set it. */
         boolean expiryDue(long nowNanos) {
@@ -86,6 +98,7 @@ final class ProfileHash {
         void written(Long added, long sentNanos) {
             if (added != null) {
                 fields.getAndUpdate(n -> n == UNKNOWN ? n : n + added);
+                marked = true;
             }
             if (sentNanos != Long.MIN_VALUE) {
                 expirySet(sentNanos);
@@ -97,6 +110,7 @@ final class ProfileHash {
             if (!stored.snapshotSha().isEmpty() || !stored.records().isEmpty() || !stored.highWater().isEmpty()) {
                 expirySet(sentNanos); // LOAD_PROFILE's PEXPIRE works only on a hash that exists
             }
+            marked = stored.highWater().containsKey(replicaId);
             // counted as the former HLEN − 1 (one field taken for the snapshot even before there is one)
             fields.set(stored.records().size() + stored.highWater().size() + (stored.snapshotSha().isEmpty() ? 0 : 1) - 1);
         }
@@ -144,14 +158,25 @@ final class ProfileHash {
     }
 
     /**
-     * Writes a change record under {@code field} with this replica's high-water mark {@code highWater},
-     * refreshing the expiry when {@code refresh}; completes with the number of fields added.
+     * Writes a change record under {@code field} with this replica's high-water mark {@code highWater} into
+     * {@code batch}; completes with the number of fields added. {@code plain} (see {@link Known#plainWrite}):
+     * one {@code HSET} of both fields, which adds the record's field alone (a retry's field, overwritten, is
+     * counted once more: compaction comes one write early). Otherwise the script, which also refreshes the
+     * expiry when {@code refresh} or when it created the hash: an {@code EVALSHA} and its {@code HSET}, with
+     * {@code PEXPIRE} when due.
      */
-    CompletableFuture<Long> write(RScriptAsync script, String key, String field, byte[] record, long highWater,
-                                  boolean refresh) {
-        return script.<Long>evalAsync(key, RScript.Mode.READ_WRITE, RedisScripts.DURABLE_PROFILE, RScript.ReturnType.LONG,
-                Collections.singletonList(key), bytes(field), record, bytes(HIGH_WATER_PREFIX + replicaId),
-                bytes(Long.toString(highWater)), bytes(refresh ? "1" : ""), ttl).toCompletableFuture();
+    CompletableFuture<Long> write(RBatch batch, String key, String field, byte[] record, long highWater,
+                                  boolean refresh, boolean plain) {
+        if (plain) {
+            Map<byte[], byte[]> fields = new LinkedHashMap<>(4);
+            fields.put(bytes(field), record);
+            fields.put(bytes(HIGH_WATER_PREFIX + replicaId), bytes(Long.toString(highWater)));
+            return batch.getMap(key, ByteArrayCodec.INSTANCE).putAllAsync(fields).toCompletableFuture().thenApply(v -> 1L);
+        }
+        return batch.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key, RScript.Mode.READ_WRITE,
+                RedisScripts.DURABLE_PROFILE, RScript.ReturnType.LONG, Collections.singletonList(key), bytes(field), record,
+                bytes(HIGH_WATER_PREFIX + replicaId), bytes(Long.toString(highWater)), bytes(refresh ? "1" : ""), ttl)
+                .toCompletableFuture();
     }
 
     Stored parse(List<Object> flat) {
@@ -202,14 +227,22 @@ final class ProfileHash {
             return;
         }
         try {
-            load(client.getScript(ByteArrayCodec.INSTANCE), key).whenComplete((hash, error) -> {
-                if (error == null) {
-                    Stored stored = parse(hash);
-                    if (!stored.records().isEmpty()) {
-                        compact(key, stored, known);
-                    }
-                }
-            });
+            // a plain HGETALL: the compaction script sets the expiry itself (the load script's EVALSHA + PEXPIRE +
+            // HGETALL were 3 commands per compaction, every ~7 durable writes)
+            client.<byte[], byte[]>getMap(key, ByteArrayCodec.INSTANCE).readAllEntrySetAsync().toCompletableFuture()
+                    .whenComplete((entries, error) -> {
+                        if (error == null) {
+                            List<Object> flat = new ArrayList<>(entries.size() * 2);
+                            entries.forEach(en -> {
+                                flat.add(en.getKey());
+                                flat.add(en.getValue());
+                            });
+                            Stored stored = parse(flat);
+                            if (!stored.records().isEmpty()) {
+                                compact(key, stored, known);
+                            }
+                        }
+                    });
         } catch (RuntimeException e) {
             log.debug("compaction read of a profile failed (will retry later): {}", e.toString());
         }
@@ -228,10 +261,12 @@ final class ProfileHash {
             foreignSkips.increment(); // a newer build's counters are in it: that build compacts it
             return;
         }
+        long sentNanos = System.nanoTime();
         List<Object> args = new ArrayList<>(3 + stored.records().size());
         args.add(bytes(stored.snapshotSha()));
         args.add(ProfileCodec.encode(stored.merged()));
-        args.add(ttl);
+        args.add(ttl); // also gives a hash re-created by a plain write (deleted behind our back) its expiry
+
         stored.records().forEach(r -> args.add(bytes(r)));
         CompletableFuture<Long> compacted;
         try {
@@ -248,6 +283,7 @@ final class ProfileHash {
             } else if (done != null && done == 1L) {
                 compactions.increment(stored.records().size());
                 known.compacted(stored.records().size());
+                known.expirySet(sentNanos);
             }
         });
     }

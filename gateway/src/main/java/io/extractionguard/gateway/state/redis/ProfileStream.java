@@ -165,10 +165,10 @@ final class ProfileStream {
     private void applyEntry(StreamMessageId id, Map<byte[], byte[]> fields) {
         for (byte[] batch : fields.values()) {
             try {
+                if (replicaId.equals(BATCHES.replicaOf(batch))) {
+                    continue; // ours: already in our views and remembered when shipped; not decoded (an item per account)
+                }
                 BATCHES.decode(batch, (replica, seq, account, blob) -> {
-                    if (replica.equals(replicaId)) {
-                        return; // ours: already in our views and remembered when shipped
-                    }
                     recent.remember(account, new RecentChanges.Delta(replica, seq, blob, id.getId0()));
                     if (cache.remote(account, replica, seq, blob)) {
                         applied.increment();

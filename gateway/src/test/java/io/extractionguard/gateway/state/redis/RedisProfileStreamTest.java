@@ -155,6 +155,46 @@ class RedisProfileStreamTest {
                 assertThat(total(b.store(), "acct-7")).isEqualTo(total(a.store(), "acct-7")).isEqualTo(expected));
     }
 
+    @Test
+    void aSteadyDurableWriteIsOneHsetOfRecordAndMarkAndKeepsEverything() {
+        replicas = RedisTestReplicas.onOwnRedis("pstream-hset")
+                .with("sync.stream-interval", "100ms")
+                .with("sync.durable-interval", "300ms")
+                .with("sync.stream-retention", "2m")
+                .with("sync.compact-after", "100"); // the records stay apart, to be counted
+        RedisState a = replicas.start();
+        String account = "acct-steady";
+        String key = key(account);
+        long t = System.currentTimeMillis();
+        URI uri = URI.create(replicas.url);
+        try (Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
+            a.store().observe(account, observation(t, 0), 4);
+            // the first write is the script: it creates the hash and sets its idle expiry
+            await().atMost(Duration.ofSeconds(5)).until(() -> records(jedis, key) == 1);
+            assertThat(jedis.pttl(key)).as("the first write set the expiry").isPositive();
+            jedis.configResetStat();
+            for (int i = 1; i <= 5; i++) {
+                a.store().observe(account, observation(t + i, i), 4);
+                long n = i + 1;
+                await().atMost(Duration.ofSeconds(5)).until(() -> records(jedis, key) == n);
+            }
+            Map<String, Long> calls = RedisCampaignSyncCostTest.commandStats(jedis);
+            System.out.printf("[measure] 5 steady durable writes of one account: %s%n", calls);
+            assertThat(calls.getOrDefault("hmset", 0L) + calls.getOrDefault("hset", 0L)).as("one HSET/HMSET per write")
+                    .isEqualTo(5);
+            assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L)).as("no script").isZero();
+            assertThat(calls.getOrDefault("pexpire", 0L)).as("expiry not due").isZero();
+            assertThat(jedis.hget(key, "hw:" + a.replica().value())).as("this replica's high-water mark is in the hash")
+                    .isNotNull();
+        }
+        assertThat(stored(a.client(), key).totalRequests()).as("every change durable, once").isEqualTo(6);
+    }
+
+    /** Change records in an account's hash (fields {@code d:…}; the test reads with HKEYS, counted as such). */
+    private static long records(Jedis jedis, String key) {
+        return jedis.hkeys(key).stream().filter(f -> f.startsWith("d:")).count();
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
