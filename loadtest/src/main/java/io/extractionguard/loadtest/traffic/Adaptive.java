@@ -3,6 +3,7 @@ package io.extractionguard.loadtest.traffic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Campaigns written by someone who has read docs/campaigns.md and docs/evaluation.md (issue 16):
@@ -387,45 +388,68 @@ final class Adaptive {
 
         @Override
         public void generate(TraceContext ctx, int requests, Rng rng) {
-            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, Campaigns.CUSTOM_GO, null);
-            int perAccount = Math.max(1, requests / c.accounts().size());
-            for (Account a : c.accounts()) {
-                Rng ar = rng.split();
-                boolean thrifty = ar.chance(0.5);
-                int tz = TraceContext.utcOffset(ar);
-                long from = Math.max(ctx.start, a.created().toEpochMilli());
-                if (from >= ctx.end) {
-                    continue;
+            chainSessions(ctx, requests, rng, Campaigns.CUSTOM_GO, label(), ar -> "continued", (chain, answer, group, ar) -> {
+                if (answer != null) {
+                    chain.add(Request.Turn.assistant(answer));
                 }
-                int n = perAccount;
-                while (n > 0) {
-                    long t = ctx.humanTime(ar, from, ctx.end, tz, false);
-                    String ip = ar.pick(c.ranges()) + ar.between(2, 250);
-                    int session = Math.min(n, ar.between(3, 8));
-                    n -= session;
-                    List<Request.Turn> chain = new ArrayList<>();
-                    int chainLeft = 0;
-                    for (int k = 0; k < session; k++) {
-                        Request r;
-                        if (ar.chance(0.1)) {
-                            r = Campaigns.mixIn(ar, c.client());
+                chain.add(Request.Turn.user(ask(ar, focus(ar))));
+            });
+        }
+    }
+
+    /** What a faked continuation puts in its chain: {@code answer} is the resent answer, null at a chain's start. */
+    interface ChainTurns {
+        void add(List<Request.Turn> chain, String answer, String group, Rng ar);
+    }
+
+    /**
+     * The shape both faked-continuation families share: a fresh hydra cluster (cards shared by ~12, cloud /24s,
+     * {@code client}); per account, sessions of 3–8 requests at human times, each a run of chains of 2–4 asks whose
+     * next request resends the previous turns and a worked answer (in full, or its first 300 characters for half
+     * the accounts); 10% mixed in; 8–32k budgets. {@code groupOf} names an account's group, {@code turns} writes
+     * each request's new turns.
+     */
+    static void chainSessions(TraceContext ctx, int requests, Rng rng, Infra.Client client, String label,
+                              Function<Rng, String> groupOf, ChainTurns turns) {
+        Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, client, null);
+        int perAccount = Math.max(1, requests / c.accounts().size());
+        for (Account a : c.accounts()) {
+            Rng ar = rng.split();
+            boolean thrifty = ar.chance(0.5);
+            String group = groupOf.apply(ar);
+            int tz = TraceContext.utcOffset(ar);
+            long from = Math.max(ctx.start, a.created().toEpochMilli());
+            if (from >= ctx.end) {
+                continue;
+            }
+            int n = perAccount;
+            while (n > 0) {
+                long t = ctx.humanTime(ar, from, ctx.end, tz, false);
+                String ip = ar.pick(c.ranges()) + ar.between(2, 250);
+                int session = Math.min(n, ar.between(3, 8));
+                n -= session;
+                List<Request.Turn> chain = new ArrayList<>();
+                int chainLeft = 0;
+                for (int k = 0; k < session; k++) {
+                    Request r;
+                    if (ar.chance(0.1)) {
+                        r = Campaigns.mixIn(ar, c.client());
+                    } else {
+                        if (chainLeft == 0) {
+                            chain = new ArrayList<>();
+                            chainLeft = ar.between(2, 4);
+                            turns.add(chain, null, group, ar);
                         } else {
-                            if (chainLeft == 0) {
-                                chain = new ArrayList<>();
-                                chainLeft = ar.between(2, 4);
-                            } else {
-                                String answer = workedAnswer(ar);
-                                chain.add(Request.Turn.assistant(thrifty ? answer.substring(0, Math.min(300,
-                                        answer.length())) : answer));
-                            }
-                            chain.add(Request.Turn.user(ask(ar, focus(ar))));
-                            chainLeft--;
-                            r = new Request(c.client().api(), c.client().model(), "", List.copyOf(chain), List.of(),
-                                    longBudget(ar), ar.chance(0.3), Double.NaN);
+                            String answer = workedAnswer(ar);
+                            turns.add(chain, thrifty ? answer.substring(0, Math.min(300, answer.length())) : answer,
+                                    group, ar);
                         }
-                        ctx.add(t, label(), "continued", a, ip, c.client(), r);
-                        t += (long) ar.uniform(40_000, 400_000);
+                        chainLeft--;
+                        r = new Request(c.client().api(), c.client().model(), "", List.copyOf(chain), List.of(),
+                                longBudget(ar), ar.chance(0.3), Double.NaN);
                     }
+                    ctx.add(t, label, group, a, ip, c.client(), r);
+                    t += (long) ar.uniform(40_000, 400_000);
                 }
             }
         }
@@ -460,57 +484,22 @@ final class Adaptive {
 
         @Override
         public void generate(TraceContext ctx, int requests, Rng rng) {
-            Cluster c = freshCluster(ctx, rng, Math.max(10, requests / 100), 12, CUSTOM_NODE, null);
-            int perAccount = Math.max(1, requests / c.accounts().size());
-            for (Account a : c.accounts()) {
-                Rng ar = rng.split();
-                boolean thrifty = ar.chance(0.5);
-                boolean inAnswer = ar.chance(1.0 / 3);
-                String group = inAnswer ? "in-answer" : "in-user";
-                int tz = TraceContext.utcOffset(ar);
-                long from = Math.max(ctx.start, a.created().toEpochMilli());
-                if (from >= ctx.end) {
-                    continue;
-                }
-                int n = perAccount;
-                while (n > 0) {
-                    long t = ctx.humanTime(ar, from, ctx.end, tz, false);
-                    String ip = ar.pick(c.ranges()) + ar.between(2, 250);
-                    int session = Math.min(n, ar.between(3, 8));
-                    n -= session;
-                    List<Request.Turn> chain = new ArrayList<>();
-                    int chainLeft = 0;
-                    for (int k = 0; k < session; k++) {
-                        Request r;
-                        if (ar.chance(0.1)) {
-                            r = Campaigns.mixIn(ar, c.client());
-                        } else {
-                            if (chainLeft == 0) {
-                                chain = new ArrayList<>();
-                                chainLeft = ar.between(2, 4);
-                                chain.add(Request.Turn.user(ask(ar, focus(ar))));
-                            } else {
-                                String answer = workedAnswer(ar);
-                                answer = thrifty ? answer.substring(0, Math.min(300, answer.length())) : answer;
-                                String problem = ask(ar, focus(ar));
-                                if (inAnswer) {
-                                    chain.add(Request.Turn.assistant(answer + "\n\n" + problem));
-                                } else {
-                                    chain.add(Request.Turn.assistant(answer));
-                                    chain.add(Request.Turn.user(problem));
-                                    chain.add(Request.Turn.assistant(ar.pick(ACKS)));
-                                }
-                                chain.add(Request.Turn.user(ar.pick(GO)));
-                            }
-                            chainLeft--;
-                            r = new Request(c.client().api(), c.client().model(), "", List.copyOf(chain), List.of(),
-                                    longBudget(ar), ar.chance(0.3), Double.NaN);
+            chainSessions(ctx, requests, rng, CUSTOM_NODE, label(), ar -> ar.chance(1.0 / 3) ? "in-answer" : "in-user",
+                    (chain, answer, group, ar) -> {
+                        if (answer == null) {
+                            chain.add(Request.Turn.user(ask(ar, focus(ar))));
+                            return;
                         }
-                        ctx.add(t, label(), group, a, ip, c.client(), r);
-                        t += (long) ar.uniform(40_000, 400_000);
-                    }
-                }
-            }
+                        String problem = ask(ar, focus(ar));
+                        if (group.equals("in-answer")) {
+                            chain.add(Request.Turn.assistant(answer + "\n\n" + problem));
+                        } else {
+                            chain.add(Request.Turn.assistant(answer));
+                            chain.add(Request.Turn.user(problem));
+                            chain.add(Request.Turn.assistant(ar.pick(ACKS)));
+                        }
+                        chain.add(Request.Turn.user(ar.pick(GO)));
+                    });
         }
     }
 
