@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,6 +30,7 @@ import io.extractionguard.engine.spi.StateStore;
 import io.extractionguard.engine.state.Verdict;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.BufferLedger;
 import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.operators.Role;
 import io.extractionguard.gateway.support.AuditFiles;
@@ -80,9 +82,17 @@ class AdminApiTest {
     private WebTestClient admin;
     private final JsonMapper json = JsonMapper.builder().build();
 
+    private final BufferLedger ledger = new BufferLedger();
+
     @BeforeEach
     void adminClient() {
-        admin = TestHttp.to(managementPort);
+        admin = TestHttp.to(managementPort, ledger);
+    }
+
+    /** Every response body a test read, or left unread, is released: a status-only check must still drain it. */
+    @AfterEach
+    void buffersReleased() throws InterruptedException {
+        ledger.assertAllReleased();
     }
 
     private WebTestClient.ResponseSpec post(String path, String body) {
@@ -93,27 +103,27 @@ class AdminApiTest {
     private int send(String account, String text) {
         return traffic.post().uri("/v1/messages").header("x-account-id", account).contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":16000,\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}")
-                .exchange().returnResult(String.class).getStatus().value();
+                .exchange().returnResult(Void.class).getStatus().value();
     }
 
     @Test
     void unauthenticatedAndWrongTokenCallsAreRefused() {
         admin.get().uri("/admin/accounts/acct-1").exchange()
                 .expectStatus().isUnauthorized()
-                .expectHeader().valueEquals("WWW-Authenticate", "Bearer realm=\"extraction-guard-admin\"");
+                .expectHeader().valueEquals("WWW-Authenticate", "Bearer realm=\"extraction-guard-admin\"").expectBody();
         admin.get().uri("/admin/accounts/acct-1").header("Authorization", "Bearer wrong").exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody();
         admin.get().uri("/admin/accounts/acct-1").header("Authorization", ALICE.bearer() + "x").exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody();
         // a hash is not a token: the configured value itself does not authenticate
         admin.get().uri("/admin/accounts/acct-1").header("Authorization", "Bearer " + OperatorTokens.sha256Hex(ALICE.token()))
-                .exchange().expectStatus().isForbidden();
+                .exchange().expectStatus().isForbidden().expectBody();
         admin.get().uri("/admin/accounts/acct-1").header("Authorization", ALICE.bearer()).exchange()
                 .expectStatus().isOk()
                 .expectBody().jsonPath("$.account").isEqualTo("acct-1").jsonPath("$.action").isEqualTo("ALLOW");
         // and the admin API is not on the traffic port
         traffic.get().uri("/admin/accounts/acct-1").header("Authorization", ALICE.bearer()).exchange()
-                .expectStatus().isNotFound();
+                .expectStatus().isNotFound().expectBody();
     }
 
     @Test
@@ -144,7 +154,7 @@ class AdminApiTest {
                 if (role != route.role()) {
                     int status = admin.method(route.method()).uri(route.path()).header("Authorization", op.bearer())
                             .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"reason\":\"role test\"}").exchange()
-                            .returnResult(String.class).getStatus().value();
+                            .returnResult(Void.class).getStatus().value();
                     assertThat(status).as("%s %s as %s", route.method(), route.path(), op.name()).isNotIn(401, 403);
                 }
             });
@@ -172,7 +182,7 @@ class AdminApiTest {
                 .bodyValue("{\"ttl\":\"1h\",\"reason\":\"migration test\"}").exchange()
                 .expectStatus().isOk().expectBody().jsonPath("$.source").isEqualTo("operator/admin-token");
         admin.post().uri("/admin/policy/reload").header("Authorization", "Bearer " + SHARED_TOKEN).exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody();
         assertThat(Files.readString(Path.of(properties.audit().path())))
                 .contains("\"actor\":\"admin-token\",\"auth\":\"shared-token\",\"action\":\"block\",\"account\":\"" + account);
     }
@@ -181,7 +191,7 @@ class AdminApiTest {
     void aPathSpelledDifferentlyStillNeedsCredentials() {
         for (String path : List.of("/admin;x=1/policy/reload", "/%61dmin/policy/reload", "/admin/policy;x=1/reload")) {
             int status = admin.post().uri(java.net.URI.create("http://127.0.0.1:" + managementPort + path)).exchange()
-                    .returnResult(String.class).getStatus().value();
+                    .returnResult(Void.class).getStatus().value();
             assertThat(status).as(path).isIn(401, 404);
         }
     }
@@ -218,7 +228,7 @@ class AdminApiTest {
                 .expectBody().jsonPath("$.kind").isEqualTo("BLOCK").jsonPath("$.source").isEqualTo("operator/alice");
         assertThat(send(account, "hello")).isEqualTo(403);
 
-        post("/admin/accounts/" + account + "/release", "{\"reason\":\"ticket 4712: false positive\"}").expectStatus().isOk();
+        post("/admin/accounts/" + account + "/release", "{\"reason\":\"ticket 4712: false positive\"}").expectStatus().isOk().expectBody();
         assertThat(send(account, "hello")).isEqualTo(200);
 
         Path audit = Path.of(properties.audit().path());
@@ -233,7 +243,7 @@ class AdminApiTest {
         store.putVerdict(account, new Verdict(Verdict.Kind.CHALLENGE, Instant.now().plusSeconds(600), "band/challenge",
                 List.of("cot-elicitation"), ""));
         assertThat(send(account, "hello")).isEqualTo(403);
-        post("/admin/accounts/" + account + "/release", "{\"reason\":\"verified by identity team\"}").expectStatus().isOk();
+        post("/admin/accounts/" + account + "/release", "{\"reason\":\"verified by identity team\"}").expectStatus().isOk().expectBody();
         assertThat(send(account, "hello")).isEqualTo(200);
 
         post("/admin/accounts/" + account + "/allow", "{\"ttl\":\"30m\",\"reason\":\"eval partner, contract 88\"}")
@@ -246,7 +256,7 @@ class AdminApiTest {
                 .expectBody().jsonPath("$.error").value(m -> assertThat((String) m).startsWith("reason: required"));
         post("/admin/accounts/acct-x/block", "{\"ttl\":\"forever\",\"reason\":\"x\"}").expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.error").value(m -> assertThat((String) m).startsWith("ttl: required"));
-        post("/admin/accounts/acct-x/block", "not json").expectStatus().isBadRequest();
-        post("/admin/accounts/acct-none/release", "{\"reason\":\"x\"}").expectStatus().isEqualTo(HttpStatus.NOT_FOUND);
+        post("/admin/accounts/acct-x/block", "not json").expectStatus().isBadRequest().expectBody();
+        post("/admin/accounts/acct-none/release", "{\"reason\":\"x\"}").expectStatus().isEqualTo(HttpStatus.NOT_FOUND).expectBody();
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -20,6 +21,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.BufferLedger;
 import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.operators.Role;
@@ -55,9 +57,17 @@ class AdminIndicatorsApiTest {
     private WebTestClient admin;
     private final JsonMapper json = JsonMapper.builder().build();
 
+    private final BufferLedger ledger = new BufferLedger();
+
     @BeforeEach
     void adminClient() {
-        admin = TestHttp.to(managementPort);
+        admin = TestHttp.to(managementPort, ledger);
+    }
+
+    /** Every response body a test read, or left unread, is released: a status-only check must still drain it. */
+    @AfterEach
+    void buffersReleased() throws InterruptedException {
+        ledger.assertAllReleased();
     }
 
     private WebTestClient.ResponseSpec importBundle(String body) {
@@ -85,14 +95,14 @@ class AdminIndicatorsApiTest {
     @Test
     void theIndicatorEndpointsRefuseMissingAndWrongTokens() {
         for (String path : new String[] {"/admin/indicators", "/admin/indicators/export"}) {
-            admin.get().uri(path).exchange().expectStatus().isUnauthorized();
-            admin.get().uri(path).header("Authorization", "Bearer not-the-token").exchange().expectStatus().isForbidden();
+            admin.get().uri(path).exchange().expectStatus().isUnauthorized().expectBody();
+            admin.get().uri(path).header("Authorization", "Bearer not-the-token").exchange().expectStatus().isForbidden().expectBody();
         }
         String valid = bundle("[x-extraction-guard-payment:fingerprint = 'pf-unauthorised']", ",\"confidence\":90");
         admin.post().uri("/admin/indicators/import").contentType(MediaType.APPLICATION_JSON).bodyValue(valid).exchange()
-                .expectStatus().isUnauthorized();
+                .expectStatus().isUnauthorized().expectBody();
         admin.post().uri("/admin/indicators/import").header("Authorization", "Bearer not-the-token")
-                .contentType(MediaType.APPLICATION_JSON).bodyValue(valid).exchange().expectStatus().isForbidden();
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(valid).exchange().expectStatus().isForbidden().expectBody();
         assertThat(registry.all(Instant.now())).noneMatch(i -> i.value().equals("pf-unauthorised"));
     }
 
@@ -150,7 +160,7 @@ class AdminIndicatorsApiTest {
         admin.get().uri("/admin/indicators/export").header("Authorization", CAROL.bearer()).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.type").isEqualTo("bundle");
         admin.get().uri("/admin/indicators/export?validity=forever").header("Authorization", CAROL.bearer()).exchange()
-                .expectStatus().isBadRequest();
+                .expectStatus().isBadRequest().expectBody();
 
         Path audit = Path.of(properties.audit().path());
         assertThat(AuditFiles.verifier(audit).verify(audit).intact()).isTrue();

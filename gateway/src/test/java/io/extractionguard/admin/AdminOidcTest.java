@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -18,6 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.gateway.GatewayApplication;
+import io.extractionguard.gateway.support.BufferLedger;
 import io.extractionguard.gateway.support.TestHttp;
 import io.extractionguard.gateway.config.GuardProperties;
 import io.extractionguard.gateway.support.AuditFiles;
@@ -61,8 +63,16 @@ class AdminOidcTest {
                 .claim("groups", java.util.List.of(groups)).build());
     }
 
+    private final BufferLedger ledger = new BufferLedger();
+
+    /** Every response body a test read, or left unread, is released: a status-only check must still drain it. */
+    @AfterEach
+    void buffersReleased() throws InterruptedException {
+        ledger.assertAllReleased();
+    }
+
     private WebTestClient.ResponseSpec block(String bearer, String account) {
-        return TestHttp.to(managementPort).post().uri("/admin/accounts/" + account + "/block").header("Authorization", "Bearer " + bearer)
+        return TestHttp.to(managementPort, ledger).post().uri("/admin/accounts/" + account + "/block").header("Authorization", "Bearer " + bearer)
                 .header("x-guard-operator", "someone-else").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"ttl\":\"1h\",\"reason\":\"oidc test\"}").exchange();
     }
@@ -74,7 +84,7 @@ class AdminOidcTest {
                 .expectBody().jsonPath("$.error").isEqualTo("operator vera lacks the 'override' role");
         block(token("omar", "guard-oncall", "staff"), account).expectStatus().isOk()
                 .expectBody().jsonPath("$.source").isEqualTo("operator/omar");
-        block("not-a-token-and-no-shared-token-configured", account).expectStatus().isForbidden();
+        block("not-a-token-and-no-shared-token-configured", account).expectStatus().isForbidden().expectBody();
 
         Path audit = Path.of(properties.audit().path());
         assertThat(AuditFiles.verifier(audit).verify(audit).intact()).isTrue();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -20,7 +21,15 @@ public final class TestHttp {
     }
 
     public static WebTestClient to(int port) {
-        HttpClient http = HttpClient.create(ConnectionProvider.newConnection());
+        return to(port, HttpClient.create(ConnectionProvider.newConnection()));
+    }
+
+    /** As {@link #to(int)}, its buffers allocated by {@code ledger}, which can then tell whether all were released. */
+    public static WebTestClient to(int port, BufferLedger ledger) {
+        return to(port, HttpClient.create(ConnectionProvider.newConnection()).option(ChannelOption.ALLOCATOR, ledger));
+    }
+
+    private static WebTestClient to(int port, HttpClient http) {
         return WebTestClient.bindToServer(new ReactorClientHttpConnector(http)).baseUrl("http://127.0.0.1:" + port)
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }

@@ -167,9 +167,9 @@ class TokenAccountingTest {
     @Test
     void aSpentTokenBudgetRejectsTheNextRequestWithA429AndRetryAfter() throws Exception {
         String account = account();
-        post("/v1/messages", account, anthropic(64, false)).expectStatus().isOk();
+        post("/v1/messages", account, anthropic(64, false)).expectStatus().isOk().expectBody();
         awaitUntil(() -> budget(account).output().remaining(), 36);
-        post("/v1/messages", account, anthropic(64, false)).expectStatus().isOk(); // not spent yet: served in full
+        post("/v1/messages", account, anthropic(64, false)).expectStatus().isOk().expectBody(); // not spent yet: served in full
         awaitUntil(() -> budget(account).output().remaining(), 0);
         long before = BACKEND.requestCount();
 
