@@ -232,25 +232,39 @@ public class ExtractionGuardGatewayFilterFactory
         return answer(exchange, chain, route, arrival, engine.admit(arrival, challenges.gate(solution, outage)), started);
     }
 
-    /** Forwards or rejects as the engine's outcome says, recording the decision and writing the limit headers. */
+    /**
+     * Forwards or rejects as the engine's outcome says, recording the decision and writing the limit headers. The
+     * outcome's {@link io.extractionguard.engine.decision.Commit} runs once the forwarded request is handed upstream
+     * (whatever the upstream or the client does next), and before a rejection is answered.
+     */
     private Mono<Void> answer(ServerWebExchange exchange, GatewayFilterChain chain, String route, Arrival arrival,
                               Outcome outcome, long started) {
         return switch (outcome) {
             case Outcome.Forward forward -> {
                 long elapsed = System.nanoTime() - started;
                 LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), forward.decision(), clock.instant());
-                yield sendThen(forward(exchange, chain, route, arrival, forward), () -> recorder.decided(route,
-                        arrival.format(), forward.request().identity(), forward.decision(), elapsed, traceparent(exchange)));
+                // deferred, so a forwarding that fails as it is built is an error signal, and the commit still runs
+                yield sendThen(Mono.defer(() -> forward(exchange, chain, route, arrival, forward)), () -> {
+                    forward.commit().run();
+                    recorder.decided(route, arrival.format(), forward.request().identity(), forward.decision(), elapsed,
+                            traceparent(exchange));
+                });
             }
             case Outcome.Reject reject -> {
+                reject.commit().run();
                 if (reject.decision() != null) {
                     decided(exchange, route, arrival, reject.request(), reject.decision(), started);
                 }
                 yield answers.reject(exchange, route, arrival.format(), reject);
             }
             // the shared ledger's round trips (redeeming a valid solution, reserving a pass request) block:
-            // off the event loop, and only for the requests that need them
-            case Outcome.NeedsLookup lookup -> Mono.fromCallable(lookup::complete)
+            // off the event loop, and only for the requests that need them; committed there, so a client that
+            // hangs up meanwhile loses nothing (run again by answer, a commit does nothing)
+            case Outcome.NeedsLookup lookup -> Mono.fromCallable(() -> {
+                        Outcome done = lookup.complete();
+                        done.commit().run();
+                        return done;
+                    })
                     .subscribeOn(Schedulers.boundedElastic())
                     .flatMap(done -> answer(exchange, chain, route, arrival, done, started))
                     .onErrorResume(StoreUnavailableException.class, e -> answers.unavailable(exchange, arrival.format()));
@@ -270,8 +284,9 @@ public class ExtractionGuardGatewayFilterFactory
 
     /**
      * Subscribes to {@code forwarded}, which hands the request to its upstream connection's event loop, and only then
-     * runs {@code bookkeeping} on this thread: a forwarded decision's meters, recent-decisions entry and (sampled) line
-     * are then off the path to the model API. Cancelling cancels the forwarding; its end is the returned Mono's.
+     * runs {@code bookkeeping} on this thread: a forwarded decision's commit, meters, recent-decisions entry and
+     * (sampled) line are then off the path to the model API. It runs whatever the forwarding does (fails at once,
+     * never ends, is cancelled). Cancelling cancels the forwarding; its end is the returned Mono's.
      */
     private static Mono<Void> sendThen(Mono<Void> forwarded, Runnable bookkeeping) {
         return Mono.create(sink -> {

@@ -19,21 +19,25 @@ public final class SentTurns {
     private int count;
     private int next;
 
-    /** Verified characters of {@code claimed}'s earlier user text; then records its own state. */
-    public synchronized long verify(ClaimedHistory claimed) {
+    /** Verified characters of {@code claimed}'s earlier user text (nothing recorded: see {@link #record}). */
+    public synchronized long verified(ClaimedHistory claimed) {
         long verified = 0;
         for (int i = claimed.kept() - 1; i >= 0 && verified == 0; i--) {
             if (contains(claimed.prefixState(i))) {
                 verified = claimed.prefixChars(i);
             }
         }
+        return verified;
+    }
+
+    /** Records {@code claimed}'s own user-turn sequence as sent. */
+    public synchronized void record(ClaimedHistory claimed) {
         long state = claimed.state();
         if (state != 0 && !contains(state)) {
             states[next] = state;
             next = (next + 1) % KEPT;
             count = Math.min(count + 1, KEPT);
         }
-        return verified;
     }
 
     private boolean contains(long state) {

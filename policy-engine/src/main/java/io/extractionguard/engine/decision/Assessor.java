@@ -58,9 +58,12 @@ final class Assessor {
         this.sanctions = sanctions;
     }
 
-    /** Observes a prepared request in the account's profile and campaign evidence, and scores it. */
-    RiskScore assess(PreparedRequest prepared, Instant now) {
-        prepared = verifyHistory(prepared, now);
+    /**
+     * Observes a prepared request in the account's profile and campaign state, and scores it; what the score does not
+     * read (the claimed-history record, shareable evidence, a sanction's reached accounts) goes to {@code commit}.
+     */
+    RiskScore assess(PreparedRequest prepared, Instant now, Commit commit) {
+        prepared = verifyHistory(prepared, now, commit);
         Policy p = prepared.policy();
         GuardRequest request = prepared.request();
         RequestFeatures features = prepared.features();
@@ -74,7 +77,9 @@ final class Assessor {
         List<Contribution> extra = campaigns.evaluate(p.campaign(), prepared.indicators(), risk.score(),
                 p.features().evidencePrior(), now.toEpochMilli());
         if (!extra.isEmpty() && evidence != null) {
-            evidence.record(extra, id, features.sketch(), now);
+            List<Contribution> found = extra;
+            byte[] sketch = features.sketch();
+            commit.add(() -> evidence.record(found, id, sketch, now));
         }
         Contribution peer = peerIndicator(p, id, features, now);
         if (peer != null) {
@@ -84,7 +89,7 @@ final class Assessor {
         if (!extra.isEmpty()) {
             risk = p.scorer().score(context, extra);
         }
-        applySanction(prepared.indicators(), id, now);
+        applySanction(prepared.indicators(), id, now, commit);
         return risk;
     }
 
@@ -99,7 +104,7 @@ final class Assessor {
      * unverified adds no points by itself, so an unknown history (begun elsewhere, another replica, a restart) costs
      * at most the discount of this request.
      */
-    private PreparedRequest verifyHistory(PreparedRequest prepared, Instant now) {
+    private PreparedRequest verifyHistory(PreparedRequest prepared, Instant now, Commit commit) {
         Policy p = prepared.policy();
         StructureSettings st = p.campaign().structure();
         if (!p.campaign().enabled() || !st.enabled() || !st.claimedHistory().verifies()) {
@@ -111,7 +116,9 @@ final class Assessor {
             return prepared;
         }
         RequestIndicators indicators = prepared.indicators();
-        long unverified = claimed.chars() - history.verify(indicators.accountHash(), claimed, now.toEpochMilli());
+        long account = indicators.accountHash();
+        long unverified = claimed.chars() - history.verified(account, claimed, now.toEpochMilli());
+        commit.add(() -> history.record(account, claimed, now.toEpochMilli()));
         if (unverified <= 0) {
             return prepared;
         }
@@ -137,9 +144,9 @@ final class Assessor {
     /**
      * Puts the verdict of a campaign sanction this account belongs or links to, unless the account
      * already has it, a block (when the sanction challenges) or an operator's allow. Local reads only;
-     * the sanction registry records the account off the request path.
+     * the sanction registry records the account in the commit, then off the request path.
      */
-    private void applySanction(RequestIndicators r, ClientIdentity id, Instant now) {
+    private void applySanction(RequestIndicators r, ClientIdentity id, Instant now, Commit commit) {
         Optional<CampaignSanction> match = sanctions.match(r, now);
         if (match.isEmpty()) {
             return;
@@ -154,8 +161,9 @@ final class Assessor {
         store.putVerdict(id.accountId(), new Verdict(s.action(), s.expiresAt(), "campaign/" + s.id(),
                 List.of(s.reasonId()), s.reason()));
         long hash = r.accountHash() & Long.MAX_VALUE;
-        sanctions.reached(s.id(), new CampaignSanction.Penalised(id.accountId(), id.paymentFingerprint(), now,
-                !s.members().contains(hash)), hash);
+        CampaignSanction.Penalised penalised = new CampaignSanction.Penalised(id.accountId(), id.paymentFingerprint(),
+                now, !s.members().contains(hash));
+        commit.add(() -> sanctions.reached(s.id(), penalised, hash));
     }
 
     /** The contribution of an imported peer indicator matching this request, or null. */

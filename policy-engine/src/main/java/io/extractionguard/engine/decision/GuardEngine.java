@@ -40,7 +40,9 @@ import io.extractionguard.engine.spi.TokenLimiter;
 
 /**
  * Decides one request: features → profile update → score → band → verdicts and limits → action.
- * The gateway and the replay CLI both call {@link #evaluate}, so a backtest runs the same code.
+ * The gateway ({@link #admit}) and the replay CLI ({@link #evaluate}) run the same decision; the
+ * gateway defers the request's {@link Commit} (state the answer does not read) until the request is
+ * on its way upstream, the replay commits at once, so a backtest runs the same code in the same order.
  *
  * <p>CPU only and non-blocking, given a {@link StateStore} and {@link RateLimiter} that answer
  * from memory. Time comes from the injected {@link Clock}; the policy from a supplier so that a
@@ -221,7 +223,9 @@ public final class GuardEngine {
         if (solution.malformed()) {
             return Outcome.malformedSolution(request, solution);
         }
-        return Outcome.decided(request, evaluate(new GuardRequest(request.identity(), request.request())), solution);
+        Commit commit = new Commit();
+        Decision decision = decide(prepare(new GuardRequest(request.identity(), request.request())), commit);
+        return Outcome.decided(request, decision, solution, commit);
     }
 
     /** How this engine reads arriving requests (the gateway's batches and the replay use it too). */
@@ -232,7 +236,7 @@ public final class GuardEngine {
         return intake;
     }
 
-    /** Decides one request: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
+    /** Decides one request and commits it: {@link #prepare} and {@link #evaluate(PreparedRequest)} in one step. */
     public Decision evaluate(GuardRequest request) {
         return evaluate(prepare(request));
     }
@@ -252,10 +256,21 @@ public final class GuardEngine {
                 Indicators.extract(p.campaign(), request.identity(), features, conversation));
     }
 
-    /** Decides a prepared request at the clock's current instant, updating the account's state. */
+    /**
+     * Decides a prepared request at the clock's current instant and runs its {@link Commit} at once (replay, tests):
+     * the account's state is up to date when it returns.
+     */
     public Decision evaluate(PreparedRequest prepared) {
+        Commit commit = new Commit();
+        Decision decision = decide(prepared, commit);
+        commit.run();
+        return decision;
+    }
+
+    /** Decides, updating what the answer reads; what it does not read goes to {@code commit}. */
+    private Decision decide(PreparedRequest prepared, Commit commit) {
         Instant now = clock.instant();
-        RiskScore risk = assessor.assess(prepared, now);
+        RiskScore risk = assessor.assess(prepared, now, commit);
         Policy p = prepared.policy();
         ClientIdentity id = prepared.request().identity();
         return judge.decide(p, id, p.tierLimits(id.tier()), risk, now, List.of(prepared.request().inference()));
@@ -268,7 +283,7 @@ public final class GuardEngine {
      * Decides a batch (Anthropic Message Batches, an OpenAI batch file) of one account as a whole:
      * every item is observed and scored as a request of that account, so the profile and campaign
      * evidence see each; the batch is judged by its riskiest item and counts as {@code items.size()}
-     * requests against the limits, admitted or refused whole.
+     * requests against the limits, admitted or refused whole. Committed before it returns.
      */
     public Decision evaluateBatch(ClientIdentity identity, List<InferenceRequest> items) {
         if (items.isEmpty()) {
@@ -280,7 +295,9 @@ public final class GuardEngine {
         for (InferenceRequest item : items) {
             PreparedRequest prepared = prepare(new GuardRequest(identity, item));
             p = prepared.policy();
-            RiskScore risk = assessor.assess(prepared, now);
+            Commit commit = new Commit();
+            RiskScore risk = assessor.assess(prepared, now, commit);
+            commit.run(); // each item's updates before the next item is assessed, as without the split
             if (worst == null || risk.score() >= worst.score()) {
                 worst = risk;
             }

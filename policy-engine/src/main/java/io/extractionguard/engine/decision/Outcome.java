@@ -7,9 +7,14 @@ import io.extractionguard.engine.spi.ChallengeGate;
 
 /**
  * What the engine's front door ({@link GuardEngine#admit}) answers for one request: forward it
- * with its decision, reject it for an explicit cause, or first finish a lookup that blocks.
+ * with its decision, reject it for an explicit cause, or first finish a lookup that blocks. A decided
+ * outcome carries the {@link Commit} of the state updates its answer does not read: the receiver runs
+ * it once the answer is on its way, whatever becomes of the request (see {@link Commit}'s contract).
  */
 public sealed interface Outcome {
+
+    /** What to run once the answer is on its way; {@link Commit#NONE} when nothing was decided. */
+    Commit commit();
 
     /** Why a request is not forwarded. */
     enum Cause {
@@ -47,8 +52,8 @@ public sealed interface Outcome {
         }
     }
 
-    /** Forward the request: ALLOW or SHADOW. */
-    record Forward(Intake.Accepted request, Decision decision) implements Outcome {
+    /** Forward the request: ALLOW or SHADOW; run {@code commit} after handing it upstream. */
+    record Forward(Intake.Accepted request, Decision decision, Commit commit) implements Outcome {
     }
 
     /**
@@ -59,16 +64,23 @@ public sealed interface Outcome {
      * @param request  the request, once read; otherwise null
      * @param decision for THROTTLE, CHALLENGE or BLOCK: the decision; otherwise null
      * @param solution the request's challenge answer, once checked ({@link ChallengeGate.Check#NONE} before)
+     * @param commit   for a decision: its commit; otherwise {@link Commit#NONE}
      */
     record Reject(Cause cause, ParseError invalid, Intake.Accepted request, Decision decision,
-                  ChallengeGate.Check solution) implements Outcome {
+                  ChallengeGate.Check solution, Commit commit) implements Outcome {
     }
 
     /** A lookup that blocks must run first; {@link #complete} runs it and decides. */
     record NeedsLookup(Intake.Accepted request, Supplier<Outcome> then) implements Outcome {
-        /** Blocking: call it off the event loop. */
+        /** Blocking: call it off the event loop. The outcome it returns carries the commit. */
         public Outcome complete() {
             return then.get();
+        }
+
+        /** Nothing decided yet: {@link Commit#NONE}. */
+        @Override
+        public Commit commit() {
+            return Commit.NONE;
         }
     }
 
@@ -79,16 +91,16 @@ public sealed interface Outcome {
             case UNKNOWN_FORMAT -> Cause.UNSUPPORTED_ENCODING;
             case MALFORMED_JSON, INVALID_REQUEST -> Cause.INVALID_REQUEST;
         };
-        return new Reject(cause, error, null, null, ChallengeGate.Check.NONE);
+        return new Reject(cause, error, null, null, ChallengeGate.Check.NONE, Commit.NONE);
     }
 
     static Outcome malformedSolution(Intake.Accepted request, ChallengeGate.Check solution) {
-        return new Reject(Cause.MALFORMED_SOLUTION, null, request, null, solution);
+        return new Reject(Cause.MALFORMED_SOLUTION, null, request, null, solution, Commit.NONE);
     }
 
-    static Outcome decided(Intake.Accepted request, Decision decision, ChallengeGate.Check solution) {
-        return decision.action().forwards() ? new Forward(request, decision)
-                : new Reject(Cause.of(decision), null, request, decision, solution);
+    static Outcome decided(Intake.Accepted request, Decision decision, ChallengeGate.Check solution, Commit commit) {
+        return decision.action().forwards() ? new Forward(request, decision, commit)
+                : new Reject(Cause.of(decision), null, request, decision, solution, commit);
     }
 
     static Outcome needsLookup(Intake.Accepted request, Supplier<Outcome> then) {

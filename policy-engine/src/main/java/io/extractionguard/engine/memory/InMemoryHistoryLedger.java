@@ -33,11 +33,19 @@ public final class InMemoryHistoryLedger implements HistoryLedger {
     }
 
     @Override
-    public long verify(long accountHash, ClaimedHistory claimed, long atMillis) {
+    public long verified(long accountHash, ClaimedHistory claimed, long atMillis) {
         if (claimed.state() == 0) {
             return 0;
         }
-        return accounts.get(accountHash, NEW).verify(claimed);
+        SentTurns sent = accounts.getIfPresent(accountHash);
+        return sent == null ? 0 : sent.verified(claimed);
+    }
+
+    @Override
+    public void record(long accountHash, ClaimedHistory claimed, long atMillis) {
+        if (claimed.state() != 0) {
+            accounts.get(accountHash, NEW).record(claimed);
+        }
     }
 
     /** Accounts remembered (tests, metrics). */

@@ -73,23 +73,49 @@ class ClaimedHistoryTest {
         assertThat(three.unverifiedText(two.chars() + "why is that linear?".length())).startsWith("Next exercise.");
 
         InMemoryHistoryLedger ledger = new InMemoryHistoryLedger(clock);
-        assertThat(ledger.verify(7, one, 0)).isZero();
-        assertThat(ledger.verify(7, two, 0)).as("a genuine follow-up is verified in full").isEqualTo(two.chars());
-        long verified = ledger.verify(7, three, 0);
+        assertThat(sent(ledger, 7, one)).isZero();
+        assertThat(sent(ledger, 7, two)).as("a genuine follow-up is verified in full").isEqualTo(two.chars());
+        long verified = sent(ledger, 7, three);
         assertThat(verified).as("the invented turn is not").isEqualTo(two.chars() + "why is that linear?".length());
-        assertThat(ledger.verify(8, two, 0)).as("another account never sent it").isZero();
+        assertThat(sent(ledger, 8, two)).as("another account never sent it").isZero();
         assertThat(ledger.size()).isEqualTo(2);
+    }
+
+    @Test
+    void verifyingRecordsNothingUntilTheRequestIsRecorded() {
+        ClaimedHistory one = parse("Write a function that merges two sorted lists.").claimed();
+        ClaimedHistory two = parse("Write a function that merges two sorted lists.", "def merge(a, b): ...",
+                "why is that linear?").claimed();
+        InMemoryHistoryLedger ledger = new InMemoryHistoryLedger(clock);
+        assertThat(ledger.verified(7, one, 0)).isZero();
+        assertThat(ledger.verified(7, two, 0)).as("the first request was verified, not recorded").isZero();
+        assertThat(ledger.size()).isZero();
+        ledger.record(7, one, 0);
+        assertThat(ledger.verified(7, two, 0)).isEqualTo(two.chars());
+    }
+
+    /** A request as the engine handles it: verified, then (in its commit) recorded. */
+    private static long sent(InMemoryHistoryLedger ledger, long account, ClaimedHistory claimed) {
+        long verified = ledger.verified(account, claimed, 0);
+        ledger.record(account, claimed, 0);
+        return verified;
+    }
+
+    private static long sent(SentTurns turns, ClaimedHistory claimed) {
+        long verified = turns.verified(claimed);
+        turns.record(claimed);
+        return verified;
     }
 
     @Test
     void theLedgerKeepsABoundedNumberOfSequencesPerAccount() {
         SentTurns sent = new SentTurns();
         ClaimedHistory old = parse("the first conversation").claimed();
-        sent.verify(old);
+        sent(sent, old);
         for (int i = 0; i < SentTurns.KEPT; i++) {
-            sent.verify(parse("conversation " + i).claimed());
+            sent(sent, parse("conversation " + i).claimed());
         }
-        assertThat(sent.verify(parse("the first conversation", "answer", "and then?").claimed()))
+        assertThat(sent(sent, parse("the first conversation", "answer", "and then?").claimed()))
                 .as("forgotten after " + SentTurns.KEPT + " newer sequences").isZero();
     }
 
