@@ -35,8 +35,9 @@ import io.extractionguard.engine.state.ProfileStats;
 import io.extractionguard.engine.state.Verdict;
 
 /**
- * Scores a request: observes it in the account's profile and the campaign evidence, adds campaign
- * and peer-indicator contributions, and puts the verdict of a campaign sanction it falls under.
+ * Scores a request: observes it in the account's profile and the campaign state, adds campaign
+ * and peer-indicator contributions, and puts the verdict of a campaign sanction it falls under. What
+ * the score does not read goes to the decision's {@link Commit}.
  */
 final class Assessor {
 
