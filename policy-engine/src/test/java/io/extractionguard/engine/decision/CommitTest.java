@@ -139,6 +139,28 @@ class CommitTest {
     }
 
     @Test
+    void aRequestWaitingForALookupHasNothingToCommitUntilTheLookupDecidesIt() {
+        // a solution that needs the shared ledger, then is no solution: NONE but for needing the lookup
+        ChallengeGate.Check none = ChallengeGate.Check.NONE;
+        ChallengeGate.Check lookup = (ChallengeGate.Check) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{ChallengeGate.Check.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "needsLookup" -> true;
+                    case "lookUp" -> none;
+                    default -> method.invoke(none, args);
+                });
+
+        Outcome.NeedsLookup waiting = (Outcome.NeedsLookup) engine.admit(arrival("acct-rice", conversation(FOLLOW_UP)),
+                account -> lookup);
+        assertThat(waiting.commit()).isSameAs(Commit.NONE);
+        Outcome.Forward decided = (Outcome.Forward) waiting.complete();
+
+        assertThat(history.recorded).isEmpty();
+        decided.commit().run();
+        assertThat(history.recorded).hasSize(1);
+    }
+
+    @Test
     void aBodyThatIsNotReadCommitsNothing() {
         Outcome outcome = engine.admit(arrival("acct-rice", "{\"model\":"), ChallengeGate.NONE);
 
