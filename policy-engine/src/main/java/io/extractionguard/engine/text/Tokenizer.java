@@ -1,5 +1,9 @@
 package io.extractionguard.engine.text;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 
 import com.dynatrace.hash4j.hashing.Hasher64;
@@ -17,6 +21,10 @@ import com.dynatrace.hash4j.hashing.Hashing;
  * text's decomposition: an ASCII character has no decomposition and combining class 0, and the
  * characters canonical reordering moves are removed by the fold or separate tokens in any order
  * (see {@link #nonAscii}). Only the current token's characters are kept, in a small buffer.
+ *
+ * <p>Text that is all ASCII (nearly all prompts) takes a byte path instead ({@link #tokenizeAscii}): its UTF-8
+ * bytes, a copy of the string's own Latin-1 bytes, are read eight at a time, a word found and lower-cased with a few
+ * word-wide operations instead of a loop step per character.
  *
  * <p>Not thread-safe: each thread uses its own instance (see {@code FeatureExtractor}).
  */
@@ -50,6 +58,18 @@ public final class Tokenizer {
      * @return the number of tokens appended
      */
     public int tokenize(String text, LongList out) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length == text.length()) {
+            // One byte per character: every character is ASCII, or an unpaired surrogate the encoder replaced
+            // with '?'. Either is a separator (an unpaired surrogate is no letter or digit, decomposes to
+            // itself and is a starter, so nothing reorders across it), so the tokens are the same.
+            return tokenizeAscii(utf8, out);
+        }
+        return tokenizeChars(text, out);
+    }
+
+    /** The character path: any text ({@link #tokenize} keeps it for text with non-ASCII characters). */
+    private int tokenizeChars(String text, LongList out) {
         int before = out.size();
         Chars t = token;
         t.clear();
@@ -110,6 +130,111 @@ public final class Tokenizer {
         }
         t.end(out);
         return out.size() - before;
+    }
+
+    /** ASCII text's bytes read eight at a time, first byte lowest. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGH = 0x8080_8080_8080_8080L;
+
+    /**
+     * The byte path: {@code ascii} holds only bytes below 0x80. A word is a run of ASCII letters and digits;
+     * everything else separates. Each step reads eight bytes and marks the letters and the digits in them
+     * ({@link #letters}, {@link #digits}): the word's start and end are the lowest marked and unmarked bytes,
+     * its lower case the bytes with 0x20 set where a letter is, and its packed cache key (the first 16 characters
+     * 8 bits each, first character highest) the masked word byte-reversed. The same hashes as the character
+     * path, which the parity tests check against a frozen copy of it.
+     */
+    private int tokenizeAscii(byte[] ascii, LongList out) {
+        int before = out.size();
+        int n = ascii.length;
+        Chars t = token;
+        int i = 0;
+        while (i < n) {
+            long v = load(ascii, i, n);
+            long letters = letters(v);
+            long word = letters | digits(v);
+            if (word == 0) {
+                i += 8;
+                continue;
+            }
+            int skip = Long.numberOfTrailingZeros(word) >>> 3;
+            if (skip != 0) { // the word starts inside: read again from its first byte
+                i += skip;
+                v = load(ascii, i, n);
+                letters = letters(v);
+                word = letters | digits(v);
+            }
+            long stop = ~word & HIGH;
+            if (stop != 0) { // 1 to 7 characters
+                int len = Long.numberOfTrailingZeros(stop) >>> 3;
+                out.add(t.cached(pack(lower(v, letters) & below(len), len), 0, ascii, i, i + len));
+                i += len + 1; // the byte after the word separates
+                continue;
+            }
+            long key1 = Long.reverseBytes(lower(v, letters));
+            long v2 = load(ascii, i + 8, n);
+            long letters2 = letters(v2);
+            long stop2 = ~(letters2 | digits(v2)) & HIGH;
+            if (stop2 != 0) { // 8 to 15 characters
+                int len2 = Long.numberOfTrailingZeros(stop2) >>> 3;
+                out.add(t.cached(key1, pack(lower(v2, letters2) & below(len2), len2), ascii, i, i + 8 + len2));
+                i += 8 + len2 + 1;
+                continue;
+            }
+            int end = i + 16;
+            while (true) {
+                long v3 = load(ascii, end, n);
+                long stop3 = ~(letters(v3) | digits(v3)) & HIGH;
+                if (stop3 != 0) {
+                    end += Long.numberOfTrailingZeros(stop3) >>> 3;
+                    break;
+                }
+                end += 8;
+            }
+            out.add(end - i == 16 ? t.cached(key1, Long.reverseBytes(lower(v2, letters2)), ascii, i, end)
+                    : t.hashAscii(ascii, i, end));
+            i = end + 1;
+        }
+        return out.size() - before;
+    }
+
+    /** Bytes {@code [i, i + 8)} of {@code b[0, n)}, bytes past {@code n} read as 0 (a separator). */
+    private static long load(byte[] b, int i, int n) {
+        if (i <= n - Long.BYTES) {
+            return (long) LONGS.get(b, i);
+        }
+        long v = 0;
+        for (int k = Math.min(n, i + Long.BYTES) - 1; k >= i; k--) {
+            v = v << 8 | b[k];
+        }
+        return v;
+    }
+
+    /** 0x80 in each byte of {@code v} (all below 0x80) that is an ASCII letter, 0 in the others. */
+    private static long letters(long v) {
+        long folded = v | 0x2020_2020_2020_2020L; // upper case onto lower case; no other byte lands in a..z
+        return (folded + (0x80 - 'a') * ONES) & ~(folded + (0x7F - 'z') * ONES) & HIGH;
+    }
+
+    /** 0x80 in each byte of {@code v} (all below 0x80) that is an ASCII digit, 0 in the others. */
+    private static long digits(long v) {
+        return (v + (0x80 - '0') * ONES) & ~(v + (0x7F - '9') * ONES) & HIGH;
+    }
+
+    /** {@code v} with its letters ({@link #letters} of it) lower-cased. */
+    private static long lower(long v, long letters) {
+        return v | letters >>> 2;
+    }
+
+    /** A mask of the low {@code len} bytes (0 to 7). */
+    private static long below(int len) {
+        return (1L << (len << 3)) - 1;
+    }
+
+    /** The low {@code len} bytes of {@code word} packed first byte highest (the cache key's order); 0 when len is 0. */
+    private static long pack(long word, int len) {
+        return len == 0 ? 0 : Long.reverseBytes(word) >>> (Long.SIZE - (len << 3));
     }
 
     /**
@@ -272,7 +397,7 @@ public final class Tokenizer {
             if (length == 0) {
                 return;
             }
-            out.add(packed > 0 ? cached(packed, 0, null, 0, 0) : HASH.hashBytesToLong(bytes, 0, length));
+            out.add(packed > 0 ? cached(packed, 0, (char[]) null, 0, 0) : HASH.hashBytesToLong(bytes, 0, length));
             clear();
         }
 
@@ -284,21 +409,48 @@ public final class Tokenizer {
             return hashFolded(text, from, to);
         }
 
+        /** The hash of the ASCII word {@code ascii[from, to)} longer than 16 characters (not cached). */
+        long hashAscii(byte[] ascii, int from, int to) {
+            length = 0;
+            for (int k = from; k < to; k++) {
+                put(ASCII_WORD[ascii[k]]);
+            }
+            long h = HASH.hashBytesToLong(bytes, 0, length);
+            length = 0;
+            return h;
+        }
+
+        /** {@link #cached(long, long, char[], int, int)} of the ASCII word {@code ascii[from, to)}. */
+        long cached(long key1, long key2, byte[] ascii, int from, int to) {
+            long[] cache = cache();
+            int at = slot(key1, key2);
+            return cache[at] == key1 && cache[at + 1] == key2 ? cache[at + 2]
+                    : remember(at, key1, key2, hashAscii(ascii, from, to));
+        }
+
         /** The hash of the token whose packed characters are {@code key1, key2}, from the cache or computed. */
         private long cached(long key1, long key2, char[] text, int from, int to) {
+            long[] cache = cache();
+            int at = slot(key1, key2);
+            return cache[at] == key1 && cache[at + 1] == key2 ? cache[at + 2]
+                    : remember(at, key1, key2, text == null ? HASH.hashBytesToLong(bytes, 0, length)
+                            : hashFolded(text, from, to));
+        }
+
+        private long[] cache() {
             long[] cache = cached;
-            if (cache == null) {
-                cache = cached = new long[SLOT << CACHE_BITS];
-            }
-            int at = (int) ((key1 * 0x9E3779B97F4A7C15L + key2 * 0xC2B2AE3D27D4EB4FL) >>> (64 - CACHE_BITS)) * SLOT;
-            if (cache[at] == key1 && cache[at + 1] == key2) {
-                return cache[at + 2];
-            }
-            long h = text == null ? HASH.hashBytesToLong(bytes, 0, length) : hashFolded(text, from, to);
-            cache[at] = key1;
-            cache[at + 1] = key2;
-            cache[at + 2] = h;
-            return h;
+            return cache != null ? cache : (cached = new long[SLOT << CACHE_BITS]);
+        }
+
+        private static int slot(long key1, long key2) {
+            return (int) ((key1 * 0x9E3779B97F4A7C15L + key2 * 0xC2B2AE3D27D4EB4FL) >>> (64 - CACHE_BITS)) * SLOT;
+        }
+
+        private long remember(int at, long key1, long key2, long hash) {
+            cached[at] = key1;
+            cached[at + 1] = key2;
+            cached[at + 2] = hash;
+            return hash;
         }
 
         /** Hashes an ASCII word of {@code text} lower-cased (the token's buffer is left empty). */
