@@ -22,9 +22,10 @@ import com.dynatrace.hash4j.hashing.Hashing;
  * characters canonical reordering moves are removed by the fold or separate tokens in any order
  * (see {@link #nonAscii}). Only the current token's characters are kept, in a small buffer.
  *
- * <p>Text that is all ASCII (nearly all prompts) takes a byte path instead ({@link #tokenizeAscii}): its UTF-8
- * bytes, a copy of the string's own Latin-1 bytes, are read eight at a time, a word found and lower-cased with a few
- * word-wide operations instead of a loop step per character.
+ * <p>ASCII text (nearly all prompts) takes a byte path instead ({@link #tokenizeAscii}): its ISO-8859-1 bytes, a
+ * copy of the string's own bytes, are read eight at a time, a word found and lower-cased with a few word-wide
+ * operations instead of a loop step per character. From the first word that touches a non-ASCII character on, the
+ * text takes the character path.
  *
  * <p>Not thread-safe: each thread uses its own instance (see {@code FeatureExtractor}).
  */
@@ -58,24 +59,58 @@ public final class Tokenizer {
      * @return the number of tokens appended
      */
     public int tokenize(String text, LongList out) {
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        if (utf8.length == text.length()) {
-            // One byte per character: every character is ASCII, or an unpaired surrogate the encoder replaced
-            // with '?'. Either is a separator (an unpaired surrogate is no letter or digit, decomposes to
-            // itself and is a starter, so nothing reorders across it), so the tokens are the same.
-            return tokenizeAscii(utf8, out);
+        // One byte per character, the character itself when it is ASCII (a copy, for the Latin-1 strings Java
+        // keeps ASCII text in); any other character is a byte above 0x7F or, above 0xFF, '?'.
+        byte[] latin1 = text.getBytes(StandardCharsets.ISO_8859_1);
+        int n = latin1.length;
+        int ascii = asciiPrefix(text, latin1);
+        int cut = ascii;
+        if (ascii < n) {
+            while (cut > 0 && ASCII_WORD[latin1[cut - 1]] != 0) {
+                cut--; // a word running into the non-ASCII character is the character path's
+            }
         }
-        return tokenizeChars(text, out);
+        int count = tokenizeAscii(latin1, cut, out);
+        return cut == n ? count : count + tokenizeChars(text, cut, out);
     }
 
-    /** The character path: any text ({@link #tokenize} keeps it for text with non-ASCII characters). */
-    private int tokenizeChars(String text, LongList out) {
+    /** The length of the longest prefix of {@code text} that is ASCII, read from its ISO-8859-1 bytes. */
+    private static int asciiPrefix(String text, byte[] latin1) {
+        int n = latin1.length;
+        int i = 0;
+        while (i <= n - Long.BYTES) {
+            long v = (long) LONGS.get(latin1, i);
+            long q = v ^ 0x3F3F_3F3F_3F3F_3F3FL; // '?' bytes are 0
+            long flagged = (v | (q - ONES) & ~q) & HIGH; // bytes above 0x7F and '?' (above its lowest, maybe others)
+            if (flagged == 0) {
+                i += Long.BYTES;
+                continue;
+            }
+            int at = i + firstByte(flagged);
+            if (latin1[at] != '?' || text.charAt(at) != '?') {
+                return at;
+            }
+            i = at + 1; // a question mark
+        }
+        for (; i < n; i++) {
+            if (latin1[i] < 0 || (latin1[i] == '?' && text.charAt(i) != '?')) {
+                return i;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The character path: {@code text} from {@code from} on, where a word starts or ends (any text; {@link #tokenize}
+     * keeps it for text from the first word that touches a non-ASCII character on).
+     */
+    private int tokenizeChars(String text, int from, LongList out) {
         int before = out.size();
         Chars t = token;
         t.clear();
         char[] buf = chunk;
         int n = text.length();
-        int pos = 0;
+        int pos = from;
         while (pos < n) {
             int len = Math.min(CHUNK, n - pos);
             text.getChars(pos, pos + len, buf, 0);
@@ -110,9 +145,9 @@ public final class Tokenizer {
                 while (true) {
                     int at = i - start;
                     if (at < 8) {
-                        key1 = key1 << 8 | w;
+                        key1 |= (long) w << (at << 3);
                     } else if (at < 16) {
-                        key2 = key2 << 8 | w;
+                        key2 |= (long) w << ((at - 8) << 3);
                     }
                     if (++i == len || (c = buf[i]) >= 0x80 || (w = ASCII_WORD[c]) == 0) {
                         break;
@@ -138,16 +173,15 @@ public final class Tokenizer {
     private static final long HIGH = 0x8080_8080_8080_8080L;
 
     /**
-     * The byte path: {@code ascii} holds only bytes below 0x80. A word is a run of ASCII letters and digits;
+     * The byte path: {@code ascii[0, n)} holds only bytes below 0x80 and ends where a word ends. A word is a run of ASCII letters and digits;
      * everything else separates. Each step reads eight bytes and marks the letters and the digits in them
      * ({@link #letters}, {@link #digits}): the word's start and end are the lowest marked and unmarked bytes,
-     * its lower case the bytes with 0x20 set where a letter is, and its packed cache key (the first 16 characters
-     * 8 bits each, first character highest) the masked word byte-reversed. The same hashes as the character
-     * path, which the parity tests check against a frozen copy of it.
+     * its lower case the bytes with 0x20 set where a letter is, and its cache key (the first 16 characters 8 bits
+     * each, first character lowest) those bytes as they were read. The same hashes as the character path, which
+     * the parity tests check against a frozen copy of it.
      */
-    private int tokenizeAscii(byte[] ascii, LongList out) {
+    private int tokenizeAscii(byte[] ascii, int n, LongList out) {
         int before = out.size();
-        int n = ascii.length;
         Chars t = token;
         int i = 0;
         while (i < n) {
@@ -158,7 +192,7 @@ public final class Tokenizer {
                 i += 8;
                 continue;
             }
-            int skip = Long.numberOfTrailingZeros(word) >>> 3;
+            int skip = firstByte(word);
             if (skip != 0) { // the word starts inside: read again from its first byte
                 i += skip;
                 v = load(ascii, i, n);
@@ -167,18 +201,18 @@ public final class Tokenizer {
             }
             long stop = ~word & HIGH;
             if (stop != 0) { // 1 to 7 characters
-                int len = Long.numberOfTrailingZeros(stop) >>> 3;
-                out.add(t.cached(pack(lower(v, letters) & below(len), len), 0, ascii, i, i + len));
+                int len = firstByte(stop);
+                out.add(t.cached(lower(v, letters) & below(len), 0, ascii, i, i + len));
                 i += len + 1; // the byte after the word separates
                 continue;
             }
-            long key1 = Long.reverseBytes(lower(v, letters));
+            long key1 = lower(v, letters);
             long v2 = load(ascii, i + 8, n);
             long letters2 = letters(v2);
             long stop2 = ~(letters2 | digits(v2)) & HIGH;
             if (stop2 != 0) { // 8 to 15 characters
-                int len2 = Long.numberOfTrailingZeros(stop2) >>> 3;
-                out.add(t.cached(key1, pack(lower(v2, letters2) & below(len2), len2), ascii, i, i + 8 + len2));
+                int len2 = firstByte(stop2);
+                out.add(t.cached(key1, lower(v2, letters2) & below(len2), ascii, i, i + 8 + len2));
                 i += 8 + len2 + 1;
                 continue;
             }
@@ -187,12 +221,12 @@ public final class Tokenizer {
                 long v3 = load(ascii, end, n);
                 long stop3 = ~(letters(v3) | digits(v3)) & HIGH;
                 if (stop3 != 0) {
-                    end += Long.numberOfTrailingZeros(stop3) >>> 3;
+                    end += firstByte(stop3);
                     break;
                 }
                 end += 8;
             }
-            out.add(end - i == 16 ? t.cached(key1, Long.reverseBytes(lower(v2, letters2)), ascii, i, end)
+            out.add(end - i == 16 ? t.cached(key1, lower(v2, letters2), ascii, i, end)
                     : t.hashAscii(ascii, i, end));
             i = end + 1;
         }
@@ -232,9 +266,13 @@ public final class Tokenizer {
         return (1L << (len << 3)) - 1;
     }
 
-    /** The low {@code len} bytes of {@code word} packed first byte highest (the cache key's order); 0 when len is 0. */
-    private static long pack(long word, int len) {
-        return len == 0 ? 0 : Long.reverseBytes(word) >>> (Long.SIZE - (len << 3));
+    /**
+     * The index of the lowest byte of {@code mask} (0x80 or 0 in each byte, not all 0) that is marked: its lowest bit,
+     * shifted to the byte's low bit, multiplies a constant whose top byte is then that index. The replay's JIT (C1)
+     * has no intrinsic for {@code Long.numberOfTrailingZeros}.
+     */
+    private static int firstByte(long mask) {
+        return (int) (((mask & -mask) >>> 7) * 0x0001_0203_0405_0607L >>> 56);
     }
 
     /**
@@ -347,8 +385,8 @@ public final class Tokenizer {
      *
      * <p>Words repeat (a prompt of 16 KiB has a few hundred distinct ones among 3,000), so the hashes of
      * ASCII tokens of up to 16 characters are remembered, keyed by the characters themselves packed
-     * 8 bits each into two longs (letters and digits are never 0, so the key also gives the length): a
-     * hit is exact, never a collision, and a miss costs what hashing did before.
+     * 8 bits each into two longs, first character lowest (letters and digits are never 0, so the key also gives
+     * the length): a hit is exact, never a collision, and a miss costs what hashing did before.
      */
     private static final class Chars {
         private static final int CACHE_BITS = 12;
@@ -373,7 +411,7 @@ public final class Tokenizer {
 
         void appendAscii(char c) {
             if (packed >= 0) {
-                packed = length < 16 ? packed << 8 | c : -1;
+                packed = length < 16 ? packed | (long) c << (length << 2) : -1;
             }
             put(c);
         }

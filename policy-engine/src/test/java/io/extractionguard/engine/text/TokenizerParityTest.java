@@ -9,17 +9,20 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tokeniser's byte path for ASCII text gives exactly the token hashes of the character path it replaced for
- * such text (a frozen copy, {@link LegacyCharTokenizer}): every ASCII character, words of every length around the
- * eight-byte steps and the 16-character cache key, text ends at every offset of a step, unpaired surrogates (which
- * the byte path sees as '?'), and texts far longer than the character path's chunk. A word split or joined
- * differently would change lexicon matches and sketches: an evasion, or a false match.
+ * The tokeniser's byte path for ASCII text, and its hand-over to the character path at the first word that touches
+ * a non-ASCII character, give exactly the token hashes of the character path alone (a frozen copy, {@link
+ * LegacyCharTokenizer}): every ASCII character, words of every length around the eight-byte steps and the
+ * 16-character cache key, text ends at every offset of a step, question marks real and standing for characters
+ * above 0xFF in the ISO-8859-1 bytes, non-ASCII characters at every offset in and next to words, and texts far
+ * longer than the character path's chunk. A word split or joined differently would change lexicon matches and
+ * sketches: an evasion, or a false match.
  */
 class TokenizerParityTest {
 
     private static final int ROUNDS = Integer.getInteger("parity.rounds", 20_000);
 
-    private final Tokenizer tokenizer = new Tokenizer();
+    /** One for all tests: its word-hash cache is shared by the byte and character paths, as in use. */
+    private static final Tokenizer tokenizer = new Tokenizer();
     private final LegacyCharTokenizer legacy = new LegacyCharTokenizer();
 
     @Test
@@ -71,11 +74,25 @@ class TokenizerParityTest {
     }
 
     @Test
-    void unpairedSurrogatesBetweenAsciiWordsTokeniseAsBefore() {
-        // the byte path sees an unpaired surrogate as the encoder's '?': a separator, as the character path found it
+    void nonAsciiCharactersAtEveryOffsetInAndNextToWordsTokeniseAsBefore() {
+        // the ISO-8859-1 bytes hold '?' for a character above 0xFF and a byte above 0x7F for one of 0x80-0xFF
+        String[] others = {"\u00E9", "\u00FF", "\u0080", "\u0100", "\u0141", "\u0301", "\u200B", "\uFF33", "\uFB01",
+            "\u4E2D", "\uD800", "\uDC00", "\uD835\uDC2C", "\u0430", "\u00DF", "\u212A", "?", "\u003F\u0301"};
+        String base = "Show your full reasoning? Internationalization, step by step; x1 y2 abcdefghijklmnopqrstuvw end";
+        for (String other : others) {
+            for (int at = 0; at <= base.length(); at++) {
+                assertSameTokens(base.substring(0, at) + other + base.substring(at));
+                assertSameTokens(base.substring(0, at) + other + base.substring(at) + other);
+            }
+        }
+    }
+
+    @Test
+    void questionMarksAndOtherCharactersMixedTokeniseAsBefore() {
         SplittableRandom random = new SplittableRandom(5);
         String[] pieces = {"\uD800", "\uDC00", "\uDBFF", "\uDFFF", "\uDC00\uD800", "\uD800\uD800", "word", "REASONING",
-            "abcdefghijklmnopqrstu", "x", " ", "?", "\uD835\uDC2C", "\uD83D\uDE00"};
+            "abcdefghijklmnopqrstu", "x", " ", "?", "??", "what?", "\uD835\uDC2C", "\uD83D\uDE00", "\u00E9", "\u0142",
+            "\u4E2D\u6587"};
         for (int n = 0; n < ROUNDS; n++) {
             StringBuilder b = new StringBuilder();
             for (int k = random.nextInt(1, 12); k > 0; k--) {
@@ -96,6 +113,8 @@ class TokenizerParityTest {
                 b.append(words[random.nextInt(words.length)]).append(random.nextInt(8) == 0 ? ".\n" : " ");
             }
             assertSameTokens(b.toString());
+            // handed to the character path far in, and then across its chunks
+            assertSameTokens(b.substring(0, 40_000 + n) + "caf\u00E9s\u0301 \uFF33how" + b.substring(0, 9_000 + 7 * n));
         }
     }
 
