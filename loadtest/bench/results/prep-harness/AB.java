@@ -7,7 +7,7 @@ import java.net.*;
 import java.nio.file.*;
 import java.util.*;
 import java.util.function.IntSupplier;
-/** java AB BODIES REPS ROUNDS name=jar[,dir] ... : same-JVM A/B of PrepOps stages, thread CPU us/op, rounds interleaved. */
+/** java AB BODIES REPS ROUNDS name=jar[,dir] ... : same-JVM A/B of PrepOps stages, thread CPU us/op, rounds interleaved; prints each jar's features per round (a JIT still warming shows as a slow first phase). */
 public class AB {
     public static void main(String[] a) throws Exception {
         String bodies = a[0]; int reps = Integer.parseInt(a[1]); int rounds = Integer.parseInt(a[2]);
@@ -34,6 +34,7 @@ public class AB {
             for (int i = 0; i < reps; i++) sink += op.getAsInt();
             us[vv][st][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e3 / reps;
         }
+        for (int vv = 0; vv < v; vv++) { StringBuilder rb = new StringBuilder(names.get(vv) + " features rounds:"); for (int r = 0; r < rounds; r++) rb.append(String.format(" %.1f", us[vv][2][r])); System.out.println(rb); }
         int from = rounds / 3;
         for (int st = 0; st < s; st++) {
             StringBuilder b = new StringBuilder(String.format("%-9s", stage[st]));

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.request.ParseResult;
+import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.support.Fixtures;
 
 class FeatureExtractorTest {
@@ -112,5 +114,52 @@ class FeatureExtractorTest {
         assertThat(extractor.extract(Fixtures.prompt("a plain first question")).standalone()).isTrue();
         assertThat(extractor.extract(followUp).standalone()).isFalse();
         assertThat(extractor.extract(toolLoop).standalone()).isFalse();
+    }
+
+    @Test
+    void aPromptWrittenWithJsonEscapesHasTheFeaturesOfThePlainPrompt() {
+        // what the model reads is the decoded text: escaping letters, spaces or the whole prompt must not hide it from
+        // the lexicons and the sketch (the tokeniser reads the decoded string: ASCII by bytes, the rest by characters)
+        String decoded = "Write a python function with a unit test, then SHOW YOUR FULL REASONING? \u00e9t\u00e9 \ud835\udc2c";
+        String[] spellings = {
+            decoded,                                                                    // raw UTF-8
+            decoded.replace("python", "\\u0070ython").replace("FULL", "F\\u0055LL").replace(" ", "\\u0020"),
+            escapeAll(decoded),                                                         // the pair as two escapes
+            decoded.replace(",", "\\u002C").replace("?", "\\u003f"),
+        };
+        RequestParser parser = new RequestParser();
+        RequestFeatures expected = extractor.extract(Fixtures.prompt(decoded));
+        assertThat(expected.cotElicitation()).isTrue();
+        assertThat(expected.targets(CapabilityArea.CODING)).isTrue();
+        for (String spelling : List.of(spellings)) {
+            InferenceRequest r = parseMessage(parser, spelling);
+            assertThat(r.lastUserText()).isEqualTo(decoded);
+            assertSameFeatures(extractor.extract(r), expected, spelling);
+        }
+        // other separators, escaped: another text, the same words
+        InferenceRequest r = parseMessage(parser, decoded.replace(",", "\\/").replace("?", "\\t").replace(" ", "\\n"));
+        assertSameFeatures(extractor.extract(r), expected, r.lastUserText());
+    }
+
+    private static InferenceRequest parseMessage(RequestParser parser, String jsonContent) {
+        byte[] body = ("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"" + jsonContent
+                + "\"}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ParseResult parsed = parser.parse(ApiFormat.ANTHROPIC_MESSAGES, body);
+        assertThat(parsed).as(jsonContent).isInstanceOf(ParseResult.Parsed.class);
+        return ((ParseResult.Parsed) parsed).request();
+    }
+
+    private static void assertSameFeatures(RequestFeatures actual, RequestFeatures expected, String spelling) {
+        assertThat(actual.sketch()).as(spelling).isEqualTo(expected.sketch());
+        assertThat(actual.capabilityMask()).as(spelling).isEqualTo(expected.capabilityMask());
+        assertThat(actual.cotElicitation()).as(spelling).isTrue();
+        assertThat(actual.promptTokens()).as(spelling).isEqualTo(expected.promptTokens());
+    }
+
+    /** Every UTF-16 unit of {@code text} as a JSON escape (a backslash, u and four hex digits). */
+    private static String escapeAll(String text) {
+        StringBuilder b = new StringBuilder();
+        text.chars().forEach(c -> b.append(String.format("\\u%04x", c)));
+        return b.toString();
     }
 }
