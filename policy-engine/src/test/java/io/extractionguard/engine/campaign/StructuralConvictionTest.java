@@ -290,6 +290,30 @@ class StructuralConvictionTest {
         }
         assertThat(copied.yield()).isLessThan(0.2);
         assertThat(templated.yield()).isGreaterThan(0.6);
+        // the classroom signal per request: a pasted exercise is flagged as a near-copy, a new problem is not
+        assertThat(copied.nearCopy()).isTrue();
+        assertThat(templated.nearCopy()).isFalse();
+    }
+
+    /**
+     * Org vouching (policy 2026-12-08.1): a research team's young member gets no reputation step while its declared
+     * organisation has several members on one card who are not suspects. What a campaign can declare does not vouch:
+     * an org per account (no other members), one org over accounts with cards of their own (no shared card), or an
+     * org whose members harvest (suspects).
+     */
+    @Test
+    void aDeclaredOrgVouchesOnlyWithSeveralMembersOnOneCardWhoAreNotSuspects() {
+        StructureSettings.Reputation rep = policy.campaign().structure().reputation();
+        IndicatorEvidence team = new IndicatorEvidence(IndicatorKind.ORG, 31, 31 * 0.05, 44, 0.5f, false);
+        IndicatorEvidence sharedCard = new IndicatorEvidence(IndicatorKind.PAYMENT, 31, 1.2, 44, 0.5f, false);
+        IndicatorEvidence ownCard = new IndicatorEvidence(IndicatorKind.PAYMENT, 0, 0, 1, 1f, false);
+        assertThat(rep.orgVouch(team, sharedCard)).isEqualTo(1.0);
+        assertThat(rep.orgVouch(null, sharedCard)).as("no org declared").isZero();
+        assertThat(rep.orgVouch(team, ownCard)).as("one org over many cards").isZero();
+        assertThat(rep.orgVouch(new IndicatorEvidence(IndicatorKind.ORG, 0, 0, 1, 1f, false), sharedCard))
+                .as("an org per account").isZero();
+        assertThat(rep.orgVouch(new IndicatorEvidence(IndicatorKind.ORG, 31, 31 * 0.5, 44, 0.5f, false), sharedCard))
+                .as("an org of suspects").isZero();
     }
 
     private byte[] sketch(String text) {
