@@ -116,6 +116,23 @@ class AdaptiveEvaluationTest {
     }
 
     /**
+     * Policy 2026-12-08.2: the reputation step degrades from strength 0.1 and convicts on 0.15 → 0.45 (was 0.3 and
+     * 0.3 → 0.6), which org vouching made affordable for the research team. On this trace every {@code card-each}
+     * account is blocked (9 of 11 with the old thresholds) and its harvest's full share falls (58.8% from 64.5%).
+     */
+    @Test
+    void anEarlierReputationStepBurnsEveryCardEachAccountAndWithholdsMoreOfItsHarvest() throws Exception {
+        EvaluationReport before = underShippedPolicyWith("the shipped reputation thresholds",
+                "(?m)^(\\s+reputation: .*), at: [0-9.]+, weight: (\\d+), convict: \\{ low: [0-9.]+, high: [0-9.]+ \\}",
+                "$1, at: 0.3, weight: $2, convict: { low: 0.3, high: 0.6 }");
+        EvaluationReport.Population on = report.population("campaign/card-each");
+        assertThat(on.guard().accountsBlocked()).isEqualTo(on.accounts());
+        assertThat(before.population("campaign/card-each").guard().accountsBlocked()).isLessThan(on.accounts());
+        assertThat(report.groupForwardedFullShare("campaign/card-each", "harvest"))
+                .isLessThan(before.groupForwardedFullShare("campaign/card-each", "harvest") - 0.03);
+    }
+
+    /**
      * Policy 2026-12-07.5: sustained reputation evidence convicts (points up to the block band), so the
      * campaign loses the accounts and must replace them; a degrade alone left them harvesting.
      */

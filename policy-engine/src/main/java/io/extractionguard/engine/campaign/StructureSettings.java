@@ -107,11 +107,45 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      * @param convictHigh strength from which it adds {@code weight}: sustained, templated, standalone harvesting from
      *                    an account without reputation convicts it (blocked with the rest of its score), so the
      *                    campaign must replace it, where a degrade alone leaves it harvesting its mixed-in requests
+     * @param orgMembers  org vouching (policy 2026-12-08.1; 0: off): a declared organisation vouches for its young
+     *                    member when it has at least this many other sampled members and the member's card is shared
+     *                    by more than this many accounts (the organisation pays for its people)
+     * @param orgSuspicionLow  mean suspicion of the organisation's other sampled members at or below which it vouches
+     *                    fully (they converse, or ask for nothing a distiller wants)
+     * @param orgSuspicionHigh mean suspicion from which it does not vouch at all
      */
     public record Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
-                             double templateHigh, double at, double weight, double convictLow, double convictHigh) {
+                             double templateHigh, double at, double weight, double convictLow, double convictHigh,
+                             int orgMembers, double orgSuspicionLow, double orgSuspicionHigh) {
         public static final Reputation OFF = new Reputation(Duration.ofDays(30), Duration.ofDays(90), 0.4, 0.6, -1, 0,
                 Double.POSITIVE_INFINITY, 0, 0.5, 1);
+
+        /** Without org vouching (the rule before policy 2026-12-08.1). */
+        public Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
+                          double templateHigh, double at, double weight, double convictLow, double convictHigh) {
+            this(young, old, contentLow, contentHigh, templateLow, templateHigh, at, weight, convictLow, convictHigh, 0, 0,
+                    0);
+        }
+
+        /**
+         * How much the account's declared organisation vouches for it, in [0, 1] (the reputation strength is
+         * multiplied by 1 − this). An org header is a declaration anyone can make, so the organisation must show
+         * what a campaign's declared organisation cannot: several members ({@code orgMembers}; an org per account
+         * vouches for nobody), one card they share (an org spread over many cards pays for no one), and members who
+         * are not suspects (their suspicion is already discounted when they converse; an org declared over a
+         * campaign's accounts fills with suspects as they harvest).
+         *
+         * @param org     the request's org value as the account sees it, null when it declares none
+         * @param payment its payment value, null when it has none
+         */
+        public double orgVouch(IndicatorEvidence org, IndicatorEvidence payment) {
+            if (orgMembers <= 0 || org == null || payment == null || org.otherMembers() < orgMembers
+                    || payment.distinct() <= orgMembers) {
+                return 0;
+            }
+            double meanSuspicion = org.otherSuspicion() / org.otherMembers();
+            return 1 - Scorer.ramp(meanSuspicion, orgSuspicionLow, orgSuspicionHigh);
+        }
 
         public boolean enabled() {
             return at <= 1;

@@ -56,8 +56,8 @@ public final class TemplateBucket {
     }
 
     /**
-     * Returns the bucket as it was before this request, then adds the request, if the prompt is
-     * similar enough to the bucket's representative; otherwise returns {@link TemplateStats#EMPTY}
+     * Returns the bucket as it was before this request (flagged when the prompt is a near-copy of the
+     * representative), then adds the request, if the prompt is similar enough to the bucket's representative; otherwise returns {@link TemplateStats#EMPTY}
      * and leaves the bucket's counts alone.
      *
      * @param accountHash   the sender's account hash
@@ -89,9 +89,10 @@ public final class TemplateBucket {
             matched = true;
             pendingMatched = true;
         }
-        TemplateStats before = stats(accountHash, atMillis);
+        boolean nearCopy = similar && similarity >= REPEAT_SIMILARITY;
+        TemplateStats before = nearCopy ? stats(accountHash, atMillis).asNearCopy() : stats(accountHash, atMillis);
         double w = decayTo(atMillis);
-        double repeat = similar && similarity >= REPEAT_SIMILARITY ? w : 0;
+        double repeat = nearCopy ? w : 0;
         requests += w;
         this.content += w * content;
         repeats += repeat;

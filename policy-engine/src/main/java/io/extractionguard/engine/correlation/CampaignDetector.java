@@ -94,12 +94,19 @@ public final class CampaignDetector {
         List<Contribution> out = new ArrayList<>(4);
         TemplateSettings t = s.template();
         double requestTemplate = 0;
+        boolean pasted = false;
         if (r.templateKeys().length > 0) {
             for (TemplateStats b : store.observeTemplates(r.accountHash(), r.templateKeys(), r.sketch(),
                     t.minSimilarity(), r.content(), t.low(), nowMillis)) {
                 double strength = Scorer.ramp(b.otherAccounts(), t.minAccounts(), t.fullAccounts())
                         * Scorer.ramp(b.heat(), t.low(), t.high()) * t.yieldFactor(b.yield());
                 requestTemplate = Math.max(requestTemplate, strength);
+                pasted |= b.nearCopy() && t.yieldFactor(b.yield()) < 1;
+            }
+            if (pasted) {
+                // a near-copy of a prompt many requests repeat (an exercise a class pastes) is no new problem, even
+                // where it also lands in a bucket of distinct problems around a common opener
+                requestTemplate = 0;
             }
         }
         IndicatorSettings timing = s.indicator(IndicatorKind.TIMING);
@@ -141,12 +148,19 @@ public final class CampaignDetector {
         IndicatorEvidence[] evidence = store.observeIndicators(r.accountHash(), values, suspicion,
                 s.suspicionHalfLife().toMillis(), nowMillis);
         int linkedKinds = 0;
+        IndicatorEvidence org = null;
+        IndicatorEvidence payment = null;
         boolean anchored = false; // a link through infrastructure the accounts hold: a card or a network range
         for (IndicatorEvidence e : evidence) {
             if (e == null) {
                 continue;
             }
             IndicatorSettings is = s.indicator(e.kind());
+            if (e.kind() == IndicatorKind.ORG) {
+                org = e;
+            } else if (e.kind() == IndicatorKind.PAYMENT) {
+                payment = e;
+            }
             double heat = Scorer.ramp(e.otherSuspicion(), s.minSuspects(), s.fullSuspects());
             float rarity = Float.isNaN(e.rarity()) ? CampaignCorrelator.rarity(e.distinct(), population) : e.rarity();
             double strength = Math.min(1, heat * rarity);
@@ -161,7 +175,7 @@ public final class CampaignDetector {
             }
         }
         double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
-                s.content().longOutputTokens(), conversing);
+                s.content().longOutputTokens(), conversing) * (1 - st.reputation().orgVouch(org, payment));
         if (reputation > 0 && reputation >= st.reputation().at()) {
             // it degrades the answer (Judge); stronger, it adds points (convict ramp) up to the block band
             out.add(new Contribution(REPUTATION, round(reputation), round(st.reputation().points(reputation)),

@@ -32,7 +32,8 @@ final class CampaignPolicyReader {
     private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing", "follow-up", "reputation",
             "min-kinds", "kind-strength", "output", "claimed-history");
     private static final Set<String> RAMP = keys("low", "high");
-    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at", "weight", "convict");
+    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at", "weight", "convict", "org");
+    private static final Set<String> ORG_VOUCH = keys("members", "suspicion");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
             "min-similarity", "min-words", "yield");
     private static final Set<String> ROTATION = keys("weight", "mode", "min-requests", "clients", "networks");
@@ -172,12 +173,23 @@ final class CampaignPolicyReader {
         Double weight = m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : Double.valueOf(d.weight());
         double[] convict = m.containsKey("convict") ? ramp(r, m.get("convict"), p + ".convict", 0, 1)
                 : new double[]{d.convictLow(), d.convictHigh()};
+        Double orgMembers = Double.valueOf(d.orgMembers());
+        double[] orgSuspicion = {d.orgSuspicionLow(), d.orgSuspicionHigh()};
+        if (m.containsKey("org")) {
+            Map<String, Node> o = r.mapping(m.get("org"), p + ".org", ORG_VOUCH);
+            if (o == null) {
+                return null;
+            }
+            r.require(o, m.get("org"), p + ".org", "members", "suspicion");
+            orgMembers = o.containsKey("members") ? r.number(o.get("members"), p + ".org.members", 1, 32) : null;
+            orgSuspicion = o.containsKey("suspicion") ? ramp(r, o.get("suspicion"), p + ".org.suspicion", 0, 1) : null;
+        }
         if (young == null || old == null || content == null || template == null || at == null || weight == null
-                || convict == null) {
+                || convict == null || orgMembers == null || orgSuspicion == null) {
             return null;
         }
         return new StructureSettings.Reputation(young, old, content[0], content[1], template[0], template[1], at,
-                weight, convict[0], convict[1]);
+                weight, convict[0], convict[1], orgMembers.intValue(), orgSuspicion[0], orgSuspicion[1]);
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {

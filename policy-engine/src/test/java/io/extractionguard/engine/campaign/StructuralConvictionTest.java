@@ -2,18 +2,22 @@ package io.extractionguard.engine.campaign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.action.Action;
+import io.extractionguard.engine.correlation.CampaignDetector;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
+import io.extractionguard.engine.features.PromptSketch;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.memory.InMemoryStateStore;
@@ -22,6 +26,7 @@ import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyLoader;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.InferenceRequest;
+import io.extractionguard.engine.spi.CampaignStore;
 import io.extractionguard.engine.support.MutableClock;
 
 /**
@@ -290,6 +295,61 @@ class StructuralConvictionTest {
         }
         assertThat(copied.yield()).isLessThan(0.2);
         assertThat(templated.yield()).isGreaterThan(0.6);
+        // the classroom signal per request: a pasted exercise is flagged as a near-copy, a new problem is not
+        assertThat(copied.nearCopy()).isTrue();
+        assertThat(templated.nearCopy()).isFalse();
+    }
+
+    /**
+     * Pasted exercises (policy 2026-12-08.1): a class's pasted exercise also lands in generic buckets of distinct
+     * problems around a common opener; being a near-copy in a bucket of near-copies takes its template strength
+     * away in every bucket (a workshop account was challenged on adaptive seed 5 before).
+     */
+    @Test
+    void aPastedExerciseGetsNoTemplateEvidenceFromAGenericBucketOfDistinctProblems() {
+        TemplateStats generic = new TemplateStats(12, 40, 0.9, 1.0);
+        TemplateStats pastedIntoCopies = new TemplateStats(12, 40, 0.9, 0.1, true);
+        TemplateStats newProblemInCopies = new TemplateStats(12, 40, 0.9, 0.1, false);
+        assertThat(campaignReasons(generic)).contains("campaign/template");
+        assertThat(campaignReasons(generic, newProblemInCopies)).contains("campaign/template");
+        assertThat(campaignReasons(generic, pastedIntoCopies)).doesNotContain("campaign/template");
+    }
+
+    /** The campaign reasons of one long standalone capability ask whose template buckets are {@code buckets}. */
+    private List<String> campaignReasons(TemplateStats... buckets) {
+        InMemoryCampaignStore memory = new InMemoryCampaignStore(clock);
+        CampaignStore store = (CampaignStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{CampaignStore.class}, (proxy, method, args) ->
+                        method.getName().equals("observeTemplates") ? buckets : method.invoke(memory, args));
+        long now = clock.millis();
+        long[] keys = new long[buckets.length];
+        Arrays.setAll(keys, i -> i + 1);
+        RequestIndicators r = new RequestIndicators(42, new long[IndicatorKind.count()], keys,
+                new byte[PromptSketch.BYTES], 7, 9, 0.8,
+                new RequestIndicators.Conversation(1, 0, 300, 11), now - Duration.ofDays(1).toMillis(), 4096);
+        return new CampaignDetector(store)
+                .evaluate(policy.campaign(), r, 0, 4, now).stream().map(c -> c.signal()).toList();
+    }
+
+    /**
+     * Org vouching (policy 2026-12-08.1): a research team's young member gets no reputation step while its declared
+     * organisation has several members on one card who are not suspects. What a campaign can declare does not vouch:
+     * an org per account (no other members), one org over accounts with cards of their own (no shared card), or an
+     * org whose members harvest (suspects).
+     */
+    @Test
+    void aDeclaredOrgVouchesOnlyWithSeveralMembersOnOneCardWhoAreNotSuspects() {
+        StructureSettings.Reputation rep = policy.campaign().structure().reputation();
+        IndicatorEvidence team = new IndicatorEvidence(IndicatorKind.ORG, 31, 31 * 0.05, 44, 0.5f, false);
+        IndicatorEvidence sharedCard = new IndicatorEvidence(IndicatorKind.PAYMENT, 31, 1.2, 44, 0.5f, false);
+        IndicatorEvidence ownCard = new IndicatorEvidence(IndicatorKind.PAYMENT, 0, 0, 1, 1f, false);
+        assertThat(rep.orgVouch(team, sharedCard)).isEqualTo(1.0);
+        assertThat(rep.orgVouch(null, sharedCard)).as("no org declared").isZero();
+        assertThat(rep.orgVouch(team, ownCard)).as("one org over many cards").isZero();
+        assertThat(rep.orgVouch(new IndicatorEvidence(IndicatorKind.ORG, 0, 0, 1, 1f, false), sharedCard))
+                .as("an org per account").isZero();
+        assertThat(rep.orgVouch(new IndicatorEvidence(IndicatorKind.ORG, 31, 31 * 0.5, 44, 0.5f, false), sharedCard))
+                .as("an org of suspects").isZero();
     }
 
     private byte[] sketch(String text) {
