@@ -3,7 +3,6 @@ package io.extractionguard.gateway.state.redis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +10,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.redisson.api.RBatch;
-import org.redisson.client.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +26,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 
 /**
- * The near cache of account profiles: per account its merged view (the hash ⊕ the retained stream
- * changes ⊕ this replica's own), loaded from Redis in the background on first use, changed by this
+ * The near cache of account profiles: per account its merged view (the durable record ⊕ the retained
+ * stream changes ⊕ this replica's own), loaded from Redis in the background on first use, changed by this
  * replica's requests (recorded in {@link OwnChanges}) and by other replicas' stream batches.
  */
 final class ProfileCache {
@@ -37,24 +35,22 @@ final class ProfileCache {
     private static final Logger log = LoggerFactory.getLogger(ProfileCache.class);
 
     private final Cache<String, Entry> cache;
-    private final RedisKeys keys;
     private final WriteBehind writer;
     private final RedisAvailability availability;
     private final OwnChanges own;
     private final RecentChanges recent;
-    private final ProfileHash hash;
+    private final ProfileBuckets buckets;
     private final AtomicLong taskSeq = new AtomicLong();
     private final Counter dropped;
     private final Counter corrupt;
 
-    ProfileCache(RedisStateProperties.NearCache props, RedisKeys keys, WriteBehind writer, RedisAvailability availability,
-                 OwnChanges own, RecentChanges recent, ProfileHash hash, Counter corrupt, MeterRegistry meters) {
-        this.keys = keys;
+    ProfileCache(RedisStateProperties.NearCache props, WriteBehind writer, RedisAvailability availability,
+                 OwnChanges own, RecentChanges recent, ProfileBuckets buckets, Counter corrupt, MeterRegistry meters) {
         this.writer = writer;
         this.availability = availability;
         this.own = own;
         this.recent = recent;
-        this.hash = hash;
+        this.buckets = buckets;
         this.corrupt = corrupt;
         this.cache = Caffeine.newBuilder()
                 .executor(Runnable::run) // upkeep on the threads that use it: no common-pool wake-up per request
@@ -103,16 +99,32 @@ final class ProfileCache {
         }
     }
 
-    /** Merges another replica's change to {@code account} into its view if it is cached and loaded. */
-    boolean remote(String account, String replica, long seq, byte[] blob) {
+    /** Merges another replica's change (shipped at {@code atMillis}) into the account's view if it is cached and loaded. */
+    boolean remote(String account, String replica, long seq, byte[] blob, long atMillis) {
         Entry e = cache.getIfPresent(account);
-        return e != null && e.remote(replica, seq, blob);
+        return e != null && e.remote(replica, seq, blob, atMillis);
     }
 
-    /** What this replica knows of the account's hash, when it is cached (not counted as a lookup). */
-    ProfileHash.Known known(String account) {
+    /**
+     * The account's entry for a durable snapshot (not counted as a use); when it is not cached, it is created and
+     * its load queued, and null returned.
+     */
+    Entry forSnapshot(String account) {
         Entry e = cache.asMap().get(account);
-        return e == null ? null : e.known;
+        if (e == null) {
+            entry(account);
+        }
+        return e;
+    }
+
+    /** Reloads the account's view (its durable record was refused: the stored one holds changes the view lacks). */
+    void reload(String account) {
+        Entry e = cache.asMap().get(account);
+        if (e != null) {
+            e.reload();
+        } else {
+            entry(account);
+        }
     }
 
     /** Number of accounts in the near cache (approximate). */
@@ -139,7 +151,7 @@ final class ProfileCache {
     }
 
     private Entry entry(String account) {
-        Entry e = cache.get(account, a -> new Entry(a, keys.profile(a), "p:" + a + "#" + taskSeq.incrementAndGet()));
+        Entry e = cache.get(account, a -> new Entry(a, "p:" + a + "#" + taskSeq.incrementAndGet()));
         e.loadIfNeeded();
         return e;
     }
@@ -147,18 +159,16 @@ final class ProfileCache {
     /** One account's near-cache entry: its merged view; also its load task. */
     final class Entry implements WriteBehind.Task {
         private final String account;
-        private final String key;
         private final String taskId;
-        private final ProfileHash.Known known = hash.new Known();
         private AccountProfile view = new AccountProfile();
-        private Map<String, Long> merged = new HashMap<>(); // per replica: the last batch merged into the view
+        private Map<String, DurableRecord.Mark> merged = new HashMap<>(); // per replica: the last batch in the view
         private boolean loaded;
+        private boolean foreign; // loaded from a record holding a newer build's counters
         private boolean loading;
         private AccountProfile unrecorded; // changes made while the buffer was full; null when none
 
-        Entry(String account, String key, String taskId) {
+        Entry(String account, String taskId) {
             this.account = account;
-            this.key = key;
             this.taskId = taskId;
         }
 
@@ -232,8 +242,9 @@ final class ProfileCache {
         }
 
         /** Merges another replica's change from the stream, once; before the load the load picks it up instead. */
-        synchronized boolean remote(String replica, long seq, byte[] blob) {
-            if (!loaded || seq <= merged.getOrDefault(replica, 0L)) {
+        synchronized boolean remote(String replica, long seq, byte[] blob, long atMillis) {
+            DurableRecord.Mark had = merged.get(replica);
+            if (!loaded || (had != null && seq <= had.seq())) {
                 return false;
             }
             try {
@@ -242,8 +253,33 @@ final class ProfileCache {
                 corrupt.increment();
                 log.warn("skipping an undecodable profile change from the stream: {}", e.getMessage());
             }
-            merged.put(replica, seq);
+            merged.put(replica, new DurableRecord.Mark(seq, atMillis));
             return true;
+        }
+
+        /**
+         * Must hold this entry's lock and then {@code mine}'s, with nothing of this replica unshipped: the durable
+         * record of the view (every replica's changes up to its mark; this replica's up to batch {@code seq}), or
+         * null while the view is not loaded or holds changes that wait for room. Marks shipped before {@code
+         * cutoffMillis} are left out.
+         */
+        byte[] durableRecord(String replicaId, long seq, long nowMillis, long cutoffMillis) {
+            if (!loaded || unrecorded != null) {
+                return null;
+            }
+            Map<String, DurableRecord.Mark> marks = new HashMap<>();
+            merged.forEach((r, m) -> {
+                if (m.atMillis() >= cutoffMillis) {
+                    marks.put(r, m);
+                }
+            });
+            marks.put(replicaId, new DurableRecord.Mark(seq, nowMillis));
+            return DurableRecord.encode(view, marks);
+        }
+
+        /** Must hold the lock: the view was loaded from a record holding counters of a newer build. */
+        boolean foreign() {
+            return foreign;
         }
 
         @Override
@@ -254,13 +290,12 @@ final class ProfileCache {
                 }
                 loading = true;
             }
-            long sentNanos = System.nanoTime();
-            return hash.load(batch.getScript(ByteArrayCodec.INSTANCE), key)
-                    .handle((result, error) -> {
+            return buckets.load(batch, account)
+                    .handle((stored, error) -> {
                         if (error != null) {
                             failed(error);
                         } else {
-                            load(result, sentNanos);
+                            load(stored);
                         }
                         return null;
                     });
@@ -274,43 +309,43 @@ final class ProfileCache {
             // loaded again on the next use, or on recovery
         }
 
-        /** The view = the hash ⊕ every replica's retained changes after its high-water mark ⊕ our unshipped changes. */
-        private void load(List<Object> result, long sentNanos) {
-            ProfileHash.Stored stored = hash.parse(result);
-            known.loaded(stored, sentNanos);
+        /** The view = the durable record ⊕ every replica's retained changes after its mark ⊕ our unshipped changes. */
+        private void load(ProfileBuckets.Stored stored) {
             synchronized (this) {
-                AccountProfile fresh = stored.merged().copy();
-                Map<String, Long> upTo = new HashMap<>(stored.highWater());
+                AccountProfile fresh = stored.profile().copy();
+                Map<String, DurableRecord.Mark> upTo = new HashMap<>(stored.marks());
                 OwnChanges.Own mine = own.get(account);
                 if (mine != null) {
                     synchronized (mine) { // the shipper moves pending into `recent` under this lock
-                        addRemembered(fresh, stored.highWater(), upTo);
+                        addRemembered(fresh, stored.marks(), upTo);
                         mine.addPendingTo(fresh);
                     }
                 } else {
-                    addRemembered(fresh, stored.highWater(), upTo);
+                    addRemembered(fresh, stored.marks(), upTo);
                 }
                 if (unrecorded != null) {
                     fresh.merge(unrecorded);
                 }
                 view = fresh;
                 merged = upTo;
+                foreign = stored.foreign();
                 loaded = true;
                 loading = false;
             }
-            hash.compactIfDue(key, stored, known);
         }
 
-        private void addRemembered(AccountProfile into, Map<String, Long> highWater, Map<String, Long> upTo) {
+        private void addRemembered(AccountProfile into, Map<String, DurableRecord.Mark> marks,
+                                   Map<String, DurableRecord.Mark> upTo) {
             for (RecentChanges.Delta d : recent.of(account)) {
-                if (d.seq() > highWater.getOrDefault(d.replica(), 0L)) {
+                DurableRecord.Mark mark = marks.get(d.replica());
+                if (mark == null || d.seq() > mark.seq()) {
                     try {
                         into.merge(ProfileCodec.decode(d.blob()));
                     } catch (RuntimeException e) {
                         corrupt.increment();
                         continue;
                     }
-                    upTo.merge(d.replica(), d.seq(), Math::max);
+                    upTo.merge(d.replica(), new DurableRecord.Mark(d.seq(), d.atMillis()), DurableRecord.Mark::max);
                 }
             }
         }

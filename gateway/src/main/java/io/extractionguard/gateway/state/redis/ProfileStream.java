@@ -2,8 +2,10 @@ package io.extractionguard.gateway.state.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,7 @@ final class ProfileStream {
     private final OwnChanges own;
     private final ProfileCache cache;
     private final RecentChanges recent;
+    private final ProfileBuckets buckets;
     private final long streamMillis;
     private final long retentionMillis;
     private final long timeoutMillis;
@@ -51,9 +54,10 @@ final class ProfileStream {
     private final Counter applied;
     private final Counter corrupt;
     private byte[] unsent; // a batch whose XADD failed: sent again before anything newer (shipper thread only)
+    private volatile boolean viewsLoading; // the last pass left accounts of due buckets unwritten: their views were loading
 
     ProfileStream(RedissonClient client, RedisKeys keys, RedisAvailability availability, String replicaId,
-                  OwnChanges own, ProfileCache cache, RecentChanges recent, RedisStateProperties props,
+                  OwnChanges own, ProfileCache cache, RecentChanges recent, ProfileBuckets buckets, RedisStateProperties props,
                   Counter corrupt, MeterRegistry meters) {
         this.stream = client.getStream(keys.profileEvents(), ByteArrayCodec.INSTANCE);
         this.availability = availability;
@@ -61,6 +65,7 @@ final class ProfileStream {
         this.own = own;
         this.cache = cache;
         this.recent = recent;
+        this.buckets = buckets;
         this.streamMillis = props.sync().streamInterval().toMillis();
         this.retentionMillis = props.sync().streamRetention().toMillis();
         this.timeoutMillis = props.timeout().toMillis();
@@ -84,10 +89,10 @@ final class ProfileStream {
     /** Starts tailing, waits for the retained stream (at most {@code timeout}), then starts shipping. */
     void start(Duration timeout) {
         tail.start(timeout);
-        shipper.scheduleWithFixedDelay(this::ship, streamMillis, streamMillis, TimeUnit.MILLISECONDS);
+        shipper.scheduleWithFixedDelay(() -> ship(false), streamMillis, streamMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** Stops shipping on schedule and tailing; then ships what is left. */
+    /** Stops shipping on schedule and tailing; then ships what is left and queues every account's durable record. */
     void halt() {
         tail.halt();
         shipper.shutdown();
@@ -96,20 +101,40 @@ final class ProfileStream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        ship();
+        boolean older = unsent != null;
+        ship(true);
+        if (older && unsent == null) {
+            ship(true); // the first call sent an older batch that had failed; this one takes the rest
+        }
+    }
+
+    /**
+     * After {@link #halt} and a drain of the writer (which completes the loads queued meanwhile): takes the records
+     * of the accounts whose views were still loading.
+     */
+    void recordLoadedViews() {
+        if (viewsLoading) {
+            ship(true);
+        }
+    }
+
+    /** Whether the last pass left accounts unwritten because their views were loading. */
+    boolean recordLoadedViewsPending() {
+        return viewsLoading;
     }
 
     void stopTailing() {
         tail.stop(timeoutMillis);
     }
 
-    void ship() {
+    /** Ships the changes of every account and takes durable records of the due buckets' accounts ({@code force}: of all). */
+    void ship(boolean force) {
         try {
             if (!availability.available()) {
                 return; // the heartbeat probes; the next interval after recovery ships the backlog
             }
             if (unsent == null) {
-                unsent = takeBatch();
+                unsent = takeBatch(force);
             }
             if (unsent == null) {
                 return;
@@ -137,29 +162,75 @@ final class ProfileStream {
         }
     }
 
-    /** Takes every account's unshipped changes into one batch (null when none), and queues due durable writes. */
-    private byte[] takeBatch() {
+    /**
+     * Takes every account's unshipped changes into one batch (null when none). For the accounts of the buckets
+     * due for a durable write, with changes no record holds, it takes the record of the view in the same step
+     * (under the entry's lock, so the view holds nothing unshipped), and queues the bucket's write.
+     */
+    private byte[] takeBatch(boolean force) {
         if (own.roomAfterOverflow()) {
             cache.recordWaiting();
         }
         long seq = batchSeq.incrementAndGet();
         long now = System.nanoTime();
         long nowMillis = System.currentTimeMillis();
+        long cutoff = buckets.markCutoff(nowMillis);
+        Map<Integer, Long> due = buckets.due(now, force);
+        Set<Integer> waiting = new HashSet<>();
         List<String> accounts = new ArrayList<>();
         List<byte[]> blobs = new ArrayList<>();
         for (OwnChanges.Own o : own.all()) {
-            synchronized (o) {
-                byte[] blob = o.ship(seq, now);
-                if (blob != null) {
-                    // under o's lock: see ProfileCache.Entry.load
-                    recent.remember(o.account(), new RecentChanges.Delta(replicaId, seq, blob, nowMillis));
-                    accounts.add(o.account());
-                    blobs.add(blob);
+            int bucket = buckets.bucketOf(o.account());
+            boolean bucketDue = force || due.containsKey(bucket);
+            ProfileCache.Entry e = bucketDue ? cache.forSnapshot(o.account()) : null;
+            byte[] blob;
+            byte[] record = null;
+            boolean undurable;
+            boolean foreign = false;
+            if (e != null) {
+                synchronized (e) {
+                    synchronized (o) {
+                        blob = shipOne(o, seq, nowMillis);
+                        undurable = o.undurable();
+                        foreign = e.foreign();
+                        if (undurable && !foreign) {
+                            record = e.durableRecord(replicaId, seq, nowMillis, cutoff);
+                        }
+                    }
+                }
+            } else {
+                synchronized (o) {
+                    blob = shipOne(o, seq, nowMillis);
+                    undurable = o.undurable();
                 }
             }
-            o.queueIfDue(now, false);
+            if (blob != null) {
+                accounts.add(o.account());
+                blobs.add(blob);
+                buckets.changed(bucket, now);
+            }
+            if (undurable && bucketDue) {
+                if (foreign) {
+                    buckets.leftToNewerBuild(o, seq);
+                } else if (record != null) {
+                    buckets.write(o, record, seq, force);
+                } else {
+                    waiting.add(bucket); // its view is loading: written at the next interval
+                }
+            }
         }
+        buckets.settled(force ? buckets.due(now, true) : due, waiting); // forced: also the buckets this pass made due
+        viewsLoading = !waiting.isEmpty();
         return accounts.isEmpty() ? null : BATCHES.encode(replicaId, seq, accounts, blobs);
+    }
+
+    /** Must hold o's lock (see ProfileCache.Entry.load): ships o's pending changes in batch {@code seq} and remembers them. */
+    private byte[] shipOne(OwnChanges.Own o, long seq, long nowMillis) {
+        byte[] blob = o.ship(seq);
+        if (blob != null) {
+            recent.remember(o.account(), new RecentChanges.Delta(replicaId, seq, blob, nowMillis));
+        }
+        return blob;
     }
 
     private void applyEntry(StreamMessageId id, Map<byte[], byte[]> fields) {
@@ -170,7 +241,7 @@ final class ProfileStream {
                 }
                 BATCHES.decode(batch, (replica, seq, account, blob) -> {
                     recent.remember(account, new RecentChanges.Delta(replica, seq, blob, id.getId0()));
-                    if (cache.remote(account, replica, seq, blob)) {
+                    if (cache.remote(account, replica, seq, blob, id.getId0())) {
                         applied.increment();
                     }
                 });

@@ -8,7 +8,8 @@ import io.extractionguard.engine.limits.TierLimits;
  * touch several of them:
  *
  * <pre>
- * {prefix}:{ACCOUNT}:p                      hash: profile snapshot "s", change records "d:…", per-replica high-water marks "hw:…"
+ * {prefix}:{pd:B}:GEN                      hash: account → durable profile record (bucket B of durable-buckets, generation GEN)
+ * {prefix}:{ACCOUNT}:p                      hash of builds before 2026-12-08, read only: snapshot "s", records "d:…", marks "hw:…"
  * {prefix}:{ACCOUNT}:rl:{rpm}:{rpd}         Bucket4j bucket of the account's tier limits
  * {prefix}:verdicts                         hash: account → verdict (one key: read whole at start-up)
  * {prefix}:verdict-events                   pub/sub channel of verdict changes
@@ -43,8 +44,14 @@ public final class RedisKeys {
         return prefix + ":{" + accountId + "}:" + suffix;
     }
 
+    /** The per-account profile hash of builds before 2026-12-08 (read for accounts the buckets do not hold). */
     public String profile(String accountId) {
         return account(accountId, "p");
+    }
+
+    /** Durable profile records of the accounts of bucket {@code bucket}, written in generation {@code generation}. */
+    public String profileBucket(int bucket, long generation) {
+        return prefix + ":{pd:" + bucket + "}:" + generation;
     }
 
     /** One bucket per distinct tier limits: a tier change starts a fresh bucket under the new limits. */

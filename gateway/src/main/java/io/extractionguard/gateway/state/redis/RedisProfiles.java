@@ -26,41 +26,38 @@ import io.micrometer.core.instrument.MeterRegistry;
  *     accounts it holds. Profiles merge commutatively ({@link AccountProfile#merge}), so order does not
  *     matter and nothing is overwritten;</li>
  * <li>{@link RecentChanges}: the changes the stream retains ({@code stream-retention}), for cold loads;</li>
- * <li>{@link ProfileHash}, durability: an account changed here has its shipped changes written to its
- *     hash as one change record at most every {@code durable-interval} (and at shutdown), with this
- *     replica's high-water mark = the last batch whose changes the hash now includes. A cold load reads
- *     the hash and adds, per replica, the retained stream changes after its high-water mark, plus what
- *     this replica has not shipped yet — every change exactly once. Records are compacted into the
- *     snapshot on load once there are {@code compact-after} of them.</li>
+ * <li>{@link ProfileBuckets}, durability: accounts are spread over {@code durable-buckets} bucket hashes, one
+ *     field per account holding its whole profile as this replica's view had it and, per replica, the last
+ *     stream batch it includes. Every {@code durable-interval} (and at shutdown) a bucket with accounts changed
+ *     here gets the records of all of them in one script call, taken only where they include everything the
+ *     stored record does. A cold load reads the record and adds, per replica, the retained stream changes
+ *     after its mark, plus what this replica has not shipped yet — every change exactly once.</li>
  * </ul>
  */
 final class RedisProfiles {
 
     private static final Logger log = LoggerFactory.getLogger(RedisProfiles.class);
 
-    private final RedisKeys keys;
-    private final ProfileHash hash;
+    private final ProfileBuckets buckets;
     private final OwnChanges own;
     private final ProfileCache cache;
     private final ProfileStream stream;
 
     RedisProfiles(RedissonClient client, RedisKeys keys, WriteBehind writer, RedisAvailability availability,
                   String replicaId, RedisStateProperties props, Duration accountTtl, MeterRegistry meters) {
-        this.keys = keys;
         Counter corrupt = Counter.builder("guard.state.decode.errors")
                 .description("Stored profile or verdict blobs that could not be decoded and were skipped")
                 .register(meters);
-        RecentChanges recent = new RecentChanges(props.sync().streamRetention().toMillis());
-        this.hash = new ProfileHash(client, replicaId, accountTtl.toMillis(), props.sync().compactAfter(),
-                accountTtl.toNanos() / 7, corrupt, meters);
-        this.own = new OwnChanges(keys, writer, availability, hash, this::knownHash, props.sync().bufferAccounts(),
-                props.sync().durableInterval().toNanos(), meters);
-        this.cache = new ProfileCache(props.nearCache(), keys, writer, availability, own, recent, hash, corrupt, meters);
-        this.stream = new ProfileStream(client, keys, availability, replicaId, own, cache, recent, props, corrupt, meters);
-    }
-
-    private ProfileHash.Known knownHash(String account) {
-        return cache.known(account);
+        RedisStateProperties.Sync sync = props.sync();
+        RecentChanges recent = new RecentChanges(sync.streamRetention().toMillis());
+        LegacyProfileHash legacy = sync.legacyProfiles() ? new LegacyProfileHash(client, keys, corrupt) : null;
+        this.buckets = new ProfileBuckets(client, keys, writer, legacy, sync.durableBuckets(), accountTtl.toMillis(),
+                2 * sync.streamRetention().toMillis(), sync.durableInterval().toNanos(), corrupt, meters);
+        this.own = new OwnChanges(sync.bufferAccounts(), meters);
+        this.cache = new ProfileCache(props.nearCache(), writer, availability, own, recent, buckets, corrupt, meters);
+        buckets.onRefused(cache::reload);
+        this.stream = new ProfileStream(client, keys, availability, replicaId, own, cache, recent, buckets, props, corrupt,
+                meters);
     }
 
     /**
@@ -92,11 +89,11 @@ final class RedisProfiles {
     }
 
     /**
-     * The account's hash alone (snapshot ⊕ change records), read now: what a cold load will have once the
-     * retained stream no longer holds the changes. For the convergence check's durability test.
+     * The account's durable record alone, read now: what a cold load will have once the retained stream no
+     * longer holds the changes. For the convergence check's durability test.
      */
     CompletableFuture<AccountProfile> readHash(String account) {
-        return hash.read(keys.profile(account));
+        return buckets.read(account).thenApply(ProfileBuckets.Stored::profile);
     }
 
     /** Number of accounts in the near cache (approximate). */
@@ -115,14 +112,20 @@ final class RedisProfiles {
             log.warn("profiles: the profile stream lost entries this replica had not read; reloading {} cached accounts",
                     cache.size());
         }
-        cache.loadAll(gap);
-        own.queueDue(false);
+        cache.loadAll(gap); // durable writes that waited: their buckets are still due, taken at the next interval
     }
 
-    /** Graceful shutdown: ships what is not shipped and queues every account's durable write (the caller drains). */
-    void flushForShutdown() {
+    /**
+     * Graceful shutdown: ships what is not shipped and queues every account's durable record (the caller drains
+     * {@code writer}); accounts whose views were still loading are recorded after a first drain (up to half of
+     * {@code timeout}) has loaded them.
+     */
+    void flushForShutdown(WriteBehind writer, Duration timeout) {
         stream.halt();
-        own.queueDue(true);
+        if (stream.recordLoadedViewsPending()) {
+            writer.drain(timeout.dividedBy(2));
+            stream.recordLoadedViews();
+        }
     }
 
     /** Stops tailing (after {@link #flushForShutdown} and the writer's drain). */

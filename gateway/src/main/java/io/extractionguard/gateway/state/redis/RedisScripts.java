@@ -2,8 +2,8 @@ package io.extractionguard.gateway.state.redis;
 
 /**
  * The Lua scripts of the Redis store. They are generic over opaque blobs (profiles are merged in
- * Java by the engine's {@code AccountProfile.merge}), each touches the keys of one account only
- * (Cluster-safe through the hash tag), and Redisson sends them by SHA.
+ * Java by the engine's {@code AccountProfile.merge}), each touches the keys of one hash tag only
+ * (an account, a profile bucket: Cluster-safe), and Redisson sends them by SHA.
  */
 final class RedisScripts {
 
@@ -11,56 +11,65 @@ final class RedisScripts {
     }
 
     /**
-     * Writes one durable change record of a profile together with the replica's high-water mark: the
-     * sequence number of the last profile-stream batch whose changes of this account the records of
-     * this replica now include (a cold load adds only the stream changes after it). The record's field
-     * name is unique per replica and write, and reused when a write is retried (with the changes made
-     * since merged in), so a retry after an ambiguous failure overwrites instead of adding twice.
-     * Refreshes the idle expiry only when the caller says it is due (ARGV[5]) or
-     * when both fields are new (a hash that was gone, or this replica's first write to it). Returns
-     * the number of fields added (HSET's answer): the caller keeps the hash's field count itself and
-     * compacts beyond {@code compact-after}, so no HLEN and, most of the time, no PEXPIRE.
-     * KEYS[1] profile hash; ARGV: field, record, high-water field, high-water seq, '1' when the expiry is due or '', ttl ms.
+     * Writes the durable records of many accounts of one profile bucket ({@link DurableRecord}: the whole
+     * profile with, per replica, the last stream batch it includes), each only when its marks are at least
+     * the stored record's (marks shipped before ARGV[2] are ignored): an overwrite never drops a change the
+     * stored record has, so a change may leave the stream once any record holding it was written. The stored
+     * record is the current generation's, else the previous one's (deleted once superseded, so an active
+     * account holds one record). Sets the key's expiry when ARGV[3] is '1' (the writer's first write to
+     * it). Commands: this script, one HMGET, one HSET (+ an HMGET and HDEL of the previous generation for
+     * accounts not yet in this one, + PEXPIREAT once). Returns the indexes (1-based) of the refused records.
+     * KEYS[1] bucket of the current generation, KEYS[2] of the previous; ARGV: expire-at ms, cutoff ms,
+     * '1'/'' set expiry, then account, record pairs.
      */
-    static final String DURABLE_PROFILE = """
-            local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-            if ARGV[5] ~= '' or added == 2 then
-              redis.call('PEXPIRE', KEYS[1], ARGV[6])
+    static final String DURABLE_BUCKET = """
+            local n = (#ARGV - 3) / 2
+            local fields = {}
+            for i = 1, n do fields[i] = ARGV[2 + 2 * i] end
+            local stored = redis.call('HMGET', KEYS[1], unpack(fields))
+            local older, olderAt = {}, {}
+            for i = 1, n do
+              if not stored[i] then older[#older + 1] = fields[i]; olderAt[#olderAt + 1] = i end
             end
-            return added
-            """;
-
-    /**
-     * Returns the whole profile hash (a cold load), refreshing its idle expiry.
-     * KEYS[1] profile hash; ARGV: ttl ms.
-     */
-    static final String LOAD_PROFILE = """
-            redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            return redis.call('HGETALL', KEYS[1])
-            """;
-
-    /**
-     * Replaces the snapshot by one that folds in the listed change records, and deletes them, unless
-     * the snapshot changed since the caller read the hash (another replica compacted: compared by
-     * SHA-1, so no generation field costs memory); records written meanwhile are kept.
-     * KEYS[1] profile hash; ARGV: SHA-1 hex of the snapshot read ('' = none), new snapshot, ttl ms,
-     * folded field names...
-     */
-    static final String COMPACT_PROFILE = """
-            local s = redis.call('HGET', KEYS[1], 's')
-            local current = ''
-            if s then
-              current = redis.sha1hex(s)
+            local moved = {}
+            if #older > 0 then
+              local prev = redis.call('HMGET', KEYS[2], unpack(older))
+              for j = 1, #older do
+                if prev[j] then stored[olderAt[j]] = prev[j]; moved[olderAt[j]] = true end
+              end
             end
-            if current ~= ARGV[1] then
-              return 0
+            local cutoff = tonumber(ARGV[2])
+            local function marks(v)
+              local m = {}
+              local head = string.match(v, '^1;([^;]*);')
+              if head then
+                for r, s, t in string.gmatch(head, '([^=,]+)=(%d+)@(%d+)') do m[r] = {tonumber(s), tonumber(t)} end
+              end
+              return m
             end
-            redis.call('HSET', KEYS[1], 's', ARGV[2])
-            if #ARGV > 3 then
-              redis.call('HDEL', KEYS[1], unpack(ARGV, 4))
+            local put, refused, gone = {}, {}, {}
+            for i = 1, n do
+              local record = ARGV[3 + 2 * i]
+              local ok = true
+              if stored[i] then
+                local mine = marks(record)
+                for r, st in pairs(marks(stored[i])) do
+                  if st[2] >= cutoff and (mine[r] == nil or mine[r][1] < st[1]) then ok = false; break end
+                end
+              end
+              if ok then
+                put[#put + 1] = fields[i]; put[#put + 1] = record
+                if moved[i] then gone[#gone + 1] = fields[i] end
+              else
+                refused[#refused + 1] = i
+              end
             end
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            return 1
+            if #put > 0 then
+              redis.call('HSET', KEYS[1], unpack(put))
+              if ARGV[3] == '1' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
+            end
+            if #gone > 0 then redis.call('HDEL', KEYS[2], unpack(gone)) end
+            return refused
             """;
 
     /**

@@ -54,24 +54,29 @@ public record RedisStateProperties(
      *                        cold loads and restarts) at most this often, and at shutdown
      * @param streamRetention profile stream entries are kept this long (trimmed by {@code MINID ~}); at least
      *                        twice {@code durable-interval}: a cold load reads the hash plus the retained changes
-     * @param compactAfter    fields besides the snapshot (change records, one high-water mark per replica) an
-     *                        account's hash may hold before a replica folds the records into its snapshot
+     * @param durableBuckets  hashes the durable profile records are spread over: a replica writes each bucket
+     *                        holding accounts it changed once per {@code durable-interval} (one script call per
+     *                        64 accounts); more buckets spread Cluster shards and memory, fewer cost fewer commands
      * @param bufferAccounts  most accounts with unwritten changes (the outage buffer); beyond it changes stay
      *                        local only and are counted in {@code guard.state.buffer.overflow}
      * @param heartbeat       how often Redis is probed when nothing else talked to it
      * @param verdictResync   full re-read of all verdicts this often (heals lost pub/sub messages)
      * @param shutdownFlush   how long shutdown waits for buffered changes to be written
+     * @param legacyProfiles  also read the per-account profile hashes of builds before 2026-12-08 for accounts
+     *                        no bucket holds; turn off once {@code guard.state.idle-expiry} has passed since the
+     *                        last such build stopped (each costs one HGETALL per new account and replica)
      */
     public record Sync(@DefaultValue("200ms") Duration flushInterval,
                        @DefaultValue("1000") int batchSize,
                        @DefaultValue("1s") Duration streamInterval,
                        @DefaultValue("120s") Duration durableInterval,
                        @DefaultValue("5m") Duration streamRetention,
-                       @DefaultValue("8") int compactAfter,
+                       @DefaultValue("32") int durableBuckets,
                        @DefaultValue("100000") int bufferAccounts,
                        @DefaultValue("500ms") Duration heartbeat,
                        @DefaultValue("5m") Duration verdictResync,
-                       @DefaultValue("5s") Duration shutdownFlush) {
+                       @DefaultValue("5s") Duration shutdownFlush,
+                       @DefaultValue("true") boolean legacyProfiles) {
     }
 
     /**
@@ -138,6 +143,10 @@ public record RedisStateProperties(
         }
         if (topology == Topology.CLUSTER && nodes.isEmpty()) {
             throw new IllegalArgumentException("guard.state.redis.topology=cluster needs nodes (seed node addresses)");
+        }
+        if (sync.durableBuckets() < 1 || sync.durableBuckets() > 16384) {
+            throw new IllegalArgumentException("guard.state.redis.sync.durable-buckets must be between 1 and 16384, was "
+                    + sync.durableBuckets());
         }
         if (sync.streamRetention().compareTo(sync.durableInterval().multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("guard.state.redis.sync.stream-retention must be at least twice "

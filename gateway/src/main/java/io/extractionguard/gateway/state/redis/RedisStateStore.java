@@ -140,7 +140,7 @@ public final class RedisStateStore implements StateStore, AutoCloseable {
     /** Writes what is buffered (waiting up to {@code shutdown-flush}) and unsubscribes. */
     @Override
     public void close() {
-        profiles.flushForShutdown();
+        profiles.flushForShutdown(writer, shutdownFlush);
         int left = writer.drain(shutdownFlush);
         if (left > 0) {
             log.warn("shutting down with {} accounts/verdicts whose latest changes are not in Redis", left);

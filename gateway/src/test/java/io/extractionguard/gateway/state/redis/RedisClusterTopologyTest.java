@@ -57,13 +57,13 @@ class RedisClusterTopologyTest {
     }
 
     @Test
-    void profilesVerdictsAndLimitsWorkAcrossShards() {
+    void profilesVerdictsAndLimitsWorkAcrossShards() throws Exception {
         try (RedisTestReplicas replicas = new RedisTestReplicas("redis://unused:1", "cluster") {
             @Override
             void deleteKeys() {
                 // the cluster is thrown away after the test
             }
-        }.with("topology", "cluster").with("nodes", nodes)) {
+        }.with("topology", "cluster").with("nodes", nodes).with("sync.durable-buckets", "32")) {
             RedisState a = replicas.start();
             RedisState b = replicas.start();
             long t = System.currentTimeMillis();
@@ -82,6 +82,17 @@ class RedisClusterTopologyTest {
                     assertThat(RedisStateStoreTest.total(a.store(), "acct-" + account)).isEqualTo(5);
                 }
             });
+            // durable records: each account's in its bucket hash, the buckets on every master, one script call per bucket
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                for (int account = 0; account < 30; account++) {
+                    assertThat(a.store().storedProfile("acct-" + account).get().totalRequests()).isEqualTo(5);
+                }
+            });
+            for (int port : cluster.serverPorts()) {
+                try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
+                    assertThat(jedis.keys(replicas.prefix + ":{pd:*")).as("profile buckets on master %d", port).isNotEmpty();
+                }
+            }
             TierLimits five = new TierLimits("free", 0, 5);
             int admitted = 0;
             for (int i = 0; i < 10; i++) {

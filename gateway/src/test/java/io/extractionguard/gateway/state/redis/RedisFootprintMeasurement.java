@@ -66,7 +66,7 @@ class RedisFootprintMeasurement {
              GatewayInstance b = GatewayInstance.redis(redis.url(), prefix, props);
              Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
             GatewayInstance[] gateways = {a, b};
-            out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, profile stream 1s, durable %s, compact-after 8, "
+            out("setup: 2 gateway applications, own Redis %s, defaults (flush 200ms, profile stream 1s, durable %s, 32 profile buckets, "
                     + "lease 1%% / min 2, large lease 10%% while the bucket is over half full, idle return 60s)", jedis.info("server").lines().filter(l -> l.startsWith("redis_version"))
                     .findFirst().orElse("?"), durable == null ? "120s" : durable);
 
@@ -194,33 +194,31 @@ class RedisFootprintMeasurement {
     }
 
     private void bytesPerAccount(Jedis jedis, String prefix) {
-        List<Long> profiles = new ArrayList<>();
         List<Long> buckets = new ArrayList<>();
-        List<Long> fields = new ArrayList<>();
+        long profileBytes = 0;
+        long records = 0;
+        long profileKeys = 0;
         String cursor = ScanParams.SCAN_POINTER_START;
         do {
             ScanResult<String> page = jedis.scan(cursor, new ScanParams().match(prefix + ":{*").count(1000));
             for (String key : page.getResult()) {
                 long bytes = memory(jedis, key);
-                if (key.endsWith("}:p")) {
-                    profiles.add(bytes);
-                    fields.add(jedis.hlen(key));
+                if (key.contains("{pd:")) { // a profile bucket: one field per account
+                    profileBytes += bytes;
+                    records += jedis.hlen(key);
+                    profileKeys++;
                 } else if (key.contains("}:rl:")) {
                     buckets.add(bytes);
                 }
             }
             cursor = page.getCursor();
         } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        Collections.sort(profiles);
         Collections.sort(buckets);
-        out("bytes per account (MEMORY USAGE SAMPLES 0): profile hash mean %.0f, median %d, max %d over %d accounts "
-                        + "(fields per hash mean %.2f); rate-limit bucket mean %.0f, max %d; total per account mean %.0f",
-                profiles.stream().mapToLong(Long::longValue).average().orElse(0), profiles.get(profiles.size() / 2),
-                profiles.get(profiles.size() - 1), profiles.size(),
-                fields.stream().mapToLong(Long::longValue).average().orElse(0),
+        double perRecord = records == 0 ? 0 : profileBytes / (double) records;
+        out("bytes per account (MEMORY USAGE SAMPLES 0): profile buckets %d keys, %d records, %.0f bytes per record; "
+                        + "rate-limit bucket mean %.0f, max %d; total per account mean %.0f", profileKeys, records, perRecord,
                 buckets.stream().mapToLong(Long::longValue).average().orElse(0),
                 buckets.isEmpty() ? 0 : buckets.get(buckets.size() - 1),
-                profiles.stream().mapToLong(Long::longValue).average().orElse(0)
-                        + buckets.stream().mapToLong(Long::longValue).average().orElse(0));
+                perRecord + buckets.stream().mapToLong(Long::longValue).average().orElse(0));
     }
 }

@@ -130,7 +130,7 @@ class RedisOutageGatewayTest {
                         new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE)).get("acct-blocked");
                 assertThat(stored).isNotNull();
                 assertThat(VerdictCodec.decode(stored)).isEqualTo(block);
-                assertThat(RedisStateStoreTest.stored(inspector, prefix + ":{acct-steady}:p").totalRequests())
+                assertThat(StoredProfiles.storedByGateway(inspector, prefix, "acct-steady").totalRequests())
                         .as("2 requests before, 3 during (the 2 refused ones are not evaluated), 1 after").isEqualTo(6);
             });
         } finally {

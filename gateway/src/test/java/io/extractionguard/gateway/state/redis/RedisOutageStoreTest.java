@@ -46,10 +46,9 @@ class RedisOutageStoreTest {
         for (int i = 0; i < 5; i++) {
             a.store().observe(account, RedisStateStoreTest.observation(t + i, i), 4);
         }
-        String key = replicas.prefix + ":{" + account + "}:p";
         RedissonClient inspector = TestRedis.client(redis.url());
         try {
-            await().atMost(Duration.ofSeconds(3)).until(() -> RedisStateStoreTest.stored(inspector, key).totalRequests() == 5);
+            await().atMost(Duration.ofSeconds(3)).until(() -> StoredProfiles.stored(inspector, replicas.prefix, account).totalRequests() == 5);
         } finally {
             inspector.shutdown();
         }

@@ -1,7 +1,6 @@
 package io.extractionguard.gateway.state.redis;
 
 import static io.extractionguard.gateway.state.redis.RedisStateStoreTest.observation;
-import static io.extractionguard.gateway.state.redis.RedisStateStoreTest.stored;
 import static io.extractionguard.gateway.state.redis.RedisStateStoreTest.total;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +11,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+
+import io.extractionguard.engine.state.AccountProfile;
 
 import io.extractionguard.gateway.support.TestRedis;
 import redis.clients.jedis.Jedis;
@@ -36,8 +38,8 @@ class RedisProfileStreamTest {
         return replicas;
     }
 
-    private String key(String account) {
-        return replicas.prefix + ":{" + account + "}:p";
+    private AccountProfile stored(RedissonClient client, String account) {
+        return StoredProfiles.stored(client, replicas.prefix, account);
     }
 
     @Test
@@ -57,12 +59,12 @@ class RedisProfileStreamTest {
         await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
                 .until(() -> total(b.store(), account) == 7);
         assertThat((System.nanoTime() - started) / 1_000_000).as("ms until visible on b").isLessThan(1000);
-        assertThat(stored(a.client(), key(account)).totalRequests()).as("nothing durable yet").isZero();
+        assertThat(stored(a.client(), account).totalRequests()).as("nothing durable yet").isZero();
         assertThat(replicas.meters.get(1).counter("guard.state.profile_stream.applied").count()).isPositive();
     }
 
     @Test
-    void aColdLoadAddsTheStreamChangesAfterTheHashsHighWaterMarkExactlyOnce() {
+    void aColdLoadAddsTheStreamChangesAfterTheRecordsMarksExactlyOnce() {
         shared("4s");
         RedisState a = replicas.start();
         String account = "acct-cold";
@@ -70,17 +72,17 @@ class RedisProfileStreamTest {
         for (int i = 0; i < 5; i++) {
             a.store().observe(account, observation(t + i * 100L, i), 4);
         }
-        await().atMost(Duration.ofSeconds(8)).until(() -> stored(a.client(), key(account)).totalRequests() == 5);
+        await().atMost(Duration.ofSeconds(8)).until(() -> stored(a.client(), account).totalRequests() == 5);
         for (int i = 5; i < 9; i++) {
             a.store().observe(account, observation(t + i * 100L, i), 4);
         }
         sleep(400); // shipped in the stream; durable only ~4 s after
-        assertThat(stored(a.client(), key(account)).totalRequests()).as("the hash holds the first five only").isEqualTo(5);
+        assertThat(stored(a.client(), account).totalRequests()).as("the record holds the first five only").isEqualTo(5);
 
         RedisState c = replicas.start(); // reads the retained stream at start-up, then loads the hash
         total(c.store(), account);
         await().atMost(Duration.ofSeconds(2)).until(() -> total(c.store(), account) == 9);
-        await().atMost(Duration.ofSeconds(8)).until(() -> stored(a.client(), key(account)).totalRequests() == 9);
+        await().atMost(Duration.ofSeconds(8)).until(() -> stored(a.client(), account).totalRequests() == 9);
         RedisState d = replicas.start(); // the hash has everything now; the stream's copies must not count again
         total(d.store(), account);
         await().atMost(Duration.ofSeconds(2)).until(() -> total(d.store(), account) > 0);
@@ -100,7 +102,7 @@ class RedisProfileStreamTest {
         }
         replicas.stop(first);
         RedisState second = replicas.start();
-        assertThat(stored(second.client(), key(account)).totalRequests()).as("written at shutdown").isEqualTo(12);
+        assertThat(stored(second.client(), account).totalRequests()).as("written at shutdown").isEqualTo(12);
         total(second.store(), account);
         await().atMost(Duration.ofSeconds(2)).until(() -> total(second.store(), account) > 0);
         sleep(300);
@@ -156,43 +158,37 @@ class RedisProfileStreamTest {
     }
 
     @Test
-    void aSteadyDurableWriteIsOneHsetOfRecordAndMarkAndKeepsEverything() {
-        replicas = RedisTestReplicas.onOwnRedis("pstream-hset")
+    void theDurableWritesOfManyAccountsCostAboutOneScriptCallPerBucketAndKeepEverything() {
+        replicas = RedisTestReplicas.onOwnRedis("pstream-buckets")
                 .with("sync.stream-interval", "100ms")
-                .with("sync.durable-interval", "300ms")
-                .with("sync.stream-retention", "2m")
-                .with("sync.compact-after", "100"); // the records stay apart, to be counted
+                .with("sync.durable-interval", "1s")
+                .with("sync.stream-retention", "2m");
         RedisState a = replicas.start();
-        String account = "acct-steady";
-        String key = key(account);
+        int accounts = 200;
         long t = System.currentTimeMillis();
         URI uri = URI.create(replicas.url);
         try (Jedis jedis = new Jedis(uri.getHost(), uri.getPort())) {
-            a.store().observe(account, observation(t, 0), 4);
-            // the first write is the script: it creates the hash and sets its idle expiry
-            await().atMost(Duration.ofSeconds(5)).until(() -> records(jedis, key) == 1);
-            assertThat(jedis.pttl(key)).as("the first write set the expiry").isPositive();
-            jedis.configResetStat();
-            for (int i = 1; i <= 5; i++) {
-                a.store().observe(account, observation(t + i, i), 4);
-                long n = i + 1;
-                await().atMost(Duration.ofSeconds(5)).until(() -> records(jedis, key) == n);
+            for (int i = 0; i < accounts; i++) { // first sight: loaded, then written once
+                a.store().observe("acct-" + i, observation(t, i), 4);
             }
+            await().atMost(Duration.ofSeconds(10)).until(() -> stored(a.client(), "acct-" + (accounts - 1)).totalRequests() == 1);
+            sleep(1500);
+            jedis.configResetStat();
+            for (int i = 0; i < accounts; i++) {
+                a.store().observe("acct-" + i, observation(t + 1, i), 4);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> java.util.stream.IntStream.range(0, accounts)
+                    .allMatch(i -> stored(a.client(), "acct-" + i).totalRequests() == 2));
             Map<String, Long> calls = RedisCampaignSyncCostTest.commandStats(jedis);
-            System.out.printf("[measure] 5 steady durable writes of one account: %s%n", calls);
-            assertThat(calls.getOrDefault("hmset", 0L) + calls.getOrDefault("hset", 0L)).as("one HSET/HMSET per write")
-                    .isEqualTo(5);
-            assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L)).as("no script").isZero();
-            assertThat(calls.getOrDefault("pexpire", 0L)).as("expiry not due").isZero();
-            assertThat(jedis.hget(key, "hw:" + a.replica().value())).as("this replica's high-water mark is in the hash")
-                    .isNotNull();
+            System.out.printf("[measure] durable writes of %d accounts in %d buckets: %s%n", accounts,
+                    StoredProfiles.BUCKETS, calls);
+            long scripts = calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L);
+            assertThat(scripts).as("one script call per bucket and interval (a bucket may straddle two)")
+                    .isBetween((long) StoredProfiles.BUCKETS, 2L * StoredProfiles.BUCKETS);
+            assertThat(calls.getOrDefault("hset", 0L)).as("one HSET per script call").isEqualTo(scripts);
+            assertThat(calls.getOrDefault("hmget", 0L)).as("one HMGET per script call").isEqualTo(scripts);
         }
-        assertThat(stored(a.client(), key).totalRequests()).as("every change durable, once").isEqualTo(6);
-    }
-
-    /** Change records in an account's hash (fields {@code d:…}; the test reads with HKEYS, counted as such). */
-    private static long records(Jedis jedis, String key) {
-        return jedis.hkeys(key).stream().filter(f -> f.startsWith("d:")).count();
+        assertThat(replicas.meters.get(0).counter("guard.state.profile_records.refused").count()).isZero();
     }
 
     private static void sleep(long ms) {

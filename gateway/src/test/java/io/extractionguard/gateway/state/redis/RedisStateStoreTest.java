@@ -13,9 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RMap;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.ByteArrayCodec;
-import org.redisson.client.codec.StringCodec;
-import org.redisson.codec.CompositeCodec;
 
 import io.extractionguard.engine.features.CapabilityArea;
 import io.extractionguard.engine.features.FeatureExtractor;
@@ -52,18 +49,6 @@ class RedisStateStoreTest {
         return store.peek(account, Instant.now(), 4).map(ProfileStats::totalRequests).orElse(0L);
     }
 
-    /** The profile as stored in Redis: snapshot ⊕ all change records. */
-    static AccountProfile stored(RedissonClient client, String key) {
-        RMap<String, byte[]> map = client.getMap(key, new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE));
-        AccountProfile merged = new AccountProfile();
-        map.readAllMap().forEach((field, value) -> {
-            if (field.equals("s") || field.startsWith("d:")) {
-                merged.merge(ProfileCodec.decode(value));
-            }
-        });
-        return merged;
-    }
-
     @Test
     void observationsOnTwoReplicasMergeWithoutLosingAny() {
         RedisStateStore a = replicas.start().store();
@@ -79,63 +64,53 @@ class RedisStateStoreTest {
         });
         RedissonClient client = replicas.start().client();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(stored(client, replicas.prefix + ":{" + account + "}:p").totalRequests()).isEqualTo(50));
+                assertThat(StoredProfiles.stored(client, replicas.prefix, account).totalRequests()).isEqualTo(50));
     }
 
     @Test
-    void changeRecordsAreCompactedIntoTheSnapshotWithoutChangingTheProfile() {
+    void twoReplicasWritingOneAccountConcurrentlyKeepOneRecordThatCountsEveryChange() {
         RedisState sa = replicas.start();
         RedisStateStore a = sa.store();
         RedisStateStore b = replicas.start().store();
-        String account = "acct-compact";
+        String account = "acct-concurrent";
         long t = System.currentTimeMillis();
         for (int i = 0; i < 60; i++) {
             (i % 2 == 0 ? a : b).observe(account, observation(t + i * 50L, i), 4);
-            sleep(15); // many small flushes: one change record each
+            sleep(15); // many small intervals: both replicas write the account's record again and again
         }
-        String key = replicas.prefix + ":{" + account + "}:p";
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             assertThat(total(a, account)).isEqualTo(60);
-            assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(60);
+            assertThat(StoredProfiles.stored(sa.client(), replicas.prefix, account).totalRequests()).isEqualTo(60);
         });
-        Map<String, byte[]> fields = sa.client().<String, byte[]>getMap(key,
-                new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE)).readAllMap();
-        assertThat(fields).containsKey("s");
-        assertThat(fields.keySet().stream().filter(f -> f.startsWith("d:")).count())
-                .as("records left after compaction").isLessThanOrEqualTo(3);
-        // each replica writes an account's shipped changes as one record per durable-interval (20 ms here),
-        // so the 60 observations make some 30 records; all but the last few were compacted
-        assertThat(replicas.meters.get(0).counter("guard.state.compactions").count()
-                + replicas.meters.get(1).counter("guard.state.compactions").count()).isGreaterThan(15);
+        long gen = StoredProfiles.generationNow();
+        assertThat(StoredProfiles.bucket(sa.client(), replicas.prefix, account, gen).size())
+                .as("one field: the account's record").isEqualTo(1);
+        double written = replicas.meters.get(0).counter("guard.state.profile_records.written").count()
+                + replicas.meters.get(1).counter("guard.state.profile_records.written").count();
+        assertThat(written).as("both replicas wrote it many times").isGreaterThan(10);
     }
 
     @Test
-    void durableWritesRefreshTheExpiryOnlyWhenDueAndAHashNeverLosesIt() {
+    void bucketKeysExpireAtTheEndOfTheNextGenerationAndARecreatedKeyGetsItsExpiryBack() {
         RedisState sa = replicas.start();
         RedisStateStore a = sa.store();
         String account = "acct-expiry";
-        String key = replicas.prefix + ":{" + account + "}:p";
-        RMap<String, byte[]> hash = sa.client().getMap(key, new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE));
+        long gen = StoredProfiles.generationNow();
+        RMap<byte[], byte[]> bucket = StoredProfiles.bucket(sa.client(), replicas.prefix, account, gen);
         long t = System.currentTimeMillis();
         a.observe(account, observation(t, 0), 4);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(1));
-        assertThat(hash.remainTimeToLive()).as("the first write sets the idle expiry").isGreaterThan(Duration.ofDays(6).toMillis());
+                assertThat(StoredProfiles.stored(sa.client(), replicas.prefix, account).totalRequests()).isEqualTo(1));
+        long expected = (gen + 2) * StoredProfiles.GENERATION_MILLIS - System.currentTimeMillis();
+        assertThat(bucket.remainTimeToLive()).as("expires at the end of the next generation")
+                .isBetween(expected - 60_000, expected + 60_000);
 
-        hash.expire(Duration.ofHours(1)); // a marker: a write that refreshed the expiry would move it back to 7 days
+        bucket.delete(); // gone (deleted by an operator) while the replica thinks its expiry is set
         a.observe(account, observation(t + 50, 1), 4);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(2));
-        assertThat(hash.remainTimeToLive()).as("not due again within a seventh of it").isLessThanOrEqualTo(Duration.ofHours(1).toMillis());
-
-        hash.delete(); // gone (expired, or deleted by an operator) while the replica thinks its expiry is fresh
-        a.observe(account, observation(t + 100, 2), 4);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(stored(sa.client(), key).totalRequests()).isEqualTo(1));
-        // the write that re-created it is a plain HMSET (the replica knows its mark was there); the compaction that
-        // follows within compact-after writes (3 here: at once) sets the expiry
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hash.remainTimeToLive())
-                .as("a hash a write re-created gets the expiry").isGreaterThan(Duration.ofDays(6).toMillis()));
+                assertThat(StoredProfiles.stored(sa.client(), replicas.prefix, account).totalRequests()).isEqualTo(2));
+        assertThat(bucket.remainTimeToLive()).as("re-created without expiry until a seventh of the generation passed")
+                .isEqualTo(-1);
     }
 
     /** A change record as a newer build writes it: 7 requests, the minute counter and one counter this build lacks. */
@@ -166,18 +141,21 @@ class RedisStateStoreTest {
     }
 
     @Test
-    void aHashHoldingANewerBuildsCountersIsReadButNotCompactedAway() {
+    void aRecordHoldingANewerBuildsCountersIsReadButNotOverwritten() {
         RedisState sa = replicas.start();
         String account = "acct-newer";
-        String key = replicas.prefix + ":{" + account + "}:p";
         long t = System.currentTimeMillis();
-        sa.client().<String, byte[]>getMap(key, new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE))
-                .fastPut("d:newer-build-1", newerBuildRecord(t));
+        byte[] newer = DurableRecord.encode(new AccountProfile(), java.util.Map.of()); // "1;;" + blob
+        byte[] record = new byte[3 + newerBuildRecord(t).length];
+        System.arraycopy(newer, 0, record, 0, 3);
+        System.arraycopy(newerBuildRecord(t), 0, record, 3, record.length - 3);
+        RMap<byte[], byte[]> bucket = StoredProfiles.bucket(sa.client(), replicas.prefix, account, StoredProfiles.generationNow());
+        bucket.fastPut(account.getBytes(java.nio.charset.StandardCharsets.UTF_8), record);
         RedisStateStore a = sa.store();
         RedisStateStore b = replicas.start().store();
         for (int i = 0; i < 40; i++) {
             (i % 2 == 0 ? a : b).observe(account, observation(t + i * 50L, i), 4);
-            sleep(15); // many small flushes: enough records for compaction to be due
+            sleep(15);
         }
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             assertThat(total(a, account)).as("the newer record's requests count here too").isEqualTo(47);
@@ -185,11 +163,8 @@ class RedisStateStoreTest {
                     + replicas.meters.get(1).counter("guard.state.compactions.skipped.newer_format").count())
                     .isGreaterThan(0);
         });
-        Map<String, byte[]> fields = sa.client().<String, byte[]>getMap(key,
-                new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE)).readAllMap();
-        assertThat(fields).as("left for the newer build to compact").containsKey("d:newer-build-1");
-        assertThat(replicas.meters.get(0).counter("guard.state.compactions").count()
-                + replicas.meters.get(1).counter("guard.state.compactions").count()).isZero();
+        assertThat(StoredProfiles.raw(sa.client(), replicas.prefix, account)).as("left for the newer build to write")
+                .isEqualTo(record);
     }
 
     @Test
@@ -233,8 +208,7 @@ class RedisStateStoreTest {
     }
 
     @Test
-    void aCompactedFullProfileTakesUnderAKibibyteInRedis() {
-        replicas.with("sync.compact-after", "1");
+    void aFullProfileRecordTakesUnderAKibibyteInRedis() {
         RedisState s = replicas.start();
         String account = "acct-size";
         long t = System.currentTimeMillis();
@@ -244,29 +218,27 @@ class RedisStateStoreTest {
                 sleep(30);
             }
         }
-        String key = replicas.prefix + ":{" + account + "}:p";
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            Map<String, byte[]> fields = s.client().<String, byte[]>getMap(key,
-                    new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE)).readAllMap();
-            assertThat(fields).containsKey("s");
-            assertThat(fields.keySet()).as("only the snapshot and the replica's high-water mark")
-                    .allMatch(f -> f.equals("s") || f.startsWith("hw:"));
-            assertThat(ProfileCodec.decode(fields.get("s")).totalRequests()).isEqualTo(200);
-        });
-        assertThat(s.client().getMap(key).sizeInMemory()).as("MEMORY USAGE").isLessThanOrEqualTo(1024);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(StoredProfiles.stored(s.client(), replicas.prefix, account).totalRequests()).isEqualTo(200));
+        byte[] raw = StoredProfiles.raw(s.client(), replicas.prefix, account);
+        RMap<byte[], byte[]> bucket = StoredProfiles.bucket(s.client(), replicas.prefix, account, StoredProfiles.generationNow());
+        assertThat(bucket.size()).isEqualTo(1);
+        assertThat(raw.length).as("the record").isLessThanOrEqualTo(1024);
+        assertThat(bucket.sizeInMemory()).as("MEMORY USAGE of a bucket holding only it").isLessThanOrEqualTo(1024 + 200);
     }
 
     @Test
-    void anUndecodableRecordIsSkippedAndTheRestStillLoads() {
+    void anUndecodableRecordIsSkippedAndCountedAndTheAccountStillWorks() {
         RedisState s = replicas.start();
         String account = "acct-corrupt";
-        String key = replicas.prefix + ":{" + account + "}:p";
-        s.client().getMap(key, new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE))
-                .fastPut("d:elsewhere:1", new byte[] {1, 2, 3});
-        s.store().observe(account, observation(System.currentTimeMillis(), 1), 4);
+        StoredProfiles.bucket(s.client(), replicas.prefix, account, StoredProfiles.generationNow())
+                .fastPut(account.getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {1, 2, 3});
         RedisStateStore other = replicas.start().store();
+        other.observe(account, observation(System.currentTimeMillis(), 1), 4);
         await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(total(other, account)).isEqualTo(1));
         assertThat(replicas.meters.get(1).counter("guard.state.decode.errors").count()).isPositive();
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+                assertThat(StoredProfiles.stored(s.client(), replicas.prefix, account).totalRequests()).isEqualTo(1));
     }
 
     private static void sleep(long ms) {

@@ -45,7 +45,7 @@ class RedisTestReplicas implements AutoCloseable {
         settings.put("guard.state.redis.sync.stream-interval", "20ms");
         settings.put("guard.state.redis.sync.durable-interval", "20ms");
         settings.put("guard.state.redis.sync.stream-retention", "30s");
-        settings.put("guard.state.redis.sync.compact-after", "3");
+        settings.put("guard.state.redis.sync.durable-buckets", "8");
         settings.put("guard.state.redis.sync.heartbeat", "200ms");
         settings.put("guard.state.redis.timeout", "500ms");
         settings.put("guard.state.redis.connect-timeout", "500ms");

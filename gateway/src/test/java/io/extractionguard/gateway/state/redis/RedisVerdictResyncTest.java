@@ -56,7 +56,7 @@ class RedisVerdictResyncTest {
                 new SimpleMeterRegistry());
         RedisStateProperties.Sync sync = new RedisStateProperties.Sync(Duration.ofMillis(50), 1000, Duration.ofSeconds(1),
                 Duration.ofMinutes(2), Duration.ofMinutes(5), 8, 1000, Duration.ofMillis(500), Duration.ofMinutes(5),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), true);
         WriteBehind writer = new WriteBehind(client, availability, scheduler, sync, Duration.ofSeconds(5), new SimpleMeterRegistry());
         RedisVerdicts verdicts = new RedisVerdicts(client, keys, writer, availability, Clock.systemUTC(), id,
                 new SimpleMeterRegistry());

@@ -53,7 +53,7 @@ class WriteBehindTest {
                 Duration.ofMillis(500), new SimpleMeterRegistry());
         RedisStateProperties.Sync sync = new RedisStateProperties.Sync(Duration.ofMinutes(1), 1000, Duration.ofSeconds(1),
                 Duration.ofMinutes(2), Duration.ofMinutes(5), 8, 1000, Duration.ofMillis(500), Duration.ofMinutes(5),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), true);
         writer = new WriteBehind(client, availability, scheduler, sync, Duration.ofSeconds(5), new SimpleMeterRegistry());
     }
 
