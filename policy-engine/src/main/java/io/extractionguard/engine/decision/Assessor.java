@@ -94,7 +94,8 @@ final class Assessor {
     /**
      * Claimed-history verification ({@link StructureSettings.ClaimedHistoryCheck}): records the request's user-turn
      * sequence as sent by its account and, when its claimed earlier user text goes beyond what the account is known to
-     * have sent, counts that text as new — in the conversation shape (no conversing credit for it) and, under READ
+     * have sent, or its claimed assistant text beyond the answers it is known to have been sent (where answers are
+     * read: {@link ClaimedHistory#answersRead()}), counts that text as new — in the conversation shape (no conversing credit for it) and, under READ
      * after a short last turn, in the features (its problems are the request's asks). Nothing else changes: being
      * unverified adds no points by itself, so an unknown history (begun elsewhere, another replica, a restart) costs
      * at most the discount of this request.
@@ -111,7 +112,11 @@ final class Assessor {
             return prepared;
         }
         RequestIndicators indicators = prepared.indicators();
-        long unverified = claimed.chars() - history.verify(indicators.accountHash(), claimed, now.toEpochMilli());
+        long verified = history.verify(indicators.accountHash(), claimed, now.toEpochMilli());
+        // claimed assistant turns: checked only where answers are read (the gateway); a replay has none to check
+        long verifiedAnswers = claimed.answersRead()
+                ? history.verifyAnswers(indicators.accountHash(), claimed, now.toEpochMilli()) : claimed.answerChars();
+        long unverified = claimed.chars() - verified + claimed.answerChars() - verifiedAnswers;
         if (unverified <= 0) {
             return prepared;
         }
@@ -121,7 +126,7 @@ final class Assessor {
         RequestFeatures features = prepared.features();
         if (st.claimedHistory() == StructureSettings.ClaimedHistoryCheck.READ
                 && inference.lastUserText().length() <= st.followUpHigh()) {
-            String text = claimed.unverifiedText(claimed.chars() - unverified);
+            String text = claimed.unverifiedText(verified, verifiedAnswers);
             if (text.length() > MAX_UNVERIFIED_READ) {
                 text = text.substring(text.length() - MAX_UNVERIFIED_READ);
             }

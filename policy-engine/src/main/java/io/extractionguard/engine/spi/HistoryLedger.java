@@ -17,4 +17,19 @@ public interface HistoryLedger {
      * @return verified characters of earlier user text, between 0 and {@code claimed.chars()}
      */
     long verify(long accountHash, ClaimedHistory claimed, long atMillis);
+
+    /**
+     * How much of {@code claimed}'s assistant text the account is known to have been answered: the characters up to
+     * the last claimed assistant turn after which the conversation is one it was {@link #answered} in. Records
+     * nothing.
+     *
+     * @return verified characters of assistant text, between 0 and {@code claimed.answerChars()}
+     */
+    long verifyAnswers(long accountHash, ClaimedHistory claimed, long atMillis);
+
+    /**
+     * Records that the account was sent an answer whose {@link io.extractionguard.engine.request.AnswerDigest} is
+     * {@code digest} to a request whose {@link ClaimedHistory#conversation()} is {@code conversation}.
+     */
+    void answered(long accountHash, long conversation, long digest, long atMillis);
 }
