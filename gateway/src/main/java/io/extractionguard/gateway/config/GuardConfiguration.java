@@ -187,12 +187,10 @@ public class GuardConfiguration {
                             CampaignSanctions sanctions, EnforcementWebhook webhook,
                             tools.jackson.databind.json.JsonMapper json,
                             ObjectProvider<EvidenceFleet> fleetEvidence, RequestParser parser,
-                            IdentityResolver identities, GuardProperties properties, Clock clock) {
+                            IdentityResolver identities, io.extractionguard.engine.spi.HistoryLedger history, Clock clock) {
         GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
                 .challenges(challenges).campaigns(campaignStore).indicators(indicators)
-                // claimed-history verification: this replica's own record, bounded like its campaign accounts
-                .history(new io.extractionguard.engine.memory.InMemoryHistoryLedger(clock,
-                        properties.campaign().maxAccounts(), properties.campaign().idleExpiry()))
+                .history(history)
                 .intake(new Intake(parser, identities))
                 .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
         fleetEvidence.ifAvailable(engine::fleetEvidence);
@@ -205,9 +203,20 @@ public class GuardConfiguration {
         return new CampaignCorrelationRunner(engine, leadership, properties.campaign().correlationTick(), meters);
     }
 
+    /**
+     * Claimed-history and claimed-answer verification: this replica's own record of what each account sent and was
+     * answered, bounded like its campaign accounts.
+     */
+    @Bean
+    io.extractionguard.engine.memory.InMemoryHistoryLedger historyLedger(GuardProperties properties, Clock clock) {
+        return new io.extractionguard.engine.memory.InMemoryHistoryLedger(clock, properties.campaign().maxAccounts(),
+                properties.campaign().idleExpiry());
+    }
+
+    /** Reads claimed assistant turns too: the gateway sees the answers it forwards, so it verifies them. */
     @Bean
     RequestParser requestParser() {
-        return new RequestParser();
+        return new RequestParser().readingAnswers();
     }
 
     @Bean
