@@ -37,12 +37,20 @@ final class UsageJson {
     static final Set<String> ANSWER_PATHS = Set.of("delta.text", "choices[].delta.content", "choices[].message.content",
             "content[].text", "output[].content[].text", "delta");
     /** Events between which an answer's parts lie: a boundary (whitespace) in its digest. */
-    private static final Set<String> PART_EVENTS = Set.of("content_block_start", "content_block_stop",
+    private static final List<String> PART_EVENTS = List.of("content_block_start", "content_block_stop",
             "response.output_item.added", "response.output_item.done", "response.content_part.added",
             "response.content_part.done");
     /** Events that end an answer (Chat streams end with {@code [DONE]}, see {@link ResponseMeter}). */
-    private static final Set<String> END_EVENTS = Set.of("message_stop", "response.completed", "response.incomplete",
+    private static final List<String> END_EVENTS = List.of("message_stop", "response.completed", "response.incomplete",
             "response.failed");
+    private static final String TEXT_DELTA_EVENT = "response.output_text.delta";
+    /** What a {@code type} value says about the answer (read without making a String of it: one per SSE event). */
+    private static final int OTHER_TYPE = 0;
+    private static final int TEXT_DELTA = 1;
+    private static final int PART_EVENT = 2;
+    private static final int END_EVENT = 3;
+    private static final int OUTPUT_TEXT = 4;
+    private static final int NO_TYPE = -1;
 
     static final Set<String> USAGE_PATHS = Set.of("usage", "message.usage", "response.usage");
     private static final Set<String> INPUT_FIELDS = Set.of("input_tokens", "prompt_tokens",
@@ -90,8 +98,8 @@ final class UsageJson {
     /** Whether the end of the top-level value ends the answer (a JSON body; an SSE stream has end events). */
     private final boolean bodyEndsAnswer;
     private int choice;
-    private String eventType;
-    private String partType;
+    private int eventType = NO_TYPE;
+    private int partType = NO_TYPE;
 
     UsageJson() {
         this(null, false);
@@ -121,7 +129,7 @@ final class UsageJson {
                     emptyChoices = false;
                     sawUsageObject = false;
                     choice = 0;
-                    eventType = null;
+                    eventType = NO_TYPE;
                 }
                 if (depth == MAX_DEPTH) {
                     skipped = 1;
@@ -189,9 +197,9 @@ final class UsageJson {
                         }
                     } else if (answers != null && "type".equals(p.currentName())) {
                         if (depth == 0) {
-                            eventType = p.getString();
+                            eventType = typeOf(p);
                         } else if (containers[depth] == OUTPUT_PART) {
-                            partType = p.getString();
+                            partType = is(p, "output_text") ? OUTPUT_TEXT : OTHER_TYPE;
                         }
                     }
                 }
@@ -206,7 +214,7 @@ final class UsageJson {
         if (path == CHOICE) {
             choice = entries[depth] - 1; // its position, until its "index" says otherwise
         } else if (path == BLOCK || path == OUTPUT_ITEM || path == OUTPUT_PART) {
-            partType = null;
+            partType = NO_TYPE;
             answers.boundary(choice);
         }
     }
@@ -214,18 +222,51 @@ final class UsageJson {
     /** Whether a string at an answer path is answer text: Responses deltas and parts say so by their type. */
     private boolean isAnswer(Path path) {
         if (path == EVENT_DELTA) {
-            return "response.output_text.delta".equals(eventType);
+            return eventType == TEXT_DELTA;
         }
-        return path != OUTPUT_PART_TEXT || partType == null || partType.equals("output_text");
+        return path != OUTPUT_PART_TEXT || partType == NO_TYPE || partType == OUTPUT_TEXT;
+    }
+
+    private static int typeOf(JsonParser p) {
+        if (is(p, TEXT_DELTA_EVENT)) {
+            return TEXT_DELTA;
+        }
+        for (String e : PART_EVENTS) {
+            if (is(p, e)) {
+                return PART_EVENT;
+            }
+        }
+        for (String e : END_EVENTS) {
+            if (is(p, e)) {
+                return END_EVENT;
+            }
+        }
+        return OTHER_TYPE;
+    }
+
+    /** Whether the current string value is {@code value}, compared in the parser's buffer. */
+    private static boolean is(JsonParser p, String value) {
+        int length = p.getStringLength();
+        if (length != value.length()) {
+            return false;
+        }
+        char[] chars = p.getStringCharacters();
+        int offset = p.getStringOffset();
+        for (int i = 0; i < length; i++) {
+            if (chars[offset + i] != value.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The end of a top-level value: a JSON body's end, or an SSE event that separates parts or ends the answer. */
     private void answerEvent() {
         if (bodyEndsAnswer) {
             answers.end();
-        } else if (eventType != null && PART_EVENTS.contains(eventType)) {
+        } else if (eventType == PART_EVENT) {
             answers.boundary(choice);
-        } else if (eventType != null && END_EVENTS.contains(eventType)) {
+        } else if (eventType == END_EVENT) {
             answers.end();
         }
     }
