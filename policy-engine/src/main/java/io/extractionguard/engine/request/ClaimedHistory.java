@@ -46,7 +46,8 @@ public final class ClaimedHistory {
      * @param states    the conversation chain's state after each kept assistant turn, oldest first
      * @param upTo      assistant characters up to and including each
      * @param texts     the last assistant turns' texts, oldest first (at most {@value ClaimedHistory#MAX_TEXTS})
-     * @param order     for each text, and for each earlier user turn's text after them, the turn's position
+     * @param order     each of those texts' position among all turns (user and assistant)
+     * @param userOrder each kept earlier user text's position among all turns (to merge both in order)
      * @param chars     characters of all assistant turns
      * @param end       the conversation chain's state at the end of the request (0: no user turn)
      */
@@ -81,20 +82,16 @@ public final class ClaimedHistory {
         return h == 0 ? 1 : h;
     }
 
-    /** The conversation chain's state after an assistant turn whose {@link AnswerDigest} is {@code digest}. */
-    static long afterAnswer(long previous, long digest) {
-        return next(previous, digest ^ ASSISTANT);
-    }
-
     /** Tells an assistant turn from a user turn of the same text in the conversation chain. */
     private static final long ASSISTANT = 0x6A09E667F3BCC909L;
 
     /**
-     * The state a genuine follow-up claims after resending {@code digest}, the answer forwarded to the request whose
-     * {@link #conversation()} is {@code conversation}.
+     * The conversation chain's state after an assistant turn whose {@link AnswerDigest} is {@code digest}: the state
+     * a genuine follow-up claims after resending the answer forwarded to the request whose {@link #conversation()}
+     * is {@code conversation}.
      */
     public static long answered(long conversation, long digest) {
-        return afterAnswer(conversation, digest);
+        return next(conversation, digest ^ ASSISTANT);
     }
 
     /** Whether the assistant turns were read (a parser {@link RequestParser#readingAnswers() reading answers}). */
@@ -197,7 +194,7 @@ public final class ClaimedHistory {
         }
     }
 
-    /** Collects a conversation's user turns as they are read; one per parse, not thread-safe. */
+    /** Collects a conversation's user turns (and its assistant turns, reading answers) as they are read; one per parse, not thread-safe. */
     static final class Recorder {
         /** The earlier user turns (their chain is {@link Kept#state}). */
         private final Kept earlier = new Kept();
@@ -227,7 +224,7 @@ public final class ClaimedHistory {
 
         /** An assistant turn arrived: its text and {@link AnswerDigest}. */
         void assistant(String text, long digest) {
-            conversation = afterAnswer(conversation, digest);
+            conversation = answered(conversation, digest);
             assistant.add(conversation, text, position++);
         }
 
