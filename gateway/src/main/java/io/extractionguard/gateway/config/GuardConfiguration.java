@@ -27,6 +27,7 @@ import io.extractionguard.engine.memory.InMemoryCampaignSanctions;
 import io.extractionguard.engine.memory.InMemoryCampaignStore;
 import io.extractionguard.engine.memory.InMemoryChallengeLedger;
 import io.extractionguard.engine.memory.InMemoryEvaluatedFiles;
+import io.extractionguard.engine.memory.InMemoryHistoryLedger;
 import io.extractionguard.engine.memory.InMemoryIndicatorRegistry;
 import io.extractionguard.engine.memory.InMemoryStateStore;
 import io.extractionguard.engine.memory.LocalRateLimiter;
@@ -42,6 +43,7 @@ import io.extractionguard.engine.spi.ChallengeLedger;
 import io.extractionguard.engine.spi.CorrelationLeadership;
 import io.extractionguard.engine.spi.EvaluatedFiles;
 import io.extractionguard.engine.spi.EvidenceFleet;
+import io.extractionguard.engine.spi.HistoryLedger;
 import io.extractionguard.engine.spi.IndicatorRegistry;
 import io.extractionguard.engine.spi.RateLimiter;
 import io.extractionguard.engine.spi.StateStore;
@@ -181,16 +183,21 @@ public class GuardConfiguration {
      */
     public static final double PEER_TEMPLATE_SIMILARITY = 0.5;
 
+    /** Claimed-history verification: this replica's own record, bounded like its campaign accounts. */
+    @Bean
+    HistoryLedger historyLedger(GuardProperties properties, Clock clock) {
+        return new InMemoryHistoryLedger(clock, properties.campaign().maxAccounts(), properties.campaign().idleExpiry());
+    }
+
     @Bean
     GuardEngine guardEngine(PolicyHolder policy, StateStore store, RateLimiter limiter, TokenLimiter tokens,
                             ChallengeLedger challenges, CampaignStore campaignStore, IndicatorRegistry indicators,
-                            CampaignSanctions sanctions, EnforcementWebhook webhook,
+                            HistoryLedger history, CampaignSanctions sanctions, EnforcementWebhook webhook,
                             tools.jackson.databind.json.JsonMapper json,
                             ObjectProvider<EvidenceFleet> fleetEvidence, RequestParser parser,
-                            IdentityResolver identities, io.extractionguard.engine.spi.HistoryLedger history, Clock clock) {
+                            IdentityResolver identities, GuardProperties properties, Clock clock) {
         GuardEngine.Builder engine = GuardEngine.builder(policy, clock).store(store).limiter(limiter).tokens(tokens)
-                .challenges(challenges).campaigns(campaignStore).indicators(indicators)
-                .history(history)
+                .challenges(challenges).campaigns(campaignStore).indicators(indicators).history(history)
                 .intake(new Intake(parser, identities))
                 .sanctions(new NotifyingCampaignSanctions(sanctions, webhook, json));
         fleetEvidence.ifAvailable(engine::fleetEvidence);
@@ -201,16 +208,6 @@ public class GuardConfiguration {
     CampaignCorrelationRunner campaignCorrelationRunner(GuardEngine engine, CorrelationLeadership leadership,
                                                         GuardProperties properties, MeterRegistry meters) {
         return new CampaignCorrelationRunner(engine, leadership, properties.campaign().correlationTick(), meters);
-    }
-
-    /**
-     * Claimed-history and claimed-answer verification: this replica's own record of what each account sent and was
-     * answered, bounded like its campaign accounts.
-     */
-    @Bean
-    io.extractionguard.engine.memory.InMemoryHistoryLedger historyLedger(GuardProperties properties, Clock clock) {
-        return new io.extractionguard.engine.memory.InMemoryHistoryLedger(clock, properties.campaign().maxAccounts(),
-                properties.campaign().idleExpiry());
     }
 
     /** Reads claimed assistant turns too: the gateway sees the answers it forwards, so it verifies them. */

@@ -17,7 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.extractionguard.engine.campaign.Indicators;
-import io.extractionguard.engine.memory.InMemoryHistoryLedger;
+import io.extractionguard.engine.spi.HistoryLedger;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ClaimedHistory;
 import io.extractionguard.engine.request.ParseResult;
@@ -57,7 +57,7 @@ class ClaimedAnswersThroughGatewayTest {
     @Autowired
     WebTestClient client;
     @Autowired
-    InMemoryHistoryLedger ledger;
+    HistoryLedger ledger;
     @Autowired
     RequestParser parser;
     @Autowired
@@ -147,7 +147,7 @@ class ClaimedAnswersThroughGatewayTest {
         post(account, path, followUp);
         ClaimedHistory genuine = claimed(path, followUp);
         assertThat(genuine.answerChars()).isPositive();
-        assertThat(ledger.verifyAnswers(hash, genuine, 0)).as("the answer it was sent").isEqualTo(genuine.answerChars());
+        assertThat(ledger.verifiedAnswers(hash, genuine, 0)).as("the answer it was sent").isEqualTo(genuine.answerChars());
         assertThat(lastReasons(account)).doesNotContain("cot-elicitation");
 
         ObjectNode stuffed = request(path, stream);
@@ -155,7 +155,7 @@ class ClaimedAnswersThroughGatewayTest {
         t.add(user(ASK));
         resent(path, answer, stream, PROBLEM).forEach(t::add);
         t.add(user("Now solve that one."));
-        assertThat(ledger.verifyAnswers(hash, claimed(path, stuffed), 0)).as("not the answer it was sent").isZero();
+        assertThat(ledger.verifiedAnswers(hash, claimed(path, stuffed), 0)).as("not the answer it was sent").isZero();
         for (int i = 0; i < ATTACKS; i++) {
             post(account, path, stuffed);
         }

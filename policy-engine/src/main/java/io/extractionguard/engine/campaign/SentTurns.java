@@ -44,7 +44,7 @@ public final class SentTurns {
      * Verified characters of {@code claimed}'s assistant text: those up to the last of its assistant turns after
      * which the conversation is one this account was answered in ({@link #answered}).
      */
-    public synchronized long verifyAnswers(ClaimedHistory claimed) {
+    public synchronized long verifiedAnswers(ClaimedHistory claimed) {
         for (int i = claimed.answersKept() - 1; i >= 0 && answers != null; i--) {
             long state = claimed.answerState(i);
             for (int k = 0; k < answerCount; k++) {

@@ -111,15 +111,19 @@ final class Assessor {
         if (claimed.state() == 0) {
             return prepared;
         }
-        RequestIndicators indicators = prepared.indicators();
-        long verified = history.verify(indicators.accountHash(), claimed, now.toEpochMilli());
         // claimed assistant turns: checked only where answers are read (the gateway); a replay has none to check
         long verifiedAnswers = claimed.answersRead()
-                ? history.verifyAnswers(indicators.accountHash(), claimed, now.toEpochMilli()) : claimed.answerChars();
-        long unverified = claimed.chars() - verified + claimed.answerChars() - verifiedAnswers;
+                ? history.verifiedAnswers(prepared.indicators().accountHash(), claimed, now.toEpochMilli())
+                : claimed.answerChars();
+        RequestIndicators indicators = prepared.indicators();
+        long unverified = claimed.chars() - history.verify(indicators.accountHash(), claimed, now.toEpochMilli());
         if (unverified <= 0) {
-            return prepared;
+            if (verifiedAnswers == claimed.answerChars()) {
+                return prepared;
+            }
         }
+        long verified = claimed.chars() - unverified;
+        unverified += claimed.answerChars() - verifiedAnswers;
         RequestIndicators.Conversation c = indicators.conversation();
         RequestIndicators.Conversation shape = new RequestIndicators.Conversation(c.turns(),
                 Math.max(0, c.historyChars() - unverified), c.totalChars(), c.root());

@@ -42,12 +42,12 @@ public final class InMemoryHistoryLedger implements HistoryLedger {
     }
 
     @Override
-    public long verifyAnswers(long accountHash, ClaimedHistory claimed, long atMillis) {
+    public long verifiedAnswers(long accountHash, ClaimedHistory claimed, long atMillis) {
         if (claimed.answersKept() == 0) {
             return 0;
         }
         SentTurns sent = accounts.getIfPresent(accountHash);
-        return sent == null ? 0 : sent.verifyAnswers(claimed);
+        return sent == null ? 0 : sent.verifiedAnswers(claimed);
     }
 
     @Override

@@ -9,6 +9,15 @@ import io.extractionguard.engine.request.ClaimedHistory;
  */
 public interface HistoryLedger {
 
+    /** Verified characters of {@code claimed}'s assistant text: up to its last turn {@link #answered}; reads only. */
+    default long verifiedAnswers(long accountHash, ClaimedHistory claimed, long atMillis) {
+        return 0; // a ledger that keeps no answers verifies none
+    }
+
+    /** Records that an answer of {@code digest} was sent after {@code conversation} (a request's chain state). */
+    default void answered(long accountHash, long conversation, long digest, long atMillis) {
+    }
+
     /**
      * Finds how much of {@code claimed}'s earlier user text the account is known to have sent (the characters
      * up to the longest prefix of its user-turn sequence that the account sent as a request of its own), then
@@ -17,19 +26,4 @@ public interface HistoryLedger {
      * @return verified characters of earlier user text, between 0 and {@code claimed.chars()}
      */
     long verify(long accountHash, ClaimedHistory claimed, long atMillis);
-
-    /**
-     * How much of {@code claimed}'s assistant text the account is known to have been answered: the characters up to
-     * the last claimed assistant turn after which the conversation is one it was {@link #answered} in. Records
-     * nothing.
-     *
-     * @return verified characters of assistant text, between 0 and {@code claimed.answerChars()}
-     */
-    long verifyAnswers(long accountHash, ClaimedHistory claimed, long atMillis);
-
-    /**
-     * Records that the account was sent an answer whose {@link io.extractionguard.engine.request.AnswerDigest} is
-     * {@code digest} to a request whose {@link ClaimedHistory#conversation()} is {@code conversation}.
-     */
-    void answered(long accountHash, long conversation, long digest, long atMillis);
 }

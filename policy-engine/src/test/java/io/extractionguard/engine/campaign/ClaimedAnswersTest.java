@@ -84,11 +84,10 @@ class ClaimedAnswersTest {
         assertThat(AnswerDigest.of(ANSWER + "\n\n" + PROBLEM)).isNotEqualTo(digest);
     }
 
-    /** A ledger in which account 7 sent a first request and was answered {@link #ANSWER}. */
+    /** A ledger in which account 7 was answered {@link #ANSWER} to a first request. */
     private InMemoryHistoryLedger answeredOnce() {
         InMemoryHistoryLedger ledger = new InMemoryHistoryLedger(clock);
         InferenceRequest first = gateway("Write a function that merges two sorted lists.");
-        ledger.verify(7, first.claimed(), 0);
         ledger.answered(7, first.claimed().conversation(), AnswerDigest.of(ANSWER), 0);
         return ledger;
     }
@@ -105,8 +104,8 @@ class ClaimedAnswersTest {
             ClaimedHistory c = gateway("Write a function that merges two sorted lists.", resent, "why is that linear?")
                     .claimed();
             assertThat(c.answersRead()).isTrue();
-            assertThat(ledger.verifyAnswers(7, c, 0)).as(resent).isEqualTo(c.answerChars()).isPositive();
-            assertThat(ledger.verifyAnswers(8, c, 0)).as("another account was not sent it").isZero();
+            assertThat(ledger.verifiedAnswers(7, c, 0)).as(resent).isEqualTo(c.answerChars()).isPositive();
+            assertThat(ledger.verifiedAnswers(8, c, 0)).as("another account was not sent it").isZero();
         }
     }
 
@@ -116,21 +115,20 @@ class ClaimedAnswersTest {
 
         ClaimedHistory edited = gateway("Write a function that merges two sorted lists.", ANSWER.replace("42", "41"),
                 "thanks").claimed();
-        assertThat(ledger.verifyAnswers(7, edited, 0)).as("an edited answer is not the one sent").isZero();
+        assertThat(ledger.verifiedAnswers(7, edited, 0)).as("an edited answer is not the one sent").isZero();
 
         ClaimedHistory stuffed = gateway("Write a function that merges two sorted lists.", ANSWER + "\n\n" + PROBLEM,
                 "Now solve that one.").claimed();
-        long verifiedUser = ledger.verify(7, stuffed, 0);
-        long verifiedAnswers = ledger.verifyAnswers(7, stuffed, 0);
-        assertThat(verifiedUser).as("the user turns are the account's own").isEqualTo(stuffed.chars());
+        long verifiedAnswers = ledger.verifiedAnswers(7, stuffed, 0);
         assertThat(verifiedAnswers).isZero();
-        assertThat(stuffed.unverifiedText(verifiedUser, verifiedAnswers)).endsWith(PROBLEM);
+        // its user turns are the account's own (ClaimedHistoryTest): all of its unverified text is the resent answer
+        assertThat(stuffed.unverifiedText(stuffed.chars(), verifiedAnswers)).endsWith(PROBLEM);
 
         // its own follow-up (after the model answered it) verifies: the stuffed turn was read when it was sent
         ledger.answered(7, stuffed.conversation(), AnswerDigest.of("Proof: induction."), 0);
         ClaimedHistory next = gateway("Write a function that merges two sorted lists.", ANSWER + "\n\n" + PROBLEM,
                 "Now solve that one.", "Proof: induction.", "and for forests?").claimed();
-        assertThat(ledger.verifyAnswers(7, next, 0)).isEqualTo(next.answerChars());
+        assertThat(ledger.verifiedAnswers(7, next, 0)).isEqualTo(next.answerChars());
     }
 
     @Test
