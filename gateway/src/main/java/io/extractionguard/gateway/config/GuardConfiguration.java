@@ -210,9 +210,10 @@ public class GuardConfiguration {
         return new CampaignCorrelationRunner(engine, leadership, properties.campaign().correlationTick(), meters);
     }
 
+    /** Reads claimed assistant turns too: the gateway sees the answers it forwards, so it verifies them. */
     @Bean
     RequestParser requestParser() {
-        return new RequestParser();
+        return new RequestParser().readingAnswers();
     }
 
     @Bean

@@ -34,12 +34,15 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
     private final boolean stripUsageOnlyChunk;
     private final long promptChars;
     private final UsageMetering.Settlement settlement;
+    private final java.util.function.LongConsumer answered;
     private ResponseMeter meter;
     private boolean reported;
 
+    /** @param answered receives each answer's digest ({@link AnswerTexts}); null: answers not digested */
     MeteredResponse(ServerHttpResponse delegate, JsonFactory factory, boolean stripUsageOnlyChunk, long promptChars,
-                    UsageMetering.Settlement settlement) {
+                    UsageMetering.Settlement settlement, java.util.function.LongConsumer answered) {
         super(delegate);
+        this.answered = answered;
         this.factory = factory;
         this.stripUsageOnlyChunk = stripUsageOnlyChunk;
         this.promptChars = promptChars;
@@ -94,9 +97,9 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
             return false;
         }
         if (type.isCompatibleWith(MediaType.TEXT_EVENT_STREAM)) {
-            meter = ResponseMeter.sse(factory, stripUsageOnlyChunk, promptChars);
+            meter = ResponseMeter.sse(factory, stripUsageOnlyChunk, promptChars, answered);
         } else if (type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
-            meter = ResponseMeter.json(factory, promptChars);
+            meter = ResponseMeter.json(factory, promptChars, answered);
         } else {
             return false;
         }

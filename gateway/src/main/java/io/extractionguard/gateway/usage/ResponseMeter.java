@@ -1,6 +1,7 @@
 package io.extractionguard.gateway.usage;
 
 import java.nio.ByteBuffer;
+import java.util.function.LongConsumer;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -28,7 +29,9 @@ final class ResponseMeter {
     /** Characters per token for estimates: the usual rule of thumb for English text and code. */
     static final int CHARS_PER_TOKEN = 4;
 
-    private final UsageJson usage = new UsageJson();
+    private final UsageJson usage;
+    /** The answer's digests (claimed-answer verification); null when not recorded. */
+    private final AnswerTexts answers;
     private final long promptChars;
     private final JsonParser body;
     private final SseEvents events;
@@ -36,7 +39,10 @@ final class ResponseMeter {
     private boolean broken;
     private final boolean strips;
 
-    private ResponseMeter(JsonFactory factory, boolean sse, boolean stripUsageOnlyChunk, long promptChars) {
+    private ResponseMeter(JsonFactory factory, boolean sse, boolean stripUsageOnlyChunk, long promptChars,
+                          LongConsumer answered) {
+        this.answers = answered == null ? null : new AnswerTexts(answered);
+        this.usage = new UsageJson(answers, !sse);
         this.factory = factory;
         this.promptChars = promptChars;
         this.strips = sse && stripUsageOnlyChunk;
@@ -49,12 +55,14 @@ final class ResponseMeter {
         }
     }
 
-    static ResponseMeter json(JsonFactory factory, long promptChars) {
-        return new ResponseMeter(factory, false, false, promptChars);
+    /** @param answered receives the digest of each answer when it ends ({@link AnswerTexts}); null: not digested */
+    static ResponseMeter json(JsonFactory factory, long promptChars, LongConsumer answered) {
+        return new ResponseMeter(factory, false, false, promptChars, answered);
     }
 
-    static ResponseMeter sse(JsonFactory factory, boolean stripUsageOnlyChunk, long promptChars) {
-        return new ResponseMeter(factory, true, stripUsageOnlyChunk, promptChars);
+    /** @param answered receives the digest of each answer when it ends ({@link AnswerTexts}); null: not digested */
+    static ResponseMeter sse(JsonFactory factory, boolean stripUsageOnlyChunk, long promptChars, LongConsumer answered) {
+        return new ResponseMeter(factory, true, stripUsageOnlyChunk, promptChars, answered);
     }
 
     /** Reads a view of a buffer's bytes (the view's position is advanced, the buffer's is not). */
@@ -99,17 +107,29 @@ final class ResponseMeter {
                 usage.token(p, t);
             }
         } catch (JacksonException e) {
+            if (answers != null && isDone(data, length)) {
+                answers.end(); // the end of a Chat stream
+            }
             return true; // "[DONE]" and other non-JSON data
         }
         return !usage.lastValueWasUsageOnlyChunk();
     }
 
+    private static boolean isDone(byte[] data, int length) {
+        return length == 6 && data[0] == '[' && data[1] == 'D' && data[2] == 'O' && data[3] == 'N' && data[4] == 'E'
+                && data[5] == ']';
+    }
+
     /**
-     * The usage of the response.
+     * The usage of the response (and the end of its answer, if it did not end before: a stream broken off or given
+     * up is digested as far as it was passed on).
      *
      * @param complete whether the response ended normally (its last usage figures are final)
      */
     Usage usage(boolean complete) {
+        if (answers != null) {
+            answers.end();
+        }
         if (body != null) {
             // closing hands the field names this response added back to the factory's shared table,
             // so the next response's parser finds them instead of copying the table to add them again

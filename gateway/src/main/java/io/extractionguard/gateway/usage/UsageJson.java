@@ -21,9 +21,36 @@ import tools.jackson.core.JsonToken;
  *       the content of non-streamed answers), to estimate a response that ends without usage.</li>
  * </ul>
  *
+ * With an {@link AnswerTexts}, it also hands on the answer text ({@link #ANSWER_PATHS}: text blocks and deltas,
+ * Chat content per choice, Responses {@code output_text}; never reasoning or tool arguments), the boundaries between
+ * its parts and the answer's end.
+ *
  * Not thread-safe; one instance per response.
  */
 final class UsageJson {
+
+    /**
+     * Answer text (a subset of {@link #TEXT_PATHS}): Anthropic text deltas and text blocks (thinking is {@code
+     * thinking}, tool input {@code partial_json} / {@code input}), Chat content per choice, Responses {@code
+     * output_text} deltas (the top-level {@code delta} of a {@code response.output_text.delta} event) and parts.
+     */
+    static final Set<String> ANSWER_PATHS = Set.of("delta.text", "choices[].delta.content", "choices[].message.content",
+            "content[].text", "output[].content[].text", "delta");
+    /** Events between which an answer's parts lie: a boundary (whitespace) in its digest. */
+    private static final List<String> PART_EVENTS = List.of("content_block_start", "content_block_stop",
+            "response.output_item.added", "response.output_item.done", "response.content_part.added",
+            "response.content_part.done");
+    /** Events that end an answer (Chat streams end with {@code [DONE]}, see {@link ResponseMeter}). */
+    private static final List<String> END_EVENTS = List.of("message_stop", "response.completed", "response.incomplete",
+            "response.failed");
+    private static final String TEXT_DELTA_EVENT = "response.output_text.delta";
+    /** What a {@code type} value says about the answer (read without making a String of it: one per SSE event). */
+    private static final int OTHER_TYPE = 0;
+    private static final int TEXT_DELTA = 1;
+    private static final int PART_EVENT = 2;
+    private static final int END_EVENT = 3;
+    private static final int OUTPUT_TEXT = 4;
+    private static final int NO_TYPE = -1;
 
     static final Set<String> USAGE_PATHS = Set.of("usage", "message.usage", "response.usage");
     private static final Set<String> INPUT_FIELDS = Set.of("input_tokens", "prompt_tokens",
@@ -40,6 +67,12 @@ final class UsageJson {
     private static final int MAX_DEPTH = 32;
     static final Set<String> CHOICES_PATH = Set.of("choices");
     private static final Path ROOT = Path.tree(CHOICES_PATH, USAGE_PATHS, TEXT_PATHS, TEXT_CONTAINERS);
+    private static final Path EVENT_DELTA = ROOT.child("delta");
+    private static final Path CHOICE = ROOT.child("choices").element();
+    private static final Path BLOCK = ROOT.child("content").element();
+    private static final Path OUTPUT_ITEM = ROOT.child("output").element();
+    private static final Path OUTPUT_PART = OUTPUT_ITEM.child("content").element();
+    private static final Path OUTPUT_PART_TEXT = OUTPUT_PART.child("text");
 
     private final Path[] containers = new Path[MAX_DEPTH + 1];
     private final boolean[] arrays = new boolean[MAX_DEPTH + 1];
@@ -60,6 +93,22 @@ final class UsageJson {
     // per top-level value (one SSE event): a Chat chunk with no choices and a usage object
     private boolean emptyChoices;
     private boolean sawUsageObject;
+    // answer text (null: not read)
+    private final AnswerTexts answers;
+    /** Whether the end of the top-level value ends the answer (a JSON body; an SSE stream has end events). */
+    private final boolean bodyEndsAnswer;
+    private int choice;
+    private int eventType = NO_TYPE;
+    private int partType = NO_TYPE;
+
+    UsageJson() {
+        this(null, false);
+    }
+
+    UsageJson(AnswerTexts answers, boolean bodyEndsAnswer) {
+        this.answers = answers;
+        this.bodyEndsAnswer = bodyEndsAnswer;
+    }
 
     /** Processes the parser's current token. */
     void token(JsonParser p, JsonToken t) {
@@ -79,12 +128,17 @@ final class UsageJson {
                 if (depth == -1) {
                     emptyChoices = false;
                     sawUsageObject = false;
+                    choice = 0;
+                    eventType = NO_TYPE;
                 }
                 if (depth == MAX_DEPTH) {
                     skipped = 1;
                     return;
                 }
                 Path path = depth == -1 ? ROOT : childPath(p);
+                if (answers != null && depth >= 0) {
+                    answerContainer(path);
+                }
                 depth++;
                 containers[depth] = path;
                 arrays[depth] = t == JsonToken.START_ARRAY;
@@ -112,9 +166,15 @@ final class UsageJson {
                 if (t == JsonToken.END_ARRAY && depth == 1 && containers[depth].choices && entries[depth] == 0) {
                     emptyChoices = true;
                 }
+                if (depth == 0 && answers != null) {
+                    answerEvent();
+                }
                 depth--;
             }
             case VALUE_NUMBER_INT -> {
+                if (answers != null && containers[depth] == CHOICE && "index".equals(p.currentName())) {
+                    choice = p.getValueAsInt(-1);
+                }
                 if (inUsage && depth == usageDepth) {
                     String name = p.currentName();
                     long v = Math.max(0, p.getValueAsLong(0));
@@ -128,12 +188,86 @@ final class UsageJson {
                 }
             }
             case VALUE_STRING -> {
-                if (depth >= 0 && containers[depth].textContainer && childPath(p).text) {
-                    textChars += p.getStringLength();
+                if (depth >= 0 && containers[depth].textContainer) {
+                    Path child = childPath(p);
+                    if (child.text) {
+                        textChars += p.getStringLength();
+                        if (answers != null && child.answer && isAnswer(child)) {
+                            answers.text(choice, p.getStringCharacters(), p.getStringOffset(), p.getStringLength());
+                        }
+                    } else if (answers != null && "type".equals(p.currentName())) {
+                        if (depth == 0) {
+                            eventType = typeOf(p);
+                        } else if (containers[depth] == OUTPUT_PART) {
+                            partType = is(p, "output_text") ? OUTPUT_TEXT : OTHER_TYPE;
+                        }
+                    }
                 }
             }
             default -> {
             }
+        }
+    }
+
+    /** A container of answer parts begins: a part boundary; a choice's or a part's own fields are new. */
+    private void answerContainer(Path path) {
+        if (path == CHOICE) {
+            choice = entries[depth] - 1; // its position, until its "index" says otherwise
+        } else if (path == BLOCK || path == OUTPUT_ITEM || path == OUTPUT_PART) {
+            partType = NO_TYPE;
+            answers.boundary(choice);
+        }
+    }
+
+    /** Whether a string at an answer path is answer text: Responses deltas and parts say so by their type. */
+    private boolean isAnswer(Path path) {
+        if (path == EVENT_DELTA) {
+            return eventType == TEXT_DELTA;
+        }
+        return path != OUTPUT_PART_TEXT || partType == NO_TYPE || partType == OUTPUT_TEXT;
+    }
+
+    private static int typeOf(JsonParser p) {
+        if (is(p, TEXT_DELTA_EVENT)) {
+            return TEXT_DELTA;
+        }
+        for (String e : PART_EVENTS) {
+            if (is(p, e)) {
+                return PART_EVENT;
+            }
+        }
+        for (String e : END_EVENTS) {
+            if (is(p, e)) {
+                return END_EVENT;
+            }
+        }
+        return OTHER_TYPE;
+    }
+
+    /** Whether the current string value is {@code value}, compared in the parser's buffer. */
+    private static boolean is(JsonParser p, String value) {
+        int length = p.getStringLength();
+        if (length != value.length()) {
+            return false;
+        }
+        char[] chars = p.getStringCharacters();
+        int offset = p.getStringOffset();
+        for (int i = 0; i < length; i++) {
+            if (chars[offset + i] != value.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The end of a top-level value: a JSON body's end, or an SSE event that separates parts or ends the answer. */
+    private void answerEvent() {
+        if (bodyEndsAnswer) {
+            answers.end();
+        } else if (eventType == PART_EVENT) {
+            answers.boundary(choice);
+        } else if (eventType == END_EVENT) {
+            answers.end();
         }
     }
 
@@ -159,6 +293,7 @@ final class UsageJson {
         final boolean usage;
         final boolean text;
         final boolean textContainer;
+        final boolean answer;
         private java.util.Map<String, Path> children = java.util.Map.of();
         private Path element; // null: OTHER (not yet created when OTHER itself is)
 
@@ -167,6 +302,7 @@ final class UsageJson {
             this.usage = usage.contains(path);
             this.text = text.contains(path);
             this.textContainer = textContainers.contains(path);
+            this.answer = ANSWER_PATHS.contains(path);
         }
 
         Path element() {

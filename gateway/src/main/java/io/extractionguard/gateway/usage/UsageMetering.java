@@ -2,6 +2,7 @@ package io.extractionguard.gateway.usage;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -134,8 +135,22 @@ public class UsageMetering {
         boolean stripUsageOnlyChunk = strip;
         long promptChars = request.promptChars();
         Settlement settlement = new Settlement(decision, route, reservation(decision, request));
+        LongConsumer answered = answered(format, request, decision);
         return new Forward(forwarded, response -> new MeteredResponse(response, factory, stripUsageOnlyChunk,
-                promptChars, settlement), settlement);
+                promptChars, settlement, answered), settlement);
+    }
+
+    /**
+     * Where the digests of the request's answers go (claimed-answer verification: the account's follow-ups that
+     * resend them verify); null for a request that has no conversation to follow up (legacy Completions, no user
+     * turn, a parser that did not read its chain).
+     */
+    private LongConsumer answered(ApiFormat format, InferenceRequest request, Decision decision) {
+        if (format == ApiFormat.OPENAI_COMPLETIONS || request.claimed().conversation() == 0) {
+            return null;
+        }
+        String account = decision.accountId();
+        return digest -> engine.answered(account, request, digest);
     }
 
     /**

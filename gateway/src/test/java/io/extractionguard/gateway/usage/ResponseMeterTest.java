@@ -50,7 +50,7 @@ class ResponseMeterTest {
     static final String RESPONSES = "{\"model\":\"m\",\"max_output_tokens\":41,\"input\":\"Hello from the responses API\"";
 
     private Usage meterInTwoPieces(byte[] bytes, int cut, boolean sse) {
-        ResponseMeter m = sse ? ResponseMeter.sse(factory, false, 0) : ResponseMeter.json(factory, 0);
+        ResponseMeter m = sse ? ResponseMeter.sse(factory, false, 0, null) : ResponseMeter.json(factory, 0, null);
         m.feed(ByteBuffer.wrap(bytes, 0, cut));
         m.feed(ByteBuffer.wrap(bytes, cut, bytes.length - cut));
         return m.usage(true);
@@ -62,7 +62,7 @@ class ResponseMeterTest {
             Usage u = meterInTwoPieces(bytes, cut, sse);
             assertThat(u).as("%s stream=%s cut at %d", path, sse, cut).isEqualTo(new Usage(input(body), output, true));
         }
-        ResponseMeter byteByByte = sse ? ResponseMeter.sse(factory, false, 0) : ResponseMeter.json(factory, 0);
+        ResponseMeter byteByByte = sse ? ResponseMeter.sse(factory, false, 0, null) : ResponseMeter.json(factory, 0, null);
         for (byte b : bytes) {
             byteByByte.feed(ByteBuffer.wrap(new byte[]{b}));
         }
@@ -99,7 +99,7 @@ class ResponseMeterTest {
         assertThat(expected).isNotEqualTo(text).contains("data: [DONE]");
 
         for (int cut : new int[]{1, 17, bytes.length / 2, bytes.length - 3}) {
-            ResponseMeter m = ResponseMeter.sse(factory, true, 0);
+            ResponseMeter m = ResponseMeter.sse(factory, true, 0, null);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             m.feed(ByteBuffer.wrap(bytes, 0, cut));
             out.writeBytes(m.forwardable());
@@ -115,14 +115,14 @@ class ResponseMeterTest {
     void aStreamCutShortIsEstimatedFromTheStreamedTextAndThePrompt() throws Exception {
         String streamed = CHAT + ",\"stream\":true}"; // no include_usage: the stream carries no usage
         byte[] bytes = fetch("/v1/chat/completions", streamed);
-        ResponseMeter m = ResponseMeter.sse(factory, false, 400);
+        ResponseMeter m = ResponseMeter.sse(factory, false, 400, null);
         m.feed(ByteBuffer.wrap(bytes, 0, bytes.length / 2));
         Usage half = m.usage(false);
         assertThat(half.reported()).isFalse();
         assertThat(half.inputTokens()).as("400 prompt characters").isEqualTo(100);
         assertThat(half.outputTokens()).isBetween(3L, 23L);
 
-        ResponseMeter anthropic = ResponseMeter.sse(factory, false, 400);
+        ResponseMeter anthropic = ResponseMeter.sse(factory, false, 400, null);
         byte[] a = fetch("/v1/messages", ANTHROPIC + ",\"stream\":true}");
         anthropic.feed(ByteBuffer.wrap(a, 0, a.length * 2 / 3));
         Usage partial = anthropic.usage(false);
@@ -132,7 +132,7 @@ class ResponseMeterTest {
 
     @Test
     void aBodyThatIsNotJsonIsEstimatedInsteadOfFailing() {
-        ResponseMeter m = ResponseMeter.json(factory, 40);
+        ResponseMeter m = ResponseMeter.json(factory, 40, null);
         m.feed(ByteBuffer.wrap("<html>oops</html>".getBytes(StandardCharsets.UTF_8)));
         assertThat(m.usage(true)).isEqualTo(new Usage(10, 0, false));
     }

@@ -100,7 +100,8 @@ final class Assessor {
     /**
      * Claimed-history verification ({@link StructureSettings.ClaimedHistoryCheck}): records the request's user-turn
      * sequence as sent by its account and, when its claimed earlier user text goes beyond what the account is known to
-     * have sent, counts that text as new — in the conversation shape (no conversing credit for it) and, under READ
+     * have sent, or its claimed assistant text beyond the answers it is known to have been sent (where answers are
+     * read: {@link ClaimedHistory#answersRead()}), counts that text as new — in the conversation shape (no conversing credit for it) and, under READ
      * after a short last turn, in the features (its problems are the request's asks). Nothing else changes: being
      * unverified adds no points by itself, so an unknown history (begun elsewhere, another replica, a restart) costs
      * at most the discount of this request.
@@ -116,20 +117,28 @@ final class Assessor {
         if (claimed.state() == 0) {
             return prepared;
         }
+        // claimed assistant turns: checked only where answers are read (the gateway); a replay has none to check
+        long verifiedAnswers = claimed.answersRead()
+                ? history.verifiedAnswers(prepared.indicators().accountHash(), claimed, now.toEpochMilli())
+                : claimed.answerChars();
         RequestIndicators indicators = prepared.indicators();
         long account = indicators.accountHash();
         long unverified = claimed.chars() - history.verified(account, claimed, now.toEpochMilli());
         commit.add(() -> history.record(account, claimed, now.toEpochMilli()));
         if (unverified <= 0) {
-            return prepared;
+            if (verifiedAnswers == claimed.answerChars()) {
+                return prepared;
+            }
         }
+        long verified = claimed.chars() - unverified;
+        unverified += claimed.answerChars() - verifiedAnswers;
         RequestIndicators.Conversation c = indicators.conversation();
         RequestIndicators.Conversation shape = new RequestIndicators.Conversation(c.turns(),
                 Math.max(0, c.historyChars() - unverified), c.totalChars(), c.root());
         RequestFeatures features = prepared.features();
         if (st.claimedHistory() == StructureSettings.ClaimedHistoryCheck.READ
                 && inference.lastUserText().length() <= st.followUpHigh()) {
-            String text = claimed.unverifiedText(claimed.chars() - unverified);
+            String text = claimed.unverifiedText(verified, verifiedAnswers);
             if (text.length() > MAX_UNVERIFIED_READ) {
                 text = text.substring(text.length() - MAX_UNVERIFIED_READ);
             }

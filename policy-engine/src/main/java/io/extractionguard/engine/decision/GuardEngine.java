@@ -77,6 +77,7 @@ public final class GuardEngine {
     private final CampaignSanctions sanctions;
     private final CampaignEvidence evidence;
     private final EvidenceFleet fleetEvidence;
+    private final io.extractionguard.engine.spi.HistoryLedger history;
 
     /** An engine with every collaborator in process memory on {@code clock} (replay, tests). */
     public GuardEngine(Supplier<Policy> policy, StateStore store, RateLimiter limiter, Clock clock) {
@@ -97,8 +98,8 @@ public final class GuardEngine {
         this.fleetEvidence = b.fleetEvidence;
         this.evidence = b.withoutEvidence ? null
                 : new CampaignEvidence(b.fleetEvidence != null ? b.fleetEvidence : CampaignEvidence.Listener.NONE);
-        this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions,
-                b.history != null ? b.history : new io.extractionguard.engine.memory.InMemoryHistoryLedger(b.clock));
+        this.history = b.history != null ? b.history : new io.extractionguard.engine.memory.InMemoryHistoryLedger(b.clock);
+        this.assessor = new Assessor(store, campaigns, evidence, indicators, sanctions, history);
     }
 
     /** An engine for {@code policy} on {@code clock}; collaborators not set are in process memory. */
@@ -368,6 +369,18 @@ public final class GuardEngine {
     /** The campaigns as linked only by the values a campaign sanction follows ({@link CampaignListing.Value#followedBySanctions}). */
     public java.util.List<CampaignListing.Campaign> sanctionableCampaigns(int max) {
         return CampaignListing.list(campaigns.store(), policy.get().campaign(), max, CampaignListing.Value::followedBySanctions);
+    }
+
+    /**
+     * Records that {@code accountId} was sent an answer, whose {@link io.extractionguard.engine.request.AnswerDigest}
+     * is {@code digest}, to {@code request} (claimed-answer verification: a follow-up that resends it verifies).
+     * Nothing when the request was read without its answers' chain ({@link io.extractionguard.engine.request.ClaimedHistory#conversation()} 0).
+     */
+    public void answered(String accountId, io.extractionguard.engine.request.InferenceRequest request, long digest) {
+        long conversation = request.claimed().conversation();
+        if (conversation != 0) {
+            history.answered(Indicators.accountHash(accountId), conversation, digest, clock.millis());
+        }
     }
 
     /** Adds usage (known after the response) to the account's profile. */

@@ -10,10 +10,11 @@ import io.extractionguard.engine.request.ClaimedHistory;
 import io.extractionguard.engine.spi.HistoryLedger;
 
 /**
- * A {@link HistoryLedger} in process memory: one {@link SentTurns} (about 170 bytes) per account, at most
+ * A {@link HistoryLedger} in process memory: one {@link SentTurns} (about 170 bytes, 310 with answers) per account, at most
  * {@code maxAccounts} of them, each forgotten when idle for {@code idleExpiry} on the injected clock. A gateway
  * replica keeps its own: a follow-up that reaches a replica which did not see the request before it (or after a
- * restart) is unverified, and loses that one request's conversing discount.
+ * restart) is unverified, and loses that one request's conversing discount; so is an answer the replica did not
+ * forward (its text is then read as the request's content).
  */
 public final class InMemoryHistoryLedger implements HistoryLedger {
 
@@ -45,6 +46,22 @@ public final class InMemoryHistoryLedger implements HistoryLedger {
     public void record(long accountHash, ClaimedHistory claimed, long atMillis) {
         if (claimed.state() != 0) {
             accounts.get(accountHash, NEW).record(claimed);
+        }
+    }
+
+    @Override
+    public long verifiedAnswers(long accountHash, ClaimedHistory claimed, long atMillis) {
+        if (claimed.answersKept() == 0) {
+            return 0;
+        }
+        SentTurns sent = accounts.getIfPresent(accountHash);
+        return sent == null ? 0 : sent.verifiedAnswers(claimed);
+    }
+
+    @Override
+    public void answered(long accountHash, long conversation, long digest, long atMillis) {
+        if (conversation != 0) {
+            accounts.get(accountHash, NEW).answered(ClaimedHistory.answered(conversation, digest));
         }
     }
 

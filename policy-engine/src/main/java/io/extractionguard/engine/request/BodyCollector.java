@@ -30,10 +30,10 @@ final class BodyCollector {
     private int n = 1;
     private int bestOf = 1;
 
-    BodyCollector(ApiFormat format, Limits limits) {
+    BodyCollector(ApiFormat format, Limits limits, boolean answers) {
         this.format = format;
         this.limits = limits;
-        this.conversation = new Conversation(format);
+        this.conversation = new Conversation(format, answers);
     }
 
     /** Reads the body's top-level object; returns a problem description, or null when the object was read. */

@@ -26,12 +26,16 @@ final class Conversation {
     private long historyChars;
     private long rootHash;
     /** The earlier user turns' hashes (claimed-history verification). */
-    private final ClaimedHistory.Recorder claimed = new ClaimedHistory.Recorder();
+    private final ClaimedHistory.Recorder claimed;
+    /** Whether assistant turns are read as text and digested (claimed-answer verification, the gateway). */
+    private final boolean answers;
     private int turns;
     private int prompts;
 
-    Conversation(ApiFormat format) {
+    Conversation(ApiFormat format, boolean answers) {
         this.format = format;
+        this.answers = answers;
+        this.claimed = new ClaimedHistory.Recorder(answers);
     }
 
     String system() {
@@ -84,6 +88,7 @@ final class Conversation {
         turns = 1;
         lastUser.append(p);
         rootHash = lastUser.hash();
+        claimed.user(rootHash);
     }
 
     /** Legacy Completions {@code prompt}: a string or an array of strings (token arrays are refused). */
@@ -140,8 +145,10 @@ final class Conversation {
                         return where + ".role: must be a string";
                     }
                     role = p.getString();
-                    // an earlier turn's text is only counted (when the role comes first, as clients send it)
-                    scratch.countOnly(!role.equals("user") && !role.equals("system") && !role.equals("developer"));
+                    // an earlier turn's text is only counted (when the role comes first, as clients send it),
+                    // but for an assistant turn whose answer is verified
+                    scratch.countOnly(!role.equals("user") && !role.equals("system") && !role.equals("developer")
+                            && !(answers && role.equals("assistant")));
                 }
                 case "content", "output" -> {
                     String problem = readContent(p, v, scratch, where + "." + n);
@@ -172,6 +179,16 @@ final class Conversation {
                 Text previous = lastUser;
                 lastUser = scratch;
                 scratch = previous;
+                if (answers) {
+                    claimed.user(lastUser.hash());
+                }
+            }
+            case "assistant" -> {
+                historyChars += scratch.length();
+                if (answers) {
+                    String text = scratch.toString();
+                    claimed.assistant(text, AnswerDigest.of(text));
+                }
             }
             case "system", "developer" -> {
                 if (format == ApiFormat.ANTHROPIC_MESSAGES) {
@@ -246,12 +263,15 @@ final class Conversation {
         private StringBuilder joined;
         private long length;
         private boolean countOnly;
+        /** {@link #hash()} once computed (never 0 then); 0 when the text changed since. */
+        private long hashed;
 
         void clear() {
             single = null;
             joined = null;
             length = 0;
             countOnly = false;
+            hashed = 0;
         }
 
         void countOnly(boolean countOnly) {
@@ -270,6 +290,7 @@ final class Conversation {
 
         /** Appends the parser's current string token. */
         void append(JsonParser p) {
+            hashed = 0;
             if (countOnly) {
                 length += p.getStringLength();
             } else if (length == 0) {
@@ -299,6 +320,7 @@ final class Conversation {
             if (other.isEmpty()) {
                 return;
             }
+            hashed = 0;
             if (length == 0) {
                 single = other.toString();
                 joined = null;
@@ -322,6 +344,9 @@ final class Conversation {
          * time of {@code hashCharsToLong} at C2, under half at C1 (the replay), and it is the whole first turn.
          */
         long hash() {
+            if (hashed != 0) {
+                return hashed;
+            }
             int n = single != null ? single.length() : joined != null ? joined.length() : 0;
             RootScratch s = ROOT_SCRATCH.get();
             RootScratch into = n <= s.chars.length ? s : n <= RootScratch.MAX_KEPT ? s.grow(n) : new RootScratch(n);
@@ -332,7 +357,8 @@ final class Conversation {
             }
             into.view.clear();
             into.view.put(into.chars, 0, n);
-            return ROOT_HASH.hashBytesToLong(into.bytes.array(), 0, 2 * n) | 1;
+            hashed = ROOT_HASH.hashBytesToLong(into.bytes.array(), 0, 2 * n) | 1;
+            return hashed;
         }
 
         /** Per thread, the buffers {@link #hash} converts a root's text in (grown to the longest root up to 64K characters). */

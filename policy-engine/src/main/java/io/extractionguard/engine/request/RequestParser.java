@@ -35,12 +35,18 @@ public final class RequestParser {
 
     private final JsonFactory factory;
     private final Limits limits;
+    private final boolean answers;
 
     public RequestParser() {
         this(Limits.DEFAULT);
     }
 
     public RequestParser(Limits limits) {
+        this(limits, false);
+    }
+
+    private RequestParser(Limits limits, boolean answers) {
+        this.answers = answers;
         this.limits = limits;
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
@@ -52,6 +58,15 @@ public final class RequestParser {
                 // a key sent twice is read first-wins by some parsers and last-wins by others: refused
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
+    }
+
+    /**
+     * This parser, also reading each claimed assistant turn's text and {@link AnswerDigest} into the {@link
+     * ClaimedHistory} (claimed-answer verification). For the gateway, which sees the answers it forwards; a replay
+     * has no answers, and reading them would only cost it.
+     */
+    public RequestParser readingAnswers() {
+        return answers ? this : new RequestParser(limits, true);
     }
 
     /** Parses a body sent to {@code path}; an unsupported path is an {@code UNKNOWN_FORMAT} error. */
@@ -79,7 +94,7 @@ public final class RequestParser {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return ParseResult.failed(ParseError.Kind.INVALID_REQUEST, "request body must be a JSON object");
             }
-            BodyCollector c = new BodyCollector(format, limits);
+            BodyCollector c = new BodyCollector(format, limits, answers);
             String problem = c.readTopLevel(p);
             if (problem == null && p.nextToken() != null) {
                 problem = "unexpected content after the JSON object";
@@ -114,7 +129,7 @@ public final class RequestParser {
      */
     public ParseResult parse(ApiFormat format, JsonParser p) {
         int depth = p.streamReadContext().getNestingDepth();
-        BodyCollector c = new BodyCollector(format, limits);
+        BodyCollector c = new BodyCollector(format, limits, answers);
         String problem = c.readTopLevel(p);
         if (problem != null) {
             while (p.streamReadContext().getNestingDepth() >= depth && p.nextToken() != null) {

@@ -9,6 +9,15 @@ import io.extractionguard.engine.request.ClaimedHistory;
  */
 public interface HistoryLedger {
 
+    /** Verified characters of {@code claimed}'s assistant text: up to its last turn {@link #answered}; reads only. */
+    default long verifiedAnswers(long accountHash, ClaimedHistory claimed, long atMillis) {
+        return 0; // a ledger that keeps no answers verifies none
+    }
+
+    /** Records that an answer of {@code digest} was sent after {@code conversation} (a request's chain state). */
+    default void answered(long accountHash, long conversation, long digest, long atMillis) {
+    }
+
     /**
      * How much of {@code claimed}'s earlier user text the account is known to have sent: the characters up to the
      * longest prefix of its user-turn sequence that the account sent as a request of its own. Records nothing.

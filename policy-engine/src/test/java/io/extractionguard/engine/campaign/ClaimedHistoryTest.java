@@ -148,15 +148,11 @@ class ClaimedHistoryTest {
     }
 
     private ClientIdentity member(String id) {
-        return new ClientIdentity(id, ClientIdentity.Source.TRUSTED_HEADER, null, null, "free",
-                clock.instant().minus(Duration.ofDays(1)), "card-farm", "ja4-farm", "farm-client", "203.0.113.7", 0);
+        return HistoryFarm.member(id, clock.instant());
     }
 
     private String problem() {
-        int n = item++;
-        return "Next exercise. Given " + (n * 7 % 97) + " integers and a window of " + (n % 5 + 2) + " find the "
-                + (n % 13) + "th largest window sum, then prove the bound of " + (n * 31 % 1000)
-                + " operations. Show the working in full, one step per line, before the result.";
+        return HistoryFarm.problem(item++);
     }
 
     /** Twenty young accounts on one card, /24 and client, each running chains of history-stuffed asks. */
