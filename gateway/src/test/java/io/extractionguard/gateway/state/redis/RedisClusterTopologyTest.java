@@ -114,7 +114,12 @@ class RedisClusterTopologyTest {
                 admitted += (i % 2 == 0 ? a : b).limiter().tryAcquire("acct-3", five, 1.0).allowed() ? 1 : 0;
                 sleep(50);
             }
-            assertThat(admitted).isEqualTo(5);
+            // exactly 5 when each replica's first lease answers within 50 ms; on a loaded machine a replica may admit up
+            // to one small lease ahead of Redis on first sight of the account (documented in LeasedRateLimiter), no more
+            double ahead = replicas.meters.get(0).counter("guard.state.limits.provisional").count()
+                    + replicas.meters.get(1).counter("guard.state.limits.provisional").count();
+            assertThat(admitted).as("admitted of 10 (%s admitted ahead of Redis); %s", ahead, health(replicas, a, b))
+                    .isBetween(5, 5 + (int) ahead);
             assertThat(a.availability().available()).isTrue();
             assertThat(replicas.meters.get(0).counter("guard.state.redis.errors").count()).as(health(replicas, a, b)).isZero();
         }
@@ -122,7 +127,12 @@ class RedisClusterTopologyTest {
 
     @Test
     void campaignEvidenceSpreadsOverTheShardsAndReachesTheOtherReplica() {
-        try (RedisTestReplicas replicas = onCluster("cluster-campaign")) {
+        try (RedisTestReplicas replicas = new RedisTestReplicas("redis://unused:1", "cluster-campaign") {
+            @Override
+            void deleteKeys() {
+                // the cluster is thrown away after the test
+            }
+        }.with("topology", "cluster").with("nodes", nodes)) {
             RedisState a = replicas.start();
             RedisState b = replicas.start();
             io.micrometer.core.instrument.simple.SimpleMeterRegistry metersB = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
@@ -136,14 +146,14 @@ class RedisClusterTopologyTest {
                         RedisCampaignOutageTest.suspect(storeA, card * 1000L + s, card, now);
                     }
                 }
-                await().atMost(Duration.ofSeconds(20)).until(() -> storeA.pending() == 0);
+                await().atMost(Duration.ofSeconds(5)).until(() -> storeA.pending() == 0);
                 // B touches each card once (a fresh account), then sees A's three suspects on it
                 for (int card = 1; card <= 30; card++) {
                     long[] values = new long[io.extractionguard.engine.campaign.IndicatorKind.count()];
                     values[io.extractionguard.engine.campaign.IndicatorKind.PAYMENT.ordinal()] = card;
                     storeB.observeIndicators(0x7000_0000_0000L + card, values, 0, 3_600_000, now + 1);
                 }
-                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                     for (int card = 1; card <= 30; card++) {
                         assertThat(RedisCampaignOutageTest.otherSuspicion(storeB.local(), card, now + 2))
                                 .as("card %d on B", card).isEqualTo(3);
@@ -156,7 +166,7 @@ class RedisClusterTopologyTest {
                 }
                 assertThat(storeB.sharedValues(3, 100)).as("B's listing reads every shard").hasSizeGreaterThanOrEqualTo(30);
                 assertThat(metersB.get("guard.campaign.sync.decode.errors").counter().count()).isZero();
-                assertThat(replicas.meters.get(1).counter("guard.state.redis.errors").count()).as(health(replicas, a, b)).isZero();
+                assertThat(replicas.meters.get(1).counter("guard.state.redis.errors").count()).isZero();
             }
         }
     }
