@@ -33,6 +33,7 @@ import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.gateway.support.Await;
+import io.extractionguard.gateway.support.NettyLeaks;
 
 /**
  * Token accounting through the real gateway and a demo backend that waits 100 ms before its first
@@ -298,15 +299,8 @@ class TokenAccountingTest {
     @Test
     void aClientThatDisconnectsMidStreamIsChargedForTheStreamedPartAndTheBackendIsReleased() throws Exception {
         String account = account();
-        List<String> received = client.post().uri("/v1/messages")
-                .header("x-account-id", account)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(anthropic(200, true)) // 200 tokens at 20 ms: about 4 s in all
-                .exchange()
-                .expectStatus().isOk()
-                .returnResult(String.class).getResponseBody()
-                .take(12) // message_start, content_block_start, ping, 9 deltas; then hang up
-                .collectList().block(Duration.ofSeconds(10));
+        // 200 tokens at 20 ms: about 4 s in all; message_start, content_block_start, ping, 9 deltas, then hang up
+        List<String> received = hangUpAfter(12, "/v1/messages", account, anthropic(200, true));
         long hungUpAt = System.nanoTime();
         assertThat(received).hasSize(12);
         Await.until(() -> budget(account).output().remaining(), v -> v < 100, "charged");
@@ -318,6 +312,18 @@ class TokenAccountingTest {
             Thread.sleep(5);
         }
         assertThat(BACKEND.activeStreams()).as("backend stream cancelled well before its natural end").isZero();
+    }
+
+    @Test
+    void aChatStreamTheGuardRewritesLeavesNoBufferBehindWhenTheClientHangsUp() throws Exception {
+        // no include_usage from the client: the guard asks for it and strips the usage-only chunk (strip mode,
+        // where each upstream buffer is read, released and replaced by the events passed on)
+        String account = account();
+        List<String> received = hangUpAfter(5, "/v1/chat/completions", account, chat(200, ",\"stream\":true"));
+        assertThat(received).hasSize(5);
+        Await.until(() -> budget(account).output().remaining(), v -> v < 100, "charged");
+        assertThat(NettyLeaks.take("MeteredResponse"))
+                .as("buffers the rewritten stream dropped").isEmpty();
     }
 
     @Test
@@ -343,6 +349,19 @@ class TokenAccountingTest {
 
     /** Tokens of the streams whose first byte is timed: the stream lasts 2 s; the first byte ends the exchange. */
     private static final int STREAMED_TOKENS = 100;
+
+    /** Posts a streamed request, reads its first {@code events} events and hangs up. */
+    private List<String> hangUpAfter(int events, String path, String account, String body) {
+        return client.post().uri(path)
+                .header("x-account-id", account)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange()
+                .expectStatus().isOk()
+                .returnResult(String.class).getResponseBody()
+                .take(events)
+                .collectList().block(Duration.ofSeconds(10));
+    }
 
     private static long firstByteMillis(String baseUrl) {
         long started = System.nanoTime();
