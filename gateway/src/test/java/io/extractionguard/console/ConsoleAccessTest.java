@@ -113,7 +113,7 @@ class ConsoleAccessTest extends ConsoleTestBase {
         String evil = "acct-\"><img src=x onerror=alert(1)><script>alert(2)</script>";
         traffic.post().uri("/v1/messages").header("x-account-id", evil).contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-                .exchange();
+                .exchange().expectBody();
         String session = signIn(VIEWER);
         String html = console.get().uri(u -> u.path("/console/account").queryParam("id", "{id}").build(evil))
                 .cookie(ConsoleAccess.COOKIE, session).exchange().expectStatus().isOk()

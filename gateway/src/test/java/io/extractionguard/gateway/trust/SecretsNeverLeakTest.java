@@ -141,7 +141,7 @@ class SecretsNeverLeakTest {
         // a wrong challenge solution, then operator calls
         client.post().uri("/v1/messages").header("authorization", "Bearer " + BEARER_KEY)
                 .header("x-guard-challenge-solution", "bogus:1").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(body(PROMPT_MARKER, 16)).exchange();
+                .bodyValue(body(PROMPT_MARKER, 16)).exchange().expectBody();
         String account = "acct-" + UUID.randomUUID();
         assertThat(send("x-account-id", account, "hi " + PROMPT_MARKER)).isEqualTo(200);
         admin("POST", "/admin/accounts/" + account + "/block", "{\"ttl\":\"1h\",\"reason\":\"leak test\"}").expectStatus().isOk().expectBody();
