@@ -82,18 +82,18 @@ class ConsoleAccessTest extends ConsoleTestBase {
 
     @Test
     void signInIsNeededAndABadTokenGetsNoSession() {
-        console.get().uri("/console").exchange().expectStatus().isSeeOther().expectHeader().location("/console/login");
+        console.get().uri("/console").exchange().expectStatus().isSeeOther().expectHeader().location("/console/login").expectBody();
         console.get().uri("/console/login").exchange().expectStatus().isOk()
-                .expectHeader().valueEquals("Content-Security-Policy", ConsoleAccess.CSP);
+                .expectHeader().valueEquals("Content-Security-Policy", ConsoleAccess.CSP).expectBody();
         console.post().uri("/console/login").contentType(MediaType.APPLICATION_FORM_URLENCODED)
                 .body(BodyInserters.fromFormData("token", VIEWER.token() + "x")).exchange()
-                .expectStatus().isForbidden().expectHeader().doesNotExist("Set-Cookie");
+                .expectStatus().isForbidden().expectHeader().doesNotExist("Set-Cookie").expectBody();
         console.post().uri("/console/login").contentType(MediaType.APPLICATION_FORM_URLENCODED)
                 .body(BodyInserters.fromFormData("token", INTEL_ONLY.token())).exchange()
-                .expectStatus().isForbidden().expectHeader().doesNotExist("Set-Cookie");
-        console.get().uri("/console").cookie(ConsoleAccess.COOKIE, "forged").exchange().expectStatus().isSeeOther();
+                .expectStatus().isForbidden().expectHeader().doesNotExist("Set-Cookie").expectBody();
+        console.get().uri("/console").cookie(ConsoleAccess.COOKIE, "forged").exchange().expectStatus().isSeeOther().expectBody();
         // and the console is not on the traffic port
-        traffic.get().uri("/console/login").exchange().expectStatus().isNotFound();
+        traffic.get().uri("/console/login").exchange().expectStatus().isNotFound().expectBody();
     }
 
     @Test
@@ -113,7 +113,7 @@ class ConsoleAccessTest extends ConsoleTestBase {
         String evil = "acct-\"><img src=x onerror=alert(1)><script>alert(2)</script>";
         traffic.post().uri("/v1/messages").header("x-account-id", evil).contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-                .exchange();
+                .exchange().expectBody();
         String session = signIn(VIEWER);
         String html = console.get().uri(u -> u.path("/console/account").queryParam("id", "{id}").build(evil))
                 .cookie(ConsoleAccess.COOKIE, session).exchange().expectStatus().isOk()
@@ -152,18 +152,18 @@ class ConsoleAccessTest extends ConsoleTestBase {
         String html = page(session, "/console/account?id=" + account);
         assertThat(html).contains("id=\"action-form\"");
         String csrf = csrf(html);
-        act(session).body(BodyInserters.fromFormData(block(account, null))).exchange().expectStatus().isForbidden();
-        act(session).body(BodyInserters.fromFormData(block(account, "wrong-" + csrf))).exchange().expectStatus().isForbidden();
+        act(session).body(BodyInserters.fromFormData(block(account, null))).exchange().expectStatus().isForbidden().expectBody();
+        act(session).body(BodyInserters.fromFormData(block(account, "wrong-" + csrf))).exchange().expectStatus().isForbidden().expectBody();
         act(session).header("Sec-Fetch-Site", "cross-site").body(BodyInserters.fromFormData(block(account, csrf))).exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody();
         act(session).header("Origin", "https://evil.example").body(BodyInserters.fromFormData(block(account, csrf))).exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody();
         console.post().uri("/console/account/action").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .body(BodyInserters.fromFormData(block(account, csrf))).exchange().expectStatus().isForbidden();
+                .body(BodyInserters.fromFormData(block(account, csrf))).exchange().expectStatus().isForbidden().expectBody();
         assertThat(store.verdict(account, Instant.now())).as("nothing refused changed the account").isEmpty();
 
         act(session).header("Sec-Fetch-Site", "same-origin").header("Origin", "http://127.0.0.1:" + managementPort)
-                .body(BodyInserters.fromFormData(block(account, csrf))).exchange().expectStatus().isSeeOther();
+                .body(BodyInserters.fromFormData(block(account, csrf))).exchange().expectStatus().isSeeOther().expectBody();
         Verdict v = store.verdict(account, Instant.now()).orElseThrow();
         assertThat(v.kind()).isEqualTo(Verdict.Kind.BLOCK);
         assertThat(v.source()).isEqualTo("operator/analyst");

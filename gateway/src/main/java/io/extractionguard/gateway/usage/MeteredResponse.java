@@ -182,11 +182,16 @@ final class MeteredResponse extends ServerHttpResponseDecorator {
     /** Strip mode: the complete events of the buffer and before it that are to be forwarded (perhaps none). */
     private DataBuffer strip(DataBuffer buffer) {
         byte[] kept;
-        synchronized (this) {
-            feed(buffer);
-            kept = meter.forwardable();
+        try {
+            synchronized (this) {
+                feed(buffer);
+                kept = meter.forwardable();
+            }
+        } finally {
+            // also when the meter throws: the stream then ends in that error, and Reactor's map does not
+            // release the element whose mapping failed
+            DataBufferUtils.release(buffer);
         }
-        DataBufferUtils.release(buffer);
         return bufferFactory().wrap(kept);
     }
 

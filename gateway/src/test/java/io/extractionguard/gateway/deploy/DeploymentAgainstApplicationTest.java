@@ -70,11 +70,11 @@ class DeploymentAgainstApplicationTest {
                     .contentType(MediaType.APPLICATION_JSON)
                     .bodyValue("{\"model\":\"m\",\"max_tokens\":16000,\"messages\":[{\"role\":\"user\",\"content\":"
                             + "\"Implement the python function and show your full reasoning step by step. Task " + i + "\"}]}")
-                    .exchange().returnResult(String.class).getStatus();
+                    .exchange().expectBody().returnResult().getStatus();
         }
         gateway.client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue("{bad")
-                .exchange().expectStatus().isBadRequest();
-        gateway.management().get().uri("/admin/accounts/acct-deploy").exchange().expectStatus().isUnauthorized();
+                .exchange().expectStatus().isBadRequest().expectBody();
+        gateway.management().get().uri("/admin/accounts/acct-deploy").exchange().expectStatus().isUnauthorized().expectBody();
     }
 
     @AfterAll
@@ -85,15 +85,15 @@ class DeploymentAgainstApplicationTest {
     @Test
     void anOperatorFromTheImportedOperatorsFileCanCallTheAdminApi() {
         gateway.management().get().uri("/admin/policy").header("Authorization", OPERATOR.bearer()).exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody();
         gateway.management().post().uri("/admin/policy/reload").header("Authorization", OPERATOR.bearer()).exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody();
     }
 
     @Test
     void probeAndScrapePathsOfTheManifestsAnswerOnTheManagementPort() {
         for (String path : new String[]{LIVENESS, READINESS, PROMETHEUS}) {
-            gateway.management().get().uri(path).exchange().expectStatus().isOk();
+            gateway.management().get().uri(path).exchange().expectStatus().isOk().expectBody();
         }
         gateway.management().get().uri(READINESS).exchange().expectBody()
                 .jsonPath("$.status").isEqualTo("UP");

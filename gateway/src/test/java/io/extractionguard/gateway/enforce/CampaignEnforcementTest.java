@@ -127,7 +127,7 @@ class CampaignEnforcementTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\""
                         + prompt + "\"}]}")
-                .exchange().returnResult(String.class).getStatus().value();
+                .exchange().expectBody().returnResult().getStatus().value();
     }
 
     @Test

@@ -93,17 +93,17 @@ class KycCallbackTest {
         String account = "acct-held-" + UUID.randomUUID();
         hold(account);
         String verified = body(account, "verified");
-        call(verified, null).expectStatus().isUnauthorized();
-        call(verified, sign("not-the-key-not-the-key-not-the-key", Instant.now(), verified)).expectStatus().isUnauthorized();
-        call(verified, sign(KEY, Instant.now(), verified.replace("verified", "rejected"))).expectStatus().isUnauthorized();
-        call(verified, sign(KEY, Instant.now().minus(Duration.ofMinutes(10)), verified)).expectStatus().isUnauthorized();
+        call(verified, null).expectStatus().isUnauthorized().expectBody();
+        call(verified, sign("not-the-key-not-the-key-not-the-key", Instant.now(), verified)).expectStatus().isUnauthorized().expectBody();
+        call(verified, sign(KEY, Instant.now(), verified.replace("verified", "rejected"))).expectStatus().isUnauthorized().expectBody();
+        call(verified, sign(KEY, Instant.now().minus(Duration.ofMinutes(10)), verified)).expectStatus().isUnauthorized().expectBody();
         assertThat(store.verdict(account, Instant.now())).as("still held").isPresent();
 
         String signature = sign(KEY, Instant.now(), verified);
         call(verified, signature).expectStatus().isOk().expectBody().jsonPath("$.released").isEqualTo(true);
         assertThat(store.verdict(account, Instant.now())).as("hold lifted").isEmpty();
         hold(account);
-        call(verified, signature).expectStatus().isEqualTo(409);
+        call(verified, signature).expectStatus().isEqualTo(409).expectBody();
         assertThat(store.verdict(account, Instant.now())).as("a replay lifts nothing").isPresent();
     }
 
@@ -120,7 +120,7 @@ class KycCallbackTest {
         String blocked = "acct-blocked-" + UUID.randomUUID();
         management.post().uri("/admin/accounts/" + blocked + "/block").header("Authorization", OPS.bearer())
                 .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"ttl\":\"1d\",\"reason\":\"TICKET-9\"}").exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody();
         String verified = body(blocked, "verified");
         call(verified, sign(KEY, Instant.now(), verified)).expectStatus().isOk().expectBody().jsonPath("$.released").isEqualTo(false);
         assertThat(store.verdict(blocked, Instant.now()).orElseThrow().source()).isEqualTo("operator/erin");

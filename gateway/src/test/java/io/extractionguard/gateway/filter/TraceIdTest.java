@@ -53,7 +53,7 @@ class TraceIdTest {
                 .header("x-account-id", account)
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-                .exchange().expectStatus().isOk();
+                .exchange().expectStatus().isOk().expectBody();
         String line = Await.logLine(output, l -> l.contains(account));
         assertThat(line).contains("\"trace_id\":\"" + traceId + "\"");
         String forwarded = TestBackend.get().lastRequest().orElseThrow().headers().get("traceparent");

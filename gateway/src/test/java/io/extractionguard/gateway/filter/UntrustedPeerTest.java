@@ -46,7 +46,7 @@ class UntrustedPeerTest {
                 .exchange()
                 .expectStatus().isOk()
                 // free tier limits apply, not the claimed enterprise tier
-                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60");
+                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60").expectBody();
         var received = TestBackend.get().lastRequest().orElseThrow();
         assertThat(received.headers()).doesNotContainKeys("x-account-id", "x-account-tier");
         assertThat(received.headers()).containsEntry("x-api-key", "sk-attacker");
@@ -63,7 +63,7 @@ class UntrustedPeerTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody();
         String line = Await.logLine(output, l -> l.contains("\"event\":\"decision\"")
                 && l.contains("\"account_source\":\"CREDENTIAL\""));
         // the peer itself (loopback) is the client; neither claimed address nor the claimed account is used

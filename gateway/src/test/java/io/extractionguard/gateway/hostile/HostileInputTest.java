@@ -146,7 +146,7 @@ class HostileInputTest {
                 .exchange()
                 .expectStatus().isOk()
                 // the invalid tier is dropped: the free tier's limits apply
-                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60");
+                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60").expectBody();
         String decision = Await.logLine(output, l -> l.contains("\"stripped_headers\":2"));
         assertThat(decision).contains("\"account_source\":\"CREDENTIAL\"").doesNotContain("drop table");
         assertThat(output.getAll()).doesNotContain("sk-live-injection-test");
@@ -255,7 +255,7 @@ class HostileInputTest {
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .exchange()
                 .expectStatus().isOk()
-                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60");
+                .expectHeader().valueEquals("RateLimit-Policy", "\"requests\";q=10;w=60").expectBody();
         String decision = Await.logLine(output, l -> l.contains("\"stripped_headers\":3"));
         assertThat(decision).contains("\"account_source\":\"CREDENTIAL\"").doesNotContain("acct-a", "acct-b", "ooooo");
         assertThat(output.getAll()).doesNotContain(marker);

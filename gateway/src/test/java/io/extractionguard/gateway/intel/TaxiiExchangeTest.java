@@ -94,10 +94,10 @@ class TaxiiExchangeTest {
         assertThat(collections.toString()).contains("\"alias\":\"campaign-evidence\",", "\"can_read\":true");
         assertThat(collections.toString()).as("lab-b is not a writer at A").doesNotContain("\"alias\":\"inbox\"");
         // per-collection access: an operator not among the readers does not see the collection
-        taxii(a, NOSY_AT_A, "/taxii2/api1/collections/campaign-evidence/objects/").expectStatus().isNotFound();
-        a.management().get().uri("/taxii2/").exchange().expectStatus().isUnauthorized();
+        taxii(a, NOSY_AT_A, "/taxii2/api1/collections/campaign-evidence/objects/").expectStatus().isNotFound().expectBody();
+        a.management().get().uri("/taxii2/").exchange().expectStatus().isUnauthorized().expectBody();
         a.management().get().uri("/taxii2/").header("Authorization", LAB_B_AT_A.bearer()).header("Accept", "text/html")
-                .exchange().expectStatus().isEqualTo(HttpStatus.NOT_ACCEPTABLE);
+                .exchange().expectStatus().isEqualTo(HttpStatus.NOT_ACCEPTABLE).expectBody();
 
         // lab A catches a hydra campaign
         String card = "pf-" + UUID.randomUUID();
@@ -182,7 +182,7 @@ class TaxiiExchangeTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> b2.bean(IndicatorRegistry.class).all(Instant.now()).stream()
                 .anyMatch(i -> i.value().equals(value) && i.source().equals("analyst")));
         // the inbox is write-only: nobody reads it
-        taxii(b1, writer, "/taxii2/api1/collections/inbox/objects/").expectStatus().isForbidden();
+        taxii(b1, writer, "/taxii2/api1/collections/inbox/objects/").expectStatus().isForbidden().expectBody();
     }
 
     private static double polls(GatewayInstance g) {

@@ -94,7 +94,7 @@ class PolicyReloadTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .exchange().expectStatus().isOk()
-                .returnResult(String.class).getResponseHeaders().getFirst("RateLimit-Policy");
+                .expectBody().returnResult().getResponseHeaders().getFirst("RateLimit-Policy");
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class CampaignTraffic {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":\""
                         + prompt + "\"}]}")
-                .exchange().returnResult(String.class).getStatus().value();
+                .exchange().expectBody().returnResult().getStatus().value();
     }
 
     /** Task {@code task} of one capability-focused, reasoning-eliciting template. */

@@ -51,7 +51,7 @@ class ForwardedForSpoofingTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(BODY)
                 .exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody();
         String line = Await.logLine(output, l -> l.contains(account));
         int at = line.indexOf("\"client_net\":\"");
         assertThat(at).as("client_net in %s", line).isPositive();

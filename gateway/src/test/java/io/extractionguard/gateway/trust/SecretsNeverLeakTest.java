@@ -109,7 +109,7 @@ class SecretsNeverLeakTest {
 
     private int send(String header, String value, String text) {
         return client.post().uri("/v1/messages").header(header, value).contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(body(text, 16000)).exchange().returnResult(String.class).getStatus().value();
+                .bodyValue(body(text, 16000)).exchange().expectBody().returnResult().getStatus().value();
     }
 
     private WebTestClient.ResponseSpec admin(String method, String path, String json) {
@@ -135,35 +135,35 @@ class SecretsNeverLeakTest {
         for (int i = 0; i < 14; i++) {
             ordinary.add(client.post().uri("/v1/messages").header("x-api-key", API_KEY)
                     .contentType(MediaType.APPLICATION_JSON).bodyValue(body("question " + i + " " + PROMPT_MARKER, 16))
-                    .exchange().returnResult(String.class).getStatus().value());
+                    .exchange().expectBody().returnResult().getStatus().value());
         }
         assertThat(ordinary).as("ordinary statuses past the limit").contains(200, 429);
         // a wrong challenge solution, then operator calls
         client.post().uri("/v1/messages").header("authorization", "Bearer " + BEARER_KEY)
                 .header("x-guard-challenge-solution", "bogus:1").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(body(PROMPT_MARKER, 16)).exchange();
+                .bodyValue(body(PROMPT_MARKER, 16)).exchange().expectBody();
         String account = "acct-" + UUID.randomUUID();
         assertThat(send("x-account-id", account, "hi " + PROMPT_MARKER)).isEqualTo(200);
-        admin("POST", "/admin/accounts/" + account + "/block", "{\"ttl\":\"1h\",\"reason\":\"leak test\"}").expectStatus().isOk();
+        admin("POST", "/admin/accounts/" + account + "/block", "{\"ttl\":\"1h\",\"reason\":\"leak test\"}").expectStatus().isOk().expectBody();
         assertThat(send("x-account-id", account, "again " + PROMPT_MARKER)).isEqualTo(403);
-        admin("GET", "/admin/accounts/" + account, null).expectStatus().isOk();
+        admin("GET", "/admin/accounts/" + account, null).expectStatus().isOk().expectBody();
         admin("POST", "/admin/explain", "{\"path\":\"/v1/messages\",\"headers\":{\"x-api-key\":\"" + API_KEY + "\"},"
-                + "\"body\":" + body("explain " + PROMPT_MARKER, 16) + "}").expectStatus().isOk();
-        admin("POST", "/admin/accounts/" + account + "/release", "{\"reason\":\"leak test done\"}").expectStatus().isOk();
+                + "\"body\":" + body("explain " + PROMPT_MARKER, 16) + "}").expectStatus().isOk().expectBody();
+        admin("POST", "/admin/accounts/" + account + "/release", "{\"reason\":\"leak test done\"}").expectStatus().isOk().expectBody();
         // a wrong admin token is refused and not echoed
         TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN + "-wrong")
-                .exchange().expectStatus().is4xxClientError();
+                .exchange().expectStatus().is4xxClientError().expectBody();
         TestHttp.to(managementPort)
                 .get().uri("/admin/policy").header("Authorization", OPERATOR.bearer() + "-wrong")
-                .exchange().expectStatus().is4xxClientError();
+                .exchange().expectStatus().is4xxClientError().expectBody();
         // the shared token of earlier versions still authenticates
         TestHttp.to(managementPort)
-                .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk();
+                .get().uri("/admin/policy").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk().expectBody();
         // a policy change, picked up and audited
         Path policy = DIR.resolve("policy.yaml");
         Files.writeString(policy, Files.readString(policy).replaceFirst("version: \"[^\"]*\"", "version: \"leak-test-2\""));
-        admin("POST", "/admin/policy/reload", null).expectStatus().isOk(); // a timeout prints threads (HangDiagnostics)
+        admin("POST", "/admin/policy/reload", null).expectStatus().isOk().expectBody(); // a timeout prints threads (HangDiagnostics)
         Path audit = DIR.resolve("audit.jsonl");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline && !(Files.exists(audit) && Files.readString(audit).contains("leak-test-2")

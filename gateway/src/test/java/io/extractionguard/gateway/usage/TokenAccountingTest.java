@@ -33,6 +33,7 @@ import io.extractionguard.engine.spi.TokenLimiter;
 import io.extractionguard.engine.limits.TokenOutcome;
 import io.extractionguard.engine.policy.PolicyHolder;
 import io.extractionguard.gateway.support.Await;
+import io.extractionguard.gateway.support.NettyLeaks;
 
 /**
  * Token accounting through the real gateway and a demo backend that waits 100 ms before its first
@@ -298,15 +299,8 @@ class TokenAccountingTest {
     @Test
     void aClientThatDisconnectsMidStreamIsChargedForTheStreamedPartAndTheBackendIsReleased() throws Exception {
         String account = account();
-        List<String> received = client.post().uri("/v1/messages")
-                .header("x-account-id", account)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(anthropic(200, true)) // 200 tokens at 20 ms: about 4 s in all
-                .exchange()
-                .expectStatus().isOk()
-                .returnResult(String.class).getResponseBody()
-                .take(12) // message_start, content_block_start, ping, 9 deltas; then hang up
-                .collectList().block(Duration.ofSeconds(10));
+        // 200 tokens at 20 ms: about 4 s in all; message_start, content_block_start, ping, 9 deltas, then hang up
+        List<String> received = hangUpAfter(12, "/v1/messages", account, anthropic(200, true));
         long hungUpAt = System.nanoTime();
         assertThat(received).hasSize(12);
         Await.until(() -> budget(account).output().remaining(), v -> v < 100, "charged");
@@ -321,22 +315,52 @@ class TokenAccountingTest {
     }
 
     @Test
-    void theFirstStreamedByteArrivesWithinMillisecondsOfTheBackendsFirstByte() {
+    void aChatStreamTheGuardRewritesLeavesNoBufferBehindWhenTheClientHangsUp() throws Exception {
+        // no include_usage from the client: the guard asks for it and strips the usage-only chunk (strip mode,
+        // where each upstream buffer is read, released and replaced by the events passed on)
+        String account = account();
+        List<String> received = hangUpAfter(5, "/v1/chat/completions", account, chat(200, ",\"stream\":true"));
+        assertThat(received).hasSize(5);
+        Await.until(() -> budget(account).output().remaining(), v -> v < 100, "charged");
+        assertThat(NettyLeaks.take("MeteredResponse"))
+                .as("buffers the rewritten stream dropped").isEmpty();
+    }
+
+    @Test
+    void theFirstStreamedByteIsNotHeldBackUntilTheStreamEnds() {
         List<Long> direct = new ArrayList<>();
         List<Long> proxied = new ArrayList<>();
         for (int i = 0; i < 15; i++) { // interleaved, so both paths see the same machine load
             direct.add(firstByteMillis(BACKEND.baseUrl()));
             proxied.add(firstByteMillis("http://127.0.0.1:" + port));
         }
-        // the first five warm up; the lower quartile is what the path costs: machine load only ever adds
-        // to a sample (on a 2-core CI machine running other builds, medians moved by 80 ms both ways)
+        // the first five warm up; the lower quartile is what the path typically costs
         long directTypical = lowerQuartile(direct.subList(5, direct.size()));
         long proxiedTypical = lowerQuartile(proxied.subList(5, proxied.size()));
         assertThat(directTypical).as("the backend's own first-byte delay, ms: %s", direct)
                 .isGreaterThanOrEqualTo(FIRST_BYTE.toMillis());
-        // generous: the benchmark (docs/tokens.md) measures about 2 ms; a loaded CI machine adds noise
+        // A gateway that held the stream back would add its whole length (STREAMED_TOKENS at 20 ms: 2 s). The
+        // overhead itself (about 2 ms) is measured by loadtest/ttfb.sh (docs/tokens.md), not here: machine load adds
+        // more to the gateway's path (three hops) than to the direct one, so a tight bound here failed on a loaded
+        // 2-core CI machine (69 ms against a 50 ms bound at load average 18)
         assertThat(proxiedTypical - directTypical).as("through the gateway %s vs direct %s, ms", proxied, direct)
-                .isLessThan(50);
+                .isLessThan(STREAMED_TOKENS * 20L / 2);
+    }
+
+    /** Tokens of the streams whose first byte is timed: the stream lasts 2 s; the first byte ends the exchange. */
+    private static final int STREAMED_TOKENS = 100;
+
+    /** Posts a streamed request, reads its first {@code events} events and hangs up. */
+    private List<String> hangUpAfter(int events, String path, String account, String body) {
+        return client.post().uri(path)
+                .header("x-account-id", account)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange()
+                .expectStatus().isOk()
+                .returnResult(String.class).getResponseBody()
+                .take(events)
+                .collectList().block(Duration.ofSeconds(10));
     }
 
     private static long firstByteMillis(String baseUrl) {
@@ -344,7 +368,7 @@ class TokenAccountingTest {
         DataBuffer first = WebClient.create(baseUrl).post().uri("/v1/messages")
                 .header("x-account-id", account())
                 .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(anthropic(8, true))
+                .bodyValue(anthropic(STREAMED_TOKENS, true))
                 .retrieve().bodyToFlux(DataBuffer.class)
                 .next().block(Duration.ofSeconds(10));
         long elapsed = (System.nanoTime() - started) / 1_000_000;

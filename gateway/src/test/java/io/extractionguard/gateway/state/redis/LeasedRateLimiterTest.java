@@ -56,13 +56,17 @@ class LeasedRateLimiterTest {
         LeasedRateLimiter a = replicas.start().limiter();
         LeasedRateLimiter b = replicas.start().limiter();
         TierLimits limits = new TierLimits("free", 600, 0); // 10 per second, burst 600
+        long started = System.nanoTime();
         long burst = hammer(a, b, limits, "acct-hot", 4_000_000_000L);
         assertThat(burst).as("a full bucket and 4 s of refill").isBetween(600L, (long) (640 * 1.05));
 
         long drained = hammer(a, b, limits, "acct-hot", 6_000_000_000L);
+        // the refill from the burst's deadline to the last try: 6 s, plus the time the burst's threads took to stop and
+        // the last tries ran late (a full run at load 25 admitted 64 against a fixed bound of 63)
+        double refill = 10 * ((System.nanoTime() - started) / 1e9 - 4);
         System.out.printf("[measure] leased limiter, 2 replicas, 600/min: %d admitted in 4 s from full, %d in the next 6 s "
-                + "(refill: 60)%n", burst, drained);
-        assertThat(drained).isBetween(54L, 63L);
+                + "(refill: %.1f)%n", burst, drained, refill);
+        assertThat(drained).isBetween(54L, (long) (refill * 1.05));
     }
 
     @Test

@@ -56,14 +56,38 @@ class RedisClusterTopologyTest {
         }
     }
 
-    @Test
-    void profilesVerdictsAndLimitsWorkAcrossShards() throws Exception {
-        try (RedisTestReplicas replicas = new RedisTestReplicas("redis://unused:1", "cluster") {
+    /**
+     * Replicas on the cluster. Their Redis timeout is 3 s, not the 500 ms of the other Redis tests: this class tests
+     * routing (every error counts), and on a starved machine a 500 ms timeout (or a start-up connection that timed
+     * out, which Redisson re-establishes only at its next cluster scan: 10 s measured) puts a replica in local-only
+     * mode by design, which is what the outage tests are for.
+     */
+    private static RedisTestReplicas onCluster(String what) {
+        return new RedisTestReplicas("redis://unused:1", what) {
             @Override
             void deleteKeys() {
                 // the cluster is thrown away after the test
             }
-        }.with("topology", "cluster").with("nodes", nodes).with("sync.durable-buckets", "32")) {
+        }.with("topology", "cluster").with("nodes", nodes).with("timeout", "3s").with("connect-timeout", "3s")
+                .with("sync.durable-buckets", "32");
+    }
+
+    /** Each replica's availability and error counts, for failure messages. */
+    private static String health(RedisTestReplicas replicas, RedisState... states) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < states.length; i++) {
+            var m = replicas.meters.get(i);
+            out.append(i == 0 ? "A" : "B").append(": shared=").append(states[i].store().shared())
+                    .append(" outages=").append(m.counter("guard.state.outages").count())
+                    .append(" errors=").append(m.counter("guard.state.redis.errors").count())
+                    .append(" last error=").append(states[i].availability().lastError()).append("; ");
+        }
+        return out.toString();
+    }
+
+    @Test
+    void profilesVerdictsAndLimitsWorkAcrossShards() {
+        try (RedisTestReplicas replicas = onCluster("cluster")) {
             RedisState a = replicas.start();
             RedisState b = replicas.start();
             long t = System.currentTimeMillis();
@@ -76,14 +100,17 @@ class RedisClusterTopologyTest {
             Verdict block = new Verdict(Verdict.Kind.BLOCK, Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS),
                     "operator/test", List.of("operator/test"), "");
             a.store().putVerdict("acct-7", block);
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-                assertThat(b.store().verdict("acct-7", Instant.now())).contains(block);
+            // converges in ~0.3 s; the rest of the budget is for a loaded machine
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(b.store().verdict("acct-7", Instant.now())).as(health(replicas, a, b)).contains(block);
                 for (int account = 0; account < 30; account++) {
-                    assertThat(RedisStateStoreTest.total(a.store(), "acct-" + account)).isEqualTo(5);
+                    assertThat(RedisStateStoreTest.total(a.store(), "acct-" + account))
+                            .as("acct-%d's observations on A (3 its own, 2 B's); %s", account, health(replicas, a, b))
+                            .isEqualTo(5);
                 }
             });
             // durable records: each account's in its bucket hash, the buckets on every master, one script call per bucket
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 for (int account = 0; account < 30; account++) {
                     assertThat(a.store().storedProfile("acct-" + account).get().totalRequests()).isEqualTo(5);
                 }
@@ -99,9 +126,14 @@ class RedisClusterTopologyTest {
                 admitted += (i % 2 == 0 ? a : b).limiter().tryAcquire("acct-3", five, 1.0).allowed() ? 1 : 0;
                 sleep(50);
             }
-            assertThat(admitted).isEqualTo(5);
+            // exactly 5 when each replica's first lease answers within 50 ms; on a loaded machine a replica may admit up
+            // to one small lease ahead of Redis on first sight of the account (documented in LeasedRateLimiter), no more
+            double ahead = replicas.meters.get(0).counter("guard.state.limits.provisional").count()
+                    + replicas.meters.get(1).counter("guard.state.limits.provisional").count();
+            assertThat(admitted).as("admitted of 10 (%s admitted ahead of Redis); %s", ahead, health(replicas, a, b))
+                    .isBetween(5, 5 + (int) ahead);
             assertThat(a.availability().available()).isTrue();
-            assertThat(replicas.meters.get(0).counter("guard.state.redis.errors").count()).isZero();
+            assertThat(replicas.meters.get(0).counter("guard.state.redis.errors").count()).as(health(replicas, a, b)).isZero();
         }
     }
 

@@ -88,15 +88,15 @@ class RedisOutageGatewayTest {
     @Test
     void failOpenRoutesKeepServingFailClosedRoutesRefuseAndChangesMadeMeanwhileReachRedis() {
         gateway = GatewayInstance.redis(redis.url(), prefix, routes());
-        post(gateway, "/v1/messages", "acct-steady").expectStatus().isOk();
-        post(gateway, "/strict/v1/messages", "acct-steady").expectStatus().isOk();
+        post(gateway, "/v1/messages", "acct-steady").expectStatus().isOk().expectBody();
+        post(gateway, "/strict/v1/messages", "acct-steady").expectStatus().isOk().expectBody();
         assertThat(health(gateway)).contains("\"status\":\"UP\"");
 
         redis.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> health(gateway).contains("\"status\":\"DEGRADED\""));
 
         for (int i = 0; i < 3; i++) {
-            post(gateway, "/v1/messages", "acct-steady").expectStatus().isOk();
+            post(gateway, "/v1/messages", "acct-steady").expectStatus().isOk().expectBody();
         }
         post(gateway, "/strict/v1/messages", "acct-steady")
                 .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
@@ -112,7 +112,7 @@ class RedisOutageGatewayTest {
         Verdict block = new Verdict(Verdict.Kind.BLOCK, Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS),
                 "operator/test", List.of("operator/test"), "blocked during the outage");
         gateway.bean(StateStore.class).putVerdict("acct-blocked", block);
-        post(gateway, "/v1/messages", "acct-blocked").expectStatus().isForbidden();
+        post(gateway, "/v1/messages", "acct-blocked").expectStatus().isForbidden().expectBody();
 
         MeterRegistry meters = gateway.bean(MeterRegistry.class);
         assertThat(meters.get("guard.state.outage.requests").tag("mode", "fail-closed").tag("outcome", "refused")
@@ -121,7 +121,7 @@ class RedisOutageGatewayTest {
 
         redis.startAgain();
         await().atMost(Duration.ofSeconds(10)).until(() -> health(gateway).contains("\"status\":\"UP\""));
-        post(gateway, "/strict/v1/messages", "acct-steady").expectStatus().isOk();
+        post(gateway, "/strict/v1/messages", "acct-steady").expectStatus().isOk().expectBody();
 
         RedissonClient inspector = TestRedis.client(redis.url());
         try {
@@ -137,6 +137,6 @@ class RedisOutageGatewayTest {
             inspector.shutdown();
         }
         second = GatewayInstance.redis(redis.url(), prefix, routes());
-        post(second, "/v1/messages", "acct-blocked").expectStatus().isForbidden();
+        post(second, "/v1/messages", "acct-blocked").expectStatus().isForbidden().expectBody();
     }
 }

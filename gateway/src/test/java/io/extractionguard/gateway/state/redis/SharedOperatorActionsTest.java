@@ -74,7 +74,7 @@ class SharedOperatorActionsTest {
 
     private static void admin(GatewayInstance g, String path, String body) {
         g.management().post().uri(path).header("Authorization", "Bearer " + TOKEN).header("x-guard-operator", "alice")
-                .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange().expectStatus().isOk();
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange().expectStatus().isOk().expectBody();
     }
 
     private static long millisUntil(StateStore store, String account, java.util.function.Predicate<Optional<Verdict>> seen) {

@@ -60,7 +60,7 @@ class TwoGatewaysSharingRedisTest {
                 .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(body)
                 .exchange()
-                .returnResult(String.class).getStatus().value();
+                .expectBody().returnResult().getStatus().value();
     }
 
     @Test
@@ -96,10 +96,10 @@ class TwoGatewaysSharingRedisTest {
         String create = "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}";
         await().atMost(Duration.ofSeconds(2)).until(() -> b.client().post().uri("/v1/batches").header("x-account-id", account)
                 .contentType(MediaType.APPLICATION_JSON).bodyValue(create)
-                .exchange().returnResult(String.class).getStatus().value() == 200);
+                .exchange().expectBody().returnResult().getStatus().value() == 200);
         assertThat(b.client().post().uri("/v1/batches").header("x-account-id", account())
                 .contentType(MediaType.APPLICATION_JSON).bodyValue(create)
-                .exchange().returnResult(String.class).getStatus().value()).as("another account").isEqualTo(404);
+                .exchange().expectBody().returnResult().getStatus().value()).as("another account").isEqualTo(404);
     }
 
     @Test
