@@ -83,11 +83,14 @@ class StixRoundTripTest {
         assertThat(post(first, "acct-hydra-" + UUID.randomUUID(), card, CampaignTraffic.templated(task++), 16000))
                 .as("the first deployment caught the campaign").isEqualTo(403);
 
-        byte[] bundle = authorised(first.management().get().uri("/admin/indicators/export?producer=Lab One")).exchange()
-                .expectStatus().isOk()
-                .expectHeader().contentTypeCompatibleWith(MediaType.parseMediaType("application/stix+json"))
-                .expectBody().returnResult().getResponseBody();
-        String text = new String(bundle, StandardCharsets.UTF_8);
+        // the fleet's evidence reaches a replica's export within about two seconds (docs/intel.md): poll for it
+        String text = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            byte[] bundle = authorised(first.management().get().uri("/admin/indicators/export?producer=Lab One"))
+                    .exchange().expectStatus().isOk()
+                    .expectHeader().contentTypeCompatibleWith(MediaType.parseMediaType("application/stix+json"))
+                    .expectBody().returnResult().getResponseBody();
+            return new String(bundle, StandardCharsets.UTF_8);
+        }, exported -> exported.contains(card));
         assertThat(text).contains("x-extraction-guard-prompt:template_sketch", card, "\"name\" : \"Lab One\"")
                 .as("sketches and fingerprints only: no prompt text, no account ids")
                 .doesNotContain("python engineer", "acct-hydra");
@@ -98,7 +101,7 @@ class StixRoundTripTest {
         assertThat(lastDecision(secondReplica, before).path("reasons").toString()).doesNotContain("peer-indicator");
 
         authorised(second.management().post().uri("/admin/indicators/import").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(bundle)).exchange().expectStatus().isOk()
+                .bodyValue(text.getBytes(StandardCharsets.UTF_8))).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.imported").value(n -> assertThat(((Number) n).intValue()).isPositive());
         IndicatorRegistry onReplica = secondReplica.bean(IndicatorRegistry.class);
         await().atMost(Duration.ofSeconds(1)).until(() -> !onReplica.all(Instant.now()).isEmpty());
