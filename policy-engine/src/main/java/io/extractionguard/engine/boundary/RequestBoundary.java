@@ -53,6 +53,12 @@ public final class RequestBoundary {
                         name + " is not accepted: send the request with its real method");
             }
         }
+        String upgrade = headers.get("upgrade");
+        if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
+            // the gateway would switch a passed route to a WebSocket tunnel: frames it never evaluates
+            return new Classification.Refused(Classification.Cause.AMBIGUOUS_HEADER, dialectOf(headers),
+                    "upgrade: WebSocket is not served here; send plain HTTP requests");
+        }
         CanonicalPath path = CanonicalPath.of(rawPath);
         if (!path.ok()) {
             return new Classification.Refused(Classification.Cause.INVALID_PATH, dialectOf(headers), path.problem());

@@ -63,6 +63,9 @@ class RequestBoundaryTest {
         assertThat(boundary.classify("POST", "/v1/messages", headers(Map.of("content-encoding", "gzip,gzip"))))
                 .isInstanceOfSatisfying(Classification.Refused.class,
                         r -> assertThat(r.cause()).isEqualTo(Classification.Cause.UNSUPPORTED_ENCODING));
+        assertThat(boundary.classify("GET", "/v1/models", headers(Map.of("upgrade", "WebSocket"))))
+                .isInstanceOfSatisfying(Classification.Refused.class,
+                        r -> assertThat(r.cause()).isEqualTo(Classification.Cause.AMBIGUOUS_HEADER));
         assertThat(boundary.classify("POST", "/v1/messages", headers(Map.of("anthropic-beta", "a;b"))))
                 .isInstanceOf(Classification.Refused.class);
         assertThat(boundary.classify("POST", "/v1/messages", headers(Map.of("anthropic-beta", "a-1, b_2.3"))))
