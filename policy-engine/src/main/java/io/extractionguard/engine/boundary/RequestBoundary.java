@@ -2,7 +2,6 @@ package io.extractionguard.engine.boundary;
 
 import java.util.Locale;
 
-import io.extractionguard.engine.identity.Credentials;
 import io.extractionguard.engine.spi.HeaderSource;
 import io.extractionguard.engine.request.ApiFormat;
 

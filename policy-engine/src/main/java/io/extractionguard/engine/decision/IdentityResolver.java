@@ -14,9 +14,9 @@ import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.extractionguard.engine.boundary.Credentials;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.ClientIdentity;
-import io.extractionguard.engine.identity.Credentials;
 import io.extractionguard.engine.identity.IpAddresses;
 import io.extractionguard.engine.identity.Rfc3339;
 import io.extractionguard.engine.spi.HeaderSource;

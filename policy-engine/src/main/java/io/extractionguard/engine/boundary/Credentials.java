@@ -1,4 +1,4 @@
-package io.extractionguard.engine.identity;
+package io.extractionguard.engine.boundary;
 
 import java.util.Locale;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.extractionguard.engine.identity;
+package io.extractionguard.engine.boundary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,8 +9,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.extractionguard.engine.boundary.Classification;
-import io.extractionguard.engine.boundary.RequestBoundary;
 import io.extractionguard.engine.decision.IdentityResolver;
 import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.spi.HeaderSource;
