@@ -35,6 +35,7 @@ final class Answers {
             case METHOD_NOT_ALLOWED -> ApiErrors.Kind.METHOD_NOT_ALLOWED;
             case UNSUPPORTED_ENCODING -> ApiErrors.Kind.UNSUPPORTED_MEDIA_TYPE;
             case INVALID_PATH, AMBIGUOUS_HEADER -> ApiErrors.Kind.INVALID_REQUEST;
+            case AMBIGUOUS_CREDENTIAL -> ApiErrors.Kind.UNAUTHENTICATED;
         };
         return afterBody(exchange, () -> errors.write(exchange, refused.format(), kind, refused.message()));
     }

@@ -22,6 +22,7 @@ public final class ApiErrors {
     /** The kinds of rejection the guard produces, with their status and per-API type names. */
     public enum Kind {
         INVALID_REQUEST(HttpStatus.BAD_REQUEST, "invalid_request_error", "invalid_request_error", null),
+        UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "authentication_error", "invalid_request_error", "invalid_api_key"),
         TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "request_too_large", "invalid_request_error", "request_too_large"),
         UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", "invalid_request_error",
                 "unsupported_media_type"),

@@ -156,7 +156,7 @@ public class ExtractionGuardGatewayFilterFactory
         return new OrderedGatewayFilter((exchange, chain) -> {
             ServerHttpRequest request = exchange.getRequest();
             Classification classification = boundary.classify(request.getMethod().name(), request.getPath().value(),
-                    Forwarding.fieldLines(request.getHeaders()));
+                    request.getURI().getRawQuery(), Forwarding.fieldLines(request.getHeaders()));
             String route = routeId(exchange);
             if (classification instanceof Classification.Refused refused) {
                 return answers.refused(exchange, route, refused);

@@ -44,6 +44,8 @@ public sealed interface Classification {
         /** A header the upstream reads would make its view differ from the guard's (400). */
         AMBIGUOUS_HEADER,
         /** The body is encoded in a way the guard does not decode the same way as the upstream (415). */
-        UNSUPPORTED_ENCODING
+        UNSUPPORTED_ENCODING,
+        /** Two different keys, a repeated or malformed key header, or a key where the guard reads none (401). */
+        AMBIGUOUS_CREDENTIAL
     }
 }

@@ -47,6 +47,15 @@ public final class RequestBoundary {
      * @param headers the request headers, repeated field lines joined with commas
      */
     public Classification classify(String method, String rawPath, HeaderSource headers) {
+        return classify(method, rawPath, null, headers);
+    }
+
+    /**
+     * Classifies a request whose query is known (a key in it is refused on evaluated endpoints).
+     *
+     * @param rawQuery the raw (percent-encoded) query, or null
+     */
+    public Classification classify(String method, String rawPath, String rawQuery, HeaderSource headers) {
         for (String name : METHOD_OVERRIDES) {
             if (headers.get(name) != null) {
                 return new Classification.Refused(Classification.Cause.AMBIGUOUS_HEADER, dialectOf(headers),
@@ -66,7 +75,7 @@ public final class RequestBoundary {
         String m = method.toUpperCase(Locale.ROOT);
         EndpointCatalog.Match match = catalog.match(m, path.value());
         if (match instanceof EndpointCatalog.Match.Found found) {
-            return found(found.endpoint(), found.forwardPath(), headers);
+            return found(found.endpoint(), found.forwardPath(), rawQuery, headers);
         }
         if (match instanceof EndpointCatalog.Match.WrongMethod wrong) {
             return new Classification.Refused(Classification.Cause.METHOD_NOT_ALLOWED, wrong.format(),
@@ -78,9 +87,13 @@ public final class RequestBoundary {
                         "no API endpoint " + m + " " + path.value() + " is served here");
     }
 
-    private static Classification found(Endpoint endpoint, String path, HeaderSource headers) {
+    private static Classification found(Endpoint endpoint, String path, String rawQuery, HeaderSource headers) {
         if (endpoint.kind() == Endpoint.Kind.PASS) {
             return new Classification.Passed(endpoint, path);
+        }
+        String credential = Credentials.problem(endpoint.format(), headers, rawQuery);
+        if (credential != null) {
+            return new Classification.Refused(Classification.Cause.AMBIGUOUS_CREDENTIAL, endpoint.format(), credential);
         }
         String encoding = headers.get("content-encoding");
         if (encoding != null && encoding.indexOf(',') >= 0) {

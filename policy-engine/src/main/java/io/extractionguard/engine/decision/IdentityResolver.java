@@ -14,6 +14,7 @@ import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.extractionguard.engine.boundary.Credentials;
 import io.extractionguard.engine.identity.Cidr;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.identity.IpAddresses;
@@ -88,7 +89,7 @@ public final class IdentityResolver {
         boolean trustedPeer = isTrusted(remoteAddress);
         int stripped = 0;
 
-        String credential = credential(headers);
+        String credential = Credentials.read(headers); // ambiguous credentials were refused at the boundary
         String credentialHash = credential == null ? null : credentialHash(credential);
 
         String accountId = null;
@@ -205,18 +206,6 @@ public final class IdentityResolver {
             }
         }
         return candidate;
-    }
-
-    private static String credential(HeaderSource headers) {
-        String key = headers.get("x-api-key");
-        if (key != null && !key.isBlank()) {
-            return key.trim();
-        }
-        String auth = headers.get("authorization");
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && auth.length() > 7) {
-            return auth.substring(7).trim();
-        }
-        return null;
     }
 
     private String credentialHash(String credential) {

@@ -79,8 +79,13 @@ final class BodyCollector {
                 case "best_of" -> format == ApiFormat.OPENAI_COMPLETIONS
                         ? readBounded(p, t, "best_of", Limits.MAX_BEST_OF, v -> bestOf = (int) v) : skip(p);
                 case "tools" -> readTools(p, t);
-                case "max_tokens", "max_completion_tokens", "max_output_tokens" ->
-                        readBounded(p, t, name, limits.maxOutputTokens(), v -> maxOutputTokens = v);
+                case "max_tokens", "max_completion_tokens", "max_output_tokens" -> {
+                    String foreign = BudgetFields.foreign(format, name);
+                    // keys are unique, so a budget already read is the dialect's other name (Chat only)
+                    yield foreign != null ? foreign
+                            : maxOutputTokens >= 0 && t != JsonToken.VALUE_NULL ? BudgetFields.BOTH
+                            : readBounded(p, t, name, limits.maxOutputTokens(), v -> maxOutputTokens = v);
+                }
                 case "stream" -> {
                     if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
                         stream = t == JsonToken.VALUE_TRUE;

@@ -106,6 +106,39 @@ class RequestParserTest {
     }
 
     @Test
+    void onlyTheDialectsOwnBudgetFieldIsReadAndAnotherIsRefused() {
+        String chat = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        // the red team's shadow: vLLM and SGLang generate max_completion_tokens (16000); the last (16) was read
+        ParseError both = failed(ApiFormat.OPENAI_CHAT_COMPLETIONS,
+                "{\"model\":\"m\",\"max_completion_tokens\":16000," + chat + ",\"max_tokens\":16}");
+        assertThat(both.kind()).isEqualTo(ParseError.Kind.INVALID_REQUEST);
+        assertThat(both.message()).startsWith("max_tokens: setting max_tokens and max_completion_tokens");
+        assertThat(failed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"max_tokens\":16,"
+                + "\"max_completion_tokens\":16," + chat + "}").message()).isEqualTo(both.message());
+        // null is unset for every reader: the other one is the budget
+        assertThat(parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"max_completion_tokens\":16000,"
+                + chat + ",\"max_tokens\":null}").maxOutputTokens()).isEqualTo(16000);
+        assertThat(parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"max_completion_tokens\":null,"
+                + chat + ",\"max_tokens\":700}").maxOutputTokens()).isEqualTo(700);
+
+        String anthropic = "{\"model\":\"m\",\"max_tokens\":16000," + chat + ",\"%s\":64}";
+        String responses = "{\"model\":\"m\",\"input\":\"hi\",\"max_output_tokens\":16000,\"%s\":64}";
+        String completions = "{\"model\":\"m\",\"prompt\":\"hi\",\"max_tokens\":16000,\"%s\":64}";
+        for (String foreign : new String[]{"max_completion_tokens", "max_output_tokens"}) {
+            assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, anthropic.formatted(foreign)).message())
+                    .isEqualTo(foreign + ": not a field of this API; its output budget is max_tokens");
+            assertThat(failed(ApiFormat.OPENAI_COMPLETIONS, completions.formatted(foreign)).message())
+                    .startsWith(foreign + ": not a field of this API");
+        }
+        for (String foreign : new String[]{"max_tokens", "max_completion_tokens"}) {
+            assertThat(failed(ApiFormat.OPENAI_RESPONSES, responses.formatted(foreign)).message())
+                    .isEqualTo(foreign + ": not a field of this API; its output budget is max_output_tokens");
+        }
+        assertThat(failed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"max_output_tokens\":null," + chat
+                + "}").message()).startsWith("max_output_tokens: not a field of this API");
+    }
+
+    @Test
     void malformedTruncatedAndNonObjectBodiesAreTypedErrors() {
         assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, "{\"model\":").kind()).isEqualTo(ParseError.Kind.MALFORMED_JSON);
         assertThat(failed(ApiFormat.ANTHROPIC_MESSAGES, "not json").kind()).isEqualTo(ParseError.Kind.MALFORMED_JSON);
