@@ -16,8 +16,15 @@ import java.util.Map;
  * @param days   trace duration
  * @param bank   the campaign template bank, 'A', 'B' or 'C'
  * @param shares population to its share of requests
+ * @param extras families added to a mix after it was published, each as its share of the shares' requests, on
+ *               random streams of their own ({@link TraceGenerator}): every other line of the trace stays byte for
+ *               byte what it was, so a blind family's evaluation changes nothing else
  */
-record Mix(String name, double days, char bank, Map<Population, Double> shares) {
+record Mix(String name, double days, char bank, Map<Population, Double> shares, Map<Population, Double> extras) {
+
+    Mix(String name, double days, char bank, Map<Population, Double> shares) {
+        this(name, days, bank, shares, Map.of());
+    }
 
     static Mix named(String name) {
         return switch (name) {
@@ -124,6 +131,8 @@ record Mix(String name, double days, char bank, Map<Population, Double> shares) 
         m.put(new Adaptive.Paced(), 0.035);
         m.put(new Adaptive.Continued(), 0.04); // blind round of 2026-12-07 (faked continuations)
         m.put(new Adaptive.HistoryStuffed(), 0.04); // blind round of 2026-12-07 (problem in the claimed history)
-        return new Mix("adaptive", 2, 'D', m);
+        Map<Population, Double> extras = new LinkedHashMap<>();
+        extras.put(new Adaptive.ToolSmuggled(), 0.04); // blind round of 2026-12-08 (problem in a tool result)
+        return new Mix("adaptive", 2, 'D', m, extras);
     }
 }

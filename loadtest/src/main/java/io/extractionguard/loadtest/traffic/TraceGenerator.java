@@ -79,16 +79,25 @@ public final class TraceGenerator {
         for (Map.Entry<Population, Double> e : mix.shares().entrySet()) {
             e.getKey().generate(ctx, (int) Math.round(requests * e.getValue() / total), rng.split());
         }
+        // families added later draw from streams of their own, after every other population (account ids included)
+        Rng extra = new Rng(seed ^ EXTRA_STREAMS);
+        java.util.Set<String> extraLabels = new java.util.HashSet<>();
+        for (Map.Entry<Population, Double> e : mix.extras().entrySet()) {
+            e.getKey().generate(ctx, (int) Math.round(requests * e.getValue() / total), extra.split());
+            extraLabels.add(e.getKey().label());
+        }
         List<Event> events = ctx.events;
         events.sort(Comparator.comparingLong(Event::atMillis)); // stable: equal times keep generation order
         Map<String, Integer> byLabel = new TreeMap<>();
         Rng edge = rng.split();
+        Rng extraEdge = extra.split();
         try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
             ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
             for (Event e : events) {
                 line.reset();
                 try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), line, JsonEncoding.UTF8)) {
-                    write(g, e, "10.0." + edge.between(0, 3) + "." + edge.between(1, 20));
+                    Rng from = extraLabels.contains(e.label()) ? extraEdge : edge;
+                    write(g, e, "10.0." + from.between(0, 3) + "." + from.between(1, 20));
                 }
                 line.write('\n');
                 line.writeTo(file);
@@ -134,6 +143,9 @@ public final class TraceGenerator {
         BodyWriter.write(g, r);
         g.writeEndObject();
     }
+
+    /** Seeds the streams of {@link Mix#extras()} (the trace seed XOR this), apart from the trace's own. */
+    private static final long EXTRA_STREAMS = 0x7E57_B11D_0000_0016L;
 
     private TraceGenerator() {
     }

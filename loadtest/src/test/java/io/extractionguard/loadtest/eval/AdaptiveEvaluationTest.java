@@ -84,7 +84,7 @@ class AdaptiveEvaluationTest {
         assertThat(report.prices()).extracting(PriceOfAttack::label).contains("campaign/padded", "campaign/short-budget",
                 "campaign/mimic-ide", "campaign/mimic-harness", "campaign/judge-farm", "campaign/warmed",
                 "campaign/card-each", "campaign/paraphrase", "campaign/paced", "campaign/continued",
-                "campaign/history-stuffed");
+                "campaign/history-stuffed", "campaign/tool-smuggled");
         assertThat(report.toText()).contains("price of attack", "multiplier");
     }
 

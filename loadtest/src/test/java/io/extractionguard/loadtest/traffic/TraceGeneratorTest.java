@@ -34,6 +34,23 @@ class TraceGeneratorTest {
         assertThat(Files.mismatch(a, c)).isNotEqualTo(-1);
     }
 
+    /** A family added to a mix later ({@link Mix#extras()}) leaves every other line of the trace byte for byte as it was. */
+    @Test
+    void aFamilyAddedLaterChangesNoOtherLine() throws Exception {
+        Mix with = Mix.named("adaptive");
+        assertThat(with.extras()).isNotEmpty();
+        Mix without = new Mix(with.name(), with.days(), with.bank(), with.shares());
+        Path a = dir.resolve("with.jsonl");
+        Path b = dir.resolve("without.jsonl");
+        TraceGenerator.generate(a, 3, with, 6000);
+        TraceGenerator.generate(b, 3, without, 6000);
+        Set<String> added = new HashSet<>();
+        with.extras().keySet().forEach(p -> added.add("\"label\":\"" + p.label() + "\""));
+        List<String> others = Files.readAllLines(a).stream().filter(l -> added.stream().noneMatch(l::contains)).toList();
+        assertThat(Files.readAllLines(a)).hasSizeGreaterThan(others.size());
+        assertThat(others).isEqualTo(Files.readAllLines(b));
+    }
+
     @Test
     void everyLineIsAValidRequestInTimeOrderAndEveryPopulationIsPresent() throws Exception {
         Path trace = dir.resolve("t.jsonl");

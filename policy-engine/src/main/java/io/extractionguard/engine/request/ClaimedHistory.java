@@ -82,6 +82,9 @@ public final class ClaimedHistory {
         return h == 0 ? 1 : h;
     }
 
+    /** The {@link AnswerDigest} of an answer without text (tool calls only). */
+    private static final long NO_TEXT = new AnswerDigest().digest();
+
     /** Tells an assistant turn from a user turn of the same text in the conversation chain. */
     private static final long ASSISTANT = 0x6A09E667F3BCC909L;
 
@@ -228,6 +231,19 @@ public final class ClaimedHistory {
             assistant.add(conversation, text, position++);
         }
 
+        /**
+         * A Responses tool-call item's arguments: part of the assistant turn before it ({@code ofLast}: one came after the
+         * last user turn), else an assistant turn of its own without text, as the gateway digests an answer that only
+         * calls tools. Either way not in the digest, like the tool calls of Anthropic and Chat assistant turns.
+         */
+        void calls(String text, boolean ofLast) {
+            if (ofLast && assistant.count > 0) {
+                assistant.extendLast(text);
+            } else {
+                assistant(text, NO_TEXT);
+            }
+        }
+
         /** An earlier user turn: its text and hash. */
         void earlier(String text, long hash) {
             prefix = next(prefix, hash);
@@ -270,6 +286,15 @@ public final class ClaimedHistory {
             texts[count % MAX_TEXTS] = text;
             order[count % MAX_TEXTS] = position;
             count++;
+        }
+
+        /** Appends {@code text} to the last turn's (its state stays). */
+        void extendLast(String text) {
+            int last = count - 1;
+            String was = texts[last % MAX_TEXTS];
+            texts[last % MAX_TEXTS] = was.isEmpty() ? text : was + "\n" + text;
+            chars += texts[last % MAX_TEXTS].length() - was.length();
+            upTo[last % MAX_TURNS] = chars;
         }
 
         long[] states() {

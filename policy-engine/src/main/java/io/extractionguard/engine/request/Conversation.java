@@ -25,6 +25,14 @@ final class Conversation {
     private Text scratch = new Text();
     private long historyChars;
     private long rootHash;
+    /** The tool calls of the message being read (their arguments' text; only counted unless answers are read). */
+    private final Text calls = new Text();
+    /** Whether {@link #lastUser} is still being read: a tool result's turn takes the results and text after it. */
+    private boolean userOpen;
+    /** Whether the open user turn's last part was a tool result (Chat {@code tool}, Responses {@code *_output}). */
+    private boolean afterToolResult;
+    /** Whether an assistant turn came after the last user turn (a Responses call item belongs to it). */
+    private boolean assistantSinceUser;
     /** The earlier user turns' hashes (claimed-history verification). */
     private final ClaimedHistory.Recorder claimed;
     /** Whether assistant turns are read as text and digested (claimed-answer verification, the gateway). */
@@ -56,6 +64,7 @@ final class Conversation {
 
     /** The user turns before the last one, as hashes, and the whole user-turn sequence's state. */
     ClaimedHistory claimed() {
+        closeUserTurn();
         if (lastUser.isEmpty() && rootHash == 0) {
             return claimed.finish(0);
         }
@@ -70,6 +79,7 @@ final class Conversation {
 
     /** The root's hash (never 0 once there is user text; 0 without any). */
     long rootHash() {
+        closeUserTurn();
         return rootHash != 0 || lastUser.isEmpty() ? rootHash : lastUser.hash();
     }
 
@@ -135,7 +145,10 @@ final class Conversation {
 
     private String readMessage(JsonParser p, String where) {
         String role = null;
+        String type = null;
         scratch.clear();
+        calls.clear();
+        calls.countOnly(!answers); // a tool call's arguments are read as content only where answers are checked
         String n;
         while ((n = p.nextName()) != null) {
             JsonToken v = p.nextToken();
@@ -146,48 +159,58 @@ final class Conversation {
                     }
                     role = p.getString();
                     // an earlier turn's text is only counted (when the role comes first, as clients send it),
-                    // but for an assistant turn whose answer is verified
-                    scratch.countOnly(!role.equals("user") && !role.equals("system") && !role.equals("developer")
+                    // but for the user side (tool results too) and an assistant turn whose answer is verified
+                    scratch.countOnly(!isUserSide(role) && !role.equals("system") && !role.equals("developer")
                             && !(answers && role.equals("assistant")));
                 }
+                case "type" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        type = p.getString();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 case "content", "output" -> {
-                    String problem = readContent(p, v, scratch, where + "." + n);
+                    String problem = readContent(p, v, scratch, calls, where + "." + n);
                     if (problem != null) {
                         return problem;
                     }
                 }
+                // what the model called (Chat tool_calls / function_call, Responses arguments / input): model output
+                case "tool_calls", "function_call", "arguments", "input" -> readValues(p, v, calls);
                 default -> p.skipChildren();
             }
         }
         if (role == null) {
-            // Responses items such as function_call_output carry no role: tool output is history.
             if (format != ApiFormat.OPENAI_RESPONSES) {
                 return where + ".role: field required";
             }
-            historyChars += scratch.length();
+            if (type != null && type.endsWith("_output")) { // function_call_output and its kin: a tool result
+                userTurn(true);
+                return null;
+            }
+            // function_call, reasoning and other items the model produced: history
+            historyChars += scratch.length() + calls.length();
+            if (!calls.isEmpty()) {
+                closeUserTurn();
+                if (answers) {
+                    claimed.calls(calls.toString(), assistantSinceUser);
+                }
+                assistantSinceUser = true;
+            }
             return null;
         }
         switch (role) {
-            case "user" -> {
-                if (rootHash == 0) {
-                    rootHash = scratch.hash();
-                } else {
-                    // the turn before is now an earlier one (the first one's hash is the root's)
-                    claimed.earlier(lastUser.toString(), claimed.turns() == 0 ? rootHash : lastUser.hash());
-                }
-                historyChars += lastUser.length();
-                Text previous = lastUser;
-                lastUser = scratch;
-                scratch = previous;
-                if (answers) {
-                    claimed.user(lastUser.hash());
-                }
-            }
+            case "user" -> userTurn(false);
+            case "tool", "function" -> userTurn(true);
             case "assistant" -> {
-                historyChars += scratch.length();
+                closeUserTurn();
+                historyChars += scratch.length() + calls.length();
+                assistantSinceUser = true;
                 if (answers) {
                     String text = scratch.toString();
-                    claimed.assistant(text, AnswerDigest.of(text));
+                    claimed.assistant(calls.isEmpty() ? text : text.isEmpty() ? calls.toString()
+                            : text + "\n" + calls, AnswerDigest.of(text));
                 }
             }
             case "system", "developer" -> {
@@ -196,13 +219,87 @@ final class Conversation {
                 }
                 system.appendSeparated(scratch);
             }
-            default -> historyChars += scratch.length();
+            default -> historyChars += scratch.length() + calls.length();
         }
         return null;
     }
 
+    /** Chat's {@code tool} and legacy {@code function} messages carry tool results: the user side, as in Anthropic. */
+    private static boolean isUserSide(String role) {
+        return role.equals("user") || role.equals("tool") || role.equals("function");
+    }
+
+    /**
+     * A user-side message ({@link #scratch}) arrived: a user turn, or a tool result. Anthropic puts tool results
+     * in the user turn, before the user's text; Chat and Responses send each as a message or item of its own. So a
+     * tool result, and whatever user-side message follows it before the next assistant turn, joins the open turn:
+     * one conversation reads the same in every API.
+     */
+    private void userTurn(boolean toolResult) {
+        assistantSinceUser = false;
+        if (userOpen && afterToolResult) {
+            lastUser.appendSeparated(scratch);
+            afterToolResult = toolResult;
+            return;
+        }
+        closeUserTurn();
+        if (rootHash != 0) {
+            // the turn before is now an earlier one
+            claimed.earlier(lastUser.toString(), lastUser.hash());
+        }
+        historyChars += lastUser.length();
+        Text previous = lastUser;
+        lastUser = scratch;
+        scratch = previous;
+        userOpen = true;
+        afterToolResult = toolResult;
+    }
+
+    /** The open user turn is complete: the root is the first one, and the conversation chain takes it. */
+    private void closeUserTurn() {
+        if (!userOpen) {
+            return;
+        }
+        userOpen = false;
+        afterToolResult = false;
+        long hash = lastUser.hash();
+        if (rootHash == 0) {
+            rootHash = hash;
+        }
+        if (answers) {
+            claimed.user(hash);
+        }
+    }
+
+    /** Every string in a value (a tool call's arguments, or the objects around them), appended to {@code into}. */
+    private static void readValues(JsonParser p, JsonToken t, Text into) {
+        if (t == JsonToken.VALUE_STRING) {
+            into.appendSeparated(p);
+            return;
+        }
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            t = p.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            } else if (t == JsonToken.VALUE_STRING && !"id".equals(p.currentName()) && !"type".equals(p.currentName())) {
+                into.appendSeparated(p);
+            }
+        }
+    }
+
     /** Content as a string, or an array of parts whose text (and nested tool results) is kept. */
     private static String readContent(JsonParser p, JsonToken t, Text into, String where) {
+        return readContent(p, t, into, null, where);
+    }
+
+    /** As above; tool-use blocks' input goes to {@code calls} (null: skipped). */
+    private static String readContent(JsonParser p, JsonToken t, Text into, Text calls, String where) {
         switch (t) {
             case VALUE_STRING -> {
                 into.appendSeparated(p);
@@ -217,7 +314,7 @@ final class Conversation {
                     if (t == JsonToken.VALUE_STRING) {
                         into.appendSeparated(p);
                     } else if (t == JsonToken.START_OBJECT) {
-                        String problem = readPart(p, into, where + "[" + index + "]");
+                        String problem = readPart(p, into, calls, where + "[" + index + "]");
                         if (problem != null) {
                             return problem;
                         }
@@ -234,7 +331,7 @@ final class Conversation {
         }
     }
 
-    private static String readPart(JsonParser p, Text into, String where) {
+    private static String readPart(JsonParser p, Text into, Text calls, String where) {
         String n;
         while ((n = p.nextName()) != null) {
             JsonToken v = p.nextToken();
@@ -242,10 +339,12 @@ final class Conversation {
                 into.appendSeparated(p);
             } else if ("content".equals(n) && (v == JsonToken.VALUE_STRING || v == JsonToken.START_ARRAY)) {
                 // tool_result blocks nest their own content
-                String problem = readContent(p, v, into, where + ".content");
+                String problem = readContent(p, v, into, calls, where + ".content");
                 if (problem != null) {
                     return problem;
                 }
+            } else if ("input".equals(n) && calls != null) { // a tool_use block's arguments
+                readValues(p, v, calls);
             } else {
                 p.skipChildren();
             }

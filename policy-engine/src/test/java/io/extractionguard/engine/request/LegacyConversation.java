@@ -27,6 +27,10 @@ final class LegacyConversation {
     private final StringBuilder scratch = new StringBuilder();
     private long historyChars;
     private long rootHash;
+    /** Tool-call arguments of the message being read (counted as history); tool results join the user side. */
+    private final StringBuilder calls = new StringBuilder();
+    private boolean userOpen;
+    private boolean afterToolResult;
     private int turns;
     private int prompts;
 
@@ -57,6 +61,7 @@ final class LegacyConversation {
 
     /** The root's hash (never 0 once there is user text; 0 without any). */
     long rootHash() {
+        closeUserTurn();
         return rootHash != 0 || lastUser.isEmpty() ? rootHash : ROOT_HASH.hashCharsToLong(lastUser) | 1;
     }
 
@@ -121,7 +126,9 @@ final class LegacyConversation {
 
     private String readMessage(JsonParser p, String where) {
         String role = null;
+        String type = null;
         scratch.setLength(0);
+        calls.setLength(0);
         String n;
         while ((n = p.nextName()) != null) {
             JsonToken v = p.nextToken();
@@ -132,31 +139,43 @@ final class LegacyConversation {
                     }
                     role = p.getString();
                 }
+                case "type" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        type = p.getString();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
                 case "content", "output" -> {
-                    String problem = readContent(p, v, scratch, where + "." + n);
+                    String problem = readContent(p, v, scratch, calls, where + "." + n);
                     if (problem != null) {
                         return problem;
                     }
                 }
+                case "tool_calls", "function_call", "arguments", "input" -> readValues(p, v, calls);
                 default -> p.skipChildren();
             }
         }
         if (role == null) {
-            // Responses items such as function_call_output carry no role: tool output is history.
             if (format != ApiFormat.OPENAI_RESPONSES) {
                 return where + ".role: field required";
             }
-            historyChars += scratch.length();
+            if (type != null && type.endsWith("_output")) {
+                userTurn(true);
+                return null;
+            }
+            historyChars += scratch.length() + calls.length();
+            if (calls.length() > 0) {
+                closeUserTurn();
+            }
             return null;
         }
         switch (role) {
-            case "user" -> {
-                if (rootHash == 0) {
-                    rootHash = ROOT_HASH.hashCharsToLong(scratch) | 1;
-                }
-                historyChars += lastUser.length();
-                lastUser.setLength(0);
-                lastUser.append(scratch);
+            case "user" -> userTurn(false);
+            case "tool", "function" -> userTurn(true);
+            case "assistant" -> {
+                closeUserTurn();
+                historyChars += scratch.length() + calls.length();
             }
             case "system", "developer" -> {
                 if (format == ApiFormat.ANTHROPIC_MESSAGES) {
@@ -164,13 +183,63 @@ final class LegacyConversation {
                 }
                 appendSeparated(system, scratch);
             }
-            default -> historyChars += scratch.length();
+            default -> historyChars += scratch.length() + calls.length();
         }
         return null;
     }
 
+    private void userTurn(boolean toolResult) {
+        if (userOpen && afterToolResult) {
+            appendSeparated(lastUser, scratch);
+            afterToolResult = toolResult;
+            return;
+        }
+        closeUserTurn();
+        historyChars += lastUser.length();
+        lastUser.setLength(0);
+        lastUser.append(scratch);
+        userOpen = true;
+        afterToolResult = toolResult;
+    }
+
+    private void closeUserTurn() {
+        if (!userOpen) {
+            return;
+        }
+        userOpen = false;
+        afterToolResult = false;
+        if (rootHash == 0) {
+            rootHash = ROOT_HASH.hashCharsToLong(lastUser) | 1;
+        }
+    }
+
+    private static void readValues(JsonParser p, JsonToken t, StringBuilder into) {
+        if (t == JsonToken.VALUE_STRING) {
+            appendSeparatedText(p, into);
+            return;
+        }
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            t = p.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            } else if (t == JsonToken.VALUE_STRING && !"id".equals(p.currentName()) && !"type".equals(p.currentName())) {
+                appendSeparatedText(p, into);
+            }
+        }
+    }
+
     /** Content as a string, or an array of parts whose text (and nested tool results) is kept. */
     private static String readContent(JsonParser p, JsonToken t, StringBuilder into, String where) {
+        return readContent(p, t, into, null, where);
+    }
+
+    private static String readContent(JsonParser p, JsonToken t, StringBuilder into, StringBuilder calls, String where) {
         switch (t) {
             case VALUE_STRING -> {
                 appendSeparatedText(p, into);
@@ -185,7 +254,7 @@ final class LegacyConversation {
                     if (t == JsonToken.VALUE_STRING) {
                         appendSeparatedText(p, into);
                     } else if (t == JsonToken.START_OBJECT) {
-                        String problem = readPart(p, into, where + "[" + index + "]");
+                        String problem = readPart(p, into, calls, where + "[" + index + "]");
                         if (problem != null) {
                             return problem;
                         }
@@ -202,7 +271,7 @@ final class LegacyConversation {
         }
     }
 
-    private static String readPart(JsonParser p, StringBuilder into, String where) {
+    private static String readPart(JsonParser p, StringBuilder into, StringBuilder calls, String where) {
         String n;
         while ((n = p.nextName()) != null) {
             JsonToken v = p.nextToken();
@@ -210,10 +279,12 @@ final class LegacyConversation {
                 appendSeparatedText(p, into);
             } else if ("content".equals(n) && (v == JsonToken.VALUE_STRING || v == JsonToken.START_ARRAY)) {
                 // tool_result blocks nest their own content
-                String problem = readContent(p, v, into, where + ".content");
+                String problem = readContent(p, v, into, calls, where + ".content");
                 if (problem != null) {
                     return problem;
                 }
+            } else if ("input".equals(n) && calls != null) {
+                readValues(p, v, calls);
             } else {
                 p.skipChildren();
             }

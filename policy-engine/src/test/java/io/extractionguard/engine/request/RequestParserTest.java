@@ -41,7 +41,8 @@ class RequestParserTest {
         assertThat(r.model()).isEqualTo("claude-x");
         assertThat(r.systemText()).isEqualTo("You are terse.");
         assertThat(r.lastUserText()).isEqualTo("rain\nand tomorrow?");
-        assertThat(r.historyChars()).isEqualTo("first question".length() + "an answer".length());
+        assertThat(r.historyChars()).as("earlier turns and the tool call's arguments")
+                .isEqualTo("first question".length() + "an answer".length() + "Oslo".length());
         assertThat(r.turns()).isEqualTo(3);
         assertThat(r.toolNames()).containsExactly("get_weather");
         assertThat(r.maxOutputTokens()).isEqualTo(2048);
@@ -78,8 +79,9 @@ class RequestParserTest {
                  "input":[{"role":"user","content":[{"type":"input_text","text":"look it up"}]},
                           {"type":"function_call_output","call_id":"c","output":"42 results"},
                           {"type":"message","role":"user","content":"summarise"}]}""");
-        assertThat(items.lastUserText()).isEqualTo("summarise");
-        assertThat(items.historyChars()).isEqualTo("look it up".length() + "42 results".length());
+        assertThat(items.lastUserText()).as("a tool result is the user side, with the text after it")
+                .isEqualTo("42 results\nsummarise");
+        assertThat(items.historyChars()).isEqualTo("look it up".length());
         assertThat(items.toolNames()).containsExactly("web_search");
         assertThat(items.maxOutputTokens()).isEqualTo(-1);
     }
