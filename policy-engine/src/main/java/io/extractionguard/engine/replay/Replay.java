@@ -17,7 +17,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
+import io.extractionguard.engine.boundary.Classification;
+import io.extractionguard.engine.boundary.RequestBoundary;
+import io.extractionguard.engine.decision.Arrival;
+import io.extractionguard.engine.decision.Outcome;
 import io.extractionguard.engine.memory.SingleThreadedCampaignStore;
+import io.extractionguard.engine.request.ParseError;
+import io.extractionguard.engine.spi.HeaderSource;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
@@ -50,6 +56,25 @@ public final class Replay {
     @FunctionalInterface
     public interface Listener {
         void decided(TraceRecord record, Decision decision);
+
+        /** A line the gateway would have refused before deciding it (in trace order, among the decisions). */
+        default void rejected(TraceRecord record, Rejection rejection) {
+        }
+    }
+
+    /**
+     * Why the gateway would refuse a line's request without deciding it: the cause it answers with (an
+     * {@link Outcome.Cause} of an unreadable body, or a {@link Classification.Cause} of the boundary), its message
+     * (never content), and the caller as the gateway identifies it.
+     */
+    public record Rejection(String cause, String message, String accountId) {
+        static Rejection of(Classification.Refused refused, String accountId) {
+            return new Rejection(refused.cause().name(), refused.message(), accountId);
+        }
+
+        static Rejection of(ParseError error, String accountId) {
+            return new Rejection(Outcome.invalid(error).cause().name(), error.message(), accountId);
+        }
     }
 
     /** Receives lines that are skipped, in trace order, on the {@link Listener}'s thread. */
@@ -66,6 +91,9 @@ public final class Replay {
     static final int BATCH = 512;
     /** Credential hashes each prepare worker remembers (a trace repeats its keys). */
     static final int CREDENTIALS_PER_WORKER = 16_384;
+
+    /** The boundary of a route with the shipped defaults: the trace's method, path and headers are classified by it. */
+    private static final RequestBoundary BOUNDARY = RequestBoundary.defaults();
 
     private final TraceClock clock = new TraceClock();
     private final GuardEngine engine;
@@ -91,13 +119,17 @@ public final class Replay {
                 .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
                         .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
         this.intake = engine.intake();
-        this.lines = new TraceLineParser(intake.parser());
+        this.lines = new TraceLineParser();
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);
     }
 
-    /** One trace line after the parallel stage. */
-    private record Prepared(long lineNumber, TraceRecord record, PreparedRequest request, String skipReason) {
+    /** One trace line after the parallel stage: a request to decide, a rejection, or why the line is skipped. */
+    private record Prepared(long lineNumber, TraceRecord record, PreparedRequest request, Rejection rejection,
+                            String skipReason) {
+        static Prepared skipped(long lineNumber, String reason) {
+            return new Prepared(lineNumber, null, null, null, reason);
+        }
     }
 
     /**
@@ -159,10 +191,14 @@ public final class Replay {
         };
     }
 
-    /** Decides one prepared line in trace order; null for a skipped line. */
+    /** Decides one prepared line in trace order; null for a skipped or rejected line (state untouched). */
     private Decision decide(Prepared p) {
         if (p.skipReason() != null) {
             summary.skipped();
+            return null;
+        }
+        if (p.rejection() != null) {
+            summary.rejected(p.rejection());
             return null;
         }
         if (clock.advanceTo(p.record().ts())) {
@@ -179,7 +215,9 @@ public final class Replay {
     private static void deliver(List<Prepared> batch, Decision[] decisions, Problems problems, Listener listener) {
         for (int i = 0; i < decisions.length; i++) {
             Prepared p = batch.get(i);
-            if (decisions[i] == null) {
+            if (p.rejection() != null) {
+                listener.rejected(p.record(), p.rejection());
+            } else if (decisions[i] == null) {
                 problems.skipped(p.lineNumber(), p.skipReason());
             } else {
                 listener.decided(p.record(), decisions[i]);
@@ -195,22 +233,49 @@ public final class Replay {
         return out;
     }
 
+    /**
+     * Everything about a line that does not depend on state (worker threads): its envelope read; what the gateway would
+     * make of its request line, headers and body (classified by the route's boundary, the body checked and parsed by
+     * {@link Intake#parse}: the same code, so the same refusals); the caller identified; its features extracted.
+     */
     private Prepared prepare(LineReader.Line line) {
         if (line.bytes() == null) {
-            return new Prepared(line.number(), null, null, "line longer than " + MAX_LINE_BYTES + " bytes");
+            return Prepared.skipped(line.number(), "line longer than " + MAX_LINE_BYTES + " bytes");
         }
         if (isBlank(line.bytes())) {
-            return new Prepared(line.number(), null, null, "empty line");
+            return Prepared.skipped(line.number(), "empty line");
         }
         TraceLineParser.Parsed parsed = lines.parse(line.number(), line.bytes());
         if (parsed.skipReason() != null) {
-            return new Prepared(line.number(), parsed.record(), null, parsed.skipReason());
+            return Prepared.skipped(line.number(), parsed.skipReason());
         }
         TraceRecord record = parsed.record();
-        ClientIdentity identity = intake.identify(record.headers()::get, record.remoteAddr());
-        PreparedRequest request = engine.prepare(
-                new GuardRequest(identity, ((ParseResult.Parsed) parsed.body()).request()));
-        return new Prepared(line.number(), record, request, null);
+        HeaderSource headers = record.headers()::get;
+        Classification classification = BOUNDARY.classify(record.method(), record.path(), headers);
+        if (classification instanceof Classification.Refused refused) {
+            return rejected(record, Rejection.of(refused, identify(record).accountId()));
+        }
+        if (!(classification instanceof Classification.Inference inference)) {
+            return Prepared.skipped(line.number(), "not an inference request: the gateway "
+                    + (classification instanceof Classification.Batch ? "evaluates batches item by item" : "passes it unevaluated")
+                    + " (" + record.method() + " " + record.path() + ")");
+        }
+        ParseResult body = intake.parse(inference.format(), record.line(), record.bodyStart(),
+                record.bodyEnd() - record.bodyStart(), Arrival.DEFAULT_MAX_BYTES);
+        ClientIdentity identity = identify(record);
+        if (body instanceof ParseResult.Failed failed) {
+            return rejected(record, Rejection.of(failed.error(), identity.accountId()));
+        }
+        PreparedRequest request = engine.prepare(new GuardRequest(identity, ((ParseResult.Parsed) body).request()));
+        return new Prepared(line.number(), record, request, null, null);
+    }
+
+    private ClientIdentity identify(TraceRecord record) {
+        return intake.identify(record.headers()::get, record.remoteAddr());
+    }
+
+    private static Prepared rejected(TraceRecord record, Rejection rejection) {
+        return new Prepared(record.lineNumber(), record, null, rejection, null);
     }
 
     private static <T> T await(Future<T> future, String stage) throws IOException {
