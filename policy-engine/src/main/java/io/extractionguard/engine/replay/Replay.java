@@ -31,6 +31,7 @@ import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.decision.IdentityResolver;
 import io.extractionguard.engine.decision.Intake;
+import io.extractionguard.engine.memory.InMemoryHistoryLedger;
 import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Policy;
@@ -102,6 +103,8 @@ public final class Replay {
     private final ReplaySummary summary;
     private final int workers;
     private final Clock wallClock;
+    /** Whether a body that closes its line is taken as is first ({@link TraceLineParser#parseTakingALastBodyAsIs}); tests compare. */
+    boolean takeLastBodyAsIs = true;
 
     /**
      * @param wallClock measures only the replay's own speed ({@link ReplaySummary}); detection runs on trace time
@@ -115,7 +118,8 @@ public final class Replay {
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
                 .limiter(LocalRateLimiter.singleThreaded(clock)).tokens(LocalTokenLimiter.singleThreaded(clock))
-                .campaigns(new SingleThreadedCampaignStore(clock)).withoutEvidence() // nothing exports it here
+                .campaigns(new SingleThreadedCampaignStore(clock)).history(InMemoryHistoryLedger.singleThreaded(clock))
+                .withoutEvidence() // nothing exports it here
                 .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
                         .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
         this.intake = engine.intake();
@@ -245,29 +249,42 @@ public final class Replay {
         if (isBlank(line.bytes())) {
             return Prepared.skipped(line.number(), "empty line");
         }
-        TraceLineParser.Parsed parsed = lines.parse(line.number(), line.bytes());
+        Prepared prepared = takeLastBodyAsIs
+                ? prepare(line.number(), lines.parseTakingALastBodyAsIs(line.number(), line.bytes())) : null;
+        // a body taken as is that the parser refuses may not be the body, nor the line JSON: read it step by step
+        return prepared != null ? prepared : prepare(line.number(), lines.parse(line.number(), line.bytes()));
+    }
+
+    /** The line read; null when its body was taken as is and is refused, or not parsed at all (read it again). */
+    private Prepared prepare(long lineNumber, TraceLineParser.Parsed parsed) {
         if (parsed.skipReason() != null) {
-            return Prepared.skipped(line.number(), parsed.skipReason());
+            return Prepared.skipped(lineNumber, parsed.skipReason());
         }
         TraceRecord record = parsed.record();
         HeaderSource headers = record.headers()::get;
         Classification classification = BOUNDARY.classify(record.method(), record.path(), headers);
+        if (parsed.bodyAssumed() && !(classification instanceof Classification.Inference)) {
+            return null; // its body unread: whether the line is JSON at all comes first
+        }
         if (classification instanceof Classification.Refused refused) {
             return rejected(record, Rejection.of(refused, identify(record).accountId()));
         }
         if (!(classification instanceof Classification.Inference inference)) {
-            return Prepared.skipped(line.number(), "not an inference request: the gateway "
+            return Prepared.skipped(lineNumber, "not an inference request: the gateway "
                     + (classification instanceof Classification.Batch ? "evaluates batches item by item" : "passes it unevaluated")
                     + " (" + record.method() + " " + record.path() + ")");
         }
         ParseResult body = intake.parse(inference.format(), record.line(), record.bodyStart(),
                 record.bodyEnd() - record.bodyStart(), Arrival.DEFAULT_MAX_BYTES);
+        if (body instanceof ParseResult.Failed && parsed.bodyAssumed()) {
+            return null;
+        }
         ClientIdentity identity = identify(record);
         if (body instanceof ParseResult.Failed failed) {
             return rejected(record, Rejection.of(failed.error(), identity.accountId()));
         }
         PreparedRequest request = engine.prepare(new GuardRequest(identity, ((ParseResult.Parsed) body).request()));
-        return new Prepared(line.number(), record, request, null, null);
+        return new Prepared(lineNumber, record, request, null, null);
     }
 
     private ClientIdentity identify(TraceRecord record) {

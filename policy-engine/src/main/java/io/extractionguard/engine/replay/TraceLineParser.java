@@ -30,10 +30,13 @@ import io.extractionguard.engine.identity.Rfc3339;
  */
 final class TraceLineParser {
 
-    /** The outcome for one line: a record, or the reason it is skipped. */
-    record Parsed(TraceRecord record, String skipReason) {
+    /**
+     * The outcome for one line: a record, or the reason it is skipped. {@code bodyAssumed}: the body closes the line
+     * and was not stepped over ({@link #parseTakingALastBodyAsIs}).
+     */
+    record Parsed(TraceRecord record, boolean bodyAssumed, String skipReason) {
         static Parsed skipped(String reason) {
-            return new Parsed(null, reason);
+            return new Parsed(null, false, reason);
         }
     }
 
@@ -68,27 +71,41 @@ final class TraceLineParser {
         }
     }
 
+    /** Reads a line, stepping over every value it does not read (the body too), checking its syntax. */
     Parsed parse(long lineNumber, byte[] line) {
+        return parse(lineNumber, line, false);
+    }
+
+    /**
+     * Reads a line as {@link #parse}, except a body that is the line's last field ({@code …"body":{…}}}: a '}' then
+     * only the line's own) is taken from its '{' to that '}' without being stepped over ({@code bodyAssumed}). That
+     * range is the body and the line valid JSON exactly when a strict parser reads one object from it with nothing
+     * after it (the gateway's, which the replay runs on it anyway); otherwise the caller {@link #parse}s the line again.
+     * Traces written with the body last (the generator's, production exports) are so read once, not twice.
+     */
+    Parsed parseTakingALastBodyAsIs(long lineNumber, byte[] line) {
+        return parse(lineNumber, line, true);
+    }
+
+    private Parsed parse(long lineNumber, byte[] line, boolean lastBodyAsIs) {
         Envelope e;
         try {
-            e = new Envelope(line).read();
+            e = new Envelope(line, lastBodyAsIs).read();
         } catch (Malformed m) {
             return Parsed.skipped("not valid JSON: " + m.getMessage());
         }
         String missing = e.ts == null ? "ts" : e.method == null ? "method" : e.path == null ? "path"
                 : e.remote == null ? "remote_addr" : e.headers == null ? "headers" : e.bodyStart < 0 ? "body" : null;
-        if (missing != null) {
-            return Parsed.skipped("missing or mistyped field '" + missing + "'");
-        }
-        if (e.duplicateHeader != null) {
-            return Parsed.skipped("header '" + e.duplicateHeader + "' given twice");
-        }
-        Instant instant = parseTime(e.ts);
-        if (instant == null) {
-            return Parsed.skipped("ts is not an RFC 3339 timestamp: '" + e.ts + "'");
+        Instant instant = missing == null ? parseTime(e.ts) : null;
+        String skip = missing != null ? "missing or mistyped field '" + missing + "'"
+                : e.duplicateHeader != null ? "header '" + e.duplicateHeader + "' given twice"
+                : instant == null ? "ts is not an RFC 3339 timestamp: '" + e.ts + "'" : null;
+        if (skip != null) {
+            // a line is skipped for what reading it in full finds first (its body unread, it may not be JSON)
+            return e.bodyAssumed ? parse(lineNumber, line, false) : Parsed.skipped(skip);
         }
         return new Parsed(new TraceRecord(lineNumber, instant, e.method, e.path, e.remote, e.headers, line,
-                e.bodyStart, e.bodyEnd), null);
+                e.bodyStart, e.bodyEnd), e.bodyAssumed, null);
     }
 
     /** One pass over a line: the position moves forward only. */
@@ -105,9 +122,13 @@ final class TraceLineParser {
         int bodyStart = -1;
         int bodyEnd = -1;
 
-        Envelope(byte[] line) {
+        private final boolean lastBodyAsIs;
+        boolean bodyAssumed;
+
+        Envelope(byte[] line, boolean lastBodyAsIs) {
             this.b = line;
             this.end = line.length;
+            this.lastBodyAsIs = lastBodyAsIs;
         }
 
         Envelope read() {
@@ -159,7 +180,13 @@ final class TraceLineParser {
                 }
             } else if (f == BODY) {
                 int start = pos;
-                skipValue(0);
+                int last = c == '{' && lastBodyAsIs ? lastValueEnd() : -1;
+                if (last > start) {
+                    pos = last;
+                    bodyAssumed = true;
+                } else {
+                    skipValue(0);
+                }
                 if (c == '{') {
                     bodyStart = start;
                     bodyEnd = pos;
@@ -178,6 +205,26 @@ final class TraceLineParser {
                     remote = s;
                 }
             }
+        }
+
+        /** Where a value that closes the line ends: past the '}' before the line's own '}' and white space; else -1. */
+        private int lastValueEnd() {
+            int i = end - 1;
+            while (i > pos && isSpace(b[i])) {
+                i--;
+            }
+            if (b[i] != '}') {
+                return -1;
+            }
+            i--;
+            while (i > pos && isSpace(b[i])) {
+                i--;
+            }
+            return b[i] == '}' ? i + 1 : -1;
+        }
+
+        private static boolean isSpace(byte c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r';
         }
 
         /** The index in {@link #FIELDS} of the name at {@code pos}, or -1 for a field the replay ignores. */

@@ -218,4 +218,59 @@ class ReplayRejectionTest {
                 org.assertj.core.groups.Tuple.tuple("INVALID_REQUEST", "request body is not valid UTF-8 (byte 54)"));
         assertThat(rejected).hasSize(2);
     }
+
+    /** What a replay made of each line: decided (account, action, score), rejected (cause, message) or skipped (reason). */
+    private static Map<Long, String> outcomes(byte[] trace, boolean takeLastBodyAsIs) throws Exception {
+        Map<Long, String> out = new java.util.TreeMap<>();
+        Replay replay = new Replay(() -> POLICY, Replay.DEFAULT_CREDENTIAL_KEY, 2, Clock.systemUTC());
+        replay.takeLastBodyAsIs = takeLastBodyAsIs;
+        replay.run(new ByteArrayInputStream(trace), (line, reason) -> out.put(line, "skipped " + reason),
+                new Replay.Listener() {
+                    @Override
+                    public void decided(TraceRecord record, Decision d) {
+                        out.put(record.lineNumber(), "decided " + d.accountId() + " " + d.action() + " " + d.score());
+                    }
+
+                    @Override
+                    public void rejected(TraceRecord record, Replay.Rejection r) {
+                        out.put(record.lineNumber(), "rejected " + r.cause() + " " + r.message() + " " + r.accountId());
+                    }
+                });
+        return out;
+    }
+
+    @Test
+    void aBodyThatClosesItsLineTakenAsIsGivesWhatReadingEveryLineInFullGives() throws Exception {
+        List<String> bases = List.of(
+                body("", "hello there"),
+                "{\"model\":\"m\",\"max_tokens\":100,\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "{\"model\":\"m\",\"messages\":[]}",
+                body("\"metadata\":{\"user_id\":\"u\\\"}\\\\\"},", "say \\\"}}\\\" now"));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        String alphabet = "{}[]:,\"\\ u0aetrfnl1-.E+x";
+        ByteArrayOutputStream trace = new ByteArrayOutputStream();
+        for (int i = 0; i < 3_000; i++) {
+            String b = bases.get(random.nextInt(bases.size()));
+            String tail = random.nextInt(4) == 0 ? ",\"label\":{\"g\":" + random.nextInt(3) + "}}" : "}";
+            StringBuilder s = new StringBuilder("{\"ts\":\"" + TS + "\",\"method\":\"POST\",\"path\":\"/v1/messages\","
+                    + "\"remote_addr\":\"10.0.0.1\",\"headers\":{\"x-account-id\":\"acct-" + random.nextInt(20) + "\"},"
+                    + "\"body\":" + b + tail);
+            for (int edits = random.nextInt(3); edits > 0; edits--) { // most edits land in the body, or just after it
+                int at = s.length() - 1 - random.nextInt(Math.min(s.length(), b.length() + 12));
+                switch (random.nextInt(3)) {
+                    case 0 -> s.deleteCharAt(at);
+                    case 1 -> s.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    default -> s.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+            }
+            trace.writeBytes((s.toString().replace("\n", " ") + (random.nextInt(5) == 0 ? " \r\n" : "\n"))
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        Map<Long, String> fast = outcomes(trace.toByteArray(), true);
+        Map<Long, String> full = outcomes(trace.toByteArray(), false);
+        assertThat(fast).isEqualTo(full);
+        assertThat(full.values()).as("every kind of outcome is exercised")
+                .anyMatch(o -> o.startsWith("decided")).anyMatch(o -> o.startsWith("rejected INVALID_REQUEST"))
+                .anyMatch(o -> o.startsWith("skipped not valid JSON"));
+    }
 }
