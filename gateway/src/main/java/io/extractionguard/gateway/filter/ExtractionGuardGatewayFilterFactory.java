@@ -98,7 +98,7 @@ public class ExtractionGuardGatewayFilterFactory
 
     /** Per-route settings. */
     public static class Config {
-        private DataSize maxBodySize = DataSize.ofMegabytes(1);
+        private DataSize maxBodySize = DataSize.ofBytes(Arrival.DEFAULT_MAX_BYTES);
         private OutageMode redisOutage = OutageMode.FAIL_OPEN;
         private RequestBoundary.UnknownPaths unknownPaths = RequestBoundary.UnknownPaths.REJECT;
         private List<String> endpoints = List.of();

@@ -13,4 +13,7 @@ import io.extractionguard.engine.spi.HeaderSource;
  * @param maxBytes the largest body accepted, compressed or decompressed
  */
 public record Arrival(ApiFormat format, HeaderSource headers, String peer, byte[] body, int maxBytes) {
+
+    /** A route's body cap unless it sets {@code max-body-size} (1 MiB); the replay applies it to every trace line's body. */
+    public static final int DEFAULT_MAX_BYTES = 1 << 20;
 }

@@ -1,6 +1,7 @@
 package io.extractionguard.engine.decision;
 
 import io.extractionguard.engine.identity.ClientIdentity;
+import io.extractionguard.engine.request.ApiFormat;
 import io.extractionguard.engine.request.ContentDecoding;
 import io.extractionguard.engine.request.InferenceRequest;
 import io.extractionguard.engine.request.ParseError;
@@ -9,10 +10,10 @@ import io.extractionguard.engine.request.RequestParser;
 import io.extractionguard.engine.spi.HeaderSource;
 
 /**
- * What the engine makes of an {@link Arrival} before deciding it: decode the body, parse it in its
+ * What the engine makes of an {@link Arrival} before deciding it: decode the body, check and parse it in its
  * API's format, resolve the caller. The one place this sequence is written; the gateway's filter and the admin
- * explain go through it (the replay parses a trace line's body in place with {@link #parser}, then
- * {@link #identify}s). Immutable, thread-safe, CPU only.
+ * explain go through it, and the replay checks and parses a trace line's (already decoded) body with
+ * {@link #parse(ApiFormat, byte[], int, int, int)}, then {@link #identify}s. Immutable, thread-safe, CPU only.
  */
 public final class Intake {
 
@@ -51,8 +52,24 @@ public final class Intake {
         if (!decoded.ok()) {
             return new Refused(decoded.error());
         }
-        return identify(parser.parse(arrival.format(), decoded.body()), arrival.headers(), arrival.peer(),
-                decoded.body());
+        byte[] body = decoded.body();
+        return identify(parse(arrival.format(), body, 0, body.length, arrival.maxBytes()), arrival.headers(),
+                arrival.peer(), body);
+    }
+
+    /**
+     * The checks every decoded body passes before it is decided, and its parse: over {@code maxBytes} it is too large
+     * ({@link ParseError.Kind#LIMIT_EXCEEDED}); otherwise the parser's own (UTF-8 without a byte-order mark, strict
+     * JSON without a key twice, structural limits, the API's shape). The gateway's bodies and the replay's trace
+     * lines ({@code body[offset, offset + length)}) both come through here, so a backtest refuses what production
+     * refuses, for the same cause.
+     */
+    public ParseResult parse(ApiFormat format, byte[] body, int offset, int length, int maxBytes) {
+        if (length > maxBytes) {
+            return ParseResult.failed(ParseError.Kind.LIMIT_EXCEEDED,
+                    "request body is larger than the " + maxBytes + "-byte limit of this endpoint");
+        }
+        return parser.parse(format, body, offset, length);
     }
 
     /**

@@ -4,10 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Ticker;
 
 import io.extractionguard.engine.campaign.SentTurns;
 import io.extractionguard.engine.request.ClaimedHistory;
 import io.extractionguard.engine.spi.HistoryLedger;
+import io.extractionguard.engine.state.ClockTicker;
 
 /**
  * A {@link HistoryLedger} in process memory: one {@link SentTurns} (about 170 bytes, 310 with answers) per account, at most
@@ -23,14 +25,71 @@ public final class InMemoryHistoryLedger implements HistoryLedger {
     public static final Duration DEFAULT_IDLE = Duration.ofDays(3);
     private static final java.util.function.Function<Long, SentTurns> NEW = k -> new SentTurns();
 
-    private final Cache<Long, SentTurns> accounts;
+    /** The accounts' records: Caffeine's get-or-create and lookup, or their single-threaded twins. */
+    private interface Accounts {
+        SentTurns get(long accountHash);
+
+        SentTurns getIfPresent(long accountHash);
+
+        long size();
+    }
+
+    private final Accounts accounts;
 
     public InMemoryHistoryLedger(Clock clock) {
         this(clock, DEFAULT_MAX_ACCOUNTS, DEFAULT_IDLE);
     }
 
     public InMemoryHistoryLedger(Clock clock, long maxAccounts, Duration idleExpiry) {
-        this.accounts = InMemoryCampaignStore.cache(clock, maxAccounts, idleExpiry);
+        Cache<Long, SentTurns> cache = InMemoryCampaignStore.cache(clock, maxAccounts, idleExpiry);
+        this.accounts = new Accounts() {
+            @Override
+            public SentTurns get(long accountHash) {
+                return cache.get(accountHash, NEW);
+            }
+
+            @Override
+            public SentTurns getIfPresent(long accountHash) {
+                return cache.getIfPresent(accountHash);
+            }
+
+            @Override
+            public long size() {
+                cache.cleanUp();
+                return cache.estimatedSize();
+            }
+        };
+    }
+
+    private InMemoryHistoryLedger(Accounts accounts) {
+        this.accounts = accounts;
+    }
+
+    /**
+     * The same ledger for a caller on one thread (the replay's deciding thread): the same idle expiry on an
+     * access-ordered {@link LongIdleMap} instead of Caffeine (whose read buffer and maintenance were most of a
+     * lookup's cost there). They differ only past {@link #DEFAULT_MAX_ACCOUNTS}: this drops the least recently used
+     * account, Caffeine by frequency.
+     */
+    public static InMemoryHistoryLedger singleThreaded(Clock clock) {
+        Ticker ticker = ClockTicker.of(clock);
+        LongIdleMap<SentTurns> map = new LongIdleMap<>(DEFAULT_MAX_ACCOUNTS, DEFAULT_IDLE.toNanos());
+        return new InMemoryHistoryLedger(new Accounts() {
+            @Override
+            public SentTurns get(long accountHash) {
+                return map.get(accountHash, SentTurns::new, ticker.read());
+            }
+
+            @Override
+            public SentTurns getIfPresent(long accountHash) {
+                return map.getIfPresent(accountHash, ticker.read());
+            }
+
+            @Override
+            public long size() {
+                return map.entries(ticker.read()).size();
+            }
+        });
     }
 
     @Override
@@ -45,7 +104,7 @@ public final class InMemoryHistoryLedger implements HistoryLedger {
     @Override
     public void record(long accountHash, ClaimedHistory claimed, long atMillis) {
         if (claimed.state() != 0) {
-            accounts.get(accountHash, NEW).record(claimed);
+            accounts.get(accountHash).record(claimed);
         }
     }
 
@@ -61,13 +120,12 @@ public final class InMemoryHistoryLedger implements HistoryLedger {
     @Override
     public void answered(long accountHash, long conversation, long digest, long atMillis) {
         if (conversation != 0) {
-            accounts.get(accountHash, NEW).answered(ClaimedHistory.answered(conversation, digest));
+            accounts.get(accountHash).answered(ClaimedHistory.answered(conversation, digest));
         }
     }
 
     /** Accounts remembered (tests, metrics). */
     public long size() {
-        accounts.cleanUp();
-        return accounts.estimatedSize();
+        return accounts.size();
     }
 }

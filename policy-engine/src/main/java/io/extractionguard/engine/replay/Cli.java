@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import io.extractionguard.engine.audit.AuditCheckpoint;
 import io.extractionguard.engine.audit.AuditKey;
 import io.extractionguard.engine.audit.AuditVerifier;
+import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.operator.OperatorTokens;
 import io.extractionguard.engine.policy.Policy;
 import io.extractionguard.engine.policy.PolicyException;
@@ -116,7 +117,19 @@ public final class Cli {
                      new BufferedOutputStream(Files.newOutputStream(Path.of(decisions)), 1 << 16))) {
             ReplaySummary summary = new Replay(policy, credentialKey, java.time.Clock.systemUTC()).run(in,
                     (line, reason) -> err.println("line " + line + ": skipped: " + reason),
-                    (record, decision) -> writer.write(record.lineNumber(), decision));
+                    new Replay.Listener() {
+                        @Override
+                        public void decided(TraceRecord record, Decision decision) {
+                            writer.write(record.lineNumber(), decision);
+                        }
+
+                        @Override
+                        public void rejected(TraceRecord record, Replay.Rejection rejection) {
+                            writer.writeRejected(record.lineNumber(), rejection);
+                            err.println("line " + record.lineNumber() + ": rejected as the gateway would ("
+                                    + rejection.cause() + "): " + rejection.message());
+                        }
+                    });
             if (options.containsKey("--summary")) {
                 try (OutputStream s = Files.newOutputStream(Path.of(options.get("--summary")))) {
                     summary.writeJson(s);

@@ -27,6 +27,9 @@ public final class DecisionWriter implements Closeable {
     private static final byte[] SCORE = ascii("\",\"score\":");
     private static final byte[] REASONS = ascii(",\"reasons\":[");
     private static final byte[] END = ascii("]}\n");
+    private static final byte[] REJECTED = ascii("\",\"action\":\"BLOCK\",\"score\":0.0,\"reasons\":[],\"rejected\":\"");
+    private static final byte[] ERROR = ascii("\",\"error\":\"");
+    private static final byte[] REJECTED_END = ascii("\"}\n");
 
     private final OutputStream out;
     private final byte[] buffer = new byte[1 << 16];
@@ -57,6 +60,24 @@ public final class DecisionWriter implements Closeable {
             put((byte) '"');
         }
         put(END);
+    }
+
+    /**
+     * A line the gateway would refuse undecided: the contract's fields for a request that was not forwarded ({@code
+     * BLOCK}, score 0, no reasons), then {@code rejected} (the cause the gateway answers with) and {@code error} (its
+     * message), which the contract's readers ignore, e.g.
+     * {@code {"line":6,"account":"acct-1","action":"BLOCK","score":0.0,"reasons":[],"rejected":"INVALID_REQUEST","error":"…"}}.
+     */
+    public void writeRejected(long line, Replay.Rejection rejection) {
+        put(LINE);
+        putAscii(Long.toString(line));
+        put(ACCOUNT);
+        putStringBody(rejection.accountId());
+        put(REJECTED);
+        putStringBody(rejection.cause());
+        put(ERROR);
+        putStringBody(rejection.message());
+        put(REJECTED_END);
     }
 
     /** A string's content between its quotes, escaped as Jackson escapes it. */

@@ -17,7 +17,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
+import io.extractionguard.engine.boundary.Classification;
+import io.extractionguard.engine.boundary.RequestBoundary;
+import io.extractionguard.engine.decision.Arrival;
+import io.extractionguard.engine.decision.Outcome;
 import io.extractionguard.engine.memory.SingleThreadedCampaignStore;
+import io.extractionguard.engine.request.ParseError;
+import io.extractionguard.engine.spi.HeaderSource;
 import io.extractionguard.engine.decision.Decision;
 import io.extractionguard.engine.decision.GuardEngine;
 import io.extractionguard.engine.decision.GuardRequest;
@@ -25,6 +31,7 @@ import io.extractionguard.engine.decision.PreparedRequest;
 import io.extractionguard.engine.identity.ClientIdentity;
 import io.extractionguard.engine.decision.IdentityResolver;
 import io.extractionguard.engine.decision.Intake;
+import io.extractionguard.engine.memory.InMemoryHistoryLedger;
 import io.extractionguard.engine.memory.LocalRateLimiter;
 import io.extractionguard.engine.memory.LocalTokenLimiter;
 import io.extractionguard.engine.policy.Policy;
@@ -50,6 +57,25 @@ public final class Replay {
     @FunctionalInterface
     public interface Listener {
         void decided(TraceRecord record, Decision decision);
+
+        /** A line the gateway would have refused before deciding it (in trace order, among the decisions). */
+        default void rejected(TraceRecord record, Rejection rejection) {
+        }
+    }
+
+    /**
+     * Why the gateway would refuse a line's request without deciding it: the cause it answers with (an
+     * {@link Outcome.Cause} of an unreadable body, or a {@link Classification.Cause} of the boundary), its message
+     * (never content), and the caller as the gateway identifies it.
+     */
+    public record Rejection(String cause, String message, String accountId) {
+        static Rejection of(Classification.Refused refused, String accountId) {
+            return new Rejection(refused.cause().name(), refused.message(), accountId);
+        }
+
+        static Rejection of(ParseError error, String accountId) {
+            return new Rejection(Outcome.invalid(error).cause().name(), error.message(), accountId);
+        }
     }
 
     /** Receives lines that are skipped, in trace order, on the {@link Listener}'s thread. */
@@ -67,6 +93,9 @@ public final class Replay {
     /** Credential hashes each prepare worker remembers (a trace repeats its keys). */
     static final int CREDENTIALS_PER_WORKER = 16_384;
 
+    /** The boundary of a route with the shipped defaults: the trace's method, path and headers are classified by it. */
+    private static final RequestBoundary BOUNDARY = RequestBoundary.defaults();
+
     private final TraceClock clock = new TraceClock();
     private final GuardEngine engine;
     private final Intake intake;
@@ -74,6 +103,8 @@ public final class Replay {
     private final ReplaySummary summary;
     private final int workers;
     private final Clock wallClock;
+    /** Whether a body that closes its line is taken as is first ({@link TraceLineParser#parseTakingALastBodyAsIs}); tests compare. */
+    boolean takeLastBodyAsIs = true;
 
     /**
      * @param wallClock measures only the replay's own speed ({@link ReplaySummary}); detection runs on trace time
@@ -87,17 +118,22 @@ public final class Replay {
         // single-threaded twins of the in-memory stores: every decision is made on the calling thread
         this.engine = GuardEngine.builder(policy, clock).store(new SingleThreadedStateStore(clock))
                 .limiter(LocalRateLimiter.singleThreaded(clock)).tokens(LocalTokenLimiter.singleThreaded(clock))
-                .campaigns(new SingleThreadedCampaignStore(clock)).withoutEvidence() // nothing exports it here
+                .campaigns(new SingleThreadedCampaignStore(clock)).history(InMemoryHistoryLedger.singleThreaded(clock))
+                .withoutEvidence() // nothing exports it here
                 .intake(new Intake(new RequestParser(), IdentityResolver.trustingEveryone(credentialKey)
                         .rememberingCredentialHashes(CREDENTIALS_PER_WORKER))).build();
         this.intake = engine.intake();
-        this.lines = new TraceLineParser(intake.parser());
+        this.lines = new TraceLineParser();
         this.summary = new ReplaySummary(policy.get().label());
         this.workers = Math.max(1, workers);
     }
 
-    /** One trace line after the parallel stage. */
-    private record Prepared(long lineNumber, TraceRecord record, PreparedRequest request, String skipReason) {
+    /** One trace line after the parallel stage: a request to decide, a rejection, or why the line is skipped. */
+    private record Prepared(long lineNumber, TraceRecord record, PreparedRequest request, Rejection rejection,
+                            String skipReason) {
+        static Prepared skipped(long lineNumber, String reason) {
+            return new Prepared(lineNumber, null, null, null, reason);
+        }
     }
 
     /**
@@ -159,10 +195,14 @@ public final class Replay {
         };
     }
 
-    /** Decides one prepared line in trace order; null for a skipped line. */
+    /** Decides one prepared line in trace order; null for a skipped or rejected line (state untouched). */
     private Decision decide(Prepared p) {
         if (p.skipReason() != null) {
             summary.skipped();
+            return null;
+        }
+        if (p.rejection() != null) {
+            summary.rejected(p.rejection());
             return null;
         }
         if (clock.advanceTo(p.record().ts())) {
@@ -179,7 +219,9 @@ public final class Replay {
     private static void deliver(List<Prepared> batch, Decision[] decisions, Problems problems, Listener listener) {
         for (int i = 0; i < decisions.length; i++) {
             Prepared p = batch.get(i);
-            if (decisions[i] == null) {
+            if (p.rejection() != null) {
+                listener.rejected(p.record(), p.rejection());
+            } else if (decisions[i] == null) {
                 problems.skipped(p.lineNumber(), p.skipReason());
             } else {
                 listener.decided(p.record(), decisions[i]);
@@ -195,22 +237,62 @@ public final class Replay {
         return out;
     }
 
+    /**
+     * Everything about a line that does not depend on state (worker threads): its envelope read; what the gateway would
+     * make of its request line, headers and body (classified by the route's boundary, the body checked and parsed by
+     * {@link Intake#parse}: the same code, so the same refusals); the caller identified; its features extracted.
+     */
     private Prepared prepare(LineReader.Line line) {
         if (line.bytes() == null) {
-            return new Prepared(line.number(), null, null, "line longer than " + MAX_LINE_BYTES + " bytes");
+            return Prepared.skipped(line.number(), "line longer than " + MAX_LINE_BYTES + " bytes");
         }
         if (isBlank(line.bytes())) {
-            return new Prepared(line.number(), null, null, "empty line");
+            return Prepared.skipped(line.number(), "empty line");
         }
-        TraceLineParser.Parsed parsed = lines.parse(line.number(), line.bytes());
+        Prepared prepared = takeLastBodyAsIs
+                ? prepare(line.number(), lines.parseTakingALastBodyAsIs(line.number(), line.bytes())) : null;
+        // a body taken as is that the parser refuses may not be the body, nor the line JSON: read it step by step
+        return prepared != null ? prepared : prepare(line.number(), lines.parse(line.number(), line.bytes()));
+    }
+
+    /** The line read; null when its body was taken as is and is refused, or not parsed at all (read it again). */
+    private Prepared prepare(long lineNumber, TraceLineParser.Parsed parsed) {
         if (parsed.skipReason() != null) {
-            return new Prepared(line.number(), parsed.record(), null, parsed.skipReason());
+            return Prepared.skipped(lineNumber, parsed.skipReason());
         }
         TraceRecord record = parsed.record();
-        ClientIdentity identity = intake.identify(record.headers()::get, record.remoteAddr());
-        PreparedRequest request = engine.prepare(
-                new GuardRequest(identity, ((ParseResult.Parsed) parsed.body()).request()));
-        return new Prepared(line.number(), record, request, null);
+        HeaderSource headers = record.headers()::get;
+        Classification classification = BOUNDARY.classify(record.method(), record.path(), headers);
+        if (parsed.bodyAssumed() && !(classification instanceof Classification.Inference)) {
+            return null; // its body unread: whether the line is JSON at all comes first
+        }
+        if (classification instanceof Classification.Refused refused) {
+            return rejected(record, Rejection.of(refused, identify(record).accountId()));
+        }
+        if (!(classification instanceof Classification.Inference inference)) {
+            return Prepared.skipped(lineNumber, "not an inference request: the gateway "
+                    + (classification instanceof Classification.Batch ? "evaluates batches item by item" : "passes it unevaluated")
+                    + " (" + record.method() + " " + record.path() + ")");
+        }
+        ParseResult body = intake.parse(inference.format(), record.line(), record.bodyStart(),
+                record.bodyEnd() - record.bodyStart(), Arrival.DEFAULT_MAX_BYTES);
+        if (body instanceof ParseResult.Failed && parsed.bodyAssumed()) {
+            return null;
+        }
+        ClientIdentity identity = identify(record);
+        if (body instanceof ParseResult.Failed failed) {
+            return rejected(record, Rejection.of(failed.error(), identity.accountId()));
+        }
+        PreparedRequest request = engine.prepare(new GuardRequest(identity, ((ParseResult.Parsed) body).request()));
+        return new Prepared(lineNumber, record, request, null, null);
+    }
+
+    private ClientIdentity identify(TraceRecord record) {
+        return intake.identify(record.headers()::get, record.remoteAddr());
+    }
+
+    private static Prepared rejected(TraceRecord record, Rejection rejection) {
+        return new Prepared(record.lineNumber(), record, null, rejection, null);
     }
 
     private static <T> T await(Future<T> future, String stage) throws IOException {

@@ -24,6 +24,8 @@ public final class ReplaySummary {
     private final Map<String, long[]> reasons = new HashMap<>();
     private long processed;
     private long skipped;
+    /** Lines the gateway would refuse undecided, per cause. */
+    private final Map<String, long[]> rejected = new TreeMap<>();
     private long outOfOrder;
     private long elapsedNanos;
 
@@ -41,6 +43,16 @@ public final class ReplaySummary {
 
     void skipped() {
         skipped++;
+    }
+
+    void rejected(Replay.Rejection rejection) {
+        rejected.computeIfAbsent(rejection.cause(), k -> new long[1])[0]++;
+    }
+
+    /** Lines the gateway would refuse undecided with {@code cause} (a {@link Replay.Rejection#cause}). */
+    public long rejected(String cause) {
+        long[] n = rejected.get(cause);
+        return n == null ? 0 : n[0];
     }
 
     void outOfOrder() {
@@ -74,6 +86,13 @@ public final class ReplaySummary {
             g.writeNumberProperty("processed", processed);
             g.writeNumberProperty("skipped_lines", skipped);
             g.writeNumberProperty("out_of_order_lines", outOfOrder);
+            g.writeNumberProperty("rejected_lines", rejected.values().stream().mapToLong(n -> n[0]).sum());
+            g.writeName("rejected");
+            g.writeStartObject();
+            for (Map.Entry<String, long[]> e : rejected.entrySet()) {
+                g.writeNumberProperty(e.getKey(), e.getValue()[0]);
+            }
+            g.writeEndObject();
             g.writeName("actions");
             g.writeStartObject();
             for (Action a : ACTIONS) {

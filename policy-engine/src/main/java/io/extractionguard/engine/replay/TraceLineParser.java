@@ -1,6 +1,9 @@
 package io.extractionguard.engine.replay;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -8,37 +11,32 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import io.extractionguard.engine.identity.Rfc3339;
-import io.extractionguard.engine.request.ApiFormat;
-import io.extractionguard.engine.request.ParseError;
-import io.extractionguard.engine.request.ParseResult;
-import io.extractionguard.engine.request.RequestParser;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.ObjectReadContext;
 
 /**
- * Reads one trace line (contract §1) into a {@link TraceRecord} with its parsed body, in one pass
- * over the line's bytes without a JSON tree: the envelope's few fields are read where they stand by
- * hand, fields the replay ignores ({@code label}, {@code group}, …) are stepped over, and the body is
- * parsed in place by the gateway's own {@link RequestParser} (from its byte range afterwards when it
- * comes before the path).
+ * Reads one trace line's envelope (contract §1) into a {@link TraceRecord}, in one pass over the line's bytes
+ * without a JSON tree: the envelope's few fields are read where they stand by hand, fields the replay ignores
+ * ({@code label}, {@code group}, …) and the body are stepped over, their syntax checked. The body stays a byte range
+ * of the line: what production would have done with it (refused, or parsed) is the gateway's own code's to say
+ * ({@link io.extractionguard.engine.decision.Intake#parse}), not this reader's.
  *
  * <p>The envelope is strict JSON: a syntax error, trailing content or a repeated envelope field
  * skips the line ("not valid JSON"), as does a header named twice (header names are
  * case-insensitive: {@code X-Api-Key} and {@code x-api-key} are the same header, and which of two
  * credentials to believe is not the replay's to guess). Strings are decoded with their escapes;
- * the envelope's own strings must be UTF-8 (the body's are checked by the request parser).
+ * the envelope's own strings must be UTF-8 (the body's are checked as the gateway checks them).
  * Thread-safe.
  */
 final class TraceLineParser {
 
-    /** The outcome for one line: a record with its parsed body, or the reason it is skipped. */
-    record Parsed(TraceRecord record, ParseResult body, String skipReason) {
+    /**
+     * The outcome for one line: a record, or the reason it is skipped. {@code bodyAssumed}: the body closes the line
+     * and was not stepped over ({@link #parseTakingALastBodyAsIs}).
+     */
+    record Parsed(TraceRecord record, boolean bodyAssumed, String skipReason) {
         static Parsed skipped(String reason) {
-            return new Parsed(null, null, reason);
+            return new Parsed(null, false, reason);
         }
     }
 
@@ -66,12 +64,6 @@ final class TraceLineParser {
         }
     }
 
-    private final RequestParser requests;
-
-    TraceLineParser(RequestParser requests) {
-        this.requests = requests;
-    }
-
     /** Not valid JSON, or not a trace line's envelope: the line is skipped with this message. */
     private static final class Malformed extends RuntimeException {
         Malformed(String message) {
@@ -79,42 +71,47 @@ final class TraceLineParser {
         }
     }
 
+    /** Reads a line, stepping over every value it does not read (the body too), checking its syntax. */
     Parsed parse(long lineNumber, byte[] line) {
+        return parse(lineNumber, line, false);
+    }
+
+    /**
+     * Reads a line as {@link #parse}, except a body that is the line's last field ({@code …"body":{…}}}: a '}' then
+     * only the line's own) is taken from its '{' to that '}' without being stepped over ({@code bodyAssumed}). That
+     * range is the body and the line valid JSON exactly when a strict parser reads one object from it with nothing
+     * after it (the gateway's, which the replay runs on it anyway); otherwise the caller {@link #parse}s the line again.
+     * Traces written with the body last (the generator's, production exports) are so read once, not twice.
+     */
+    Parsed parseTakingALastBodyAsIs(long lineNumber, byte[] line) {
+        return parse(lineNumber, line, true);
+    }
+
+    private Parsed parse(long lineNumber, byte[] line, boolean lastBodyAsIs) {
         Envelope e;
         try {
-            e = new Envelope(requests, line).read();
+            e = new Envelope(line, lastBodyAsIs).read();
         } catch (Malformed m) {
             return Parsed.skipped("not valid JSON: " + m.getMessage());
         }
         String missing = e.ts == null ? "ts" : e.method == null ? "method" : e.path == null ? "path"
                 : e.remote == null ? "remote_addr" : e.headers == null ? "headers" : e.bodyStart < 0 ? "body" : null;
-        if (missing != null) {
-            return Parsed.skipped("missing or mistyped field '" + missing + "'");
+        Instant instant = missing == null ? parseTime(e.ts) : null;
+        String skip = missing != null ? "missing or mistyped field '" + missing + "'"
+                : e.duplicateHeader != null ? "header '" + e.duplicateHeader + "' given twice"
+                : instant == null ? "ts is not an RFC 3339 timestamp: '" + e.ts + "'" : null;
+        if (skip != null) {
+            // a line is skipped for what reading it in full finds first (its body unread, it may not be JSON)
+            return e.bodyAssumed ? parse(lineNumber, line, false) : Parsed.skipped(skip);
         }
-        if (e.duplicateHeader != null) {
-            return Parsed.skipped("header '" + e.duplicateHeader + "' given twice");
-        }
-        Instant instant = parseTime(e.ts);
-        if (instant == null) {
-            return Parsed.skipped("ts is not an RFC 3339 timestamp: '" + e.ts + "'");
-        }
-        ParseResult body = e.body != null ? e.body : requests.parse(e.path, line, e.bodyStart, e.bodyEnd - e.bodyStart);
-        TraceRecord record = new TraceRecord(lineNumber, instant, e.method, e.path, e.remote, e.headers, line,
-                e.bodyStart, e.bodyEnd);
-        if (body instanceof ParseResult.Failed failed) {
-            ParseError error = failed.error();
-            return new Parsed(record, body, "body is not a valid inference request (" + error.kind() + "): "
-                    + error.message());
-        }
-        return new Parsed(record, body, null);
+        return new Parsed(new TraceRecord(lineNumber, instant, e.method, e.path, e.remote, e.headers, line,
+                e.bodyStart, e.bodyEnd), e.bodyAssumed, null);
     }
 
     /** One pass over a line: the position moves forward only. */
     private static final class Envelope {
-        private final RequestParser requests;
         private final byte[] b;
         private final int end;
-        ParseResult body;
         private int pos;
         String ts;
         String method;
@@ -125,10 +122,13 @@ final class TraceLineParser {
         int bodyStart = -1;
         int bodyEnd = -1;
 
-        Envelope(RequestParser requests, byte[] line) {
-            this.requests = requests;
+        private final boolean lastBodyAsIs;
+        boolean bodyAssumed;
+
+        Envelope(byte[] line, boolean lastBodyAsIs) {
             this.b = line;
             this.end = line.length;
+            this.lastBodyAsIs = lastBodyAsIs;
         }
 
         Envelope read() {
@@ -179,18 +179,18 @@ final class TraceLineParser {
                     skipValue(0);
                 }
             } else if (f == BODY) {
-                if (c != '{') {
-                    skipValue(0);
-                    return;
-                }
-                bodyStart = pos;
-                Optional<ApiFormat> format = path == null ? Optional.empty() : ApiFormat.forPath(path);
-                if (format.isEmpty()) { // body before path, or not an inference path: parsed from its range later
-                    skipValue(0);
+                int start = pos;
+                int last = c == '{' && lastBodyAsIs ? lastValueEnd() : -1;
+                if (last > start) {
+                    pos = last;
+                    bodyAssumed = true;
                 } else {
-                    pos = parseBody(format.get());
+                    skipValue(0);
                 }
-                bodyEnd = pos;
+                if (c == '{') {
+                    bodyStart = start;
+                    bodyEnd = pos;
+                }
             } else if (c != '"') {
                 skipValue(0); // mistyped: reported as missing
             } else {
@@ -207,18 +207,24 @@ final class TraceLineParser {
             }
         }
 
-        /**
-         * Parses the body in place with the request parser (one pass over its bytes, as the gateway parses a
-         * body) and returns where it ends.
-         */
-        private int parseBody(ApiFormat format) {
-            try (JsonParser p = requests.jsonFactory().createParser(ObjectReadContext.empty(), b, pos, end - pos)) {
-                p.nextToken(); // the body's START_OBJECT
-                body = requests.parse(format, p);
-                return pos + (int) p.currentLocation().getByteOffset();
-            } catch (JacksonException e) {
-                throw new Malformed(e.getOriginalMessage());
+        /** Where a value that closes the line ends: past the '}' before the line's own '}' and white space; else -1. */
+        private int lastValueEnd() {
+            int i = end - 1;
+            while (i > pos && isSpace(b[i])) {
+                i--;
             }
+            if (b[i] != '}') {
+                return -1;
+            }
+            i--;
+            while (i > pos && isSpace(b[i])) {
+                i--;
+            }
+            return b[i] == '}' ? i + 1 : -1;
+        }
+
+        private static boolean isSpace(byte c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r';
         }
 
         /** The index in {@link #FIELDS} of the name at {@code pos}, or -1 for a field the replay ignores. */
@@ -447,21 +453,21 @@ final class TraceLineParser {
             }
         }
 
+        /** Steps over a string, checking its escapes and that it has no control character; mostly eight bytes a step. */
         private void skipString() {
             int i = pos + 1;
             while (i < end) {
+                if (i + Long.BYTES <= end && !special((long) LONGS.get(b, i))) {
+                    i += Long.BYTES;
+                    continue;
+                }
                 int c = b[i];
                 if (c == '"') {
                     pos = i + 1;
                     return;
                 }
                 if (c == '\\') {
-                    if (i + 1 < end && b[i + 1] == 'u') {
-                        hex4(i + 2);
-                        i += 6;
-                    } else {
-                        i += 2;
-                    }
+                    i = escape(i);
                 } else if (c >= 0 && c < 0x20) {
                     throw new Malformed("unescaped control character in a string at byte " + i);
                 } else {
@@ -469,6 +475,24 @@ final class TraceLineParser {
                 }
             }
             throw new Malformed("unterminated string");
+        }
+
+        /** Checks the escape at {@code b[at]} (a backslash) and returns where it ends. */
+        private int escape(int at) {
+            if (at + 1 >= end) {
+                throw new Malformed("unterminated string");
+            }
+            int e = b[at + 1];
+            switch (e) {
+                case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
+                    return at + 2;
+                }
+                case 'u' -> {
+                    hex4(at + 2);
+                    return at + 6;
+                }
+                default -> throw new Malformed("invalid escape '\\" + (char) (e & 0xFF) + "' at byte " + at);
+            }
         }
 
         /** JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -566,6 +590,18 @@ final class TraceLineParser {
                 throw new Malformed("expected '" + c + "' at byte " + (pos - 1));
             }
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+
+    /** Whether one of the eight bytes in {@code x} is a quote, a backslash or a control character (below 0x20). */
+    static boolean special(long x) {
+        long quote = x ^ 0x2222_2222_2222_2222L;
+        long backslash = x ^ 0x5C5C_5C5C_5C5C_5C5CL;
+        long found = ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | ((x - 0x2020_2020_2020_2020L) & ~x);
+        return (found & HIGH_BITS) != 0;
     }
 
     /** RFC 3339 (see {@link Rfc3339}). */

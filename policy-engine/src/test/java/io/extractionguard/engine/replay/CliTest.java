@@ -54,7 +54,7 @@ class CliTest {
                 "{\"ts\":\"2026-03-02T14:00:02Z\",\"method\":\"POST\"}",
                 line("2026-03-02T14:00:03.000Z", "acct-1", "thanks"),
                 "{\"ts\":\"2026-03-02T14:00:04Z\",\"method\":\"POST\",\"path\":\"/v1/messages\",\"remote_addr\":\"10.0.0.1\","
-                        + "\"headers\":{},\"body\":{\"model\":\"m\",\"messages\":[]}}",
+                        + "\"headers\":{\"x-account-id\":\"acct-4\"},\"body\":{\"model\":\"m\",\"messages\":[]}}",
                 "",
                 line("2026-03-02T14:00:05.000Z", "acct-3", "show your full reasoning about cats")));
         Path decisions = dir.resolve("decisions.jsonl");
@@ -68,14 +68,17 @@ class CliTest {
                 "{\"line\":1,\"account\":\"acct-1\",\"action\":\"ALLOW\",\"score\":0.0,\"reasons\":[]}",
                 "{\"line\":2,\"account\":\"acct-2\",\"action\":\"CHALLENGE\",\"score\":70.0,\"reasons\":[\"cot-elicitation\",\"capability-focus\"]}",
                 "{\"line\":5,\"account\":\"acct-1\",\"action\":\"ALLOW\",\"score\":0.0,\"reasons\":[]}",
+                "{\"line\":6,\"account\":\"acct-4\",\"action\":\"BLOCK\",\"score\":0.0,\"reasons\":[],"
+                        + "\"rejected\":\"INVALID_REQUEST\",\"error\":\"max_tokens: field required\"}",
                 "{\"line\":8,\"account\":\"acct-3\",\"action\":\"ALLOW\",\"score\":40.0,\"reasons\":[\"cot-elicitation\"]}");
         assertThat(stderr().lines().toList()).containsExactly(
                 "line 3: skipped: not valid JSON: not a JSON object",
                 "line 4: skipped: missing or mistyped field 'path'",
-                "line 6: skipped: body is not a valid inference request (INVALID_REQUEST): max_tokens: field required",
+                "line 6: rejected as the gateway would (INVALID_REQUEST): max_tokens: field required",
                 "line 7: skipped: empty line");
         String json = Files.readString(summary);
-        assertThat(json).contains("\"processed\":4", "\"skipped_lines\":4", "\"ALLOW\":3", "\"CHALLENGE\":1",
+        assertThat(json).contains("\"processed\":4", "\"skipped_lines\":3", "\"rejected_lines\":1",
+                "\"rejected\":{\"INVALID_REQUEST\":1}", "\"ALLOW\":3", "\"CHALLENGE\":1",
                 "\"cot-elicitation\":2", "\"requests_per_second\":");
     }
 

@@ -79,6 +79,36 @@ class DecisionWriterTest {
         assertThat(out.toByteArray()).isEqualTo(jackson(lines, decisions));
     }
 
+    @Test
+    void writesARejectedLineAsAJacksonGeneratorWouldWithTheContractsFieldsFirst() throws Exception {
+        Random random = new Random(5);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        try (DecisionWriter writer = new DecisionWriter(out);
+             JsonGenerator json = JsonFactory.builder().rootValueSeparator((String) null).build()
+                     .createGenerator(ObjectWriteContext.empty(), expected, JsonEncoding.UTF8)) {
+            for (int i = 0; i < 200; i++) {
+                Replay.Rejection r = new Replay.Rejection(i % 2 == 0 ? "INVALID_REQUEST" : "TOO_LARGE",
+                        "request body has a key twice in one object (line 1, column " + i + ")" + (i % 7 == 0 ? id(random) : ""),
+                        id(random));
+                writer.writeRejected(i + 1, r);
+                json.writeStartObject();
+                json.writeNumberProperty("line", i + 1);
+                json.writeStringProperty("account", r.accountId());
+                json.writeStringProperty("action", "BLOCK");
+                json.writeNumberProperty("score", 0.0);
+                json.writeName("reasons");
+                json.writeStartArray();
+                json.writeEndArray();
+                json.writeStringProperty("rejected", r.cause());
+                json.writeStringProperty("error", r.message());
+                json.writeEndObject();
+                json.writeRaw('\n');
+            }
+        }
+        assertThat(out.toByteArray()).isEqualTo(expected.toByteArray());
+    }
+
     private static Decision decision(String account, Action action, double score, List<String> reasons) {
         Decision.Basis basis = new Decision.Basis(account, score, List.of(), null, "p");
         return switch (action) {

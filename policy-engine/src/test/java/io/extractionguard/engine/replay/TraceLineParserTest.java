@@ -12,8 +12,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import io.extractionguard.engine.identity.Rfc3339;
-import io.extractionguard.engine.request.ParseResult;
-import io.extractionguard.engine.request.RequestParser;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** The byte-level envelope reader against Jackson's reading of the same lines. */
 class TraceLineParserTest {
 
-    private final TraceLineParser parser = new TraceLineParser(new RequestParser());
+    private final TraceLineParser parser = new TraceLineParser();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final String BODY = "{\"model\":\"m\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\","
@@ -78,7 +76,6 @@ class TraceLineParserTest {
             Map<String, String> expected = oracle(line);
             expected.remove("h:x-n"); // not a string: not read as a header
             assertThat(read(p)).as(line).isEqualTo(expected);
-            assertThat(p.body()).isInstanceOf(ParseResult.Parsed.class);
         }
     }
 
