@@ -101,6 +101,30 @@ final class ResponseMeter {
     }
 
     private boolean event(byte[] data, int length) {
+        switch (LeadingType.of(data, length)) {
+            case NOTHING -> {
+                return true;
+            }
+            case PART -> {
+                if (answers != null) {
+                    answers.boundary(0);
+                }
+                return true;
+            }
+            case END -> {
+                if (answers != null) {
+                    answers.end();
+                }
+                return true;
+            }
+            default -> {
+                return parse(data, length);
+            }
+        }
+    }
+
+    /** Reads an event's data through the JSON parser: its usage, text and answer events ({@link UsageJson}). */
+    private boolean parse(byte[] data, int length) {
         try (JsonParser p = factory.createParser(ObjectReadContext.empty(), data, 0, length)) {
             JsonToken t;
             while ((t = p.nextToken()) != null) {

@@ -34,6 +34,9 @@ final class SseEvents {
     private int rawLength;
     private byte[] out;
     private int outLength;
+    /** A direct buffer's bytes, copied out to be scanned. */
+    private byte[] chunk;
+    private static final int CHUNK = 8192;
 
     SseEvents(Listener listener, boolean keepRaw) {
         this.listener = listener;
@@ -46,21 +49,73 @@ final class SseEvents {
 
     /** Reads the buffer's remaining bytes (the buffer's position is advanced). */
     void feed(ByteBuffer buffer) {
-        while (buffer.hasRemaining()) {
-            byte b = buffer.get();
-            if (keepRaw) {
-                raw = ensure(raw, rawLength + 1);
-                raw[rawLength++] = b;
-            }
-            if (b == '\n') {
-                endOfLine();
-            } else if (lineLength < MAX_EVENT_DATA) {
-                line = ensure(line, lineLength + 1);
-                line[lineLength++] = b;
-            } else {
-                overflow = true;
-            }
+        if (buffer.hasArray()) {
+            feed(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+            buffer.position(buffer.limit());
+            return;
         }
+        if (chunk == null) {
+            chunk = new byte[CHUNK];
+        }
+        while (buffer.hasRemaining()) { // a direct buffer: copied out a chunk at a time, then scanned in the array
+            int n = Math.min(buffer.remaining(), CHUNK);
+            buffer.get(chunk, 0, n);
+            feed(chunk, 0, n);
+        }
+    }
+
+    /**
+     * Scans for line ends and copies each line's bytes in one step. A line within the bytes is read where it lies;
+     * one cut by the end of a buffer is gathered in {@link #line} first.
+     */
+    private void feed(byte[] bytes, int offset, int length) {
+        int end = offset + length;
+        int from = offset;
+        while (from < end) {
+            int lf = from;
+            while (lf < end && bytes[lf] != '\n') {
+                lf++;
+            }
+            if (lf == end) { // no line end: the rest is the start of a line
+                if (keepRaw) {
+                    appendRaw(bytes, from, end - from);
+                }
+                appendLine(bytes, from, end - from);
+                return;
+            }
+            if (keepRaw) {
+                appendRaw(bytes, from, lf + 1 - from);
+            }
+            if (lineLength == 0) {
+                if (lf - from > MAX_EVENT_DATA) {
+                    overflow = true; // as if gathered: a longer line is not kept
+                }
+                endOfLine(bytes, from, lf - from);
+            } else {
+                appendLine(bytes, from, lf - from);
+                int n = lineLength;
+                lineLength = 0;
+                endOfLine(line, 0, n);
+            }
+            from = lf + 1;
+        }
+    }
+
+    private void appendRaw(byte[] bytes, int from, int n) {
+        raw = ensure(raw, rawLength + n);
+        System.arraycopy(bytes, from, raw, rawLength, n);
+        rawLength += n;
+    }
+
+    /** Keeps up to {@value #MAX_EVENT_DATA} bytes of a line cut by a buffer's end; a longer one is an overflow. */
+    private void appendLine(byte[] bytes, int from, int n) {
+        int take = Math.min(n, MAX_EVENT_DATA - lineLength);
+        if (take < n) {
+            overflow = true;
+        }
+        line = ensure(line, lineLength + take);
+        System.arraycopy(bytes, from, line, lineLength, take);
+        lineLength += take;
     }
 
     /** With {@code keepRaw}: the raw bytes of the events completed and kept since the last call. */
@@ -77,15 +132,15 @@ final class SseEvents {
         return rest;
     }
 
-    private void endOfLine() {
-        int length = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
-        lineLength = 0;
+    /** A complete line, its LF excluded: {@code length} bytes of {@code bytes} from {@code start}. */
+    private void endOfLine(byte[] bytes, int start, int lineBytes) {
+        int length = lineBytes > 0 && bytes[start + lineBytes - 1] == '\r' ? lineBytes - 1 : lineBytes;
         if (length == 0) {
             endOfEvent();
             return;
         }
-        if (startsWith(line, length, "data:")) {
-            int from = length > 5 && line[5] == ' ' ? 6 : 5;
+        if (startsWith(bytes, start, length, "data:")) {
+            int from = length > 5 && bytes[start + 5] == ' ' ? 6 : 5;
             int add = length - from + (dataSeen ? 1 : 0);
             if (overflow || dataLength + add > MAX_EVENT_DATA) {
                 overflow = true;
@@ -95,7 +150,7 @@ final class SseEvents {
             if (dataSeen) {
                 data[dataLength++] = '\n';
             }
-            System.arraycopy(line, from, data, dataLength, length - from);
+            System.arraycopy(bytes, start + from, data, dataLength, length - from);
             dataLength += length - from;
             dataSeen = true;
         }
@@ -119,12 +174,12 @@ final class SseEvents {
         overflow = false;
     }
 
-    private static boolean startsWith(byte[] bytes, int length, String prefix) {
+    private static boolean startsWith(byte[] bytes, int start, int length, String prefix) {
         if (length < prefix.length()) {
             return false;
         }
         for (int i = 0; i < prefix.length(); i++) {
-            if (bytes[i] != prefix.charAt(i)) {
+            if (bytes[start + i] != prefix.charAt(i)) {
                 return false;
             }
         }
