@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -59,6 +60,37 @@ public class Degrader {
             case OPENAI_RESPONSES -> root.get("reasoning") instanceof ObjectNode r && effort(r, "effort", degrade);
         };
         return changed ? json.writeValueAsBytes(root) : body;
+    }
+
+    /**
+     * An Anthropic Message Batch with every item's {@code params} degraded as a single request is. A
+     * batch's answers are fetched later through passed endpoints, where nothing is removed from them,
+     * so thinking is turned off rather than capped. Null when the body is not a batch (it was parsed
+     * before it was decided, so this does not happen); the same array when nothing needed changing.
+     */
+    public byte[] messageBatch(Degrade degrade, byte[] body, String route) {
+        if (!(readObject(body) instanceof ObjectNode root) || !(root.get("requests") instanceof ArrayNode items)) {
+            return null;
+        }
+        count("guard.degraded", "Requests answered with reasoning withheld (DEGRADE band)", route,
+                ApiFormat.ANTHROPIC_MESSAGES, items.size());
+        Degrade off = new Degrade(0, degrade.reasoningEffort(), degrade.maxChoices());
+        boolean changed = false;
+        for (JsonNode item : items) {
+            if (!(item.get("params") instanceof ObjectNode params)) {
+                return null;
+            }
+            changed |= thinking(params, off);
+        }
+        return changed ? json.writeValueAsBytes(root) : body;
+    }
+
+    private JsonNode readObject(byte[] body) {
+        try {
+            return json.readTree(body);
+        } catch (JacksonException e) {
+            return null;
+        }
     }
 
     /**
