@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -54,11 +55,45 @@ public class Degrader {
         }
         boolean changed = switch (format) {
             case ANTHROPIC_MESSAGES -> thinking(root, degrade);
-            case OPENAI_CHAT_COMPLETIONS -> effort(root, "reasoning_effort", degrade) | cap(root, "n", degrade);
-            case OPENAI_COMPLETIONS -> cap(root, "n", degrade) | cap(root, "best_of", degrade);
-            case OPENAI_RESPONSES -> root.get("reasoning") instanceof ObjectNode r && effort(r, "effort", degrade);
+            case OPENAI_CHAT_COMPLETIONS -> effort(root, "reasoning_effort", degrade)
+                    | (root.get("reasoning") instanceof ObjectNode r && effort(r, "effort", degrade))
+                    | templateThinkingOff(root) | cap(root, "n", degrade) | remove(root, "logprobs", "top_logprobs");
+            case OPENAI_COMPLETIONS -> cap(root, "n", degrade) | cap(root, "best_of", degrade) | remove(root, "logprobs");
+            case OPENAI_RESPONSES -> (root.get("reasoning") instanceof ObjectNode r && effort(r, "effort", degrade))
+                    | remove(root, "top_logprobs") | logprobsNotIncluded(root) | foreground(root);
         };
         return changed ? json.writeValueAsBytes(root) : body;
+    }
+
+    /**
+     * An Anthropic Message Batch with every item's {@code params} degraded as a single request is. A
+     * batch's answers are fetched later through passed endpoints, where nothing is removed from them,
+     * so thinking is turned off rather than capped. Null when the body is not a batch (it was parsed
+     * before it was decided, so this does not happen); the same array when nothing needed changing.
+     */
+    public byte[] messageBatch(Degrade degrade, byte[] body, String route) {
+        if (!(readObject(body) instanceof ObjectNode root) || !(root.get("requests") instanceof ArrayNode items)) {
+            return null;
+        }
+        count("guard.degraded", "Requests answered with reasoning withheld (DEGRADE band)", route,
+                ApiFormat.ANTHROPIC_MESSAGES, items.size());
+        Degrade off = new Degrade(0, degrade.reasoningEffort(), degrade.maxChoices());
+        boolean changed = false;
+        for (JsonNode item : items) {
+            if (!(item.get("params") instanceof ObjectNode params)) {
+                return null;
+            }
+            changed |= thinking(params, off);
+        }
+        return changed ? json.writeValueAsBytes(root) : body;
+    }
+
+    private JsonNode readObject(byte[] body) {
+        try {
+            return json.readTree(body);
+        } catch (JacksonException e) {
+            return null;
+        }
     }
 
     /**
@@ -101,6 +136,67 @@ public class Degrader {
         // off: also for a budget that cannot be capped (adaptive thinking, a malformed budget)
         root.putObject("thinking").put("type", "disabled");
         return true;
+    }
+
+    /**
+     * Self-hosted reasoning models (vLLM, SGLang: Qwen, DeepSeek, GLM templates) think when
+     * {@code chat_template_kwargs.enable_thinking} or {@code .thinking} says so: turned off. An absent
+     * switch is left to the model's default; what it reasons then is removed from the answer.
+     */
+    private static boolean templateThinkingOff(ObjectNode root) {
+        if (!(root.get("chat_template_kwargs") instanceof ObjectNode kwargs)) {
+            return false;
+        }
+        boolean changed = false;
+        for (String field : new String[]{"enable_thinking", "thinking"}) {
+            JsonNode on = kwargs.get(field);
+            if (on != null && !(on.isBoolean() && !on.asBoolean())) {
+                kwargs.put(field, false);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** Token log-probabilities (a distiller's soft labels) are not asked for. */
+    private static boolean remove(ObjectNode root, String... fields) {
+        boolean changed = false;
+        for (String field : fields) {
+            changed |= root.remove(field) != null;
+        }
+        return changed;
+    }
+
+    /** Responses {@code include}: no {@code *logprobs} entries. */
+    private static boolean logprobsNotIncluded(ObjectNode root) {
+        if (!(root.get("include") instanceof ArrayNode include)) {
+            return false;
+        }
+        boolean changed = false;
+        for (int i = include.size() - 1; i >= 0; i--) {
+            if (include.get(i).asString("").contains("logprobs")) {
+                include.remove(i);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * Responses: answered now and not stored ({@code background} and {@code store} false), so the
+     * answer passes the reasoning filter and no stored copy keeps what it removed: a background
+     * response and a stored one are fetched later through passed endpoints.
+     */
+    private static boolean foreground(ObjectNode root) {
+        boolean changed = false;
+        for (String field : new String[]{"background", "store"}) {
+            JsonNode v = root.get(field);
+            if (v == null || !(v.isBoolean() && !v.asBoolean())) {
+                root.put(field, false);
+                changed = true;
+            }
+        }
+        return changed;
     }
 
     private static boolean effort(ObjectNode holder, String field, Degrade degrade) {

@@ -15,7 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Removes reasoning from one degraded response: Anthropic {@code thinking} and
  * {@code redacted_thinking} content blocks, OpenAI Responses {@code reasoning} output items (with
- * their summaries). A JSON body is rewritten whole ({@link #json}); an SSE stream event by event
+ * their summaries), Chat Completions {@code reasoning_content} / {@code reasoning} fields of messages
+ * and deltas (vLLM, SGLang, DeepSeek) and their log-probabilities. A JSON body is rewritten whole ({@link #json}); an SSE stream event by event
  * ({@link #feed}), holding back at most one incomplete event: the events of a removed block or item
  * are dropped and the indices of the blocks or items after it renumbered, so a client's
  * accumulator sees a consistent message. Sequence numbers are left with their gaps.
@@ -41,7 +42,7 @@ final class ReasoningFilter {
 
     /** Whether responses in this format can carry reasoning this filter removes. */
     static boolean applies(ApiFormat format) {
-        return format == ApiFormat.ANTHROPIC_MESSAGES || format == ApiFormat.OPENAI_RESPONSES;
+        return format != ApiFormat.OPENAI_COMPLETIONS;
     }
 
     /** Blocks or items removed from this response so far. */
@@ -64,6 +65,9 @@ final class ReasoningFilter {
 
     /** Removes reasoning from a whole message / response object; whether anything was removed. */
     private boolean strip(ObjectNode object) {
+        if (format == ApiFormat.OPENAI_CHAT_COMPLETIONS) {
+            return chat(object, "message") == Edit.REWRITE;
+        }
         String field = format == ApiFormat.ANTHROPIC_MESSAGES ? "content" : "output";
         if (!(object.get(field) instanceof ArrayNode items)) {
             return false;
@@ -150,7 +154,11 @@ final class ReasoningFilter {
                 node = null; // e.g. "[DONE]": passed on
             }
         }
-        Edit edit = node == null ? Edit.KEEP : format == ApiFormat.ANTHROPIC_MESSAGES ? anthropic(node) : responses(node);
+        Edit edit = node == null ? Edit.KEEP : switch (format) {
+            case ANTHROPIC_MESSAGES -> anthropic(node);
+            case OPENAI_CHAT_COMPLETIONS -> chat(node, "delta");
+            default -> responses(node);
+        };
         switch (edit) {
             case KEEP -> out.write(b, start, end - start);
             case DROP -> {
@@ -180,6 +188,37 @@ final class ReasoningFilter {
             return Edit.DROP;
         }
         return renumber(event, "index", index);
+    }
+
+    /**
+     * Chat Completions (a completion's {@code message}s or a chunk's {@code delta}s): the reasoning
+     * self-hosted servers add ({@code reasoning_content}, {@code reasoning}) and log-probabilities removed,
+     * counted once per choice.
+     */
+    private Edit chat(ObjectNode object, String part) {
+        if (!(object.get("choices") instanceof ArrayNode choices)) {
+            return Edit.KEEP;
+        }
+        boolean changed = false;
+        for (JsonNode choice : choices) {
+            if (!(choice instanceof ObjectNode c)) {
+                continue;
+            }
+            boolean reasoning = false;
+            if (c.get(part) instanceof ObjectNode m) {
+                reasoning = m.remove("reasoning_content") != null | m.remove("reasoning") != null;
+            }
+            if (c.get("logprobs") instanceof ObjectNode) {
+                c.putNull("logprobs");
+                changed = true;
+            }
+            int index = c.path("index").asInt(0);
+            if (reasoning && !removed.get(index)) {
+                remove(index);
+            }
+            changed |= reasoning;
+        }
+        return changed ? Edit.REWRITE : Edit.KEEP;
     }
 
     private Edit responses(ObjectNode event) {

@@ -21,6 +21,7 @@ import io.extractionguard.engine.request.BatchParser;
 import io.extractionguard.engine.request.ContentDecoding;
 import io.extractionguard.engine.request.ParseError;
 import io.extractionguard.engine.spi.EvaluatedFiles;
+import io.extractionguard.gateway.degrade.Degrader;
 import io.extractionguard.gateway.observe.DecisionRecorder;
 import reactor.core.publisher.Mono;
 
@@ -42,10 +43,11 @@ final class BatchRequests {
     private final EvaluatedFiles evaluatedFiles;
     private final Answers answers;
     private final DecisionRecorder recorder;
+    private final Degrader degrader;
     private final Clock clock;
 
     BatchRequests(GuardEngine engine, EvaluatedFiles evaluatedFiles, Answers answers, DecisionRecorder recorder,
-                  Clock clock) {
+                  Degrader degrader, Clock clock) {
         this.engine = engine;
         this.intake = engine.intake();
         this.batches = new BatchParser(intake.parser());
@@ -53,6 +55,7 @@ final class BatchRequests {
         this.evaluatedFiles = evaluatedFiles;
         this.answers = answers;
         this.recorder = recorder;
+        this.degrader = degrader;
         this.clock = clock;
     }
 
@@ -64,10 +67,10 @@ final class BatchRequests {
             return answers.invalid(exchange, route, arrival.format(), Outcome.invalid(decoded.error()));
         }
         return switch (kind) {
-            case MESSAGE_BATCH -> decide(exchange, chain, route, arrival, started,
+            case MESSAGE_BATCH -> decide(exchange, chain, route, arrival, started, decoded.body(),
                     Mono.just(batches.parseMessageBatch(decoded.body())), null);
             case FILE_UPLOAD -> fileUpload(exchange, chain, route, arrival, decoded.body(), started);
-            case BATCH_CREATE -> batchCreate(exchange, chain, route, arrival, decoded.body());
+            case BATCH_CREATE -> batchCreate(exchange, chain, route, arrival, decoded.body(), started);
             case INFERENCE, PASS -> throw new IllegalArgumentException("not a batch endpoint: " + kind);
         };
     }
@@ -78,7 +81,7 @@ final class BatchRequests {
      * @param onFileId for an OpenAI upload: records the evaluated file under the id the upstream gives it
      */
     private Mono<Void> decide(ServerWebExchange exchange, GatewayFilterChain chain, String route, Arrival arrival,
-                              long started, Mono<BatchParser.Result> items,
+                              long started, byte[] decoded, Mono<BatchParser.Result> items,
                               BiFunction<ClientIdentity, BatchParser.Result.Parsed, Consumer<String>> onFileId) {
         ClientIdentity identity = intake.identify(arrival.headers(), arrival.peer());
         if (!engine.batchesAllowed(identity)) {
@@ -92,23 +95,45 @@ final class BatchRequests {
             }
             BatchParser.Result.Parsed batch = (BatchParser.Result.Parsed) parsed;
             Decision decision = engine.evaluateBatch(identity, batch.items());
-            recorder.decided(route, arrival.format(), identity, decision, System.nanoTime() - started,
-                    request.getHeaders().getFirst("traceparent"));
-            LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), decision, clock.instant());
-            if (decision.throttle() == Decision.Throttle.BATCH_TOO_LARGE && decision.action() == Action.THROTTLE) {
-                return answers.batchTooLarge(exchange, arrival.format(), batch.items().size());
+            Mono<Void> rejected = recorded(exchange, route, arrival, identity, decision, batch.items().size(), started);
+            if (rejected != null) {
+                return rejected;
             }
-            if (!decision.action().forwards()) {
-                return answers.rejected(exchange, arrival.format(), decision, null);
+            byte[] body = arrival.body();
+            if (Degrader.degrades(decision)) {
+                // a Message Batch runs as it is created: its items are degraded. A batch file runs when a later
+                // start says so, and is stored upstream as sent: it is refused (its lines could not be degraded
+                // at the start that matters), as is a start under a degrading decision (batchCreate)
+                byte[] degraded = onFileId == null ? degrader.messageBatch(decision.degrade(), decoded, route) : null;
+                if (degraded == null) {
+                    engine.release(decision);
+                    return degradedBatchRefused(exchange, route, arrival);
+                }
+                body = degraded == decoded ? body : degraded;
             }
             exchange.getAttributes().put(ExtractionGuardGatewayFilterFactory.DECISION_ATTR, decision);
             ServerWebExchange.Builder forward = exchange.mutate()
-                    .request(Forwarding.withBody(request, arrival.body(), false, !intake.trusts(arrival.peer())));
+                    .request(Forwarding.withBody(request, body, body != arrival.body(), !intake.trusts(arrival.peer())));
             if (onFileId != null) {
                 forward.response(batchFiles.capturingFileId(exchange.getResponse(), onFileId.apply(identity, batch)));
             }
             return chain.filter(forward.build());
         });
+    }
+
+    /**
+     * Records a batch's decision and writes its limit headers; the answer when the decision rejects the
+     * batch, else null.
+     */
+    private Mono<Void> recorded(ServerWebExchange exchange, String route, Arrival arrival, ClientIdentity identity,
+                                Decision decision, int items, long started) {
+        recorder.decided(route, arrival.format(), identity, decision, System.nanoTime() - started,
+                exchange.getRequest().getHeaders().getFirst("traceparent"));
+        LimitHeaders.write(exchange.getResponse().getHeaders(), arrival.format(), decision, clock.instant());
+        if (decision.throttle() == Decision.Throttle.BATCH_TOO_LARGE && decision.action() == Action.THROTTLE) {
+            return answers.batchTooLarge(exchange, arrival.format(), items);
+        }
+        return decision.action().forwards() ? null : answers.rejected(exchange, arrival.format(), decision, null);
     }
 
     /**
@@ -129,7 +154,7 @@ final class BatchRequests {
                 return chain.filter(exchange.mutate().request(Forwarding.withBody(exchange.getRequest(), arrival.body(),
                         false, !intake.trusts(arrival.peer()))).build());
             }
-            return decide(exchange, chain, route, arrival, started, Mono.just(batches.parseOpenAiBatchFile(upload.file())),
+            return decide(exchange, chain, route, arrival, started, null, Mono.just(batches.parseOpenAiBatchFile(upload.file())),
                     (identity, batch) -> fileId -> evaluatedFiles.record(fileId, new EvaluatedFiles.EvaluatedFile(
                             identity.accountId(), batch.endpoint(), batch.items().size(), clock.millis())));
         });
@@ -137,10 +162,13 @@ final class BatchRequests {
 
     /**
      * OpenAI {@code POST /v1/batches}: allowed only from a file this gateway evaluated for the same
-     * account (its items were scored and charged at upload).
+     * account (its items were scored and charged at upload), and each start is a decision of its own
+     * ({@link GuardEngine#evaluateBatchStart}): the account's standing now, the file's items charged
+     * again. A second start of the same file is another run of its items, decided and charged like the
+     * first (a start the upstream refused can be retried; a re-run costs what a re-upload would).
      */
     private Mono<Void> batchCreate(ServerWebExchange exchange, GatewayFilterChain chain, String route, Arrival arrival,
-                                   byte[] body) {
+                                   byte[] body, long started) {
         ClientIdentity identity = intake.identify(arrival.headers(), arrival.peer());
         if (!engine.batchesAllowed(identity)) {
             return batchesRefused(exchange, route, arrival);
@@ -156,10 +184,25 @@ final class BatchRequests {
                         ApiErrors.Kind.NOT_FOUND, "input_file_id: no batch file uploaded through this gateway by this "
                                 + "account has this id; upload it here first");
             }
-            recorder.boundary(route, "passed", "POST /v1/batches evaluated-file");
+            Decision decision = engine.evaluateBatchStart(identity, arrival.format(), found.get().items());
+            Mono<Void> rejected = recorded(exchange, route, arrival, identity, decision, found.get().items(), started);
+            if (rejected != null) {
+                return rejected;
+            }
+            if (Degrader.degrades(decision)) {
+                engine.release(decision);
+                return degradedBatchRefused(exchange, route, arrival);
+            }
+            exchange.getAttributes().put(ExtractionGuardGatewayFilterFactory.DECISION_ATTR, decision);
             return chain.filter(exchange.mutate().request(Forwarding.withBody(exchange.getRequest(), body, false,
                     !intake.trusts(arrival.peer()))).build());
         });
+    }
+
+    /** An OpenAI batch file or start under a decision that degrades (its lines run undegraded, answers unfiltered). */
+    private Mono<Void> degradedBatchRefused(ServerWebExchange exchange, String route, Arrival arrival) {
+        return answers.refusedFor(exchange, route, arrival.format(), "refused-degraded_batch", ApiErrors.Kind.BLOCKED,
+                "Batch processing is not available for this account at the moment. Send the requests one at a time.");
     }
 
     /** A tier whose policy says {@code batches: refuse}. */

@@ -87,7 +87,7 @@ public class ExtractionGuardGatewayFilterFactory
         this.engine = engine;
         this.intake = engine.intake();
         this.answers = new Answers(new ApiErrors(json), recorder, challenges);
-        this.batches = new BatchRequests(engine, evaluatedFiles, answers, recorder, clock);
+        this.batches = new BatchRequests(engine, evaluatedFiles, answers, recorder, degrader, clock);
         this.recorder = recorder;
         this.usage = usage;
         this.challenges = challenges;

@@ -165,6 +165,53 @@ class DegradeBandTest {
         assertThat(forwarded().path("best_of").asInt()).isEqualTo(1);
     }
 
+    static String selfHosted(String text, boolean stream) {
+        return "{\"model\":\"deepseek-reasoner\",\"stream\":" + stream + ",\"reasoning\":{\"effort\":\"high\"},"
+                + "\"chat_template_kwargs\":{\"enable_thinking\":true,\"thinking\":true},"
+                + "\"logprobs\":true,\"top_logprobs\":20,\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}";
+    }
+
+    @Test
+    void selfHostedChatReasoningIsSwitchedOffAndRemovedFromJsonAndStreams() {
+        byte[] body = post("/v1/chat/completions", selfHosted(GRAY, false), MediaType.APPLICATION_JSON);
+        JsonNode sent = forwarded();
+        assertThat(sent.path("reasoning").path("effort").asString()).isEqualTo("low");
+        assertThat(sent.path("chat_template_kwargs").path("enable_thinking").asBoolean(true)).isFalse();
+        assertThat(sent.path("chat_template_kwargs").path("thinking").asBoolean(true)).isFalse();
+        assertThat(sent.has("logprobs") || sent.has("top_logprobs")).isFalse();
+        // a reasoner model reasons whatever it is asked: its reasoning is removed from the answer
+        JsonNode message = JSON.readTree(body).path("choices").get(0).path("message");
+        assertThat(message.has("reasoning_content") || message.has("reasoning")).as("%s", message).isFalse();
+        assertThat(message.path("content").asString()).isNotBlank();
+        assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("chain of thought");
+
+        byte[] stream = post("/v1/chat/completions", selfHosted(GRAY, true), MediaType.TEXT_EVENT_STREAM);
+        assertThat(new String(stream, StandardCharsets.UTF_8)).doesNotContain("reasoning").doesNotContain("chain of thought");
+        StringBuilder answer = new StringBuilder();
+        for (JsonNode e : events(stream)) {
+            answer.append(e.path("choices").path(0).path("delta").path("content").asString(""));
+        }
+        assertThat(answer.toString().split(" ")).hasSize(64);
+
+        // below the band the reasoning reaches the client (the demo backend produces it)
+        byte[] plain = post("/v1/chat/completions", selfHosted(PLAIN, false), MediaType.APPLICATION_JSON);
+        assertThat(JSON.readTree(plain).path("choices").get(0).path("message").has("reasoning_content")).isTrue();
+    }
+
+    @Test
+    void degradedResponsesAreAnsweredInTheForegroundUnstoredWithoutLogprobs() {
+        String body = responses(GRAY, false).replace("{\"model\"", "{\"background\":true,\"store\":true,"
+                + "\"top_logprobs\":20,\"include\":[\"message.output_text.logprobs\",\"reasoning.encrypted_content\"],"
+                + "\"model\"");
+        byte[] answer = post("/v1/responses", body, MediaType.APPLICATION_JSON);
+        JsonNode sent = forwarded();
+        assertThat(sent.path("background").asBoolean(true)).as("answered now, through the filter").isFalse();
+        assertThat(sent.path("store").asBoolean(true)).as("no stored copy with the reasoning").isFalse();
+        assertThat(sent.has("top_logprobs")).isFalse();
+        assertThat(sent.path("include").toString()).doesNotContain("logprobs").contains("reasoning.encrypted_content");
+        assertThat(new String(answer, StandardCharsets.UTF_8)).doesNotContain("chain of thought");
+    }
+
     @Test
     void evasionsDoNotKeepTheReasoning() {
         // thinking that cannot be capped (adaptive) is turned off; a compressed answer is not asked for

@@ -306,11 +306,19 @@ public final class DemoBackend implements AutoCloseable {
                       int outputTokens, boolean truncated, long maxTokens, long created, String reasoning) {
     }
 
-    /** Anthropic {@code thinking.type: enabled}, or an OpenAI Responses {@code reasoning.effort}: the answer comes with reasoning. */
+    /**
+     * Anthropic {@code thinking.type: enabled}, an OpenAI Responses {@code reasoning.effort}, or on Chat
+     * Completions what self-hosted reasoning models answer to (vLLM / SGLang: {@code chat_template_kwargs}
+     * {@code enable_thinking} or {@code thinking}; a model named {@code *reasoner*} always reasons, as
+     * DeepSeek's does): the answer comes with reasoning.
+     */
     private static boolean asksReasoning(Dialect dialect, JsonNode request) {
         return switch (dialect) {
             case ANTHROPIC -> request.path("thinking").path("type").asString("").equals("enabled");
             case RESPONSES -> request.path("reasoning").path("effort").isString();
+            case CHAT -> request.path("chat_template_kwargs").path("enable_thinking").asBoolean(false)
+                    || request.path("chat_template_kwargs").path("thinking").asBoolean(false)
+                    || request.path("model").asString("").contains("reasoner");
             default -> false;
         };
     }

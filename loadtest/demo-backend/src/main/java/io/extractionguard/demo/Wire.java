@@ -151,6 +151,9 @@ final class Wire {
         choice.put("index", 0);
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant").put("content", c.text()).putNull("refusal");
+        if (c.reasoning() != null) { // vLLM / SGLang / DeepSeek: the reasoning beside the answer, under both names
+            message.put("reasoning_content", c.reasoning()).put("reasoning", c.reasoning());
+        }
         message.putArray("annotations");
         choice.putNull("logprobs");
         choice.put("finish_reason", c.truncated() ? "length" : "stop");
@@ -186,6 +189,16 @@ final class Wire {
         firstChoice.putObject("delta").put("role", "assistant").put("content", "").putNull("refusal");
         firstChoice.putNull("logprobs").putNull("finish_reason");
         events.add(data(first));
+        if (c.reasoning() != null) { // reasoning deltas before the content, alternating vLLM's two field names
+            int i = 0;
+            for (String word : c.reasoning().split("(?<= )")) {
+                ObjectNode e = chatChunk(c, includeUsage);
+                ObjectNode choice = e.putArray("choices").addObject().put("index", 0);
+                choice.putObject("delta").put(i++ % 2 == 0 ? "reasoning_content" : "reasoning", word);
+                choice.putNull("logprobs").putNull("finish_reason");
+                events.add(data(e));
+            }
+        }
         for (String chunk : c.chunks()) {
             ObjectNode e = chatChunk(c, includeUsage);
             ObjectNode choice = e.putArray("choices").addObject().put("index", 0);

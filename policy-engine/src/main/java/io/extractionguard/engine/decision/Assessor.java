@@ -208,13 +208,8 @@ final class Assessor {
     Explanation explain(PreparedRequest prepared, Instant now) {
         Policy p = prepared.policy();
         ClientIdentity id = prepared.request().identity();
-        TierLimits tier = p.tierLimits(id.tier());
-        double prior = p.features().evidencePrior();
-        Optional<ProfileStats> known = store.peek(id.accountId(), now, prior);
-        ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
-        SignalContext context = new SignalContext(id, prepared.features(), stats, tier, now);
-        Contribution peer = peerIndicator(p, id, prepared.features(), now);
-        RiskScore risk = peer == null ? p.scorer().score(context) : p.scorer().score(context, List.of(peer));
+        Optional<ProfileStats> known = store.peek(id.accountId(), now, p.features().evidencePrior());
+        RiskScore risk = peek(prepared, known, now);
         double uncapped = 0;
         for (Contribution c : risk.contributions()) {
             uncapped += c.shadow() ? 0 : c.points();
@@ -231,5 +226,21 @@ final class Assessor {
                 standing.denied() != null ? "deny-" + standing.denied()
                         : standing.allowed() != null ? "allow-" + standing.allowed() : null, action,
                 known.orElse(null), p.label());
+    }
+
+    /** The request's score against the account's profile as it stands, recording nothing. */
+    RiskScore peek(PreparedRequest prepared, Instant now) {
+        Policy p = prepared.policy();
+        return peek(prepared, store.peek(prepared.request().identity().accountId(), now, p.features().evidencePrior()), now);
+    }
+
+    private RiskScore peek(PreparedRequest prepared, Optional<ProfileStats> known, Instant now) {
+        Policy p = prepared.policy();
+        ClientIdentity id = prepared.request().identity();
+        double prior = p.features().evidencePrior();
+        ProfileStats stats = known.orElseGet(() -> new AccountProfile().stats(now.toEpochMilli(), prior));
+        SignalContext context = new SignalContext(id, prepared.features(), stats, p.tierLimits(id.tier()), now);
+        Contribution peer = peerIndicator(p, id, prepared.features(), now);
+        return peer == null ? p.scorer().score(context) : p.scorer().score(context, List.of(peer));
     }
 }

@@ -306,6 +306,25 @@ public final class GuardEngine {
         return judge.decide(p, identity, p.tierLimits(identity.tier()), worst, now, items);
     }
 
+    /**
+     * Decides the start of a batch from a file evaluated at upload (OpenAI {@code POST /v1/batches}): the
+     * items' content was scored then; the start is judged on the account's standing now (lists, verdicts,
+     * the score of its profile and that score's band, proof-of-work passes for every item) and counts as
+     * {@code items} requests, each reserving the tier's default output. Nothing is observed (the content
+     * is the upload's). Committed before it returns.
+     */
+    public Decision evaluateBatchStart(ClientIdentity identity, ApiFormat format, int items) {
+        if (items < 1) {
+            throw new IllegalArgumentException("a batch has at least one item");
+        }
+        Instant now = clock.instant();
+        InferenceRequest empty = new InferenceRequest(format, "", "", "", 0, 0, List.of(), -1, false, Double.NaN);
+        PreparedRequest prepared = prepare(new GuardRequest(identity, empty));
+        Policy p = prepared.policy();
+        return judge.decide(p, identity, p.tierLimits(identity.tier()), assessor.peek(prepared, now), now,
+                java.util.Collections.nCopies(items, empty));
+    }
+
     /** Whether the policy lets this caller's tier use batch endpoints ({@code batches: evaluate}). */
     public boolean batchesAllowed(ClientIdentity identity) {
         return policy.get().tierLimits(identity.tier()).batches() == TierLimits.Batches.EVALUATE;

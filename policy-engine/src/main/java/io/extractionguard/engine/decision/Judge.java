@@ -81,7 +81,7 @@ final class Judge {
                 store.putVerdict(account, new Verdict(kind, now.plus(band.verdictTtl()), "band/" + band.name(),
                         riskReasons, ""));
             }
-            if (enforced && !passedChallenge(account, bandAction, band.challenge(), now)) {
+            if (enforced && !passedChallenge(account, bandAction, band.challenge(), now, requests)) {
                 return reject(basis, bandAction, riskReasons, band.challenge(), true);
             }
         }
@@ -91,7 +91,7 @@ final class Judge {
             ChallengeKind kind = challengeOf(p, standing.verdict());
             // a verification hold is released by an operator only; a proof-of-work verdict takes a pass
             boolean satisfied = enforcing && kind == ChallengeKind.PROOF_OF_WORK
-                    && (passed || passedChallenge(account, Action.CHALLENGE, kind, now));
+                    && (passed || passedChallenge(account, Action.CHALLENGE, kind, now, requests));
             if (!satisfied) {
                 return reject(basis, Action.CHALLENGE, standing.verdict().reasons(), kind, enforcing);
             }
@@ -234,9 +234,13 @@ final class Judge {
         return Math.min(perMinute, perDay) * RateLimiter.UNITS_PER_REQUEST;
     }
 
-    /** Whether a CHALLENGE can be satisfied by a proof-of-work pass, taking one request from it. */
-    private boolean passedChallenge(String account, Action action, ChallengeKind kind, Instant now) {
-        return action == Action.CHALLENGE && kind == ChallengeKind.PROOF_OF_WORK && challenges.consumePass(account, now);
+    /**
+     * Whether a CHALLENGE can be satisfied by a proof-of-work pass, taking {@code requests} requests from it (a
+     * batch's items count as single requests would, all or none).
+     */
+    private boolean passedChallenge(String account, Action action, ChallengeKind kind, Instant now, int requests) {
+        return action == Action.CHALLENGE && kind == ChallengeKind.PROOF_OF_WORK
+                && (requests == 1 ? challenges.consumePass(account, now) : challenges.consumePasses(account, now, requests));
     }
 
     private static List<String> withReason(List<String> reasons, String reason) {

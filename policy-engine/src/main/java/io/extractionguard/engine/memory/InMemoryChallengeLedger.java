@@ -54,13 +54,21 @@ public final class InMemoryChallengeLedger implements ChallengeLedger {
 
     @Override
     public boolean consumePass(String accountId, Instant now) {
+        return consumePasses(accountId, now, 1);
+    }
+
+    @Override
+    public boolean consumePasses(String accountId, Instant now, int requests) {
         boolean[] consumed = {false};
         passes.asMap().computeIfPresent(accountId, (k, p) -> {
             if (!now.isBefore(p.expiresAt()) || p.remaining() <= 0) {
                 return null;
             }
+            if (p.remaining() < requests) {
+                return p; // all or none: a batch larger than what is left takes nothing
+            }
             consumed[0] = true;
-            return p.remaining() == 1 ? null : new Pass(p.remaining() - 1, p.expiresAt());
+            return p.remaining() == requests ? null : new Pass(p.remaining() - requests, p.expiresAt());
         });
         return consumed[0];
     }

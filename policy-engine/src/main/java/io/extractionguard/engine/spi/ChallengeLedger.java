@@ -28,4 +28,15 @@ public interface ChallengeLedger {
      * @return whether the account had a valid pass with requests left
      */
     boolean consumePass(String accountId, Instant now);
+
+    /**
+     * Takes {@code requests} requests from the account's pass, all or none: a batch's items count
+     * as that many single requests. A ledger that cannot take several at once atomically admits no
+     * batch of more than one item (fails closed).
+     *
+     * @return whether the pass had that many requests left
+     */
+    default boolean consumePasses(String accountId, Instant now, int requests) {
+        return requests == 1 && consumePass(accountId, now);
+    }
 }

@@ -73,6 +73,47 @@ class DegradeBandTest {
                 .hasMessageContaining("proof-of-work CHALLENGE bands");
     }
 
+    @Test
+    void aBatchTakesOnePassRequestPerItemAllOrNoneAndIsDegradedLikeItsItems() throws Exception {
+        GuardEngine e = engine(GuardEngineTest.variant(HOLD,
+                "action: CHALLENGE, challenge: proof-of-work, verdict-ttl: 1h, thinking-budget: 0 }"));
+        var id = Fixtures.account("acct-batch-pass", "enterprise", null, null, null);
+        List<io.extractionguard.engine.request.InferenceRequest> three = List.of(Fixtures.prompt(GuardEngineTest.COT_CODING),
+                Fixtures.prompt(GuardEngineTest.COT_CODING), Fixtures.prompt(GuardEngineTest.COT_CODING));
+        assertThat(e.evaluateBatch(id, three).action()).isEqualTo(Action.CHALLENGE);
+        ledger.grantPass("acct-batch-pass", 5, clock.instant().plusSeconds(600));
+        Decision first = e.evaluateBatch(id, three);
+        assertThat(first.action()).isEqualTo(Action.ALLOW);
+        assertThat(first.degrade()).as("the batch's items answered as its single requests would be")
+                .isEqualTo(new Degrade(0, "low", 1));
+        assertThat(e.evaluateBatch(id, three).action()).as("2 requests left: a batch of 3 takes none")
+                .isEqualTo(Action.CHALLENGE);
+        assertThat(e.evaluateBatch(id, three.subList(0, 2)).action()).isEqualTo(Action.ALLOW);
+        assertThat(e.evaluateBatch(id, three.subList(0, 1)).action()).as("the pass is spent").isEqualTo(Action.CHALLENGE);
+    }
+
+    @Test
+    void aBatchStartIsDecidedOnTheAccountsStandingAndChargedItsItems() throws Exception {
+        GuardEngine e = engine(GuardEngineTest.variant(HOLD,
+                "action: CHALLENGE, challenge: proof-of-work, verdict-ttl: 1h, thinking-budget: 0 }"));
+        assertThat(e.evaluateBatchStart(Fixtures.account("acct-start-clean"), io.extractionguard.engine.request.ApiFormat.OPENAI_CHAT_COMPLETIONS, 4).action())
+                .isEqualTo(Action.ALLOW);
+        Decision again = e.evaluateBatchStart(Fixtures.account("acct-start-clean"), io.extractionguard.engine.request.ApiFormat.OPENAI_CHAT_COMPLETIONS, 4);
+        assertThat(again.action()).as("6 a minute: 4 charged per start").isEqualTo(Action.THROTTLE);
+        store.putVerdict("acct-start-blocked", new Verdict(Verdict.Kind.BLOCK, clock.instant().plusSeconds(600),
+                "band/block", List.of("cot-elicitation"), ""));
+        assertThat(e.evaluateBatchStart(Fixtures.account("acct-start-blocked"), io.extractionguard.engine.request.ApiFormat.OPENAI_CHAT_COMPLETIONS, 1).action())
+                .isEqualTo(Action.BLOCK);
+        store.putVerdict("acct-start-held", new Verdict(Verdict.Kind.CHALLENGE, clock.instant().plusSeconds(600),
+                "band/challenge", List.of("cot-elicitation"), ""));
+        assertThat(e.evaluateBatchStart(Fixtures.account("acct-start-held"), io.extractionguard.engine.request.ApiFormat.OPENAI_CHAT_COMPLETIONS, 2).action())
+                .isEqualTo(Action.CHALLENGE);
+        ledger.grantPass("acct-start-held", 2, clock.instant().plusSeconds(600));
+        Decision passed = e.evaluateBatchStart(Fixtures.account("acct-start-held"), io.extractionguard.engine.request.ApiFormat.OPENAI_CHAT_COMPLETIONS, 2);
+        assertThat(passed.action()).isEqualTo(Action.ALLOW);
+        assertThat(passed.degrade()).as("a pass of a degrading band").isNotNull();
+    }
+
     private static Decision send(GuardEngine e, String account, String text) {
         return e.evaluate(new GuardRequest(Fixtures.account(account), Fixtures.prompt(text)));
     }
