@@ -146,4 +146,25 @@ class AdaptiveEvaluationTest {
         assertThat(report.price("campaign/card-each").multiplier())
                 .isGreaterThan(2 * off.price("campaign/card-each").multiplier());
     }
+
+    /**
+     * Policy 2026-12-08.3: an aged account's age stops counting as reputation once its recent requests come through
+     * six or more networks, and the reputation step reads its recent content as well as its day mean, so a warmed
+     * account that switches to harvesting through rotating home addresses is degraded and convicted within a few
+     * requests instead of after its warm-up has decayed out of the day mean. No campaign family fares better for it.
+     */
+    @Test
+    void aWarmedAccountThatStartsHarvestingThroughRotatingAddressesLosesItsAgesReputation() throws Exception {
+        EvaluationReport before = underShippedPolicyWith("the shipped reputation reads rotation and recent content",
+                "(?m)^(\\s+reputation: .*), rotation: \\{ low: [0-9.]+, high: [0-9.]+ \\}, content-mean: latest", "$1");
+        double harvest = report.groupForwardedFullShare("campaign/warmed", "harvest");
+        // 16.4% from 21.0% at this size (seed 4); 5-6% from 10.3% at 200,000 requests
+        assertThat(harvest).isLessThan(before.groupForwardedFullShare("campaign/warmed", "harvest") - 0.03);
+        for (EvaluationReport.Population p : report.populations()) {
+            EvaluationReport.Population b = before.population(p.label());
+            if (p.label().startsWith("campaign/")) {
+                assertThat(p.guard().forwardedFullShare()).as(p.label()).isLessThanOrEqualTo(b.guard().forwardedFullShare());
+            }
+        }
+    }
 }

@@ -17,11 +17,17 @@ public final class AccountLinks {
     static final double CADENCE_ALPHA = 0.2;
     /** Pseudo-requests in the continued and standalone shares: a few requests are never a full share. */
     public static final double CONVERSATION_PRIOR = 2;
+    /**
+     * Weight of the newest request in the recent content mean (per request, not per hour): it follows what the
+     * account sends now within a few requests, where the day mean still carries its earlier traffic.
+     */
+    public static final double RECENT_CONTENT_ALPHA = 0.25;
 
     private double requests;
     private double templateSum;
     private double contentSum;
     private double continuedSum;
+    private double recentContent;
     private double conversationRequests;
     private RequestIndicators.Conversation previous = RequestIndicators.Conversation.NONE;
     private long decayedAt = Long.MIN_VALUE;
@@ -58,6 +64,8 @@ public final class AccountLinks {
         requests += w;
         templateSum += w * o.templateStrength();
         contentSum += w * o.content();
+        // starts from 0, so a new account's first requests are shrunk like the day mean's prior does
+        recentContent += RECENT_CONTENT_ALPHA * (o.content() - recentContent);
         if (o.conversation().turns() > 0) {
             conversationRequests += w;
             RequestIndicators.Conversation c = o.conversation();
@@ -91,7 +99,8 @@ public final class AccountLinks {
         double template = (templateSum + rules.sharePrior() * o.templateStrength()) / n;
         double conversations = conversationRequests + CONVERSATION_PRIOR;
         return new AccountState(Math.min(1, template), contentSum / n, cadence, recent, distinct(clients),
-                distinct(networks), continuedSum / conversations, (conversationRequests - continuedSum) / conversations);
+                distinct(networks), continuedSum / conversations, (conversationRequests - continuedSum) / conversations,
+                recentContent);
     }
 
     /**

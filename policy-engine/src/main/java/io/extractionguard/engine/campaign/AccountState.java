@@ -16,9 +16,20 @@ package io.extractionguard.engine.campaign;
  *                         conversation (a follow-up or the next step of an agentic loop), shrunk by
  *                         {@link AccountLinks#CONVERSATION_PRIOR} pseudo-requests that did not
  * @param standaloneShare  the share that did not, shrunk the same way: 0 for an account with no history
+ * @param recentContent    mean content score of its last few requests (exponentially weighted per request with
+ *                         {@link AccountLinks#RECENT_CONTENT_ALPHA}, starting from 0): where the account's traffic
+ *                         changed, what it is now, which the day mean shows only after many requests
  */
 public record AccountState(double templateStrength, double meanContent, long cadenceKey, int recentRequests,
-                           int distinctClients, int distinctNetworks, double continuedShare, double standaloneShare) {
+                           int distinctClients, int distinctNetworks, double continuedShare, double standaloneShare,
+                           double recentContent) {
+
+    /** A state without a recent content mean (the day mean stands for it). */
+    public AccountState(double templateStrength, double meanContent, long cadenceKey, int recentRequests,
+                        int distinctClients, int distinctNetworks, double continuedShare, double standaloneShare) {
+        this(templateStrength, meanContent, cadenceKey, recentRequests, distinctClients, distinctNetworks,
+                continuedShare, standaloneShare, meanContent);
+    }
 
     /** A state without conversation evidence. */
     public AccountState(double templateStrength, double meanContent, long cadenceKey, int recentRequests,

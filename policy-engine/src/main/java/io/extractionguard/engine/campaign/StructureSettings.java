@@ -113,12 +113,33 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      * @param orgSuspicionLow  mean suspicion of the organisation's other sampled members at or below which it vouches
      *                    fully (they converse, or ask for nothing a distiller wants)
      * @param orgSuspicionHigh mean suspicion from which it does not vouch at all
+     * @param rotationLow  age lost to rotation (policy 2026-12-08.3; infinite: off): the account's rotation strength
+     *                    ({@link RotationSettings#strength}: distinct clients or networks among its recent requests)
+     *                    at or below which its age still counts as reputation
+     * @param rotationHigh rotation strength from which an account of any age counts as without reputation: an old
+     *                    account's age vouches for whoever held it, not for traffic that now arrives through a
+     *                    different address or client on every request (a bought or warmed account being harvested
+     *                    through residential proxies)
+     * @param recentContent for an account new by rotation, the content factor reads the larger of its day mean and its
+     *                    recent content mean ({@link AccountState#recentContent}; policy 2026-12-08.3): an aged account
+     *                    that switches from ordinary traffic to harvesting is judged by what it sends now, not by its
+     *                    day's average (an account new by its age keeps the day mean: its prior is its evidence)
      */
     public record Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
                              double templateHigh, double at, double weight, double convictLow, double convictHigh,
-                             int orgMembers, double orgSuspicionLow, double orgSuspicionHigh) {
+                             int orgMembers, double orgSuspicionLow, double orgSuspicionHigh, double rotationLow,
+                             double rotationHigh, boolean recentContent) {
         public static final Reputation OFF = new Reputation(Duration.ofDays(30), Duration.ofDays(90), 0.4, 0.6, -1, 0,
                 Double.POSITIVE_INFINITY, 0, 0.5, 1);
+
+        /** Without age lost to rotation, on the day content mean (the rule before policy 2026-12-08.3). */
+        public Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
+                          double templateHigh, double at, double weight, double convictLow, double convictHigh,
+                          int orgMembers, double orgSuspicionLow, double orgSuspicionHigh) {
+            this(young, old, contentLow, contentHigh, templateLow, templateHigh, at, weight, convictLow, convictHigh,
+                    orgMembers, orgSuspicionLow, orgSuspicionHigh, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
+                    false);
+        }
 
         /** Without org vouching (the rule before policy 2026-12-08.1). */
         public Reputation(Duration young, Duration old, double contentLow, double contentHigh, double templateLow,
@@ -168,13 +189,34 @@ public record StructureSettings(double weight, Mode mode, Duration young, Durati
      */
     public double reputationDegrade(AccountState s, long createdMillis, long nowMillis, long maxOutputTokens,
                                     long longOutputTokens, double conversing) {
-        if (!enabled() || !reputation.enabled() || createdMillis == Long.MIN_VALUE
-                || (maxOutputTokens >= 0 && maxOutputTokens < longOutputTokens)) {
+        return reputationDegrade(s, createdMillis, nowMillis, maxOutputTokens, longOutputTokens, conversing, 0);
+    }
+
+    /**
+     * As {@link #reputationDegrade(AccountState, long, long, long, long, double)}, for an account whose rotation
+     * strength is {@code rotation}: it is new by its age (on its day content mean) or by the reputation's rotation
+     * ramp of that strength (on its recent content too), whichever is stronger; an account of unknown age can be new
+     * by rotation, since what it sends now does not depend on when it was made.
+     */
+    public double reputationDegrade(AccountState s, long createdMillis, long nowMillis, long maxOutputTokens,
+                                    long longOutputTokens, double conversing, double rotation) {
+        if (!enabled() || !reputation.enabled() || (maxOutputTokens >= 0 && maxOutputTokens < longOutputTokens)) {
             return 0;
         }
-        double newness = 1 - Scorer.ramp(nowMillis - createdMillis, reputation.young().toMillis(), reputation.old().toMillis());
-        return newness * Scorer.ramp(s.standaloneShare(), standaloneLow, standaloneHigh)
-                * Scorer.ramp(s.meanContent(), reputation.contentLow(), reputation.contentHigh())
+        // an account new by its age is judged on its day mean (its recent requests are all the history it has, and
+        // the prior shrinks them); one new because its infrastructure changed is judged on what it sends since then
+        double byAge = createdMillis == Long.MIN_VALUE ? 0
+                : 1 - Scorer.ramp(nowMillis - createdMillis, reputation.young().toMillis(), reputation.old().toMillis());
+        double byRotation = Scorer.ramp(rotation, reputation.rotationLow(), reputation.rotationHigh());
+        if (byAge <= 0 && byRotation <= 0) {
+            return 0;
+        }
+        double dayContent = Scorer.ramp(s.meanContent(), reputation.contentLow(), reputation.contentHigh());
+        double latestContent = reputation.recentContent()
+                ? Scorer.ramp(Math.max(s.meanContent(), s.recentContent()), reputation.contentLow(), reputation.contentHigh())
+                : dayContent;
+        return Math.max(byAge * dayContent, byRotation * latestContent)
+                * Scorer.ramp(s.standaloneShare(), standaloneLow, standaloneHigh)
                 * Scorer.ramp(s.templateStrength(), reputation.templateLow(), reputation.templateHigh()) * conversing;
     }
 

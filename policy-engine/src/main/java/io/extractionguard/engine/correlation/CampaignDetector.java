@@ -175,7 +175,7 @@ public final class CampaignDetector {
             }
         }
         double reputation = st.reputationDegrade(account, r.createdMillis(), nowMillis, r.maxOutputTokens(),
-                s.content().longOutputTokens(), conversing) * (1 - st.reputation().orgVouch(org, payment));
+                s.content().longOutputTokens(), conversing, rotation) * (1 - st.reputation().orgVouch(org, payment));
         if (reputation > 0 && reputation >= st.reputation().at()) {
             // it degrades the answer (Judge); stronger, it adds points (convict ramp) up to the block band
             out.add(new Contribution(REPUTATION, round(reputation), round(st.reputation().points(reputation)),

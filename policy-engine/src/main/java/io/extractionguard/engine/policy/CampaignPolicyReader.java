@@ -32,7 +32,8 @@ final class CampaignPolicyReader {
     private static final Set<String> STRUCTURE = keys("weight", "mode", "young", "old", "standalone", "conversing", "follow-up", "reputation",
             "min-kinds", "kind-strength", "output", "claimed-history");
     private static final Set<String> RAMP = keys("low", "high");
-    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at", "weight", "convict", "org");
+    private static final Set<String> REPUTATION = keys("young", "old", "content", "template", "at", "weight", "convict", "org",
+            "rotation", "content-mean");
     private static final Set<String> ORG_VOUCH = keys("members", "suspicion");
     private static final Set<String> TEMPLATE = keys("weight", "mode", "min-accounts", "full-accounts", "low", "high",
             "min-similarity", "min-words", "yield");
@@ -43,6 +44,8 @@ final class CampaignPolicyReader {
     private static final Map<String, StructureSettings.ClaimedHistoryCheck> CLAIMED_HISTORY = Vocabulary.choices(
             "off", StructureSettings.ClaimedHistoryCheck.OFF, "verify", StructureSettings.ClaimedHistoryCheck.VERIFY,
             "read", StructureSettings.ClaimedHistoryCheck.READ);
+    /** The reputation step's content factor: the day mean, or the larger of it and the recent mean. */
+    private static final Map<String, String> CONTENT_MEANS = Vocabulary.choices("day", "day", "latest", "latest");
 
     private CampaignPolicyReader() {
     }
@@ -173,6 +176,10 @@ final class CampaignPolicyReader {
         Double weight = m.containsKey("weight") ? r.number(m.get("weight"), p + ".weight", 0, 100) : Double.valueOf(d.weight());
         double[] convict = m.containsKey("convict") ? ramp(r, m.get("convict"), p + ".convict", 0, 1)
                 : new double[]{d.convictLow(), d.convictHigh()};
+        double[] rotation = m.containsKey("rotation") ? ramp(r, m.get("rotation"), p + ".rotation", 0, 1)
+                : new double[]{d.rotationLow(), d.rotationHigh()};
+        String contentMean = m.containsKey("content-mean")
+                ? r.choice(m.get("content-mean"), p + ".content-mean", CONTENT_MEANS) : d.recentContent() ? "latest" : "day";
         Double orgMembers = Double.valueOf(d.orgMembers());
         double[] orgSuspicion = {d.orgSuspicionLow(), d.orgSuspicionHigh()};
         if (m.containsKey("org")) {
@@ -185,11 +192,13 @@ final class CampaignPolicyReader {
             orgSuspicion = o.containsKey("suspicion") ? ramp(r, o.get("suspicion"), p + ".org.suspicion", 0, 1) : null;
         }
         if (young == null || old == null || content == null || template == null || at == null || weight == null
-                || convict == null || orgMembers == null || orgSuspicion == null) {
+                || convict == null || orgMembers == null || orgSuspicion == null || rotation == null
+                || contentMean == null) {
             return null;
         }
         return new StructureSettings.Reputation(young, old, content[0], content[1], template[0], template[1], at,
-                weight, convict[0], convict[1], orgMembers.intValue(), orgSuspicion[0], orgSuspicion[1]);
+                weight, convict[0], convict[1], orgMembers.intValue(), orgSuspicion[0], orgSuspicion[1], rotation[0],
+                rotation[1], contentMean.equals("latest"));
     }
 
     private static TemplateSettings template(YamlReader r, Node node) {

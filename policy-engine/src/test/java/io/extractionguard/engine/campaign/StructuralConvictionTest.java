@@ -190,11 +190,7 @@ class StructuralConvictionTest {
         List<Decision> conversing = new ArrayList<>();
         List<Decision> paraphrasing = new ArrayList<>();
         for (int round = 0; round < 30; round++) {
-            clock.advance(Duration.ofSeconds(120 + (round * 7919L) % 1500)); // people's pace, not a machine's
-            for (int a = 0; a < 12; a++) { // the others filling the wrapper template, each with its own card and address
-                String text = harvest();
-                send(aged("acct-each-" + a, 20, a), text, 0, 1, text, 4096);
-            }
+            othersFillTheWrapper("acct-each-", round);
             String text = harvest();
             young.add(send(aged("acct-each-young", 20, 100), text, 0, 1, text, 4096));
             text = harvest();
@@ -217,6 +213,64 @@ class StructuralConvictionTest {
         assertThat(conversing).allMatch(d -> d.action().forwards() && d.degrade() == null);
         assertThat(paraphrasing).allMatch(d -> d.action().forwards() && d.degrade() == null
                 && d.contributions().stream().noneMatch(c -> c.signal().equals("campaign/reputation")));
+    }
+
+    /**
+     * Age lost to a change of behaviour (policy 2026-12-08.3): an account months old that sent ordinary short questions
+     * from its home address, then harvests templated problems through a different address on every request, is judged
+     * by what it sends now: the reputation step reads its recent content (not the day mean its warm-up holds down) and
+     * its age stops counting once its recent requests come from six or more networks. It is degraded, then convicted.
+     * Attacker's view: harvesting from the account's one home address (the same account, {@code settled}), or through
+     * at most five rotating addresses ({@code travelling}, also what a person between home, office and phone looks
+     * like), keeps the age: then only its own signals, template and shared-card evidence count.
+     */
+    @Test
+    void anAgedAccountThatStartsHarvestingThroughRotatingAddressesLosesTheReputationOfItsAge() {
+        List<Decision> warmUp = new ArrayList<>();
+        List<Decision> harvesting = new ArrayList<>();
+        List<Decision> settled = new ArrayList<>();
+        List<Decision> travelling = new ArrayList<>();
+        for (int round = 0; round < 30; round++) {
+            othersFillTheWrapper("acct-warm-other-", round);
+            String text = round < 12 ? "what should I cook tonight with leeks, rice and some leftover chicken " + round
+                    : harvest();
+            long budget = round < 12 ? 1024 : 4096;
+            String net = round < 12 ? "198.51.100.7" : "100." + (round + 64) + ".20.7"; // home, then a new /24 each time
+            (round < 12 ? warmUp : harvesting).add(send(held("acct-warmed", net), text, 0, 1, text, budget));
+            if (round >= 12) {
+                text = harvest();
+                settled.add(send(held("acct-settled", "198.51.100.8"), text, 0, 1, text, 4096));
+                text = harvest();
+                travelling.add(send(held("acct-travelling", "192.0." + (round % 5 + 1) + ".9"), text, 0, 1, text, 4096));
+            }
+        }
+        assertThat(warmUp).allMatch(d -> d.action().forwards() && d.degrade() == null);
+        // its fifth harvesting request is the sixth network among its last eight: no reasoning from there on
+        int firstWithheld = indexOf(harvesting, d -> d.degrade() != null || !d.action().forwards());
+        assertThat(firstWithheld).isBetween(3, 5);
+        assertThat(harvesting.subList(firstWithheld, harvesting.size()))
+                .allMatch(d -> d.degrade() != null || !d.action().forwards());
+        assertThat(harvesting.get(firstWithheld).contributions())
+                .anyMatch(c -> c.signal().equals("campaign/reputation") && c.points() > 0);
+        assertThat(harvesting.get(harvesting.size() - 1).action()).isEqualTo(Action.BLOCK);
+        assertThat(settled).noneMatch(d -> d.contributions().stream().anyMatch(c -> c.signal().equals("campaign/reputation")));
+        assertThat(travelling).noneMatch(d -> d.contributions().stream().anyMatch(c -> c.signal().equals("campaign/reputation")));
+    }
+
+    /** A round at people's pace in which twelve accounts aged 20 days, each with its own card and address, fill the wrapper. */
+    private void othersFillTheWrapper(String prefix, int round) {
+        clock.advance(Duration.ofSeconds(120 + (round * 7919L) % 1500)); // people's pace, not a machine's
+        for (int a = 0; a < 12; a++) {
+            String text = harvest();
+            send(aged(prefix + a, 20, a), text, 0, 1, text, 4096);
+        }
+    }
+
+    /** An account made 120 days ago with its own card and client, sending from {@code net}. */
+    private ClientIdentity held(String id, String net) {
+        return new ClientIdentity(id, ClientIdentity.Source.TRUSTED_HEADER, null, null, "free",
+                Instant.parse("2026-03-02T14:00:00Z").minus(Duration.ofDays(120)), "card-" + id, "ja4-" + id, "sdk/" + id,
+                net, 0);
     }
 
     /** A capability ask rewritten so that no two share wording: unique words around a few lexicon terms. */
