@@ -194,8 +194,9 @@ final class BatchRequests {
                 return degradedBatchRefused(exchange, route, arrival);
             }
             exchange.getAttributes().put(ExtractionGuardGatewayFilterFactory.DECISION_ATTR, decision);
-            return chain.filter(exchange.mutate().request(Forwarding.withBody(exchange.getRequest(), body, false,
-                    !intake.trusts(arrival.peer()))).build());
+            // the decoded body: its coding and length are not the client's any more
+            return chain.filter(exchange.mutate().request(Forwarding.withBody(exchange.getRequest(), body,
+                    body != arrival.body(), !intake.trusts(arrival.peer()))).build());
         });
     }
 

@@ -138,4 +138,27 @@ class DegradedBatchesTest {
         assertThat(JSON.readTree(blocked).path("error").has("message")).as("OpenAI's error format").isTrue();
         assertThat(TestBackend.get().requestCount()).isEqualTo(before + 6);
     }
+
+    @Test
+    void aGzippedBatchStartIsForwardedAsTheDecodedBodyItWasDecidedOn() throws Exception {
+        MediaType multipart = MediaType.parseMediaType("multipart/form-data; boundary=b1");
+        String account = "acct-start-gzip-" + UUID.randomUUID();
+        String fileId = JSON.readTree(post(account, "/v1/files", multipart, upload(DegradeBandTest.PLAIN))
+                .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent()).path("id").asString();
+        String create = "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\","
+                + "\"completion_window\":\"24h\"}";
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(create.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        client.post().uri("/v1/batches").header("x-account-id", account).header("content-encoding", "gzip")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(gz.toByteArray()).exchange()
+                .expectStatus().isOk().expectBody().returnResult();
+        // the guard decoded the body to decide it and forwards that body: labelled gzip, the upstream would
+        // inflate plain JSON (an error at best, a differently read request at worst)
+        var received = TestBackend.get().lastRequest().orElseThrow();
+        assertThat(received.path()).isEqualTo("/v1/batches");
+        assertThat(received.headers()).doesNotContainKey("content-encoding");
+        assertThat(new String(received.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(create);
+    }
 }
