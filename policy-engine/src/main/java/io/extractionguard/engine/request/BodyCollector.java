@@ -20,7 +20,8 @@ final class BodyCollector {
     private final ApiFormat format;
     private final Limits limits;
     private final Conversation conversation;
-    private final SideContent side = new SideContent();
+    /** Made when the body has a field read outside the messages (most bodies have none). */
+    private SideContent side;
     private String model;
     private boolean sawMessages;
     private boolean sawInput;
@@ -73,12 +74,12 @@ final class BodyCollector {
                     yield conversation.readMessages(p, t, "input");
                 }
                 case "prompt" -> format == ApiFormat.OPENAI_COMPLETIONS ? conversation.readPrompt(p, t)
-                        : format == ApiFormat.OPENAI_RESPONSES ? side.readStoredPrompt(p, t) : skip(p);
+                        : format == ApiFormat.OPENAI_RESPONSES ? side().readStoredPrompt(p, t) : skip(p);
                 case "response_format", "functions", "text", "output_format" -> {
-                    side.readDefinition(p, t);
+                    side().readDefinition(p, t);
                     yield null;
                 }
-                case "mcp_servers" -> side.readMcpServers(p, t);
+                case "mcp_servers" -> side().readMcpServers(p, t);
                 case "suffix" -> format == ApiFormat.OPENAI_COMPLETIONS && t == JsonToken.VALUE_STRING
                         ? conversation.readSuffix(p, t) : skip(p);
                 case "n" -> format == ApiFormat.OPENAI_COMPLETIONS || format == ApiFormat.OPENAI_CHAT_COMPLETIONS
@@ -151,14 +152,14 @@ final class BodyCollector {
         // every prompt is completed max(n, best_of) times: the output appetite multiplies
         int choices = Math.max(1, prompts) * Math.max(n, bestOf);
         String lastUser = conversation.lastUser();
-        String variables = side.variables();
+        String variables = side == null ? "" : side.variables();
         if (!variables.isEmpty()) {
             lastUser = lastUser.isEmpty() ? variables : lastUser + "\n" + variables;
         }
         return new ParseResult.Parsed(new InferenceRequest(format, model, conversation.system(),
                 lastUser, conversation.historyChars(), conversation.turns(), tools, maxOutputTokens,
-                stream, temperature, choices, conversation.rootHash(), conversation.claimed(), side.definitions(),
-                conversation.opaqueParts() + side.opaqueParts()));
+                stream, temperature, choices, conversation.rootHash(), conversation.claimed(),
+                side == null ? "" : side.definitions(), conversation.opaqueParts() + (side == null ? 0 : side.opaqueParts())));
     }
 
     /** An integer between 1 and {@code max} (null: not set) handed to {@code into}; else the problem. */
@@ -211,24 +212,33 @@ final class BodyCollector {
                         if ("name".equals(fn) && fv == JsonToken.VALUE_STRING) {
                             toolName = p.getString();
                         } else if (isDefinition(fn)) {
-                            side.readDefinition(p, fv);
+                            side().readDefinition(p, fv);
                         } else {
                             p.skipChildren();
                         }
                     }
                 } else if (isDefinition(field)) {
-                    side.readDefinition(p, v);
+                    side().readDefinition(p, v);
                 } else {
                     p.skipChildren();
                 }
             }
-            side.tool(type);
+            if (type != null) {
+                side().tool(type);
+            }
             if (tools.size() < limits.maxToolNames()) {
                 tools.add(toolName != null ? toolName : type != null ? type : "tool-" + index);
             }
             index++;
         }
         return null;
+    }
+
+    private SideContent side() {
+        if (side == null) {
+            side = new SideContent();
+        }
+        return side;
     }
 
     /** A tool definition's fields the model reads as text: its description and its parameters' schema. */
