@@ -13,7 +13,9 @@ import io.extractionguard.engine.text.Tokenizer;
  * Turns an {@link InferenceRequest} into {@link RequestFeatures}: one pass per text that normalises,
  * tokenises and hashes ({@link Tokenizer}), then lexicon counts, a system-prompt hash and the prompt sketch. A
  * prompt asks for reasoning when the policy's phrase lexicon matches or when its new user text has
- * the construction of such an ask ({@link ReasoningAsk}).
+ * the construction of such an ask ({@link ReasoningAsk}), and when its tool and schema definitions ask in the
+ * lexicon's words. A request with content the guard could not read counts as a reasoning ask when the policy says so
+ * ({@code features.opaque-content}): what it asks is unknown, so it cannot earn the benefit of looking ordinary.
  *
  * <p>Thread-safe; per-thread scratch buffers keep steady-state extraction free of large
  * allocations. Built once per policy from its lexicons.
@@ -27,6 +29,8 @@ public final class FeatureExtractor {
     private final ReasoningAsk reasoningAsk = ReasoningAsk.standard();
     private final int cotLabel;
     private final int minCapabilityMatches;
+    private final boolean opaqueAsAsk;
+    private final long opaqueMinOutputTokens;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     /** System prompts longer than this are not cached. */
@@ -55,6 +59,14 @@ public final class FeatureExtractor {
         final long[] shingles = new long[MAX_SHINGLES];
         final PromptSketch.Sketcher sketcher = new PromptSketch.Sketcher();
         final int[] counts = new int[CapabilityArea.values().length + 1];
+        /** Definition texts (tools, schemas) this thread saw last, and whether each asks for reasoning. */
+        final LinkedHashMap<String, Boolean> definitions =
+                new LinkedHashMap<>(CACHED_SYSTEM_PROMPTS * 2, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                        return size() > CACHED_SYSTEM_PROMPTS;
+                    }
+                };
     }
 
     /**
@@ -64,6 +76,17 @@ public final class FeatureExtractor {
      */
     public FeatureExtractor(Map<CapabilityArea, List<String>> lexicons, List<String> cotPhrases,
                             int minCapabilityMatches) {
+        this(lexicons, cotPhrases, minCapabilityMatches, true, 2000);
+    }
+
+    /**
+     * @param opaqueAsAsk           whether a request with content the guard cannot read counts as a reasoning ask
+     * @param opaqueMinOutputTokens ... when its output budget is at least this (or unset)
+     */
+    public FeatureExtractor(Map<CapabilityArea, List<String>> lexicons, List<String> cotPhrases,
+                            int minCapabilityMatches, boolean opaqueAsAsk, long opaqueMinOutputTokens) {
+        this.opaqueAsAsk = opaqueAsAsk;
+        this.opaqueMinOutputTokens = opaqueMinOutputTokens;
         List<List<String>> byLabel = new ArrayList<>();
         for (CapabilityArea area : CapabilityArea.values()) {
             byLabel.add(lexicons.getOrDefault(area, List.of()));
@@ -114,8 +137,40 @@ public final class FeatureExtractor {
         }
         boolean cot = s.counts[cotLabel] > 0 || reasoningAsk.matches(tokens, userStart, userEnd);
         byte[] sketch = sketch(s, userStart, userEnd);
+        int promptTokens = systemTokens + tokens.size();
+        if (!cot && !request.definitionText().isEmpty()) {
+            cot = definitionsAsk(s, request.definitionText());
+        }
+        boolean opaque = request.hasOpaqueContent();
+        if (opaque && opaqueAsAsk && !cot) {
+            long appetite = request.outputAppetite();
+            cot = appetite < 0 || appetite >= opaqueMinOutputTokens;
+        }
         return new RequestFeatures(sketch, systemHash, mask, cot, request.outputAppetite(),
-                request.toolNames().size(), systemTokens + tokens.size(), request.historyChars() == 0);
+                request.toolNames().size(), promptTokens, request.historyChars() == 0, opaque);
+    }
+
+    /**
+     * Whether tool or schema definitions ask for the full reasoning in the lexicon's words (their capability words
+     * are not counted: an agent's tools describe shells and files whatever it is asked). Cached per thread like a
+     * system prompt: an app sends the same definitions with every call. Uses the scratch token list after the
+     * request's own tokens.
+     */
+    private boolean definitionsAsk(Scratch s, String definitions) {
+        Boolean known = s.definitions.get(definitions);
+        if (known != null) {
+            return known;
+        }
+        Tokenizer.LongList tokens = s.tokens;
+        int from = tokens.size();
+        int n = s.tokenizer.tokenize(definitions, tokens);
+        int[] counts = new int[s.counts.length];
+        matcher.count(tokens, from, from + n, counts);
+        boolean asks = counts[cotLabel] > 0;
+        if (definitions.length() <= MAX_CACHED_SYSTEM_CHARS) {
+            s.definitions.put(definitions, asks);
+        }
+        return asks;
     }
 
     private static long hashTokens(Scratch s, int from, int to) {

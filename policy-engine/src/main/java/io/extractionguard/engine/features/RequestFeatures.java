@@ -13,6 +13,10 @@ package io.extractionguard.engine.features;
  * @param standalone       whether the request stands alone: no earlier turns (user, assistant or tool output) before
  *                         its new user text, only (optionally) a system prompt. Harvesting asks are standalone; people
  *                         and agents continue conversations
+ * @param opaque           whether the model reads content the guard could not (binary documents, images, URL or
+ *                         file-id sources, stored prompts, server-fetched tools); under the policy's {@code
+ *                         opaque-content: as: reasoning-ask} such a request with a long budget also counts as a
+ *                         reasoning ask ({@code cotElicitation})
  */
 public record RequestFeatures(
         byte[] sketch,
@@ -22,7 +26,15 @@ public record RequestFeatures(
         long maxOutputTokens,
         int toolCount,
         int promptTokens,
-        boolean standalone) {
+        boolean standalone,
+        boolean opaque) {
+
+    /** Features of a request whose content was read in full. */
+    public RequestFeatures(byte[] sketch, long systemPromptHash, int capabilityMask, boolean cotElicitation,
+                           long maxOutputTokens, int toolCount, int promptTokens, boolean standalone) {
+        this(sketch, systemPromptHash, capabilityMask, cotElicitation, maxOutputTokens, toolCount, promptTokens,
+                standalone, false);
+    }
 
     public boolean targets(CapabilityArea area) {
         return (capabilityMask & area.bit()) != 0;

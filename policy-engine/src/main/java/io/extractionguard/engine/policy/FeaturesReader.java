@@ -17,7 +17,14 @@ import io.extractionguard.engine.features.PhraseMatcher;
 final class FeaturesReader {
 
     private static final Set<String> FEATURES = Vocabulary.keys("template-similarity", "min-capability-matches",
-            "evidence-prior", "capabilities", "cot-elicitation");
+            "evidence-prior", "capabilities", "cot-elicitation", "opaque-content");
+    private static final Set<String> OPAQUE = Vocabulary.keys("as", "min-output-tokens");
+    private static final Map<String, Boolean> OPAQUE_AS = new java.util.LinkedHashMap<>();
+
+    static {
+        OPAQUE_AS.put("reasoning-ask", true);
+        OPAQUE_AS.put("ordinary", false);
+    }
 
     private FeaturesReader() {
     }
@@ -39,10 +46,29 @@ final class FeaturesReader {
                 ? capabilities(r, f.get("capabilities")) : new EnumMap<>(CapabilityArea.class);
         List<String> cot = f.containsKey("cot-elicitation")
                 ? phrases(r, f.get("cot-elicitation"), "features.cot-elicitation") : List.of();
-        if (similarity == null || minMatches == null || prior == null || cot == null) {
+        FeatureSettings.OpaqueContent opaque = f.containsKey("opaque-content")
+                ? opaqueContent(r, f.get("opaque-content")) : FeatureSettings.OpaqueContent.DEFAULT;
+        if (similarity == null || minMatches == null || prior == null || cot == null || opaque == null) {
             return null;
         }
-        return new FeatureSettings(similarity, minMatches.intValue(), prior, lexicons, cot);
+        return new FeatureSettings(similarity, minMatches.intValue(), prior, lexicons, cot, opaque);
+    }
+
+    /** {@code opaque-content: { as: reasoning-ask | ordinary, min-output-tokens: N }}, or null after errors. */
+    private static FeatureSettings.OpaqueContent opaqueContent(YamlReader r, Node node) {
+        String path = "features.opaque-content";
+        Map<String, Node> o = r.mapping(node, path, OPAQUE);
+        if (o == null) {
+            return null;
+        }
+        FeatureSettings.OpaqueContent d = FeatureSettings.OpaqueContent.DEFAULT;
+        Boolean ask = o.containsKey("as")
+                ? r.choice(o.get("as"), path + ".as", OPAQUE_AS)
+                : Boolean.valueOf(d.asReasoningAsk());
+        Long tokens = o.containsKey("min-output-tokens")
+                ? r.integer(o.get("min-output-tokens"), path + ".min-output-tokens", 0, 10_000_000)
+                : Long.valueOf(d.minOutputTokens());
+        return ask == null || tokens == null ? null : new FeatureSettings.OpaqueContent(ask, tokens);
     }
 
     /** The valid lexicons by capability area; an invalid one is left out (its errors are recorded). */

@@ -56,7 +56,8 @@ final class PolicyReader {
             return null;
         }
         FeatureExtractor extractor = new FeatureExtractor(features.capabilities(), features.cotElicitation(),
-                features.minCapabilityMatches());
+                features.minCapabilityMatches(), features.opaqueContent().asReasoningAsk(),
+                features.opaqueContent().minOutputTokens());
         return new Policy(version, hash, name, mode, defaultTier, tiers, features, bands, lists.allow(), lists.deny(),
                 extractor, new Scorer(signals), tokenBudgets, campaign, peerIndicators);
     }

@@ -20,6 +20,8 @@ final class BodyCollector {
     private final ApiFormat format;
     private final Limits limits;
     private final Conversation conversation;
+    /** Made when the body has a field read outside the messages (most bodies have none). */
+    private SideContent side;
     private String model;
     private boolean sawMessages;
     private boolean sawInput;
@@ -71,7 +73,13 @@ final class BodyCollector {
                     }
                     yield conversation.readMessages(p, t, "input");
                 }
-                case "prompt" -> format == ApiFormat.OPENAI_COMPLETIONS ? conversation.readPrompt(p, t) : skip(p);
+                case "prompt" -> format == ApiFormat.OPENAI_COMPLETIONS ? conversation.readPrompt(p, t)
+                        : format == ApiFormat.OPENAI_RESPONSES ? side().readStoredPrompt(p, t) : skip(p);
+                case "response_format", "functions", "text", "output_format" -> {
+                    side().readDefinition(p, t);
+                    yield null;
+                }
+                case "mcp_servers" -> side().readMcpServers(p, t);
                 case "suffix" -> format == ApiFormat.OPENAI_COMPLETIONS && t == JsonToken.VALUE_STRING
                         ? conversation.readSuffix(p, t) : skip(p);
                 case "n" -> format == ApiFormat.OPENAI_COMPLETIONS || format == ApiFormat.OPENAI_CHAT_COMPLETIONS
@@ -148,9 +156,15 @@ final class BodyCollector {
         }
         // every prompt is completed max(n, best_of) times: the output appetite multiplies
         int choices = Math.max(1, prompts) * Math.max(n, bestOf);
+        String lastUser = conversation.lastUser();
+        String variables = side == null ? "" : side.variables();
+        if (!variables.isEmpty()) {
+            lastUser = lastUser.isEmpty() ? variables : lastUser + "\n" + variables;
+        }
         return new ParseResult.Parsed(new InferenceRequest(format, model, conversation.system(),
-                conversation.lastUser(), conversation.historyChars(), conversation.turns(), tools, maxOutputTokens,
-                stream, temperature, choices, conversation.rootHash(), conversation.claimed()));
+                lastUser, conversation.historyChars(), conversation.turns(), tools, maxOutputTokens,
+                stream, temperature, choices, conversation.rootHash(), conversation.claimed(),
+                side == null ? "" : side.definitions(), conversation.opaqueParts() + (side == null ? 0 : side.opaqueParts())));
     }
 
     /** An integer between 1 and {@code max} (null: not set) handed to {@code into}; else the problem. */
@@ -202,13 +216,20 @@ final class BodyCollector {
                         JsonToken fv = p.nextToken();
                         if ("name".equals(fn) && fv == JsonToken.VALUE_STRING) {
                             toolName = p.getString();
+                        } else if (isDefinition(fn)) {
+                            side().readDefinition(p, fv);
                         } else {
                             p.skipChildren();
                         }
                     }
+                } else if (isDefinition(field)) {
+                    side().readDefinition(p, v);
                 } else {
                     p.skipChildren();
                 }
+            }
+            if (type != null) {
+                side().tool(type);
             }
             if (tools.size() < limits.maxToolNames()) {
                 tools.add(toolName != null ? toolName : type != null ? type : "tool-" + index);
@@ -216,6 +237,18 @@ final class BodyCollector {
             index++;
         }
         return null;
+    }
+
+    private SideContent side() {
+        if (side == null) {
+            side = new SideContent();
+        }
+        return side;
+    }
+
+    /** A tool definition's fields the model reads as text: its description and its parameters' schema. */
+    private static boolean isDefinition(String field) {
+        return "description".equals(field) || "input_schema".equals(field) || "parameters".equals(field);
     }
 
     private static String skip(JsonParser p) {

@@ -72,6 +72,12 @@ final class Conversation {
         return claimed.finish(claimed.turns() == 0 && rootHash != 0 ? rootHash : lastUser.hash());
     }
 
+    /** Parts of the conversation the guard cannot read ({@link Attachments}): binary data, URLs, file ids, images. */
+    int opaqueParts() {
+        // the three texts are the only ones parts are read into (lastUser and scratch swap, never change)
+        return system.opaqueParts() + lastUser.opaqueParts() + scratch.opaqueParts();
+    }
+
     /** Legacy Completions: the number of prompts in {@code prompt}. */
     int prompts() {
         return prompts;
@@ -345,6 +351,11 @@ final class Conversation {
                 }
             } else if ("input".equals(n) && calls != null) { // a tool_use block's arguments
                 readValues(p, v, calls);
+            } else if (Attachments.reads(n)) {
+                String problem = Attachments.read(n, v, p, into, where);
+                if (problem != null) {
+                    return problem;
+                }
             } else {
                 p.skipChildren();
             }
@@ -364,6 +375,8 @@ final class Conversation {
         private boolean countOnly;
         /** {@link #hash()} once computed (never 0 then); 0 when the text changed since. */
         private long hashed;
+        /** Parts that could not be read, over every message this text held (a per-parse tally). */
+        private int opaqueParts;
 
         void clear() {
             single = null;
@@ -412,6 +425,33 @@ final class Conversation {
                 }
             }
             append(p);
+        }
+
+        /** Appends {@code text} after a newline when there is text before it (text read from an attachment). */
+        void appendSeparated(String text) {
+            if (text.isEmpty()) {
+                return;
+            }
+            hashed = 0;
+            if (countOnly) {
+                length += (length > 0 ? 1 : 0) + text.length();
+            } else if (length == 0) {
+                single = text;
+                joined = null;
+                length = text.length();
+            } else {
+                length = builder().append('\n').append(text).length();
+            }
+        }
+
+        /** Counts a part the guard cannot read ({@link Attachments}); kept for the whole parse, not cleared. */
+        void opaque() {
+            opaqueParts++;
+        }
+
+        /** Opaque parts read into this text since it was made ({@link #clear()} keeps the count). */
+        int opaqueParts() {
+            return opaqueParts;
         }
 
         /** Appends {@code other}'s text after a newline when both have text. */

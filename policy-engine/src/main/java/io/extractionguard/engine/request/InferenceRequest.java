@@ -21,6 +21,10 @@ import java.util.List;
  *                        follow-up or an agentic loop's next step keeps it, a new conversation does not
  * @param claimed         the earlier user turns as hashes ({@link ClaimedHistory}; {@link ClaimedHistory#NONE}
  *                        when not read), for claimed-history verification
+ * @param definitionText  text of tool definitions and response schemas (descriptions, property names), read for
+ *                        reasoning asks: the model reads it as instructions (may be empty)
+ * @param opaqueParts     parts the model reads and the guard cannot: binary documents, images, audio, URL and file-id
+ *                        sources, stored prompts, server-fetched content (MCP, web fetch, file search); 0 when none
  */
 public record InferenceRequest(
         ApiFormat format,
@@ -35,14 +39,25 @@ public record InferenceRequest(
         double temperature,
         int choices,
         long rootHash,
-        ClaimedHistory claimed) {
+        ClaimedHistory claimed,
+        String definitionText,
+        int opaqueParts) {
 
     public InferenceRequest {
         toolNames = List.copyOf(toolNames);
+        definitionText = definitionText == null ? "" : definitionText;
         claimed = claimed == null ? ClaimedHistory.NONE : claimed;
         if (choices < 1) {
             throw new IllegalArgumentException("choices must be at least 1, was " + choices);
         }
+    }
+
+    /** A call without definition text or opaque parts. */
+    public InferenceRequest(ApiFormat format, String model, String systemText, String lastUserText, long historyChars,
+                            int turns, List<String> toolNames, long maxOutputTokens, boolean stream, double temperature,
+                            int choices, long rootHash, ClaimedHistory claimed) {
+        this(format, model, systemText, lastUserText, historyChars, turns, toolNames, maxOutputTokens, stream, temperature,
+                choices, rootHash, claimed, "", 0);
     }
 
     /** A call whose earlier user turns are not known. */
@@ -56,7 +71,7 @@ public record InferenceRequest(
     /** The same call with {@code lastUserText} as its new text (unverified earlier turns read as new content). */
     public InferenceRequest withLastUserText(String text) {
         return new InferenceRequest(format, model, systemText, text, historyChars, turns, toolNames, maxOutputTokens,
-                stream, temperature, choices, rootHash, claimed);
+                stream, temperature, choices, rootHash, claimed, definitionText, opaqueParts);
     }
 
     /** A call that generates one completion. */
@@ -79,6 +94,11 @@ public record InferenceRequest(
      */
     public long outputAppetite() {
         return maxOutputTokens < 0 ? -1 : Math.multiplyExact(maxOutputTokens, (long) choices);
+    }
+
+    /** Whether the model reads content the guard could not: see {@code opaqueParts}. */
+    public boolean hasOpaqueContent() {
+        return opaqueParts > 0;
     }
 
     public boolean hasTools() {

@@ -162,4 +162,59 @@ class FeatureExtractorTest {
         text.chars().forEach(c -> b.append(String.format("\\u%04x", c)));
         return b.toString();
     }
+
+    private static InferenceRequest parsed(ApiFormat format, String body) {
+        return ((ParseResult.Parsed) new RequestParser().parse(format,
+                body.getBytes(java.nio.charset.StandardCharsets.UTF_8))).request();
+    }
+
+    private static String pdfBehindStub(int maxTokens) {
+        return "{\"model\":\"m\",\"max_tokens\":" + maxTokens + ",\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"document\",\"source\":{\"type\":\"base64\",\"media_type\":\"application/pdf\","
+                + "\"data\":\"JVBERi0xLjc=\"}},{\"type\":\"text\",\"text\":\"See the file.\"}]}]}";
+    }
+
+    @Test
+    void aTaskInADocumentIsSeenByEveryTextFeature() {
+        String task = "Implement the python function and show your full reasoning. Task 3: the 3rd element.";
+        RequestFeatures doc = extractor.extract(parsed(ApiFormat.ANTHROPIC_MESSAGES, "{\"model\":\"m\",\"max_tokens\":"
+                + "16000,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"document\",\"source\":{\"type\":"
+                + "\"text\",\"media_type\":\"text/plain\",\"data\":\"" + task + "\"}},{\"type\":\"text\",\"text\":"
+                + "\"See the file.\"}]}]}"));
+        RequestFeatures plain = extractor.extract(Fixtures.prompt(task + "\nSee the file."));
+        assertThat(doc.cotElicitation()).isTrue();
+        assertThat(doc.targets(CapabilityArea.CODING)).isTrue();
+        assertThat(doc.sketch()).as("the template sketch sees the task as if sent as text").isEqualTo(plain.sketch());
+        assertThat(doc.opaque()).isFalse();
+    }
+
+    @Test
+    void aReasoningAskInAToolDescriptionCountsButItsCapabilityWordsDoNot() {
+        InferenceRequest r = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"go\"}],\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+                + "{\"name\":\"a\",\"schema\":{\"type\":\"object\",\"description\":\"show your full reasoning\"}}}}");
+        assertThat(extractor.extract(r).cotElicitation()).isTrue();
+        InferenceRequest agent = parsed(ApiFormat.OPENAI_CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"go\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"run\","
+                + "\"description\":\"Runs a python function with a unit test\"}}]}");
+        RequestFeatures f = extractor.extract(agent);
+        assertThat(f.cotElicitation()).isFalse();
+        assertThat(f.capabilityMask()).isZero();
+    }
+
+    @Test
+    void opaqueContentWithALongBudgetCountsAsAReasoningAsk() {
+        RequestFeatures longAsk = extractor.extract(parsed(ApiFormat.ANTHROPIC_MESSAGES, pdfBehindStub(16000)));
+        assertThat(longAsk.opaque()).isTrue();
+        assertThat(longAsk.cotElicitation()).as("what it asks is unknown: no benefit of looking ordinary").isTrue();
+        RequestFeatures shortAsk = extractor.extract(parsed(ApiFormat.ANTHROPIC_MESSAGES, pdfBehindStub(1024)));
+        assertThat(shortAsk.opaque()).isTrue();
+        assertThat(shortAsk.cotElicitation()).as("a short answer about a PDF is ordinary").isFalse();
+        FeatureExtractor ordinary = new FeatureExtractor(Map.of(), List.of("show your full reasoning"), 2, false, 0);
+        assertThat(ordinary.extract(parsed(ApiFormat.ANTHROPIC_MESSAGES, pdfBehindStub(16000))).cotElicitation())
+                .as("as: ordinary").isFalse();
+        FeatureExtractor always = new FeatureExtractor(Map.of(), List.of("show your full reasoning"), 2, true, 0);
+        assertThat(always.extract(parsed(ApiFormat.ANTHROPIC_MESSAGES, pdfBehindStub(16))).cotElicitation())
+                .as("min-output-tokens: 0").isTrue();
+    }
 }
