@@ -1,6 +1,7 @@
 package io.extractionguard.gateway.state.redis;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -38,7 +39,9 @@ final class RecentChanges {
     private final ArrayList<Segment> segments = new ArrayList<>(); // oldest first, numbered consecutively
     private final HashMap<String, Positions> index = new HashMap<>();
     private final HashMap<String, Integer> replicaIndex = new HashMap<>();
-    private final List<String> replicas = new ArrayList<>();
+    private final List<String> replicas = new ArrayList<>(); // by index; null: free (no held change names it)
+    private long[] replicaLastSegment = new long[8]; // by index: the last segment holding one of its changes
+    private final ArrayDeque<Integer> freeReplicas = new ArrayDeque<>();
     private long nextSegment;
     private long prunedAt = Long.MIN_VALUE / 2;
 
@@ -96,10 +99,7 @@ final class RecentChanges {
 
     synchronized void remember(String account, Delta d) {
         Positions p = index.get(account);
-        int replica = replicaIndex.computeIfAbsent(d.replica(), r -> {
-            replicas.add(r);
-            return replicas.size() - 1;
-        });
+        int replica = replicaIndex.computeIfAbsent(d.replica(), this::newReplica);
         long first = firstSegment();
         if (p != null) {
             for (int i = p.n - 1; i >= 0; i--) {
@@ -135,6 +135,24 @@ final class RecentChanges {
         b.putInt(replica).putLong(d.seq()).putLong(d.atMillis()).putInt(d.blob().length).put(d.blob());
         s.newestMillis = Math.max(s.newestMillis, d.atMillis());
         p.add(s.number << OFFSET_BITS | off);
+        replicaLastSegment[replica] = s.number;
+    }
+
+    /**
+     * Must hold the lock: an index for a replica id; a free one if any. Replica ids are random per start, so
+     * without reuse the names of every replica ever started would be kept for the process's life.
+     */
+    private int newReplica(String replica) {
+        Integer free = freeReplicas.poll();
+        if (free != null) {
+            replicas.set(free, replica);
+            return free;
+        }
+        replicas.add(replica);
+        if (replicas.size() > replicaLastSegment.length) {
+            replicaLastSegment = Arrays.copyOf(replicaLastSegment, replicaLastSegment.length * 2);
+        }
+        return replicas.size() - 1;
     }
 
     synchronized List<Delta> of(String account) {
@@ -190,13 +208,16 @@ final class RecentChanges {
                 segments.subList(0, drop).clear();
                 dropped = true;
             }
-            if (segments.isEmpty()) {
-                index.clear();
-                return;
-            }
             if (dropped) {
                 long first = firstSegment();
                 index.values().removeIf(p -> p.dropBefore(first));
+                for (int i = 0; i < replicas.size(); i++) {
+                    if (replicas.get(i) != null && replicaLastSegment[i] < first) {
+                        replicaIndex.remove(replicas.get(i));
+                        replicas.set(i, null);
+                        freeReplicas.add(i);
+                    }
+                }
             }
         }
     }
@@ -213,6 +234,11 @@ final class RecentChanges {
 
     private static int offset(long pos) {
         return (int) (pos & ((1L << OFFSET_BITS) - 1));
+    }
+
+    /** Replica ids held (tests). */
+    synchronized int replicas() {
+        return replicaIndex.size();
     }
 
     /** Accounts with changes held (tests). */

@@ -92,6 +92,7 @@ class RecentChangesTest {
                     .isLessThanOrEqualTo(RETENTION + RecentChanges.PRUNE_EVERY_MS + 2_000);
         }
         assertThat(recent.of("once")).isEmpty();
+        assertThat(recent.replicas()).as("a replica none of whose changes is held is forgotten").isEqualTo(1);
         assertThat(recent.accounts()).isEqualTo(1);
         assertThat(recent.bytesHeld()).isLessThan(400L * (24 + 1));
         // nothing for longer than the retention: everything goes
@@ -100,5 +101,21 @@ class RecentChangesTest {
         assertThat(recent.of("steady")).isEmpty();
         assertThat(recent.accounts()).isZero();
         assertThat(recent.bytesHeld()).isZero();
+    }
+
+    @Test
+    void replicasRestartedForAWeekLeaveNoNamesBehind() {
+        AtomicLong now = new AtomicLong(1_000_000);
+        RecentChanges recent = new RecentChanges(RETENTION, now::get);
+        for (int start = 0; start < 2_000; start++) { // a replica id per start
+            String replica = "r" + start;
+            for (long seq = 1; seq <= 3; seq++) {
+                recent.remember("a", new RecentChanges.Delta(replica, seq, new byte[] {(byte) seq}, now.get()));
+                now.addAndGet(100_000);
+                recent.prune();
+            }
+        }
+        assertThat(recent.replicas()).isLessThanOrEqualTo(5);
+        assertThat(recent.of("a")).extracting(RecentChanges.Delta::replica).allMatch(r -> r.startsWith("r199"));
     }
 }
