@@ -4,9 +4,11 @@
 #   loadtest/bench/cost/cost.sh [--rounds 3] [--seconds 8] [--warmup 15] [--profile 20] [--connections 32]
 #                               [--configs "nofilter bodycache guard-local guard-redis"] [--base-jar JAR [--base-policy FILE]] [--policy FILE] [--out DIR]
 #                               [--fixed-low RATE] [--rate RATE]
-# Configurations: nofilter, bodycache, ratelimiter (the stock RequestRateLimiter/RedisRateLimiter of ./guard bench, on
-# the run's private Redis), guard-local, guard-redis; X-base for any of them from --base-jar.
-# Starts the demo backend, a private redis-server and one gateway JVM per configuration (as ./guard bench, same
+# Configurations: nofilter, bodycache, ratelimiter (the stock RequestRateLimiter/RedisRateLimiter of ./guard bench),
+# guard-local, guard-redis; X-base for any of them from --base-jar.
+# Starts the demo backend, one private redis-server per Redis-using configuration (ratelimiter, guard-redis and their
+# -base: its commands per request are its own, not an idle gateway's background too) and one gateway JVM per
+# configuration (as ./guard bench, same
 # JVM flags, config and traffic: 10,000 enterprise accounts, everyday prose that the guard ALLOWs). With --base-jar
 # also 'guard-local-base', the embedded default route from that jar (an A/B in the same run; any configuration X
 # listed as X-base in --configs runs from that jar instead, e.g. "nofilter nofilter-base"); --base-policy gives it
@@ -47,15 +49,21 @@ CP="loadtest/bench/target/classes:$(cat loadtest/bench/target/bench.classpath)"
 # a configuration named X-base runs X from the --base-jar (default: guard-local-base alone)
 [[ -n "$BASE_JAR" && " $CONFIGS" != *-base* ]] && CONFIGS="$CONFIGS guard-local-base"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-REDIS_PORT=$(free_port) BACKEND_PORT=$(free_port)
+BACKEND_PORT=$(free_port)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
-pids+=($!)
+declare -A PORT PID REDIS # REDIS[c]: the private redis-server's port of a Redis-using configuration
+for c in $CONFIGS; do
+  case "${c%-base}" in
+    guard-redis|ratelimiter)
+      REDIS[$c]=$(free_port)
+      redis-server --port "${REDIS[$c]}" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis-$c.log" 2>&1 &
+      pids+=($!) ;;
+  esac
+done
 java -Xms256m -Xmx1g -cp "$CP" io.extractionguard.demo.DemoBackend --port "$BACKEND_PORT" >"$WORK/backend.log" 2>&1 &
 pids+=($!)
-declare -A PORT PID
 JVM="-Xms512m -Xmx1g --enable-native-access=ALL-UNNAMED"
 EXT="$WORK/ext"; mkdir -p "$EXT" # the ratelimiter's extension (as bench.sh): Spring Data Redis, Lettuce, the key resolver
 if [[ " $CONFIGS " == *" ratelimiter"* ]]; then
@@ -73,9 +81,9 @@ for c in $CONFIGS; do
   case "$kind" in
     nofilter|bodycache) args+=(--spring.profiles.active=bench-$kind) ;;
     ratelimiter) launch=(-cp "$jar" -Dloader.path="$EXT" org.springframework.boot.loader.launch.PropertiesLauncher)
-                 args+=(--spring.profiles.active=bench-ratelimiter --spring.data.redis.port=$REDIS_PORT
+                 args+=(--spring.profiles.active=bench-ratelimiter --spring.data.redis.port=${REDIS[$c]}
                         --spring.data.redis.repositories.enabled=false) ;;
-    guard-redis) args+=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:$REDIS_PORT
+    guard-redis) args+=(--spring.profiles.active=redis --guard.state.redis.address=redis://127.0.0.1:${REDIS[$c]}
                         --guard.state.redis.key-prefix="cost-$STAMP-$c") ;;
   esac
   # every configuration loads the policy (the guard's beans exist on the bare routes too)
@@ -94,8 +102,10 @@ done <"$WORK/mports"
 for kib in $SIZES; do java -cp "$CP" io.extractionguard.bench.driver.BodiesCommand "$WORK/bodies-$kib.jsonl" "$kib"; done
 
 cpu() { python3 loadtest/bench/cost/cpu.py "${PID[$1]}"; }
-redis_calls() { # commands since the last reset, without the harness's own INFO/CONFIG
-  redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' | tee "$1" \
+redis_calls() { # config stats-file: commands since the last reset on the config's own Redis, without the harness's
+  # own INFO/CONFIG (0 for a configuration without Redis)
+  [[ -n "${REDIS[$1]:-}" ]] || { echo 0; return; }
+  redis-cli -p "${REDIS[$1]}" INFO commandstats | tr -d '\r' | tee "$2" \
     | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config)/ {n += $3} END {print n + 0}'
 }
 wrk_run() { # config kib seconds -> "requests non2xx"
@@ -118,10 +128,9 @@ wrk_run() { # config kib seconds -> "requests non2xx"
 measure() { # round kib config
   local r=$1 kib=$2 c=$3 before after res load
   load=$(cut -d' ' -f1 /proc/loadavg)
-  redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null
+  [[ -z "${REDIS[$c]:-}" ]] || redis-cli -p "${REDIS[$c]}" CONFIG RESETSTAT >/dev/null
   before=$(cpu "$c"); res=$(wrk_run "$c" "$kib" "$SECS"); after=$(cpu "$c")
-  local calls; calls=$(redis_calls "$WORK/commandstats-$r-$kib-$c.txt")
-  [[ "$c" == guard-redis ]] || calls=0
+  local calls; calls=$(redis_calls "$c" "$WORK/commandstats-$r-$kib-$c.txt")
   read -r n bad <<<"$res"
   awk -v b="$before" -v a="$after" -v n="$n" -v bad="$bad" -v calls="$calls" -v pre="measure\t$r\t$kib\t$c\t$load" 'BEGIN {
     split(b, x, " "); split(a, y, " "); line = pre "\t" n "\t" bad
