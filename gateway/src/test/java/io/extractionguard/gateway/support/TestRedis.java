@@ -60,7 +60,7 @@ public final class TestRedis {
     public static RedissonClient client(String url) {
         Config config = new Config();
         config.useSingleServer().setAddress(url).setConnectionMinimumIdleSize(1).setConnectionPoolSize(4)
-                .setRetryAttempts(1).setTimeout(2000);
+                .setRetryAttempts(2).setTimeout(10_000); // cleanup SCANs and DELs a fleet's keys on a loaded machine
         return Redisson.create(config);
     }
 
