@@ -72,6 +72,20 @@ class ProofOfWorkChallengeTest {
         return new String(r.getResponseBody(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * A counter that certainly misses: its hash starts with a one bit. A fixed string would meet the test
+     * policy's 8 bits for one token in 256 (CI saw it: a "wrong" solution answered 200).
+     */
+    private static String wrongCounter(String token) throws java.security.NoSuchAlgorithmException {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (int i = 0; ; i++) {
+            String counter = "not-a-solution-" + i;
+            if ((sha.digest((token + ":" + counter).getBytes(StandardCharsets.UTF_8))[0] & 0x80) != 0) {
+                return counter;
+            }
+        }
+    }
+
     private static String solve(String token) {
         return ProofOfWorkSolver.solve(token, Duration.ofSeconds(20), java.time.Clock.systemUTC()).orElseThrow();
     }
@@ -112,10 +126,10 @@ class ProofOfWorkChallengeTest {
     }
 
     @Test
-    void wrongSolutionIsRejectedWithANewChallenge() {
+    void wrongSolutionIsRejectedWithANewChallenge() throws Exception {
         String account = challengedAccount("band/challenge");
         String token = token(send(account, null));
-        EntityExchangeResult<byte[]> r = send(account, token + ":not-a-solution");
+        EntityExchangeResult<byte[]> r = send(account, token + ":" + wrongCounter(token));
         assertThat(token(r)).isNotEqualTo(token);
         assertThat(body(r)).contains("the counter does not meet the difficulty");
     }
