@@ -74,6 +74,15 @@ class DegradedBatchesTest {
         return client.post().uri(path).header("x-account-id", account).contentType(type).bodyValue(body).exchange();
     }
 
+    /** Uploads a plain batch file for {@code account} and returns the body that starts it. */
+    private String startOfAPlainFile(String account) {
+        MediaType multipart = MediaType.parseMediaType("multipart/form-data; boundary=b1");
+        String fileId = JSON.readTree(post(account, "/v1/files", multipart, upload(DegradeBandTest.PLAIN))
+                .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent()).path("id").asString();
+        return "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\","
+                + "\"completion_window\":\"24h\"}";
+    }
+
     private static JsonNode forwarded() {
         return JSON.readTree(TestBackend.get().lastRequest().orElseThrow().body());
     }
@@ -116,12 +125,8 @@ class DegradedBatchesTest {
 
     @Test
     void anOpenAiBatchStartIsADecisionOfItsOwnEveryTime() {
-        MediaType multipart = MediaType.parseMediaType("multipart/form-data; boundary=b1");
         String account = "acct-start-" + UUID.randomUUID();
-        String fileId = JSON.readTree(post(account, "/v1/files", multipart, upload(DegradeBandTest.PLAIN))
-                .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent()).path("id").asString();
-        String create = "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\","
-                + "\"completion_window\":\"24h\"}";
+        String create = startOfAPlainFile(account);
         long before = TestBackend.get().requestCount();
         for (int i = 0; i < 2; i++) {
             // each start is decided and charged (the limit headers are a decision's; the engine test counts them)
@@ -141,12 +146,8 @@ class DegradedBatchesTest {
 
     @Test
     void aGzippedBatchStartIsForwardedAsTheDecodedBodyItWasDecidedOn() throws Exception {
-        MediaType multipart = MediaType.parseMediaType("multipart/form-data; boundary=b1");
         String account = "acct-start-gzip-" + UUID.randomUUID();
-        String fileId = JSON.readTree(post(account, "/v1/files", multipart, upload(DegradeBandTest.PLAIN))
-                .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent()).path("id").asString();
-        String create = "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\","
-                + "\"completion_window\":\"24h\"}";
+        String create = startOfAPlainFile(account);
         java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
         try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
             out.write(create.getBytes(java.nio.charset.StandardCharsets.UTF_8));
